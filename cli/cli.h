@@ -1,0 +1,54 @@
+/* cli.h - the `sievegate` program: shared option handling and the subcommands.
+ * Thin layers over libsievegate; exit codes follow sysexits.h. */
+#ifndef SG_CLI_H
+#define SG_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../engine/config.h"
+#include "../grammar/parse.h"
+
+enum {
+    SG_EXIT_OK = 0,
+    SG_EXIT_INVALID = 1,   /* check/test: the script has errors */
+    SG_EXIT_USAGE = 64,    /* EX_USAGE */
+    SG_EXIT_DATAERR = 65,  /* EX_DATAERR */
+    SG_EXIT_NOINPUT = 66,  /* EX_NOINPUT */
+    SG_EXIT_NOUSER = 67,   /* EX_NOUSER */
+    SG_EXIT_SOFTWARE = 70, /* EX_SOFTWARE */
+    SG_EXIT_TEMPFAIL = 75, /* EX_TEMPFAIL */
+    SG_EXIT_NOPERM = 77,   /* EX_NOPERM */
+    SG_EXIT_CONFIG = 78,   /* EX_CONFIG */
+};
+
+/* What every subcommand shares: the configuration and the limits read from it. */
+typedef struct sg_cli {
+    const char *command; /* "check", ... for messages */
+    const char *config_path;
+    bool config_explicit;
+    sg_config *config;
+    sg_limits limits;
+} sg_cli;
+
+void sg_cli_init(sg_cli *cli, const char *command);
+void sg_cli_free(sg_cli *cli);
+/* Applies -o before loading? No: loads the file first, then the overrides
+ * collected in `overrides` (in order), then reads the limits. Returns an exit
+ * code (0 when all is well) after printing the reason. */
+int sg_cli_load_config(sg_cli *cli, char **overrides, size_t noverrides);
+
+/* Reads a whole file (or stdin for "-") up to max bytes; *too_large is set and
+ * *size holds the real size (when known) if it is bigger. Returns 0 or errno. */
+int sg_read_file(const char *path, size_t max, char **data, size_t *len, bool *too_large, size_t *size);
+
+void sg_cli_error(const sg_cli *cli, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+int sg_cmd_check(int argc, char **argv);
+
+#endif

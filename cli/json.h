@@ -1,0 +1,12 @@
+/* json.h - minimal JSON text output (RFC 8259) for the CLI's machine formats. */
+#ifndef SG_JSON_H
+#define SG_JSON_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Writes s as a JSON string; invalid UTF-8 becomes U+FFFD. */
+void sg_json_string(FILE *out, const char *s);
+void sg_json_string_n(FILE *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,50 @@
+/* main.c - `sievegate SUBCOMMAND ...`; installed as sievegate-lda, argv[0]
+ * selects `deliver` (../shared/spec/cli.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef SIEVEGATE_VERSION
+#define SIEVEGATE_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *out)
+{
+    fputs("usage: sievegate COMMAND [OPTIONS] [ARGS]\n"
+          "commands:\n"
+          "  check     parse and validate Sieve scripts (lint)\n"
+          "  test      run a script on a message and print the plan (dry run)   [not yet available]\n"
+          "  deliver   local delivery agent, a drop-in for dovecot-lda            [not yet available]\n"
+          "  policy    administer the organization's forwarding policy           [not yet available]\n"
+          "Run 'sievegate COMMAND --help' for a command's options.\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    const char *base = strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    if (strcmp(base, "sievegate-lda") == 0) {
+        fputs("sievegate-lda: delivery is not available yet\n", stderr);
+        return SG_EXIT_TEMPFAIL; /* the MTA keeps the message */
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return SG_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+        usage(stdout);
+        return SG_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("sievegate %s\n", SIEVEGATE_VERSION);
+        return SG_EXIT_OK;
+    }
+    if (strcmp(cmd, "check") == 0)
+        return sg_cmd_check(argc - 1, argv + 1);
+    fprintf(stderr, "sievegate: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return SG_EXIT_USAGE;
+}

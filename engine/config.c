@@ -1,0 +1,202 @@
+/* config.c - see config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../grammar/arena.h"
+
+typedef struct {
+    char *key, *value;
+} kv;
+
+struct sg_config {
+    kv *items;
+    size_t count, cap;
+};
+
+sg_config *sg_config_new(void)
+{
+    sg_config *cfg = sg_xmalloc(sizeof *cfg);
+    memset(cfg, 0, sizeof *cfg);
+    return cfg;
+}
+
+void sg_config_free(sg_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->count; i++) {
+        free(cfg->items[i].key);
+        free(cfg->items[i].value);
+    }
+    free(cfg->items);
+    free(cfg);
+}
+
+bool sg_config_set(sg_config *cfg, const char *key, const char *value)
+{
+    for (size_t i = 0; i < cfg->count; i++) {
+        if (strcmp(cfg->items[i].key, key) == 0) {
+            free(cfg->items[i].value);
+            cfg->items[i].value = sg_xstrdup(value);
+            return true;
+        }
+    }
+    if (cfg->count == cfg->cap) {
+        cfg->cap = cfg->cap ? cfg->cap * 2 : 16;
+        cfg->items = sg_xrealloc(cfg->items, cfg->cap * sizeof *cfg->items);
+    }
+    cfg->items[cfg->count].key = sg_xstrdup(key);
+    cfg->items[cfg->count].value = sg_xstrdup(value);
+    cfg->count++;
+    return true;
+}
+
+const char *sg_config_get(const sg_config *cfg, const char *key)
+{
+    for (size_t i = 0; i < cfg->count; i++)
+        if (strcmp(cfg->items[i].key, key) == 0)
+            return cfg->items[i].value;
+    return NULL;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+static bool valid_key(const char *k)
+{
+    if (!*k)
+        return false;
+    for (; *k; k++)
+        if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') || *k == '_' ||
+              *k == '-' || *k == '.'))
+            return false;
+    return true;
+}
+
+/* Splits "KEY = VALUE" in place; returns NULL on a malformed line. */
+static const char *split(char *line, char **key)
+{
+    char *eq = strchr(line, '=');
+    if (!eq)
+        return NULL;
+    *eq = '\0';
+    *key = trim(line);
+    if (!valid_key(*key))
+        return NULL;
+    return trim(eq + 1);
+}
+
+sg_config_status sg_config_load(sg_config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return e == ENOENT ? SG_CONFIG_MISSING : SG_CONFIG_UNREADABLE;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0;
+    sg_config_status status = SG_CONFIG_OK;
+    while (getline(&line, &cap, f) != -1) {
+        lineno++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *key;
+        const char *value = split(s, &key);
+        if (!value) {
+            snprintf(err, errlen, "%s:%u: expected KEY = VALUE", path, lineno);
+            status = SG_CONFIG_SYNTAX;
+            break;
+        }
+        sg_config_set(cfg, key, value);
+    }
+    if (status == SG_CONFIG_OK && ferror(f)) {
+        snprintf(err, errlen, "%s: read error", path);
+        status = SG_CONFIG_UNREADABLE;
+    }
+    free(line);
+    fclose(f);
+    return status;
+}
+
+bool sg_config_override(sg_config *cfg, const char *assignment, char *err, size_t errlen)
+{
+    char *copy = sg_xstrdup(assignment);
+    char *key;
+    const char *value = split(copy, &key);
+    bool ok = value != NULL;
+    if (ok)
+        sg_config_set(cfg, key, value);
+    else
+        snprintf(err, errlen, "-o %s: expected KEY=VALUE", assignment);
+    free(copy);
+    return ok;
+}
+
+bool sg_parse_size(const char *text, size_t *out)
+{
+    if (!text || *text < '0' || *text > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno)
+        return false;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10, end++; break;
+    case 'm': case 'M': shift = 20, end++; break;
+    case 'g': case 'G': shift = 30, end++; break;
+    default: break;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end != '\0' || v > (SIZE_MAX >> shift))
+        return false;
+    *out = (size_t)(v << shift);
+    return true;
+}
+
+bool sg_config_limits(const sg_config *cfg, sg_limits *limits, char *err, size_t errlen)
+{
+    static const struct {
+        const char *key;
+        size_t offset;
+        bool is_u32;
+    } keys[] = {
+        {"max_script_size", offsetof(sg_limits, max_script_size), false},
+        {"max_string_length", offsetof(sg_limits, max_string_length), false},
+        {"max_nesting", offsetof(sg_limits, max_nesting), true},
+        {"max_arguments", offsetof(sg_limits, max_arguments), true},
+    };
+    sg_limits_default(limits);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *v = sg_config_get(cfg, keys[i].key);
+        if (!v)
+            continue;
+        size_t n;
+        if (!sg_parse_size(v, &n) || n == 0 || (keys[i].is_u32 && n > UINT32_MAX)) {
+            snprintf(err, errlen, "invalid value for %s: \"%s\" (expected a positive number)", keys[i].key, v);
+            return false;
+        }
+        if (keys[i].is_u32)
+            *(uint32_t *)((char *)limits + keys[i].offset) = (uint32_t)n;
+        else
+            *(size_t *)((char *)limits + keys[i].offset) = n;
+    }
+    return true;
+}

@@ -1,0 +1,18 @@
+/* extensions.c - the built-in extensions, one line each. */
+#include "registry.h"
+
+extern const sg_extension sg_ext_base, sg_ext_comparator_octet, sg_ext_comparator_ascii_casemap,
+    sg_ext_comparator_ascii_numeric, sg_ext_fileinto, sg_ext_envelope, sg_ext_encoded_character, sg_ext_copy;
+
+const sg_extension *const sg_builtin_extensions[] = {
+    &sg_ext_base,
+    &sg_ext_comparator_octet,
+    &sg_ext_comparator_ascii_casemap,
+    &sg_ext_comparator_ascii_numeric,
+    &sg_ext_fileinto,
+    &sg_ext_envelope,
+    &sg_ext_encoded_character,
+    &sg_ext_copy,
+};
+
+const size_t sg_builtin_extension_count = SG_COUNT(sg_builtin_extensions);

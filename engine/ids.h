@@ -1,0 +1,48 @@
+/* ids.h - numeric identities of commands, tests, tags and class members, read
+ * by the interpreter to dispatch. One enum so that ids never collide. */
+#ifndef SG_IDS_H
+#define SG_IDS_H
+
+enum sg_id {
+    SG_ID_NONE = 0,
+    /* RFC 5228 §3 control commands */
+    SG_CMD_REQUIRE,
+    SG_CMD_IF,
+    SG_CMD_ELSIF,
+    SG_CMD_ELSE,
+    SG_CMD_STOP,
+    /* RFC 5228 §4 actions */
+    SG_CMD_KEEP,
+    SG_CMD_DISCARD,
+    SG_CMD_REDIRECT,
+    SG_CMD_FILEINTO,
+    /* RFC 5228 §5 tests */
+    SG_TEST_ADDRESS,
+    SG_TEST_ALLOF,
+    SG_TEST_ANYOF,
+    SG_TEST_ENVELOPE,
+    SG_TEST_EXISTS,
+    SG_TEST_FALSE,
+    SG_TEST_HEADER,
+    SG_TEST_NOT,
+    SG_TEST_SIZE,
+    SG_TEST_TRUE,
+    /* tags */
+    SG_TAG_OVER,
+    SG_TAG_UNDER,
+    SG_TAG_COPY,
+    /* match types (RFC 5228 §2.7.1) */
+    SG_MATCH_IS,
+    SG_MATCH_CONTAINS,
+    SG_MATCH_MATCHES,
+    /* address parts (RFC 5228 §2.7.4) */
+    SG_ADDR_ALL,
+    SG_ADDR_LOCALPART,
+    SG_ADDR_DOMAIN,
+    /* comparators (RFC 4790 §9) */
+    SG_CMP_OCTET,
+    SG_CMP_ASCII_CASEMAP,
+    SG_CMP_ASCII_NUMERIC,
+};
+
+#endif

@@ -1,0 +1,54 @@
+/* validate.h - checks a parsed script against the extension registry.
+ *
+ * Takes: an AST from grammar/parse.h (also one recovered after syntax errors,
+ * so one run reports every error), the registry and limits.
+ * Returns: true when the script is valid; adds located diagnostics otherwise.
+ * On success every node has `def` (what it is) and `bound` (its tags and
+ * positional arguments sorted out), which is what the interpreter reads.
+ * RFC 5228 §2.6 (arguments), §3 (control commands), §8 (grammar).
+ */
+#ifndef SG_VALIDATE_H
+#define SG_VALIDATE_H
+
+#include <stdbool.h>
+
+#include "../grammar/parse.h"
+#include "registry.h"
+
+typedef struct sg_bound_tag {
+    const sg_tag_def *def;
+    const sg_arg *arg;   /* the tag itself */
+    const sg_arg *param; /* its argument, or NULL */
+} sg_bound_tag;
+
+typedef struct sg_bound {
+    const sg_arg *positional[SG_MAX_POSITIONAL];
+    uint8_t npositional;
+    uint8_t ntags;
+    sg_bound_tag *tags; /* command-specific tags, in source order */
+    const sg_class_member *match;
+    const sg_arg *match_arg, *match_param;
+    const sg_class_member *addrpart;
+    const sg_arg *addrpart_arg;
+    const sg_class_member *comparator;
+    const sg_arg *comparator_arg; /* the comparator name string */
+} sg_bound;
+
+typedef struct sg_validator {
+    const sg_registry *reg;
+    const sg_limits *limits;
+    sg_diags *diags;
+    sg_script *script;
+    bool *enabled; /* per registry extension index: required by the script */
+    uint32_t block_depth, test_depth;
+    /* Error recovery may have dropped an 'if' before an 'elsif': don't blame the elsif. */
+    bool after_syntax_error;
+} sg_validator;
+
+bool sg_validate(const sg_registry *reg, sg_script *script, const sg_limits *limits, sg_diags *diags);
+
+/* For extension hooks. */
+bool sg_validator_enabled(const sg_validator *v, const char *extension);
+const sg_bound_tag *sg_bound_tag_find(const sg_bound *b, const char *name);
+
+#endif

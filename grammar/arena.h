@@ -1,0 +1,33 @@
+/* arena.h - region allocator for per-script and per-message data.
+ *
+ * Takes: nothing but sizes. Returns: memory that lives until sg_arena_free().
+ * Everything the parser builds (AST nodes, strings) is owned by one arena, so
+ * discarding half-built values during error recovery can never leak.
+ * Allocation failure is fatal (EX_TEMPFAIL, like Postfix's mymalloc): the MTA
+ * keeps the message and retries, which is the only safe answer to OOM here.
+ */
+#ifndef SG_ARENA_H
+#define SG_ARENA_H
+
+#include <stddef.h>
+
+typedef struct sg_arena sg_arena;
+
+sg_arena *sg_arena_new(void);
+void sg_arena_free(sg_arena *arena);
+
+/* Aligned to max_align_t; never returns NULL. */
+void *sg_arena_alloc(sg_arena *arena, size_t size);
+void *sg_arena_calloc(sg_arena *arena, size_t size);
+char *sg_arena_strndup(sg_arena *arena, const char *s, size_t len);
+char *sg_arena_strdup(sg_arena *arena, const char *s);
+
+/* Bytes obtained from malloc so far (for benchmarks and limits). */
+size_t sg_arena_footprint(const sg_arena *arena);
+
+/* malloc/realloc that exit with EX_TEMPFAIL instead of returning NULL. */
+void *sg_xmalloc(size_t size);
+void *sg_xrealloc(void *p, size_t size);
+char *sg_xstrdup(const char *s);
+
+#endif

@@ -1,0 +1,42 @@
+/* parse_ctx.h - state shared by the Flex scanner and the Bison parser of one
+ * parse (internal to grammar/). One per sg_parse() call: nothing is global. */
+#ifndef SG_PARSE_CTX_H
+#define SG_PARSE_CTX_H
+
+#include <stdbool.h>
+
+#include "ast.h"
+#include "parse.h"
+
+#define SG_BRACE_STACK 64
+
+typedef struct sg_parse_ctx {
+    sg_arena *arena;
+    sg_diags *diags;
+    const sg_limits *limits;
+    sg_script *script;
+    sg_loc pos;         /* position of the next unscanned byte */
+    sg_loc text_start;  /* where the current "text:" string began */
+    sg_loc comment_start;
+    char *buf;          /* multi-line string being collected (malloc) */
+    size_t buf_len, buf_cap;
+    bool buf_too_long;
+    sg_loc braces[SG_BRACE_STACK]; /* unclosed '{' positions, innermost last */
+    uint32_t brace_depth;
+} sg_parse_ctx;
+
+/* Location type shared by Flex (bison-locations) and Bison (%locations). */
+typedef struct sg_yyltype {
+    int first_line, first_column, last_line, last_column;
+} sg_yyltype;
+#define SG_YYLTYPE sg_yyltype
+#define SG_YYLTYPE_IS_DECLARED 1
+#define SG_YYLTYPE_IS_TRIVIAL 1
+
+static inline sg_loc sg_loc_of(const sg_yyltype *l)
+{
+    sg_loc loc = {(uint32_t)l->first_line, (uint32_t)l->first_column};
+    return loc;
+}
+
+#endif
