@@ -183,8 +183,12 @@ bool sg_address_parse_sieve(const char *s, size_t len, const char **spec, size_t
         skip_ws(&c);
         if (c.i >= c.len)
             c.why = "empty address";
-        else if (addr_spec(&c))
-            c.why = "unexpected text after the address";
+        else if (addr_spec(&c)) {
+            skip_ws(&c);
+            c.why = c.i < c.len && (c.s[c.i] == ',' || c.s[c.i] == ';')
+                        ? "only one address is allowed (use one redirect per address)"
+                        : "unexpected text after the address";
+        }
     }
 fail:
     if (why)

@@ -112,7 +112,7 @@ static const sg_command_def base_commands[] = {
     {"stop", false, 0, 0, {{0}}, SG_SUB_NONE, false, 0, NULL, 0, NULL, SG_CMD_STOP},
     {"keep", false, 0, 0, {{0}}, SG_SUB_NONE, false, 0, NULL, 0, NULL, SG_CMD_KEEP},
     {"discard", false, 0, 0, {{0}}, SG_SUB_NONE, false, 0, NULL, 0, NULL, SG_CMD_DISCARD},
-    {"redirect", false, 1, 1, {STR("an address")}, SG_SUB_NONE, false, 0, NULL, 0, redirect_hook, SG_CMD_REDIRECT},
+    {"redirect", false, 1, 1, {STR("address")}, SG_SUB_NONE, false, 0, NULL, 0, redirect_hook, SG_CMD_REDIRECT},
 
     {"address", true, 2, 2, {LIST("header-list"), LIST("key-list")}, SG_SUB_NONE, false,
      MATCHING | SG_ACCEPTS_ADDRPART, NULL, 0, header_names_hook, SG_TEST_ADDRESS},
@@ -124,7 +124,7 @@ static const sg_command_def base_commands[] = {
     {"header", true, 2, 2, {LIST("header-names"), LIST("key-list")}, SG_SUB_NONE, false, MATCHING, NULL, 0,
      header_names_hook, SG_TEST_HEADER},
     {"not", true, 0, 0, {{0}}, SG_SUB_TEST, false, 0, NULL, 0, NULL, SG_TEST_NOT},
-    {"size", true, 1, 1, {NUM("a size limit")}, SG_SUB_NONE, false, 0, size_tags, SG_COUNT(size_tags),
+    {"size", true, 1, 1, {NUM("size limit")}, SG_SUB_NONE, false, 0, size_tags, SG_COUNT(size_tags),
      size_hook, SG_TEST_SIZE},
     {"true", true, 0, 0, {{0}}, SG_SUB_NONE, false, 0, NULL, 0, NULL, SG_TEST_TRUE},
 };

@@ -3,7 +3,7 @@
 #include "registry.h"
 
 static const sg_command_def fileinto_commands[] = {
-    {"fileinto", false, 1, 1, {{SG_T_STRING, "a mailbox name"}}, SG_SUB_NONE, false, 0, NULL, 0, NULL,
+    {"fileinto", false, 1, 1, {{SG_T_STRING, "mailbox"}}, SG_SUB_NONE, false, 0, NULL, 0, NULL,
      SG_CMD_FILEINTO},
 };
 

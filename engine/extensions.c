@@ -2,7 +2,8 @@
 #include "registry.h"
 
 extern const sg_extension sg_ext_base, sg_ext_comparator_octet, sg_ext_comparator_ascii_casemap,
-    sg_ext_comparator_ascii_numeric, sg_ext_fileinto, sg_ext_envelope, sg_ext_encoded_character, sg_ext_copy;
+    sg_ext_comparator_ascii_numeric, sg_ext_fileinto, sg_ext_envelope, sg_ext_encoded_character, sg_ext_copy,
+    sg_ext_vacation, sg_ext_vacation_seconds;
 
 const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_base,
@@ -13,6 +14,8 @@ const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_envelope,
     &sg_ext_encoded_character,
     &sg_ext_copy,
+    &sg_ext_vacation,
+    &sg_ext_vacation_seconds,
 };
 
 const size_t sg_builtin_extension_count = SG_COUNT(sg_builtin_extensions);

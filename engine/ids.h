@@ -16,6 +16,7 @@ enum sg_id {
     SG_CMD_DISCARD,
     SG_CMD_REDIRECT,
     SG_CMD_FILEINTO,
+    SG_CMD_VACATION,
     /* RFC 5228 §5 tests */
     SG_TEST_ADDRESS,
     SG_TEST_ALLOF,
@@ -31,6 +32,13 @@ enum sg_id {
     SG_TAG_OVER,
     SG_TAG_UNDER,
     SG_TAG_COPY,
+    SG_TAG_DAYS,
+    SG_TAG_SECONDS,
+    SG_TAG_SUBJECT,
+    SG_TAG_FROM,
+    SG_TAG_ADDRESSES,
+    SG_TAG_MIME,
+    SG_TAG_HANDLE,
     /* match types (RFC 5228 §2.7.1) */
     SG_MATCH_IS,
     SG_MATCH_CONTAINS,

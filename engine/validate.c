@@ -206,7 +206,8 @@ static const sg_tag_def *own_tag(const sg_command_def *def, const char *name)
     return NULL;
 }
 
-static void bind_tag(sg_validator *v, const sg_node *node, sg_bound *b, const sg_arg *tag,
+/* Returns false when the tag is unknown: what follows it cannot be interpreted. */
+static bool bind_tag(sg_validator *v, const sg_node *node, sg_bound *b, const sg_arg *tag,
                      const sg_arg **next)
 {
     const sg_command_def *def = node->def;
@@ -230,28 +231,28 @@ static void bind_tag(sg_validator *v, const sg_node *node, sg_bound *b, const sg
         if (td->param != SG_T_NONE) {
             param = tag_param(v, tag, td->param, td->param_name, next);
             if (!param)
-                return;
+                return true;
         }
         for (uint8_t i = 0; i < b->ntags; i++) {
             if (b->tags[i].def == td) {
                 sg_error(v->diags, tag->loc, "duplicate-tag", "duplicate tag ':%s'", name);
-                return;
+                return true;
             }
             if (td->group && b->tags[i].def->group == td->group) {
                 sg_error(v->diags, tag->loc, "conflicting-tags",
                          "tags ':%s' and ':%s' cannot be used together", b->tags[i].def->name, name);
-                return;
+                return true;
             }
         }
         b->tags[b->ntags++] = (sg_bound_tag){td, tag, param};
-        return;
+        return true;
     }
 
     if ((def->accepts & SG_ACCEPTS_COMPARATOR) && strcmp(name, "comparator") == 0) {
         const sg_arg *p = tag_param(v, tag, SG_T_STRING, "comparator name", next);
         if (p)
             bind_comparator(v, b, tag, p);
-        return;
+        return true;
     }
     static const struct {
         unsigned flag;
@@ -273,17 +274,18 @@ static void bind_tag(sg_validator *v, const sg_node *node, sg_bound *b, const sg
         }
         const sg_arg *param = NULL;
         if (m->param != SG_T_NONE && !(param = tag_param(v, tag, m->param, m->param_name, next)))
-            return;
+            return true;
         if (classes[c].cls == SG_CLASS_MATCH) {
             if (set_class(v, tag, &b->match, &b->match_arg, m, "match type"))
                 b->match_param = param;
         } else {
             set_class(v, tag, &b->addrpart, &b->addrpart_arg, m, "address part");
         }
-        return;
+        return true;
     }
     sg_error(v->diags, tag->loc, "unknown-tag", "unknown tag ':%s' for %s '%s'", name, kind_word(def),
              def->name);
+    return false;
 }
 
 static void bind_arguments(sg_validator *v, sg_node *node, sg_bound *b)
@@ -301,7 +303,8 @@ static void bind_arguments(sg_validator *v, sg_node *node, sg_bound *b)
                 sg_error(v->diags, a->loc, "tag-order",
                          "tag ':%s' must come before the positional arguments of '%s' (RFC 5228 §2.6.2)",
                          a->u.tag, def->name);
-            bind_tag(v, node, b, a, &next);
+            if (!bind_tag(v, node, b, a, &next))
+                return; /* the rest would only produce follow-on errors */
         } else {
             seen_positional = true;
             if (b->npositional < def->npositional) {
@@ -329,8 +332,8 @@ static void bind_arguments(sg_validator *v, sg_node *node, sg_bound *b)
     }
     if (b->npositional < def->nrequired) {
         const sg_positional *p = &def->positional[b->npositional];
-        sg_error(v->diags, node->loc, "missing-argument", "'%s' needs %s (%s)", def->name, p->name,
-                 type_name(p->type) + (p->type == SG_T_NUMBER || p->type == SG_T_STRING ? 2 : 2));
+        sg_error(v->diags, node->loc, "missing-argument", "'%s' is missing its %s argument (%s)", def->name,
+                 p->name, type_name(p->type));
     }
 }
 

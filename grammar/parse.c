@@ -58,6 +58,7 @@ sg_script *sg_parse(const char *name, const char *source, size_t len, const sg_l
     ctx.limits = limits;
     ctx.script = script;
     ctx.pos = start;
+    ctx.last_end = start;
 
     /* Flex scans in place and needs two trailing NULs; it also writes into the
      * buffer while scanning, so it gets a private copy. */

@@ -23,6 +23,8 @@ typedef struct sg_parse_ctx {
     bool buf_too_long;
     sg_loc braces[SG_BRACE_STACK]; /* unclosed '{' positions, innermost last */
     uint32_t brace_depth;
+    bool eof_reported; /* the scanner ended early on an error it reported */
+    sg_loc last_end;   /* just after the last token: where "end of script" errors point */
 } sg_parse_ctx;
 
 /* Location type shared by Flex (bison-locations) and Bison (%locations). */

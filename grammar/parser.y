@@ -222,6 +222,10 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, sg
     bool want_semicolon = expects(expected, n, YYSYMBOL_SEMI);  
     bool want_brace = expects(expected, n, YYSYMBOL_RBRACE);     
 
+    /* The scanner stopped at an unterminated string or comment and said so. */
+    if (got == YYSYMBOL_YYEOF && ctx->eof_reported)
+        return 0;
+
     if (got == YYSYMBOL_YYEOF && want_brace && ctx->brace_depth > 0) {
         uint32_t i = ctx->brace_depth <= SG_BRACE_STACK ? ctx->brace_depth - 1 : SG_BRACE_STACK - 1;
         sg_error(ctx->diags, loc, "syntax",

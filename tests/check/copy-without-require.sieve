@@ -1,0 +1,1 @@
+redirect :copy "bob@example.org";

@@ -1,0 +1,4 @@
+if true {
+    if false {
+        keep;
+    }

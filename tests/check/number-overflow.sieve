@@ -1,0 +1,1 @@
+if size :over 99999999999999999999K { discard; }

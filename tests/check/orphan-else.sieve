@@ -1,0 +1,2 @@
+elsif true { keep; }
+if true { keep; } else { discard; } else { stop; }

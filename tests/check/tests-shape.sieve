@@ -1,0 +1,3 @@
+if anyof true { keep; }
+if (true, false) { keep; }
+if not { keep; }

@@ -1,0 +1,2 @@
+require ["fileinto", "vaccation", "imap5flags"];
+fileinto "x";

@@ -1,0 +1,3 @@
+keep;
+/* a comment
+   that never ends

@@ -1,0 +1,3 @@
+require "vacation";
+vacation "Away" text:
+no terminator

@@ -1,0 +1,2 @@
+# café ☕
+if header :is "subject" "café" { fileinto "x"; }

@@ -1,0 +1,94 @@
+#!/bin/sh
+# End-to-end tests of the `sievegate check` command-line contract
+# (../shared/spec/cli.md): options, exit codes, several files, stdin, config.
+# usage: check_cli.sh SIEVEGATE
+set -u
+bin=$1
+. "$(dirname "$0")/lib.sh"
+conf="$tmp/empty.conf"
+: >"$conf"
+printf 'keep;\n' >"$tmp/good.sieve"
+printf 'keep\n' >"$tmp/bad.sieve"
+
+run "$bin"
+expect_rc "no subcommand" 64
+run "$bin" frobnicate
+expect_rc "unknown subcommand" 64
+expect_err "unknown subcommand message" "sievegate: unknown command 'frobnicate'
+usage: sievegate COMMAND [OPTIONS] [ARGS]
+commands:
+  check     parse and validate Sieve scripts (lint)
+  test      run a script on a message and print the plan (dry run)   [not yet available]
+  deliver   local delivery agent, a drop-in for dovecot-lda            [not yet available]
+  policy    administer the organization's forwarding policy           [not yet available]
+Run 'sievegate COMMAND --help' for a command's options."
+run "$bin" check --config "$conf"
+expect_rc "check without script" 64
+run "$bin" check --config "$conf" --bogus "$tmp/good.sieve"
+expect_rc "unknown option" 64
+run "$bin" check --config "$conf" --format xml "$tmp/good.sieve"
+expect_rc "unknown format" 64
+expect_err "unknown format message" 'sievegate check: unknown format "xml" (expected text or json)'
+run "$bin" check --config "$conf" -o nonsense "$tmp/good.sieve"
+expect_rc "malformed -o" 64
+run "$bin" check --help
+expect_rc "help" 0
+
+run "$bin" check --config "$conf" "$tmp/good.sieve"
+expect_rc "valid script" 0
+expect_out "valid script prints no diagnostics" ""
+expect_err "valid script summary" "$tmp/good.sieve: valid"
+
+run "$bin" check --config "$conf" "$tmp/missing.sieve"
+expect_rc "missing file" 66
+expect_err "missing file message" "sievegate check: cannot open $tmp/missing.sieve: No such file or directory"
+run "$bin" check --config "$conf" "$tmp"
+expect_rc "directory as script" 66
+
+# A missing file does not stop the others from being checked; 66 wins over 1.
+run "$bin" check --config "$conf" --format json "$tmp/bad.sieve" "$tmp/missing.sieve" "$tmp/good.sieve"
+expect_rc "several files, one missing" 66
+expect_out "several files give a JSON array" "[
+{\"file\": \"$tmp/bad.sieve\", \"valid\": false, \"diagnostics\": [{\"severity\": \"error\", \"line\": 1, \"column\": 5, \"message\": \"expected ';' before end of script\", \"code\": \"syntax\"}]},
+{\"file\": \"$tmp/missing.sieve\", \"valid\": false, \"diagnostics\": [{\"severity\": \"error\", \"line\": 0, \"column\": 0, \"message\": \"cannot open $tmp/missing.sieve: No such file or directory\", \"code\": \"cannot-open\"}]},
+{\"file\": \"$tmp/good.sieve\", \"valid\": true, \"diagnostics\": []}
+]"
+run "$bin" check --config "$conf" "$tmp/good.sieve" "$tmp/bad.sieve"
+expect_rc "one invalid of two" 1
+
+# Standard input.
+printf 'discard;\nkeep' | "$bin" check --config "$conf" - >"$tmp/out" 2>"$tmp/err"; rc=$?
+expect_rc "stdin" 1
+expect_out "stdin is named <stdin>" "<stdin>:2:5: error: expected ';' before end of script
+keep
+    ^"
+
+# Limits come from the configuration and -o, and the message names them.
+printf 'if true { if true { if true { keep; } } }\n' >"$tmp/deep.sieve"
+run "$bin" check --config "$conf" -o max_nesting=2 "$tmp/deep.sieve"
+expect_rc "max_nesting" 1
+expect_out "max_nesting message" "$tmp/deep.sieve:1:31: error: blocks are nested too deeply (more than limit max_nesting 2)
+if true { if true { if true { keep; } } }
+                              ^"
+run "$bin" check --config "$conf" -o max_script_size=4 "$tmp/good.sieve"
+expect_rc "max_script_size" 1
+expect_out "max_script_size message" "$tmp/good.sieve:1:1: error: script is too large (6 bytes > limit max_script_size 4)
+keep;
+^"
+printf 'max_nesting = 1\n' >"$tmp/nest.conf"
+run "$bin" check --config "$tmp/nest.conf" "$tmp/deep.sieve"
+expect_rc "limit from the config file" 1
+run "$bin" check --config "$tmp/nest.conf" -o max_nesting=5 "$tmp/deep.sieve"
+expect_rc "-o overrides the config file" 0
+
+# Configuration errors: EX_CONFIG, naming the file and line.
+run "$bin" check --config "$tmp/nonexistent.conf" "$tmp/good.sieve"
+expect_rc "explicit missing config" 78
+printf '# ok\nthis line is wrong\n' >"$tmp/broken.conf"
+run "$bin" check --config "$tmp/broken.conf" "$tmp/good.sieve"
+expect_rc "broken config" 78
+expect_err "broken config message" "sievegate check: configuration error: $tmp/broken.conf:2: expected KEY = VALUE"
+run "$bin" check --config "$conf" -o max_nesting=lots "$tmp/good.sieve"
+expect_rc "bad limit value" 78
+
+finish
