@@ -44,7 +44,7 @@ static int check_one(const sg_cli *cli, const sg_registry *reg, const char *path
                  size, cli->limits.max_script_size);
         rc = SG_EXIT_INVALID;
     } else {
-        sg_script *script = sg_parse(name, data, len, &cli->limits, &diags);
+        sg_script *script = sg_parse_buffer(name, data, len, &cli->limits, &diags);
         sg_validate(reg, script, &cli->limits, &diags);
         sg_script_free(script);
         if (diags.errors)
@@ -72,63 +72,44 @@ static int check_one(const sg_cli *cli, const sg_registry *reg, const char *path
 int sg_cmd_check(int argc, char **argv)
 {
     sg_cli cli;
-    sg_cli_init(&cli, "check");
+    sg_cli_init(&cli, "check", argc);
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'C'},
+        SG_COMMON_LONGOPTS,
         {"format", required_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    char **overrides = sg_xmalloc((size_t)argc * sizeof *overrides);
-    size_t noverrides = 0;
     bool json = false;
-    int c;
+    int c, rc = SG_EXIT_OK;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:u:h", longopts, NULL)) != -1) {
+    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":o:u:h", longopts, NULL)) != -1) {
+        if (sg_cli_common_option(&cli, c, optarg))
+            continue;
         switch (c) {
-        case 'C':
-            cli.config_path = optarg;
-            cli.config_explicit = true;
-            break;
         case 'F':
-            if (strcmp(optarg, "json") == 0) {
-                json = true;
-            } else if (strcmp(optarg, "text") != 0) {
+            json = strcmp(optarg, "json") == 0;
+            if (!json && strcmp(optarg, "text") != 0) {
                 sg_cli_error(&cli, "unknown format \"%s\" (expected text or json)", optarg);
-                free(overrides);
-                return SG_EXIT_USAGE;
+                rc = SG_EXIT_USAGE;
             }
-            break;
-        case 'o':
-            overrides[noverrides++] = optarg;
             break;
         case 'u':
             break; /* the policy check lands with the forwarding policy (issue 5) */
         case 'h':
             usage(stdout);
-            free(overrides);
+            sg_cli_free(&cli);
             return SG_EXIT_OK;
-        case ':':
-            sg_cli_error(&cli, "option %s needs a value", argv[optind - 1]);
-            usage(stderr);
-            free(overrides);
-            return SG_EXIT_USAGE;
         default:
-            sg_cli_error(&cli, "unknown option %s", argv[optind - 1]);
-            usage(stderr);
-            free(overrides);
-            return SG_EXIT_USAGE;
+            rc = sg_cli_usage_error(&cli, c, argv, usage);
         }
     }
-    if (optind >= argc) {
+    if (rc == SG_EXIT_OK && optind >= argc) {
         sg_cli_error(&cli, "no script given");
         usage(stderr);
-        free(overrides);
-        return SG_EXIT_USAGE;
+        rc = SG_EXIT_USAGE;
     }
-    int rc = sg_cli_load_config(&cli, overrides, noverrides);
-    free(overrides);
+    if (rc == SG_EXIT_OK)
+        rc = sg_cli_load_config(&cli);
     if (rc != SG_EXIT_OK) {
         sg_cli_free(&cli);
         return rc;

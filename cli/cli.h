@@ -28,19 +28,30 @@ typedef struct sg_cli {
     const char *command; /* "check", ... for messages */
     const char *config_path;
     bool config_explicit;
+    char **overrides; /* -o KEY=VALUE, in order */
+    size_t noverrides;
     sg_config *config;
     sg_limits limits;
 } sg_cli;
 
-void sg_cli_init(sg_cli *cli, const char *command);
-void sg_cli_free(sg_cli *cli);
-/* Applies -o before loading? No: loads the file first, then the overrides
- * collected in `overrides` (in order), then reads the limits. Returns an exit
- * code (0 when all is well) after printing the reason. */
-int sg_cli_load_config(sg_cli *cli, char **overrides, size_t noverrides);
+/* getopt_long codes of the options every subcommand shares. */
+#define SG_OPT_CONFIG 'C'
+#define SG_COMMON_LONGOPTS {"config", required_argument, NULL, SG_OPT_CONFIG}, {"help", no_argument, NULL, 'h'}
 
-/* Reads a whole file (or stdin for "-") up to max bytes; *too_large is set and
- * *size holds the real size (when known) if it is bigger. Returns 0 or errno. */
+void sg_cli_init(sg_cli *cli, const char *command, int argc);
+void sg_cli_free(sg_cli *cli);
+/* Takes --config and -o; returns false for any other option. */
+bool sg_cli_common_option(sg_cli *cli, int opt, char *arg);
+/* Reports a getopt error (':' missing value, '?' unknown) with the usage; returns SG_EXIT_USAGE. */
+int sg_cli_usage_error(const sg_cli *cli, int opt, char **argv, void (*usage)(FILE *));
+/* Loads the configuration file, then applies the -o overrides in order, then
+ * reads the limits. Returns an exit code (0 when all is well) after printing
+ * the reason. */
+int sg_cli_load_config(sg_cli *cli);
+
+/* Reads a whole file (or stdin for "-") up to max bytes, followed by two NUL
+ * bytes (for sg_parse_buffer); *too_large is set and *size holds the real size
+ * (when known) if it is bigger. Returns 0 or errno. */
 int sg_read_file(const char *path, size_t max, char **data, size_t *len, bool *too_large, size_t *size);
 
 void sg_cli_error(const sg_cli *cli, const char *fmt, ...)
@@ -50,5 +61,6 @@ void sg_cli_error(const sg_cli *cli, const char *fmt, ...)
     ;
 
 int sg_cmd_check(int argc, char **argv);
+int sg_cmd_test(int argc, char **argv);
 
 #endif

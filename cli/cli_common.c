@@ -2,6 +2,7 @@
  * every subcommand. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,18 +12,45 @@
 #include "../grammar/arena.h"
 #include "cli.h"
 
-void sg_cli_init(sg_cli *cli, const char *command)
+void sg_cli_init(sg_cli *cli, const char *command, int argc)
 {
     memset(cli, 0, sizeof *cli);
     cli->command = command;
     cli->config_path = SG_DEFAULT_CONFIG_PATH;
+    cli->overrides = sg_xmalloc((size_t)(argc > 0 ? argc : 1) * sizeof *cli->overrides);
     sg_limits_default(&cli->limits);
 }
 
 void sg_cli_free(sg_cli *cli)
 {
     sg_config_free(cli->config);
+    free(cli->overrides);
     cli->config = NULL;
+    cli->overrides = NULL;
+}
+
+bool sg_cli_common_option(sg_cli *cli, int opt, char *arg)
+{
+    if (opt == SG_OPT_CONFIG) {
+        cli->config_path = arg;
+        cli->config_explicit = true;
+        return true;
+    }
+    if (opt == 'o') {
+        cli->overrides[cli->noverrides++] = arg;
+        return true;
+    }
+    return false;
+}
+
+int sg_cli_usage_error(const sg_cli *cli, int opt, char **argv, void (*usage)(FILE *))
+{
+    if (opt == ':')
+        sg_cli_error(cli, "option %s needs a value", argv[optind - 1]);
+    else
+        sg_cli_error(cli, "unknown option %s", argv[optind - 1]);
+    usage(stderr);
+    return SG_EXIT_USAGE;
 }
 
 void sg_cli_error(const sg_cli *cli, const char *fmt, ...)
@@ -35,7 +63,7 @@ void sg_cli_error(const sg_cli *cli, const char *fmt, ...)
     va_end(ap);
 }
 
-int sg_cli_load_config(sg_cli *cli, char **overrides, size_t noverrides)
+int sg_cli_load_config(sg_cli *cli)
 {
     char err[512];
     cli->config = sg_config_new();
@@ -45,8 +73,8 @@ int sg_cli_load_config(sg_cli *cli, char **overrides, size_t noverrides)
         sg_cli_error(cli, "configuration error: %s", err);
         return SG_EXIT_CONFIG;
     }
-    for (size_t i = 0; i < noverrides; i++) {
-        if (!sg_config_override(cli->config, overrides[i], err, sizeof err)) {
+    for (size_t i = 0; i < cli->noverrides; i++) {
+        if (!sg_config_override(cli->config, cli->overrides[i], err, sizeof err)) {
             sg_cli_error(cli, "%s", err);
             return SG_EXIT_USAGE;
         }
@@ -75,7 +103,7 @@ int sg_read_file(const char *path, size_t max, char **data, size_t *len, bool *t
         if (S_ISREG(st.st_mode))
             *size = (size_t)st.st_size;
     }
-    size_t cap = *size && *size <= max ? *size + 1 : 64 * 1024;
+    size_t cap = *size && *size <= max ? *size + 2 : 64 * 1024;
     char *buf = sg_xmalloc(cap);
     size_t n = 0;
     for (;;) {
@@ -103,6 +131,10 @@ int sg_read_file(const char *path, size_t max, char **data, size_t *len, bool *t
     }
     if (fd != STDIN_FILENO)
         close(fd);
+    /* Two NUL bytes after the data let the script parser scan it in place. */
+    if (cap - n < 2)
+        buf = sg_xrealloc(buf, n + 2);
+    buf[n] = buf[n + 1] = '\0';
     if (n > max) {
         *too_large = true;
         if (*size < n)

@@ -3,20 +3,24 @@
  * every implementation has. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "addrlist.h"
+#include "addrpart.h"
 #include "address.h"
 #include "ids.h"
+#include "interp.h"
 #include "registry.h"
 #include "validate.h"
 
 /* ---- hooks ---- */
 
 /* RFC 5228 §3.2: every unknown capability is reported, all in one message. */
-static void require_hook(sg_validator *v, sg_node *node, sg_bound *b)
+static void require_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
-    const sg_arg *a = b->positional[0];
-    if (!a)
-        return;
+    const sg_arg *a = sg_positional_arg(b, 0);
+    if (!a || (a->kind != SG_ARG_STRING && a->kind != SG_ARG_STRING_LIST))
+        return; /* the type error is reported already */
     const sg_string *items = a->kind == SG_ARG_STRING ? &a->u.string : a->u.list.items;
     uint32_t count = a->kind == SG_ARG_STRING ? 1 : a->u.list.count;
     char names[512] = "";
@@ -37,17 +41,17 @@ static void require_hook(sg_validator *v, sg_node *node, sg_bound *b)
 }
 
 /* RFC 5228 §5.9: exactly one of :over and :under. */
-static void size_hook(sg_validator *v, sg_node *node, sg_bound *b)
+static void size_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
     if (!sg_bound_tag_find(b, "over") && !sg_bound_tag_find(b, "under"))
         sg_error(v->diags, node->loc, "missing-tag", "'size' needs :over or :under");
 }
 
 /* RFC 5228 §4.2 and §2.4.2.3: a literal redirect target must be a valid address. */
-static void redirect_hook(sg_validator *v, sg_node *node, sg_bound *b)
+static void redirect_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
     (void)node;
-    const sg_arg *a = b->positional[0];
+    const sg_arg *a = sg_positional_arg(b, 0);
     if (!a || a->kind != SG_ARG_STRING)
         return;
     const sg_string *s = &a->u.string;
@@ -72,10 +76,10 @@ static bool header_name_ok(const sg_string *s)
 
 /* RFC 5228 §2.4.2.2: an invalid header name is not an error, but it can never
  * match; say so, since it is almost always a typo such as "From:". */
-static void header_names_hook(sg_validator *v, sg_node *node, sg_bound *b)
+static void header_names_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
     (void)node;
-    const sg_arg *a = b->positional[0];
+    const sg_arg *a = sg_positional_arg(b, 0);
     if (!a || (a->kind != SG_ARG_STRING && a->kind != SG_ARG_STRING_LIST))
         return;
     const sg_string *items = a->kind == SG_ARG_STRING ? &a->u.string : a->u.list.items;
@@ -91,11 +95,154 @@ static void header_names_hook(sg_validator *v, sg_node *node, sg_bound *b)
     }
 }
 
+
+/* ---- run time ---- */
+
+/* RFC 5228 §5.7 "header": any value of any named field matches any key. */
+static bool header_test(sg_interp *in, const sg_node *node, const sg_bound *b)
+{
+    (void)node;
+    sg_matcher m;
+    sg_interp_matcher(in, b, sg_positional_arg(b, 1), &m);
+    sg_strview *names;
+    size_t nnames = sg_interp_strings(in, sg_positional_arg(b, 0), &names);
+    size_t count = 0;
+    for (size_t i = 0; i < nnames; i++) {
+        const char *const *values;
+        size_t n = sg_message_header_values(sg_interp_message(in), names[i].data, &values);
+        if (m.match == SG_MATCH_COUNT) {
+            count += n;
+            continue;
+        }
+        for (size_t v = 0; v < n; v++)
+            if (sg_interp_match(in, &m, values[v], strlen(values[v])))
+                return true;
+    }
+    return m.match == SG_MATCH_COUNT && sg_interp_match_count(in, &m, count);
+}
+
+/* RFC 5228 §5.1 "address": the addresses in the named fields. */
+static bool address_test(sg_interp *in, const sg_node *node, const sg_bound *b)
+{
+    (void)node;
+    sg_matcher m;
+    sg_interp_matcher(in, b, sg_positional_arg(b, 1), &m);
+    sg_strview *names;
+    size_t nnames = sg_interp_strings(in, sg_positional_arg(b, 0), &names);
+    size_t count = 0;
+    for (size_t i = 0; i < nnames; i++) {
+        const char *const *values;
+        size_t n = sg_message_header_raw_values(sg_interp_message(in), names[i].data, &values);
+        for (size_t v = 0; v < n; v++) {
+            sg_mailbox *list;
+            size_t nmb = sg_addrlist_parse(values[v], strlen(values[v]), sg_interp_arena(in), &list);
+            if (sg_match_mailboxes(in, b, &m, list, nmb, &count))
+                return true;
+        }
+    }
+    return m.match == SG_MATCH_COUNT && sg_interp_match_count(in, &m, count);
+}
+
+/* RFC 5228 §5.5 "exists": every named field is present. */
+static bool exists_test(sg_interp *in, const sg_node *node, const sg_bound *b)
+{
+    (void)node;
+    sg_strview *names;
+    size_t nnames = sg_interp_strings(in, sg_positional_arg(b, 0), &names);
+    for (size_t i = 0; i < nnames; i++) {
+        const char *const *values;
+        if (sg_message_header_values(sg_interp_message(in), names[i].data, &values) == 0)
+            return false;
+    }
+    return true;
+}
+
+/* RFC 5228 §5.9 "size": strictly over or under. */
+static bool size_test(sg_interp *in, const sg_node *node, const sg_bound *b)
+{
+    (void)node;
+    unsigned long long limit = sg_positional_arg(b, 0)->u.number.value;
+    unsigned long long size = sg_message_size(sg_interp_message(in));
+    return sg_bound_tag_find(b, "over") ? size > limit : size < limit;
+}
+
+static void keep_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
+{
+    sg_action a;
+    memset(&a, 0, sizeof a);
+    a.kind = SG_ACT_KEEP;
+    a.loc = node->loc;
+    a.mailbox = "INBOX";
+    a.flags = sg_action_flags(in, b);
+    sg_result_add(sg_interp_result(in), &a);
+}
+
+static void discard_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
+{
+    (void)b;
+    sg_result_discard(sg_interp_result(in), node->loc);
+}
+
+/* RFC 5228 §4.2: the target, once expanded, must still be a valid address. */
+static void redirect_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
+{
+    sg_strview target = sg_interp_string(in, sg_positional_arg(b, 0));
+    const char *spec, *why;
+    size_t spec_len;
+    if (!sg_address_parse_sieve(target.data, target.len, &spec, &spec_len, &why)) {
+        sg_interp_error(in, node, "invalid-address", "redirect: invalid address \"%s\": %s", target.data, why);
+        return;
+    }
+    sg_action a;
+    memset(&a, 0, sizeof a);
+    a.kind = SG_ACT_REDIRECT;
+    a.loc = node->loc;
+    a.address = sg_arena_strndup(sg_interp_arena(in), spec, spec_len);
+    a.copy = sg_bound_tag_find(b, "copy") != NULL;
+    sg_result_add(sg_interp_result(in), &a);
+}
+
+/* RFC 5228 §5.1: "address" works on headers that hold addresses. A literal
+ * name outside this list (Pigeonhole's) is an error; a name built from
+ * variables is checked when the script runs. */
+static bool is_address_header(const char *name)
+{
+    static const char *const known[] = {
+        "from", "to", "cc", "bcc", "sender", "reply-to", "resent-from", "resent-to", "resent-cc", "resent-bcc",
+        "resent-sender", "resent-reply-to", "delivered-to", "x-original-to", "errors-to", "mail-followup-to",
+        "mail-reply-to", "x-beenthere", "apparently-to", "return-receipt-to",
+    };
+    for (size_t i = 0; i < SG_COUNT(known); i++)
+        if (strcasecmp(name, known[i]) == 0)
+            return true;
+    return false;
+}
+
+static void address_hook(sg_validator *v, sg_node *node, const sg_bound *b)
+{
+    header_names_hook(v, node, b);
+    const sg_arg *a = sg_positional_arg(b, 0);
+    if (!a || (a->kind != SG_ARG_STRING && a->kind != SG_ARG_STRING_LIST))
+        return;
+    const sg_string *items = a->kind == SG_ARG_STRING ? &a->u.string : a->u.list.items;
+    uint32_t count = a->kind == SG_ARG_STRING ? 1 : a->u.list.count;
+    for (uint32_t i = 0; i < count; i++) {
+        if (is_address_header(items[i].data) || !header_name_ok(&items[i]))
+            continue;
+        if (sg_validator_enabled(v, "variables") && strstr(items[i].data, "${"))
+            continue;
+        sg_error(v->diags, items[i].loc, "not-address-header",
+                 "\"%s\" is not an address header: the address test works on headers such as From, To, Cc, "
+                 "Sender and Reply-To (RFC 5228 §5.1); use header instead",
+                 items[i].data);
+    }
+}
+
 /* ---- tables ---- */
 
 static const sg_tag_def size_tags[] = {
-    {"over", SG_T_NONE, NULL, 1, SG_TAG_OVER},
-    {"under", SG_T_NONE, NULL, 1, SG_TAG_UNDER},
+    {.name = "over", .group = 1, .id = SG_TAG_OVER},
+    {.name = "under", .group = 1, .id = SG_TAG_UNDER},
 };
 
 #define STR(n) {SG_T_STRING, n}
@@ -104,38 +251,41 @@ static const sg_tag_def size_tags[] = {
 #define MATCHING (SG_ACCEPTS_MATCH | SG_ACCEPTS_COMPARATOR)
 
 static const sg_command_def base_commands[] = {
-    /* name, is_test, nrequired, npositional, positional, subtests, block, accepts, tags, ntags, hook, id */
-    {"require", false, 1, 1, {LIST("capabilities")}, SG_SUB_NONE, false, 0, NULL, 0, require_hook, SG_CMD_REQUIRE},
-    {"if", false, 0, 0, {{0}}, SG_SUB_TEST, true, 0, NULL, 0, NULL, SG_CMD_IF},
-    {"elsif", false, 0, 0, {{0}}, SG_SUB_TEST, true, 0, NULL, 0, NULL, SG_CMD_ELSIF},
-    {"else", false, 0, 0, {{0}}, SG_SUB_NONE, true, 0, NULL, 0, NULL, SG_CMD_ELSE},
-    {"stop", false, 0, 0, {{0}}, SG_SUB_NONE, false, 0, NULL, 0, NULL, SG_CMD_STOP},
-    {"keep", false, 0, 0, {{0}}, SG_SUB_NONE, false, 0, NULL, 0, NULL, SG_CMD_KEEP},
-    {"discard", false, 0, 0, {{0}}, SG_SUB_NONE, false, 0, NULL, 0, NULL, SG_CMD_DISCARD},
-    {"redirect", false, 1, 1, {STR("address")}, SG_SUB_NONE, false, 0, NULL, 0, redirect_hook, SG_CMD_REDIRECT},
+    {.name = "require", .nrequired = 1, .npositional = 1, .positional = {LIST("capabilities")},
+     .validate = require_hook, .id = SG_CMD_REQUIRE},
+    {.name = "if", .subtests = SG_SUB_TEST, .block = true, .id = SG_CMD_IF},
+    {.name = "elsif", .subtests = SG_SUB_TEST, .block = true, .id = SG_CMD_ELSIF},
+    {.name = "else", .block = true, .id = SG_CMD_ELSE},
+    {.name = "stop", .id = SG_CMD_STOP},
+    {.name = "keep", .id = SG_CMD_KEEP, .exec = keep_exec},
+    {.name = "discard", .id = SG_CMD_DISCARD, .exec = discard_exec},
+    {.name = "redirect", .nrequired = 1, .npositional = 1, .positional = {STR("address")},
+     .validate = redirect_hook, .id = SG_CMD_REDIRECT, .exec = redirect_exec},
 
-    {"address", true, 2, 2, {LIST("header-list"), LIST("key-list")}, SG_SUB_NONE, false,
-     MATCHING | SG_ACCEPTS_ADDRPART, NULL, 0, header_names_hook, SG_TEST_ADDRESS},
-    {"allof", true, 0, 0, {{0}}, SG_SUB_TESTLIST, false, 0, NULL, 0, NULL, SG_TEST_ALLOF},
-    {"anyof", true, 0, 0, {{0}}, SG_SUB_TESTLIST, false, 0, NULL, 0, NULL, SG_TEST_ANYOF},
-    {"exists", true, 1, 1, {LIST("header-names")}, SG_SUB_NONE, false, 0, NULL, 0, header_names_hook,
-     SG_TEST_EXISTS},
-    {"false", true, 0, 0, {{0}}, SG_SUB_NONE, false, 0, NULL, 0, NULL, SG_TEST_FALSE},
-    {"header", true, 2, 2, {LIST("header-names"), LIST("key-list")}, SG_SUB_NONE, false, MATCHING, NULL, 0,
-     header_names_hook, SG_TEST_HEADER},
-    {"not", true, 0, 0, {{0}}, SG_SUB_TEST, false, 0, NULL, 0, NULL, SG_TEST_NOT},
-    {"size", true, 1, 1, {NUM("size limit")}, SG_SUB_NONE, false, 0, size_tags, SG_COUNT(size_tags),
-     size_hook, SG_TEST_SIZE},
-    {"true", true, 0, 0, {{0}}, SG_SUB_NONE, false, 0, NULL, 0, NULL, SG_TEST_TRUE},
+    {.name = "address", .is_test = true, .nrequired = 2, .npositional = 2,
+     .positional = {LIST("header-list"), LIST("key-list")}, .accepts = MATCHING | SG_ACCEPTS_ADDRPART,
+     .validate = address_hook, .id = SG_TEST_ADDRESS, .test = address_test},
+    {.name = "allof", .is_test = true, .subtests = SG_SUB_TESTLIST, .id = SG_TEST_ALLOF},
+    {.name = "anyof", .is_test = true, .subtests = SG_SUB_TESTLIST, .id = SG_TEST_ANYOF},
+    {.name = "exists", .is_test = true, .nrequired = 1, .npositional = 1, .positional = {LIST("header-names")},
+     .validate = header_names_hook, .id = SG_TEST_EXISTS, .test = exists_test},
+    {.name = "false", .is_test = true, .id = SG_TEST_FALSE},
+    {.name = "header", .is_test = true, .nrequired = 2, .npositional = 2,
+     .positional = {LIST("header-names"), LIST("key-list")}, .accepts = MATCHING,
+     .validate = header_names_hook, .id = SG_TEST_HEADER, .test = header_test},
+    {.name = "not", .is_test = true, .subtests = SG_SUB_TEST, .id = SG_TEST_NOT},
+    {.name = "size", .is_test = true, .nrequired = 1, .npositional = 1, .positional = {NUM("size limit")},
+     .tags = size_tags, .ntags = SG_COUNT(size_tags), .validate = size_hook, .id = SG_TEST_SIZE, .test = size_test},
+    {.name = "true", .is_test = true, .id = SG_TEST_TRUE},
 };
 
 static const sg_class_member base_members[] = {
-    {SG_CLASS_MATCH, "is", SG_T_NONE, NULL, SG_MATCH_IS},
-    {SG_CLASS_MATCH, "contains", SG_T_NONE, NULL, SG_MATCH_CONTAINS},
-    {SG_CLASS_MATCH, "matches", SG_T_NONE, NULL, SG_MATCH_MATCHES},
-    {SG_CLASS_ADDRPART, "all", SG_T_NONE, NULL, SG_ADDR_ALL},
-    {SG_CLASS_ADDRPART, "localpart", SG_T_NONE, NULL, SG_ADDR_LOCALPART},
-    {SG_CLASS_ADDRPART, "domain", SG_T_NONE, NULL, SG_ADDR_DOMAIN},
+    {.cls = SG_CLASS_MATCH, .name = "is", .id = SG_MATCH_IS},
+    {.cls = SG_CLASS_MATCH, .name = "contains", .id = SG_MATCH_CONTAINS},
+    {.cls = SG_CLASS_MATCH, .name = "matches", .id = SG_MATCH_MATCHES},
+    {.cls = SG_CLASS_ADDRPART, .name = "all", .id = SG_ADDR_ALL, .part = sg_addrpart_all},
+    {.cls = SG_CLASS_ADDRPART, .name = "localpart", .id = SG_ADDR_LOCALPART, .part = sg_addrpart_localpart},
+    {.cls = SG_CLASS_ADDRPART, .name = "domain", .id = SG_ADDR_DOMAIN, .part = sg_addrpart_domain},
 };
 
 const sg_extension sg_ext_base = {
@@ -148,9 +298,9 @@ const sg_extension sg_ext_base = {
 
 /* RFC 5228 §2.7.3: i;octet and i;ascii-casemap are always available, and
  * "comparator-NAME" may still be required. */
-static const sg_class_member octet_member[] = {{SG_CLASS_COMPARATOR, "i;octet", SG_T_NONE, NULL, SG_CMP_OCTET}};
+static const sg_class_member octet_member[] = {{.cls = SG_CLASS_COMPARATOR, .name = "i;octet", .id = SG_CMP_OCTET}};
 static const sg_class_member casemap_member[] = {
-    {SG_CLASS_COMPARATOR, "i;ascii-casemap", SG_T_NONE, NULL, SG_CMP_ASCII_CASEMAP}};
+    {.cls = SG_CLASS_COMPARATOR, .name = "i;ascii-casemap", .id = SG_CMP_ASCII_CASEMAP}};
 
 const sg_extension sg_ext_comparator_octet = {
     .name = "comparator-i;octet", .members = octet_member, .nmembers = 1, .implicit = true};

@@ -4,7 +4,7 @@
 #include "registry.h"
 
 static const sg_class_member numeric_member[] = {
-    {SG_CLASS_COMPARATOR, "i;ascii-numeric", SG_T_NONE, NULL, SG_CMP_ASCII_NUMERIC}};
+    {.cls = SG_CLASS_COMPARATOR, .name = "i;ascii-numeric", .id = SG_CMP_ASCII_NUMERIC, .no_substring = true}};
 
 const sg_extension sg_ext_comparator_ascii_numeric = {
     .name = "comparator-i;ascii-numeric", .members = numeric_member, .nmembers = 1};

@@ -4,8 +4,8 @@
 #include "registry.h"
 
 static const sg_tag_extension copy_tags[] = {
-    {"redirect", {"copy", SG_T_NONE, NULL, 0, SG_TAG_COPY}},
-    {"fileinto", {"copy", SG_T_NONE, NULL, 0, SG_TAG_COPY}},
+    {"redirect", {.name = "copy", .id = SG_TAG_COPY}},
+    {"fileinto", {.name = "copy", .id = SG_TAG_COPY}},
 };
 
 const sg_extension sg_ext_copy = {.name = "copy", .tags = copy_tags, .ntags = SG_COUNT(copy_tags)};

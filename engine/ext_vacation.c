@@ -5,11 +5,12 @@
 
 #include "address.h"
 #include "ids.h"
+#include "interp.h"
 #include "registry.h"
 #include "validate.h"
 
 /* RFC 5230 §4.4: ":from" is an address; a literal one is checked now. */
-static void vacation_hook(sg_validator *v, sg_node *node, sg_bound *b)
+static void vacation_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
     (void)node;
     const sg_bound_tag *from = sg_bound_tag_find(b, "from");
@@ -25,26 +26,64 @@ static void vacation_hook(sg_validator *v, sg_node *node, sg_bound *b)
 }
 
 #define PERIOD 1 /* :days and :seconds are one choice (RFC 6131 §2) */
+#define DAY 86400ull
+/* Pigeonhole's defaults: 7 days when not given, clamped to 1..60 days (RFC 5230 §4.1). */
+#define DEFAULT_PERIOD (7 * DAY)
+#define MIN_PERIOD DAY
+#define MAX_PERIOD (60 * DAY)
+
+static const char *tag_string(sg_interp *in, const sg_bound *b, const char *name)
+{
+    const sg_bound_tag *t = sg_bound_tag_find(b, name);
+    return t && t->param ? sg_interp_string(in, t->param).data : NULL;
+}
+
+static void vacation_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
+{
+    sg_action a;
+    memset(&a, 0, sizeof a);
+    a.kind = SG_ACT_VACATION;
+    a.loc = node->loc;
+    a.reason = sg_interp_string(in, sg_positional_arg(b, 0)).data;
+    a.subject = tag_string(in, b, "subject");
+    a.from = tag_string(in, b, "from");
+    a.handle = tag_string(in, b, "handle");
+    a.mime = sg_bound_tag_find(b, "mime") != NULL;
+    const sg_bound_tag *days = sg_bound_tag_find(b, "days");
+    const sg_bound_tag *seconds = sg_bound_tag_find(b, "seconds");
+    unsigned long long period = DEFAULT_PERIOD;
+    if (days && days->param)
+        period = days->param->u.number.value > MAX_PERIOD / DAY ? MAX_PERIOD : days->param->u.number.value * DAY;
+    else if (seconds && seconds->param)
+        period = seconds->param->u.number.value; /* RFC 6131 §2: 0 means reply every time */
+    if (period > MAX_PERIOD)
+        period = MAX_PERIOD;
+    if (days && period < MIN_PERIOD)
+        period = MIN_PERIOD;
+    a.period_seconds = period;
+    sg_result_add(sg_interp_result(in), &a);
+}
 
 static const sg_tag_def vacation_tags[] = {
-    {"days", SG_T_NUMBER, "number of days", PERIOD, SG_TAG_DAYS},
-    {"subject", SG_T_STRING, "subject", 0, SG_TAG_SUBJECT},
-    {"from", SG_T_STRING, "address", 0, SG_TAG_FROM},
-    {"addresses", SG_T_STRING_LIST, "address list", 0, SG_TAG_ADDRESSES},
-    {"mime", SG_T_NONE, NULL, 0, SG_TAG_MIME},
-    {"handle", SG_T_STRING, "handle", 0, SG_TAG_HANDLE},
+    {.name = "days", .param = SG_T_NUMBER, .param_name = "number of days", .group = PERIOD, .id = SG_TAG_DAYS},
+    {.name = "subject", .param = SG_T_STRING, .param_name = "subject", .group = 0, .id = SG_TAG_SUBJECT},
+    {.name = "from", .param = SG_T_STRING, .param_name = "address", .group = 0, .id = SG_TAG_FROM},
+    {.name = "addresses", .param = SG_T_STRING_LIST, .param_name = "address list", .group = 0, .id = SG_TAG_ADDRESSES},
+    {.name = "mime", .param = SG_T_NONE, .param_name = NULL, .group = 0, .id = SG_TAG_MIME},
+    {.name = "handle", .param = SG_T_STRING, .param_name = "handle", .group = 0, .id = SG_TAG_HANDLE},
 };
 
 static const sg_command_def vacation_commands[] = {
-    {"vacation", false, 1, 1, {{SG_T_STRING, "reason"}}, SG_SUB_NONE, false, 0, vacation_tags,
-     SG_COUNT(vacation_tags), vacation_hook, SG_CMD_VACATION},
+    {.name = "vacation", .nrequired = 1, .npositional = 1, .positional = {{SG_T_STRING, "reason"}},
+     .tags = vacation_tags, .ntags = SG_COUNT(vacation_tags), .validate = vacation_hook, .id = SG_CMD_VACATION,
+     .exec = vacation_exec},
 };
 
 const sg_extension sg_ext_vacation = {
     .name = "vacation", .commands = vacation_commands, .ncommands = SG_COUNT(vacation_commands)};
 
 static const sg_tag_extension seconds_tags[] = {
-    {"vacation", {"seconds", SG_T_NUMBER, "number of seconds", PERIOD, SG_TAG_SECONDS}},
+    {"vacation", {.name = "seconds", .param = SG_T_NUMBER, .param_name = "number of seconds", .group = PERIOD, .id = SG_TAG_SECONDS}},
 };
 
 const sg_extension sg_ext_vacation_seconds = {

@@ -17,6 +17,14 @@ enum sg_id {
     SG_CMD_REDIRECT,
     SG_CMD_FILEINTO,
     SG_CMD_VACATION,
+    SG_CMD_REJECT,
+    SG_CMD_EREJECT,
+    SG_CMD_SET,
+    SG_CMD_SETFLAG,
+    SG_CMD_ADDFLAG,
+    SG_CMD_REMOVEFLAG,
+    SG_TEST_STRING,
+    SG_TEST_HASFLAG,
     /* RFC 5228 §5 tests */
     SG_TEST_ADDRESS,
     SG_TEST_ALLOF,
@@ -39,14 +47,25 @@ enum sg_id {
     SG_TAG_ADDRESSES,
     SG_TAG_MIME,
     SG_TAG_HANDLE,
+    SG_TAG_FLAGS,
+    SG_TAG_LOWER,
+    SG_TAG_UPPER,
+    SG_TAG_LOWERFIRST,
+    SG_TAG_UPPERFIRST,
+    SG_TAG_QUOTEWILDCARD,
+    SG_TAG_LENGTH,
     /* match types (RFC 5228 §2.7.1) */
     SG_MATCH_IS,
     SG_MATCH_CONTAINS,
     SG_MATCH_MATCHES,
+    SG_MATCH_VALUE, /* RFC 5231 */
+    SG_MATCH_COUNT,
     /* address parts (RFC 5228 §2.7.4) */
     SG_ADDR_ALL,
     SG_ADDR_LOCALPART,
     SG_ADDR_DOMAIN,
+    SG_ADDR_USER,   /* RFC 5233 */
+    SG_ADDR_DETAIL,
     /* comparators (RFC 4790 §9) */
     SG_CMP_OCTET,
     SG_CMP_ASCII_CASEMAP,

@@ -50,9 +50,14 @@ typedef struct sg_positional {
 
 struct sg_validator;
 struct sg_bound;
+struct sg_interp;
 
 /* Extra checks beyond the table (e.g. size needs :over or :under). */
-typedef void (*sg_validate_hook)(struct sg_validator *v, sg_node *node, struct sg_bound *b);
+typedef void (*sg_validate_hook)(struct sg_validator *v, sg_node *node, const struct sg_bound *b);
+
+/* Run time (engine/interp.h): a test answers true/false; a command adds to the result. */
+typedef bool (*sg_test_fn)(struct sg_interp *in, const sg_node *node, const struct sg_bound *b);
+typedef void (*sg_exec_fn)(struct sg_interp *in, const sg_node *node, const struct sg_bound *b);
 
 #define SG_MAX_POSITIONAL 4
 
@@ -69,6 +74,8 @@ typedef struct sg_command_def {
     size_t ntags;
     sg_validate_hook validate;
     int id;
+    sg_test_fn test; /* tests */
+    sg_exec_fn exec; /* commands; control flow (if, stop...) is the interpreter's own */
 } sg_command_def;
 
 /* A tag an extension adds to a command of another extension (e.g. copy's
@@ -80,6 +87,12 @@ typedef struct sg_tag_extension {
 
 typedef enum { SG_CLASS_MATCH, SG_CLASS_ADDRPART, SG_CLASS_COMPARATOR } sg_tag_class;
 
+struct sg_mailbox;
+/* An address part (RFC 5228 §2.7.4) takes a parsed address to the text to
+ * match; false when the part does not exist (then nothing matches it). */
+typedef bool (*sg_addrpart_fn)(const struct sg_mailbox *mb, const char *separator, sg_arena *arena,
+                               const char **out, size_t *len);
+
 /* A member of a shared class: a match type, an address part or a comparator. */
 typedef struct sg_class_member {
     sg_tag_class cls;
@@ -87,6 +100,10 @@ typedef struct sg_class_member {
     sg_type param;    /* e.g. relational's :count "gt" */
     const char *param_name;
     int id;
+    sg_addrpart_fn part; /* address parts only */
+    /* Checks a literal parameter (e.g. relational's "gt"); returns an error message or NULL. */
+    const char *(*check_param)(const char *param);
+    bool no_substring; /* comparators: cannot be used with :contains or :matches (RFC 4790 §9.1) */
 } sg_class_member;
 
 typedef struct sg_extension {

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "ext_encoded_character.h"
+#include "ext_variables.h"
+#include "ids.h"
 
 static const char *type_name(sg_type t)
 {
@@ -139,8 +141,8 @@ static const sg_arg *tag_param(sg_validator *v, const sg_arg *tag, sg_type type,
 {
     const sg_arg *p = tag->next;
     if (!p || p->kind == SG_ARG_TAG || !type_accepts(type, p)) {
-        sg_error(v->diags, p && p->kind != SG_ARG_TAG ? p->loc : tag->loc, "bad-argument",
-                 "tag ':%s' must be followed by %s (%s)%s%s", tag->u.tag, type_name(type), pname,
+        sg_error(v->diags, p && p->kind != SG_ARG_TAG ? sg_arg_loc(p) : sg_arg_loc(tag), "bad-argument",
+                 "tag ':%s' must be followed by %s (%s)%s%s", tag->u.tag.name, type_name(type), pname,
                  p && p->kind != SG_ARG_TAG ? ", not " : "", p && p->kind != SG_ARG_TAG ? arg_name(p) : "");
         if (p && p->kind != SG_ARG_TAG)
             *next = p->next;
@@ -151,33 +153,32 @@ static const sg_arg *tag_param(sg_validator *v, const sg_arg *tag, sg_type type,
 }
 
 static bool set_class(sg_validator *v, const sg_arg *tag, const sg_class_member **slot,
-                      const sg_arg **slot_arg, const sg_class_member *m, const char *what)
+                      const sg_class_member *m, const char *what)
 {
     if (*slot) {
         if (*slot == m)
-            sg_error(v->diags, tag->loc, "duplicate-tag", "duplicate tag ':%s'", tag->u.tag);
+            sg_error(v->diags, sg_arg_loc(tag), "duplicate-tag", "duplicate tag ':%s'", tag->u.tag.name);
         else
-            sg_error(v->diags, tag->loc, "conflicting-tags",
-                     "only one %s may be given (':%s' and ':%s')", what, (*slot_arg)->u.tag, tag->u.tag);
+            sg_error(v->diags, sg_arg_loc(tag), "conflicting-tags",
+                     "only one %s may be given (':%s' and ':%s')", what, (*slot)->name, tag->u.tag.name);
         return false;
     }
     *slot = m;
-    *slot_arg = tag;
     return true;
 }
 
 static void bind_comparator(sg_validator *v, sg_bound *b, const sg_arg *tag, const sg_arg *name)
 {
-    if (b->comparator_arg) {
-        sg_error(v->diags, tag->loc, "duplicate-tag", "duplicate tag ':comparator'");
+    if (b->comparator_given) {
+        sg_error(v->diags, sg_arg_loc(tag), "duplicate-tag", "duplicate tag ':comparator'");
         return;
     }
-    b->comparator_arg = name;
+    b->comparator_given = true;
     const char *cname = name->u.string.data;
     char lower[64];
     size_t n = strlen(cname);
     if (n >= sizeof lower) {
-        sg_error(v->diags, name->loc, "unknown-comparator", "unknown comparator \"%.40s...\"", cname);
+        sg_error(v->diags, sg_arg_loc(name), "unknown-comparator", "unknown comparator \"%.40s...\"", cname);
         return;
     }
     for (size_t i = 0; i <= n; i++)
@@ -185,7 +186,7 @@ static void bind_comparator(sg_validator *v, sg_bound *b, const sg_arg *tag, con
     const sg_extension *owner = NULL;
     const sg_class_member *m = sg_registry_member(v->reg, SG_CLASS_COMPARATOR, lower, &owner);
     if (!m) {
-        sg_error(v->diags, name->loc, "unknown-comparator",
+        sg_error(v->diags, sg_arg_loc(name), "unknown-comparator",
                  "unknown comparator \"%s\" (known: \"i;octet\", \"i;ascii-casemap\", \"i;ascii-numeric\")",
                  cname);
         return;
@@ -193,7 +194,7 @@ static void bind_comparator(sg_validator *v, sg_bound *b, const sg_arg *tag, con
     if (!owner_enabled(v, owner)) {
         char what[96];
         snprintf(what, sizeof what, "comparator \"%s\"", lower);
-        missing_require(v, name->loc, what, owner);
+        missing_require(v, sg_arg_loc(name), what, owner);
     }
     b->comparator = m;
 }
@@ -211,7 +212,7 @@ static bool bind_tag(sg_validator *v, const sg_node *node, sg_bound *b, const sg
                      const sg_arg **next)
 {
     const sg_command_def *def = node->def;
-    const char *name = tag->u.tag;
+    const char *name = tag->u.tag.name;
     const sg_extension *owner = NULL;
     char what[96];
 
@@ -222,7 +223,7 @@ static bool bind_tag(sg_validator *v, const sg_node *node, sg_bound *b, const sg
             td = &te->tag;
             if (!owner_enabled(v, owner)) {
                 snprintf(what, sizeof what, "tag ':%s' on '%s'", name, def->name);
-                missing_require(v, tag->loc, what, owner);
+                missing_require(v, sg_arg_loc(tag), what, owner);
             }
         }
     }
@@ -235,15 +236,17 @@ static bool bind_tag(sg_validator *v, const sg_node *node, sg_bound *b, const sg
         }
         for (uint8_t i = 0; i < b->ntags; i++) {
             if (b->tags[i].def == td) {
-                sg_error(v->diags, tag->loc, "duplicate-tag", "duplicate tag ':%s'", name);
+                sg_error(v->diags, sg_arg_loc(tag), "duplicate-tag", "duplicate tag ':%s'", name);
                 return true;
             }
             if (td->group && b->tags[i].def->group == td->group) {
-                sg_error(v->diags, tag->loc, "conflicting-tags",
+                sg_error(v->diags, sg_arg_loc(tag), "conflicting-tags",
                          "tags ':%s' and ':%s' cannot be used together", b->tags[i].def->name, name);
                 return true;
             }
         }
+        if (!b->tags) /* most arguments are positional or class tags: allocate on the first own tag */
+            b->tags = sg_arena_alloc(v->script->arena, node->nargs * sizeof *b->tags);
         b->tags[b->ntags++] = (sg_bound_tag){td, tag, param};
         return true;
     }
@@ -270,22 +273,37 @@ static bool bind_tag(sg_validator *v, const sg_node *node, sg_bound *b, const sg
             continue;
         if (!owner_enabled(v, owner)) {
             snprintf(what, sizeof what, "%s ':%s'", classes[c].what, name);
-            missing_require(v, tag->loc, what, owner);
+            missing_require(v, sg_arg_loc(tag), what, owner);
         }
         const sg_arg *param = NULL;
         if (m->param != SG_T_NONE && !(param = tag_param(v, tag, m->param, m->param_name, next)))
             return true;
+        if (param && m->check_param && param->kind == SG_ARG_STRING &&
+            !(sg_validator_enabled(v, "variables") && strstr(param->u.string.data, "${"))) {
+            const char *why = m->check_param(param->u.string.data);
+            if (why)
+                sg_error(v->diags, sg_arg_loc(param), "bad-argument", "%s", why);
+        }
         if (classes[c].cls == SG_CLASS_MATCH) {
-            if (set_class(v, tag, &b->match, &b->match_arg, m, "match type"))
+            if (set_class(v, tag, &b->match, m, "match type"))
                 b->match_param = param;
         } else {
-            set_class(v, tag, &b->addrpart, &b->addrpart_arg, m, "address part");
+            set_class(v, tag, &b->addrpart, m, "address part");
         }
         return true;
     }
-    sg_error(v->diags, tag->loc, "unknown-tag", "unknown tag ':%s' for %s '%s'", name, kind_word(def),
+    sg_error(v->diags, sg_arg_loc(tag), "unknown-tag", "unknown tag ':%s' for %s '%s'", name, kind_word(def),
              def->name);
     return false;
+}
+
+/* Where the tag `name` stands among the node's arguments. */
+static sg_loc tag_loc(const sg_node *node, const char *name)
+{
+    for (const sg_arg *a = node->args; a; a = a->next)
+        if (a->kind == SG_ARG_TAG && strcmp(a->u.tag.name, name) == 0)
+            return sg_arg_loc(a);
+    return node->loc;
 }
 
 static void bind_arguments(sg_validator *v, sg_node *node, sg_bound *b)
@@ -294,15 +312,14 @@ static void bind_arguments(sg_validator *v, sg_node *node, sg_bound *b)
     bool seen_positional = false;
     uint32_t extra = 0;
     const sg_arg *first_extra = NULL;
-    b->tags = sg_arena_alloc(v->script->arena, (node->nargs ? node->nargs : 1) * sizeof *b->tags);
 
     for (const sg_arg *a = node->args; a;) {
         const sg_arg *next = a->next;
         if (a->kind == SG_ARG_TAG) {
             if (seen_positional)
-                sg_error(v->diags, a->loc, "tag-order",
+                sg_error(v->diags, sg_arg_loc(a), "tag-order",
                          "tag ':%s' must come before the positional arguments of '%s' (RFC 5228 §2.6.2)",
-                         a->u.tag, def->name);
+                         a->u.tag.name, def->name);
             if (!bind_tag(v, node, b, a, &next))
                 return; /* the rest would only produce follow-on errors */
         } else {
@@ -310,9 +327,10 @@ static void bind_arguments(sg_validator *v, sg_node *node, sg_bound *b)
             if (b->npositional < def->npositional) {
                 const sg_positional *p = &def->positional[b->npositional];
                 if (!type_accepts(p->type, a))
-                    sg_error(v->diags, a->loc, "bad-argument", "'%s' expects %s as %s, not %s", def->name,
+                    sg_error(v->diags, sg_arg_loc(a), "bad-argument", "'%s' expects %s as %s, not %s", def->name,
                              type_name(p->type), p->name, arg_name(a));
-                b->positional[b->npositional++] = a;
+                if (b->npositional++ == 0)
+                    b->first_positional = a;
             } else {
                 if (!first_extra)
                     first_extra = a;
@@ -323,13 +341,18 @@ static void bind_arguments(sg_validator *v, sg_node *node, sg_bound *b)
     }
     if (first_extra) {
         if (def->npositional == 0)
-            sg_error(v->diags, first_extra->loc, "too-many-arguments", "'%s' takes no arguments, but got %s",
+            sg_error(v->diags, sg_arg_loc(first_extra), "too-many-arguments", "'%s' takes no arguments, but got %s",
                      def->name, arg_name(first_extra));
         else
-            sg_error(v->diags, first_extra->loc, "too-many-arguments",
+            sg_error(v->diags, sg_arg_loc(first_extra), "too-many-arguments",
                      "too many arguments for '%s': it takes %u, got %u", def->name, def->npositional,
                      def->npositional + extra);
     }
+    /* RFC 4790 §9.1: i;ascii-numeric only orders and tests equality. */
+    if (b->comparator && b->comparator->no_substring && b->match &&
+        (b->match->id == SG_MATCH_CONTAINS || b->match->id == SG_MATCH_MATCHES))
+        sg_error(v->diags, tag_loc(node, b->match->name), "comparator-mismatch",
+                 "comparator \"%s\" cannot be used with ':%s'", b->comparator->name, b->match->name);
     if (b->npositional < def->nrequired) {
         const sg_positional *p = &def->positional[b->npositional];
         sg_error(v->diags, node->loc, "missing-argument", "'%s' is missing its %s argument (%s)", def->name,
@@ -348,8 +371,17 @@ static void walk_children(sg_validator *v, sg_node *node)
     if (!node->def || node->def->subtests != SG_SUB_NONE)
         for (sg_node *t = node->tests; t; t = t->next)
             validate_test(v, t);
-    if (node->has_block)
-        validate_list(v, node->block, false);
+    if (!node->has_block)
+        return;
+    if (v->block_depth + 1 > v->limits->max_nesting) {
+        /* Reported once, at the command whose block is one too deep; what is inside is not checked. */
+        sg_error(v->diags, node->end, "limit-nesting", "blocks are nested too deeply (more than limit max_nesting %u)",
+                 v->limits->max_nesting);
+        return;
+    }
+    v->block_depth++;
+    validate_list(v, node->block, false);
+    v->block_depth--;
 }
 
 static void check_tests(sg_validator *v, sg_node *node)
@@ -430,14 +462,19 @@ static void validate_node(sg_validator *v, sg_node *node, bool as_test)
         sg_error(v->diags, node->loc, "limit-arguments",
                  "too many arguments for '%s' (%u > limit max_arguments %u)", node->name, node->nargs,
                  v->limits->max_arguments);
+        walk_children(v, node);
         return;
     }
-    sg_bound *b = sg_arena_calloc(v->script->arena, sizeof *b);
-    node->bound = b;
+    /* Nodes without arguments (if, else, stop, keep...) share one empty binding. */
+    static const sg_bound no_arguments;
+    sg_bound none = no_arguments;
+    sg_bound *b = node->nargs ? sg_arena_calloc(v->script->arena, sizeof *b) : &none;
     bind_arguments(v, node, b);
+    const sg_bound *bound = node->nargs ? b : &no_arguments;
+    node->bound = bound;
     check_tests(v, node);
     if (def->validate)
-        def->validate(v, node, b);
+        def->validate(v, node, bound);
     walk_children(v, node);
 }
 
@@ -460,13 +497,6 @@ static bool is_name(const sg_node *n, const char *name)
 
 static void validate_list(sg_validator *v, sg_node *list, bool top_level)
 {
-    if (!top_level && ++v->block_depth > v->limits->max_nesting) {
-        if (v->block_depth == v->limits->max_nesting + 1 && list)
-            sg_error(v->diags, list->loc, "limit-nesting",
-                     "blocks are nested too deeply (more than limit max_nesting %u)", v->limits->max_nesting);
-        v->block_depth--;
-        return;
-    }
     const sg_node *prev = NULL;
     bool only_requires = top_level;
     for (sg_node *n = list; n; n = n->next) {
@@ -486,8 +516,6 @@ static void validate_list(sg_validator *v, sg_node *list, bool top_level)
         validate_node(v, n, false);
         prev = n;
     }
-    if (!top_level)
-        v->block_depth--;
 }
 
 /* Enables the extensions named by every top-level require (RFC 5228 §3.2), so
@@ -499,8 +527,10 @@ static void collect_requires(sg_validator *v, sg_node *list)
         if (!is_name(n, "require"))
             continue;
         for (const sg_arg *a = n->args; a; a = a->next) {
+            if (a->kind != SG_ARG_STRING && a->kind != SG_ARG_STRING_LIST)
+                continue;
             const sg_string *items = a->kind == SG_ARG_STRING ? &a->u.string : a->u.list.items;
-            uint32_t count = a->kind == SG_ARG_STRING ? 1 : a->kind == SG_ARG_STRING_LIST ? a->u.list.count : 0;
+            uint32_t count = a->kind == SG_ARG_STRING ? 1 : a->u.list.count;
             for (uint32_t i = 0; i < count; i++) {
                 int idx = sg_registry_extension_index(v->reg, items[i].data);
                 if (idx >= 0)
@@ -510,18 +540,19 @@ static void collect_requires(sg_validator *v, sg_node *list)
     }
 }
 
-static void decode_node_strings(sg_validator *v, sg_node *list)
+/* Calls fn on every string argument of the script. */
+static void each_string(sg_validator *v, sg_node *list, void (*fn)(sg_validator *, sg_string *))
 {
     for (sg_node *n = list; n; n = n->next) {
         for (sg_arg *a = n->args; a; a = a->next) {
             if (a->kind == SG_ARG_STRING)
-                sg_encoded_character_decode(v, &a->u.string);
+                fn(v, &a->u.string);
             else if (a->kind == SG_ARG_STRING_LIST)
                 for (uint32_t i = 0; i < a->u.list.count; i++)
-                    sg_encoded_character_decode(v, &a->u.list.items[i]);
+                    fn(v, &a->u.list.items[i]);
         }
-        decode_node_strings(v, n->tests);
-        decode_node_strings(v, n->block);
+        each_string(v, n->tests, fn);
+        each_string(v, n->block, fn);
     }
 }
 
@@ -538,7 +569,10 @@ bool sg_validate(const sg_registry *reg, sg_script *script, const sg_limits *lim
     collect_requires(&v, script->commands);
     /* RFC 5228 §2.4.2.4: decoding applies to every string once the capability is required. */
     if (sg_validator_enabled(&v, "encoded-character"))
-        decode_node_strings(&v, script->commands);
+        each_string(&v, script->commands, sg_encoded_character_decode);
+    if (sg_validator_enabled(&v, "variables"))
+        each_string(&v, script->commands, sg_variables_check_string);
     validate_list(&v, script->commands, true);
+    script->enabled = v.enabled;
     return diags->errors == errors_before;
 }

@@ -22,17 +22,29 @@ typedef struct sg_bound_tag {
 } sg_bound_tag;
 
 typedef struct sg_bound {
-    const sg_arg *positional[SG_MAX_POSITIONAL];
-    uint8_t npositional;
-    uint8_t ntags;
+    /* Positional arguments follow the tags (RFC 5228 §2.6.2), so they are the
+     * first positional one and its `next`s: see sg_positional_arg(). */
+    const sg_arg *first_positional;
     sg_bound_tag *tags; /* command-specific tags, in source order */
     const sg_class_member *match;
-    const sg_arg *match_arg, *match_param;
+    const sg_arg *match_param;
     const sg_class_member *addrpart;
-    const sg_arg *addrpart_arg;
     const sg_class_member *comparator;
-    const sg_arg *comparator_arg; /* the comparator name string */
+    uint8_t npositional;
+    uint8_t ntags;
+    bool comparator_given; /* ":comparator" seen, even if its name was unknown */
 } sg_bound;
+
+/* The i-th positional argument (0-based), or NULL. */
+static inline const sg_arg *sg_positional_arg(const sg_bound *b, unsigned i)
+{
+    if (i >= b->npositional)
+        return NULL;
+    const sg_arg *a = b->first_positional;
+    while (i-- > 0)
+        a = a->next;
+    return a;
+}
 
 typedef struct sg_validator {
     const sg_registry *reg;

@@ -16,14 +16,18 @@ typedef struct sg_arena sg_arena;
 sg_arena *sg_arena_new(void);
 void sg_arena_free(sg_arena *arena);
 
-/* Aligned to max_align_t; never returns NULL. */
+/* Aligned for any pointer or 64-bit integer; never returns NULL. */
 void *sg_arena_alloc(sg_arena *arena, size_t size);
+/* Unaligned, for character data. */
+void *sg_arena_alloc_bytes(sg_arena *arena, size_t size);
 void *sg_arena_calloc(sg_arena *arena, size_t size);
 char *sg_arena_strndup(sg_arena *arena, const char *s, size_t len);
 char *sg_arena_strdup(sg_arena *arena, const char *s);
 
 /* Bytes obtained from malloc so far (for benchmarks and limits). */
 size_t sg_arena_footprint(const sg_arena *arena);
+/* Bytes handed out so far (what the data really takes). */
+size_t sg_arena_used(const sg_arena *arena);
 
 /* malloc/realloc that exit with EX_TEMPFAIL instead of returning NULL. */
 void *sg_xmalloc(size_t size);

@@ -29,18 +29,36 @@ typedef enum {
 
 typedef struct sg_arg {
     struct sg_arg *next;
-    sg_arg_kind kind;
-    sg_loc loc;
+    /* Each member keeps its own position, so an argument costs 40 bytes: large
+     * generated scripts hold tens of thousands. Use sg_arg_loc(). */
     union {
-        sg_string string;
+        sg_string string; /* SG_ARG_STRING */
         struct {
             sg_string *items;
             uint32_t count;
+            sg_loc loc;
         } list;
-        uint64_t number;
-        const char *tag; /* lower-case, without the ':' */
+        struct {
+            uint64_t value;
+            sg_loc loc;
+        } number;
+        struct {
+            const char *name; /* lower-case, without the ':' */
+            sg_loc loc;
+        } tag;
     } u;
+    uint8_t kind; /* sg_arg_kind */
 } sg_arg;
+
+static inline sg_loc sg_arg_loc(const sg_arg *a)
+{
+    switch (a->kind) {
+    case SG_ARG_STRING: return a->u.string.loc;
+    case SG_ARG_STRING_LIST: return a->u.list.loc;
+    case SG_ARG_NUMBER: return a->u.number.loc;
+    default: return a->u.tag.loc;
+    }
+}
 
 struct sg_command_def; /* engine/registry.h */
 struct sg_bound;       /* engine/validate.h */
@@ -58,7 +76,7 @@ typedef struct sg_node {
     sg_loc end; /* position of the ';' or the '{' that ends a command */
     /* Filled in by engine/validate: */
     const struct sg_command_def *def;
-    struct sg_bound *bound;
+    const struct sg_bound *bound;
 } sg_node;
 
 typedef struct sg_script {
@@ -67,6 +85,7 @@ typedef struct sg_script {
     size_t source_len;
     sg_node *commands;
     sg_arena *arena; /* owns every node; freed by sg_script_free */
+    const bool *enabled; /* engine/validate: per registry extension, required by the script */
 } sg_script;
 
 void sg_script_free(sg_script *script);

@@ -28,8 +28,7 @@ void sg_script_free(sg_script *script)
     sg_arena_free(arena); /* the script itself lives in its arena */
 }
 
-sg_script *sg_parse(const char *name, const char *source, size_t len, const sg_limits *limits,
-                    sg_diags *diags)
+static sg_script *parse(const char *name, char *buf, size_t len, const sg_limits *limits, sg_diags *diags)
 {
     sg_limits defaults;
     if (!limits) {
@@ -40,7 +39,7 @@ sg_script *sg_parse(const char *name, const char *source, size_t len, const sg_l
     sg_script *script = sg_arena_calloc(arena, sizeof *script);
     script->arena = arena;
     script->name = sg_arena_strdup(arena, name ? name : "<script>");
-    script->source = source;
+    script->source = buf;
     script->source_len = len;
 
     sg_loc start = {1, 1};
@@ -60,24 +59,36 @@ sg_script *sg_parse(const char *name, const char *source, size_t len, const sg_l
     ctx.pos = start;
     ctx.last_end = start;
 
-    /* Flex scans in place and needs two trailing NULs; it also writes into the
-     * buffer while scanning, so it gets a private copy. */
-    char *buf = sg_xmalloc(len + 2);
-    if (len)
-        memcpy(buf, source, len);
-    buf[len] = buf[len + 1] = '\0';
-
     yyscan_t scanner;
     if (sg_yylex_init_extra(&ctx, &scanner) != 0) {
-        free(buf);
         sg_error(diags, start, "internal", "cannot initialise the scanner");
         return script;
     }
     YY_BUFFER_STATE state = sg_yy_scan_buffer(buf, len + 2, scanner);
     sg_yyparse(scanner, &ctx);
+    if (ctx.held_at)
+        *ctx.held_at = ctx.held; /* the parser may have stopped before Flex put it back */
     sg_yy_delete_buffer(state, scanner);
     sg_yylex_destroy(scanner);
-    free(buf);
     free(ctx.buf);
+    return script;
+}
+
+sg_script *sg_parse_buffer(const char *name, char *buf, size_t len, const sg_limits *limits, sg_diags *diags)
+{
+    return parse(name, buf, len, limits, diags);
+}
+
+sg_script *sg_parse(const char *name, const char *source, size_t len, const sg_limits *limits,
+                    sg_diags *diags)
+{
+    /* Flex scans in place and needs two trailing NULs: give it a private copy. */
+    char *buf = sg_xmalloc(len + 2);
+    if (len)
+        memcpy(buf, source, len);
+    buf[len] = buf[len + 1] = '\0';
+    sg_script *script = parse(name, buf, len, limits, diags);
+    script->source = source;
+    free(buf);
     return script;
 }

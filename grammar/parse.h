@@ -33,4 +33,8 @@ void sg_limits_default(sg_limits *limits);
 sg_script *sg_parse(const char *name, const char *source, size_t len, const sg_limits *limits,
                     sg_diags *diags);
 
+/* The same without copying: buf[len] and buf[len + 1] must be 0, and the
+ * scanner writes into buf while it runs (it is as it was on return). */
+sg_script *sg_parse_buffer(const char *name, char *buf, size_t len, const sg_limits *limits, sg_diags *diags);
+
 #endif

@@ -9,6 +9,7 @@
 #include "parse.h"
 
 #define SG_BRACE_STACK 64
+#define SG_INTERN_SLOTS 512 /* distinct identifiers kept once per script (a power of two) */
 
 typedef struct sg_parse_ctx {
     sg_arena *arena;
@@ -24,7 +25,16 @@ typedef struct sg_parse_ctx {
     sg_loc braces[SG_BRACE_STACK]; /* unclosed '{' positions, innermost last */
     uint32_t brace_depth;
     bool eof_reported; /* the scanner ended early on an error it reported */
+    bool at_eof;       /* input is exhausted: '}' tokens now only close open blocks */
     sg_loc last_end;   /* just after the last token: where "end of script" errors point */
+    /* Identifiers and tags repeat thousands of times in a large script: each
+     * distinct lower-cased name is stored once (open addressing). */
+    const char *intern[SG_INTERN_SLOTS];
+    uint32_t interned;
+    /* Flex NUL-terminates each token in the buffer and puts the byte back on
+     * the next call; this remembers it so sg_parse_buffer can too. */
+    char *held_at;
+    char held;
 } sg_parse_ctx;
 
 /* Location type shared by Flex (bison-locations) and Bison (%locations). */

@@ -10,6 +10,10 @@
 %define api.pure full
 %define api.prefix {sg_yy}
 %define parse.error custom
+/* Reduce only on real lookaheads: after an error, tokens are discarded up to
+ * ';' or a block instead of ending the script (the end-of-input rule below). */
+%define lr.type canonical-lr /* exact "expecting" lists; the grammar is small */
+%define lr.default-reduction accepting
 %locations
 %param {yyscan_t scanner}
 %parse-param {sg_parse_ctx *ctx}
@@ -34,7 +38,7 @@ typedef struct { sg_arglist args; sg_nodelist tests; bool list; } sg_arguments;
 int sg_yylex(SG_YYSTYPE *lval, SG_YYLTYPE *lloc, yyscan_t scanner);
 static void sg_yyerror(SG_YYLTYPE *lloc, yyscan_t scanner, sg_parse_ctx *ctx, const char *msg);
 static sg_node *new_node(sg_parse_ctx *ctx, const char *name, const SG_YYLTYPE *loc, sg_arguments *a);
-static sg_arg *new_arg(sg_parse_ctx *ctx, sg_arg_kind kind, const SG_YYLTYPE *loc);
+static sg_arg *new_arg(sg_parse_ctx *ctx, sg_arg_kind kind);
 static void push_string(sg_parse_ctx *ctx, sg_strvec *v, sg_string s);
 static void append_node(sg_nodelist *list, sg_node *node);
 }
@@ -68,12 +72,14 @@ static void append_node(sg_nodelist *list, sg_node *node);
 
 start
     : commands                  { ctx->script->commands = $1.head; }
+    | commands error            { ctx->script->commands = $1.head; } /* an error at the end of input */
     ;
 
 commands
     : %empty                    { $$.head = $$.tail = NULL; }
     | commands command          { $$ = $1; append_node(&$$, $2); }
     | commands error ";"        { $$ = $1; yyerrok; }
+    | commands error block      { $$ = $1; yyerrok; } /* e.g. a bad test before its block */
     ;
 
 command
@@ -108,14 +114,23 @@ argument_list
     ;
 
 argument
-    : STRING                    { $$ = new_arg(ctx, SG_ARG_STRING, &@1); $$->u.string = $1; }
+    : STRING                    { $$ = new_arg(ctx, SG_ARG_STRING); $$->u.string = $1; }
     | "[" strings "]"           {
-                                  $$ = new_arg(ctx, SG_ARG_STRING_LIST, &@1);
+                                  $$ = new_arg(ctx, SG_ARG_STRING_LIST);
                                   $$->u.list.items = $2.items;
                                   $$->u.list.count = $2.count;
+                                  $$->u.list.loc = sg_loc_of(&@1);
                                 }
-    | NUMBER                    { $$ = new_arg(ctx, SG_ARG_NUMBER, &@1); $$->u.number = $1; }
-    | TAG                       { $$ = new_arg(ctx, SG_ARG_TAG, &@1); $$->u.tag = $1; }
+    | NUMBER                    {
+                                  $$ = new_arg(ctx, SG_ARG_NUMBER);
+                                  $$->u.number.value = $1;
+                                  $$->u.number.loc = sg_loc_of(&@1);
+                                }
+    | TAG                       {
+                                  $$ = new_arg(ctx, SG_ARG_TAG);
+                                  $$->u.tag.name = $1;
+                                  $$->u.tag.loc = sg_loc_of(&@1);
+                                }
     ;
 
 strings
@@ -150,12 +165,11 @@ static sg_node *new_node(sg_parse_ctx *ctx, const char *name, const SG_YYLTYPE *
     return n;
 }
 
-static sg_arg *new_arg(sg_parse_ctx *ctx, sg_arg_kind kind, const SG_YYLTYPE *loc)
+static sg_arg *new_arg(sg_parse_ctx *ctx, sg_arg_kind kind)
 {
     sg_arg *a = sg_arena_alloc(ctx->arena, sizeof *a);
     a->next = NULL;
-    a->kind = kind;
-    a->loc = sg_loc_of(loc);
+    a->kind = (uint8_t)kind;
     return a;
 }
 
@@ -201,12 +215,45 @@ static const char *describe(yysymbol_kind_t sym)
     }
 }
 
-static bool expects(yysymbol_kind_t *expected, int n, yysymbol_kind_t sym)
+static bool expects(const yysymbol_kind_t *expected, int n, yysymbol_kind_t sym)
 {
     for (int i = 0; i < n; i++)
         if (expected[i] == sym)
             return true;
     return false;
+}
+
+/* Names what may come next in the user's terms: the four kinds of literal
+ * argument are "an argument", an identifier with '(' is "a test". */
+static const char *expected_list(const yysymbol_kind_t *expected, int n, char *list, size_t size)
+{
+    const char *words[16];
+    int count = 0;
+    bool argument = expects(expected, n, YYSYMBOL_STRING) &&
+                    expects(expected, n, YYSYMBOL_NUMBER) &&
+                    expects(expected, n, YYSYMBOL_TAG) &&
+                    expects(expected, n, YYSYMBOL_LBRACKET);
+    bool test = argument && expects(expected, n, YYSYMBOL_IDENT) &&
+                expects(expected, n, YYSYMBOL_LPAREN);
+    if (argument)
+        words[count++] = "an argument";
+    if (test)
+        words[count++] = "a test";
+    for (int i = 0; i < n && count < 16; i++) {
+        yysymbol_kind_t k = expected[i];
+        if (argument && (k == YYSYMBOL_STRING || k == YYSYMBOL_NUMBER || k == YYSYMBOL_TAG || k == YYSYMBOL_LBRACKET))
+            continue;
+        if (test && (k == YYSYMBOL_IDENT || k == YYSYMBOL_LPAREN))
+            continue;
+        words[count++] = describe(k);
+    }
+    list[0] = '\0';
+    for (int i = 0; i < count; i++) {
+        if (i > 0)
+            strncat(list, i == count - 1 ? " or " : ", ", size - strlen(list) - 1);
+        strncat(list, words[i], size - strlen(list) - 1);
+    }
+    return list;
 }
 
 /* Custom messages (RFC 5228 §8.2 shapes, in the user's terms). */
@@ -220,31 +267,21 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, sg
     yysymbol_kind_t got = yypcontext_token(yyctx);
     sg_loc loc = sg_loc_of(yypcontext_location(yyctx));
     bool want_semicolon = expects(expected, n, YYSYMBOL_SEMI);  
-    bool want_brace = expects(expected, n, YYSYMBOL_RBRACE);     
 
     /* The scanner stopped at an unterminated string or comment and said so. */
     if (got == YYSYMBOL_YYEOF && ctx->eof_reported)
         return 0;
 
-    if (got == YYSYMBOL_YYEOF && want_brace && ctx->brace_depth > 0) {
-        uint32_t i = ctx->brace_depth <= SG_BRACE_STACK ? ctx->brace_depth - 1 : SG_BRACE_STACK - 1;
-        sg_error(ctx->diags, loc, "syntax",
-                 "unexpected end of script: missing '}' to close the block opened at line %u, column %u",
-                 ctx->braces[i].line, ctx->braces[i].column);
-    } else if (want_semicolon && (got == YYSYMBOL_RBRACE || got == YYSYMBOL_YYEOF)) {
-        sg_error(ctx->diags, loc, "syntax", "expected ';' before %s%s%s",
-                 got == YYSYMBOL_YYEOF ? "" : "'", got == YYSYMBOL_YYEOF ? "end of script" : "}",
-                 got == YYSYMBOL_YYEOF ? "" : "'");
-    } else if (got == YYSYMBOL_RBRACE && ctx->brace_depth == 0) {
-        sg_error(ctx->diags, loc, "syntax", "unexpected '}' without a matching '{'");
-    } else if (n > 0 && n <= 3) {
-        char list[128] = "";
-        for (int i = 0; i < n; i++) {
-            if (i > 0)
-                strcat(list, i == n - 1 ? " or " : ", ");
-            strncat(list, describe(expected[i]), sizeof list - strlen(list) - 1);
-        }
-        sg_error(ctx->diags, loc, "syntax", "unexpected %s, expecting %s", describe(got), list);
+    /* At the end of input the scanner returns '}' for each open block. */
+    bool eof = got == YYSYMBOL_YYEOF || (got == YYSYMBOL_RBRACE && ctx->at_eof);
+    if (want_semicolon && (got == YYSYMBOL_RBRACE || eof)) {
+        sg_error(ctx->diags, loc, "syntax", "expected ';' before %s", eof ? "end of script" : "'}'");
+    } else if (eof && ctx->at_eof && got == YYSYMBOL_RBRACE) {
+        sg_error(ctx->diags, loc, "syntax", "unexpected end of script");
+    } else if (n > 0) {
+        char list[160];
+        sg_error(ctx->diags, loc, "syntax", "unexpected %s, expecting %s", describe(got),
+                 expected_list(expected, n, list, sizeof list));
     } else {
         sg_error(ctx->diags, loc, "syntax", "unexpected %s", describe(got));
     }

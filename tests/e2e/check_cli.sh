@@ -18,7 +18,7 @@ expect_err "unknown subcommand message" "sievegate: unknown command 'frobnicate'
 usage: sievegate COMMAND [OPTIONS] [ARGS]
 commands:
   check     parse and validate Sieve scripts (lint)
-  test      run a script on a message and print the plan (dry run)   [not yet available]
+  test      run a script on a message and print the plan (dry run)
   deliver   local delivery agent, a drop-in for dovecot-lda            [not yet available]
   policy    administer the organization's forwarding policy           [not yet available]
 Run 'sievegate COMMAND --help' for a command's options."
@@ -67,9 +67,9 @@ keep
 printf 'if true { if true { if true { keep; } } }\n' >"$tmp/deep.sieve"
 run "$bin" check --config "$conf" -o max_nesting=2 "$tmp/deep.sieve"
 expect_rc "max_nesting" 1
-expect_out "max_nesting message" "$tmp/deep.sieve:1:31: error: blocks are nested too deeply (more than limit max_nesting 2)
+expect_out "max_nesting message" "$tmp/deep.sieve:1:29: error: blocks are nested too deeply (more than limit max_nesting 2)
 if true { if true { if true { keep; } } }
-                              ^"
+                            ^"
 run "$bin" check --config "$conf" -o max_script_size=4 "$tmp/good.sieve"
 expect_rc "max_script_size" 1
 expect_out "max_script_size message" "$tmp/good.sieve:1:1: error: script is too large (6 bytes > limit max_script_size 4)

@@ -1,0 +1,253 @@
+/* test.c - `sievegate test`: run a script on a message file with a given
+ * envelope and print the plan, doing nothing (../shared/spec/cli.md). The
+ * pipeline stops before delivery: parse -> validate -> execute -> result. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../engine/addrlist.h"
+#include "../engine/interp.h"
+#include "../engine/message.h"
+#include "../engine/registry.h"
+#include "../engine/validate.h"
+#include "../grammar/arena.h"
+#include "cli.h"
+#include "diag_print.h"
+#include "plan_print.h"
+
+#define MAX_MESSAGE_SIZE ((size_t)1 << 30)
+
+static void usage(FILE *out)
+{
+    fputs("usage: sievegate test [--config FILE] [-o KEY=VALUE] [-f ENVFROM] [-a ENVTO] [-u USER]\n"
+          "                      [--format text|json] [--now ISO8601] SCRIPT MESSAGE\n"
+          "  Runs SCRIPT on the RFC 5322 MESSAGE and prints what would happen; nothing is done.\n"
+          "  -f defaults to the message's Return-Path or From (\"\" or \"<>\": null sender),\n"
+          "  -a to its first To address. exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
+          out);
+}
+
+/* The first address of a header field, as local@domain, or NULL. */
+static const char *first_address(sg_message *msg, const char *field, sg_arena *arena)
+{
+    const char *const *values;
+    size_t n = sg_message_header_raw_values(msg, field, &values);
+    for (size_t i = 0; i < n; i++) {
+        sg_mailbox *list;
+        size_t count = sg_addrlist_parse(values[i], strlen(values[i]), arena, &list);
+        for (size_t k = 0; k < count; k++) {
+            if (!list[k].valid)
+                continue;
+            size_t l = strlen(list[k].local), d = list[k].domain ? strlen(list[k].domain) : 0;
+            char *s = sg_arena_alloc(arena, l + d + 2);
+            memcpy(s, list[k].local, l);
+            if (d) {
+                s[l] = '@';
+                memcpy(s + l + 1, list[k].domain, d + 1);
+            } else {
+                s[l] = '\0';
+            }
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* "<>" and "" are the null sender; angle brackets around a path are dropped. */
+static const char *envelope_path(const char *arg, sg_arena *arena)
+{
+    size_t len = strlen(arg);
+    if (len >= 2 && arg[0] == '<' && arg[len - 1] == '>')
+        return sg_arena_strndup(arena, arg + 1, len - 2);
+    return arg;
+}
+
+/* Splits the config's space- or comma-separated local_domains. */
+static const char **split_domains(const char *list, sg_arena *arena)
+{
+    size_t n = 0, len = list ? strlen(list) : 0;
+    const char **out = sg_arena_alloc(arena, (len / 2 + 2) * sizeof *out);
+    for (size_t i = 0; i < len;) {
+        while (i < len && (list[i] == ' ' || list[i] == ',' || list[i] == '\t'))
+            i++;
+        size_t start = i;
+        while (i < len && list[i] != ' ' && list[i] != ',' && list[i] != '\t')
+            i++;
+        if (i > start)
+            out[n++] = sg_arena_strndup(arena, list + start, i - start);
+    }
+    out[n] = NULL;
+    return out;
+}
+
+static bool valid_iso8601(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end)
+        end = strptime(s, "%Y-%m-%d", &tm);
+    if (!end)
+        return false;
+    if (*end == 'Z' || *end == '\0')
+        return true;
+    return (*end == '+' || *end == '-') && strlen(end) >= 5;
+}
+
+typedef struct test_options {
+    const char *from, *to, *user, *now;
+    bool json;
+} test_options;
+
+static int run(sg_cli *cli, const test_options *o, const char *script_path, const char *message_path)
+{
+    char *src = NULL, *mail = NULL;
+    size_t src_len, mail_len, size;
+    bool too_large;
+    int err = sg_read_file(script_path, cli->limits.max_script_size, &src, &src_len, &too_large, &size);
+    if (err) {
+        sg_cli_error(cli, "cannot open %s: %s", script_path, strerror(err));
+        return SG_EXIT_NOINPUT;
+    }
+    err = sg_read_file(message_path, MAX_MESSAGE_SIZE, &mail, &mail_len, &too_large, &size);
+    if (err || too_large) {
+        sg_cli_error(cli, "cannot read %s: %s", message_path, err ? strerror(err) : "message too large");
+        free(src);
+        return SG_EXIT_NOINPUT;
+    }
+
+    int rc = SG_EXIT_OK;
+    sg_diags diags;
+    sg_diags_init(&diags, 100);
+    sg_registry *reg = sg_registry_new();
+    sg_script *script = sg_parse_buffer(script_path, src, src_len, &cli->limits, &diags);
+    if (too_large) {
+        sg_loc start = {1, 1};
+        sg_error(&diags, start, "limit-script-size", "script is too large (more than limit max_script_size %zu)",
+                 cli->limits.max_script_size);
+    }
+    sg_validate(reg, script, &cli->limits, &diags);
+    if (diags.errors) {
+        sg_diags_sort(&diags);
+        sg_print_diags_text(stderr, script_path, src, src_len, &diags);
+        if (o->json) {
+            /* Delivery would keep the message in INBOX (architecture.md, failure rules). */
+            fputs("{\"implicit_keep\": true,\n \"actions\": [\n   {\"action\": \"keep\", \"mailbox\": \"INBOX\", "
+                  "\"flags\": [], \"implicit\": true}\n ],\n \"errors\": ",
+                  stdout);
+            sg_plan_print_json_errors(stdout, &diags);
+            fputs("}\n", stdout);
+        }
+        rc = SG_EXIT_INVALID;
+    } else {
+        sg_arena *arena = sg_arena_new();
+        sg_message *msg = sg_message_parse(mail, mail_len, arena);
+        sg_envelope env;
+        memset(&env, 0, sizeof env);
+        env.to = o->to ? envelope_path(o->to, arena) : first_address(msg, "to", arena);
+        if (o->from) {
+            env.from = envelope_path(o->from, arena);
+        } else {
+            const char *const *rp;
+            if (sg_message_header_raw_values(msg, "return-path", &rp) > 0) {
+                sg_mailbox mb;
+                env.from = sg_envelope_address_parse(rp[0], arena, &mb) && mb.valid
+                               ? (*mb.local ? first_address(msg, "return-path", arena) : "")
+                               : NULL;
+            }
+            if (!env.from)
+                env.from = first_address(msg, "from", arena);
+        }
+        if (!env.from)
+            env.from = "";
+        if (!env.to)
+            env.to = "";
+
+        sg_run_options opt;
+        memset(&opt, 0, sizeof opt);
+        size_t n;
+        const char *v;
+        opt.limits.max_actions = (v = sg_config_get(cli->config, "max_actions")) && sg_parse_size(v, &n) ? n : 32;
+        opt.limits.max_redirects = (v = sg_config_get(cli->config, "max_redirects")) && sg_parse_size(v, &n) ? n : 4;
+        opt.subaddress_separator = (v = sg_config_get(cli->config, "recipient_delimiter")) ? v : "+";
+        opt.max_cpu_seconds = (v = sg_config_get(cli->config, "max_cpu_time")) ? atof(v) : 0;
+
+        sg_result result;
+        sg_result_init(&result, arena, &opt.limits);
+        sg_interp_run(reg, script, msg, &env, &opt, &result);
+        sg_plan_context pc = {&env, split_domains(sg_config_get(cli->config, "local_domains"), arena)};
+        if (o->json)
+            sg_plan_print_json(stdout, &result, &pc);
+        else
+            sg_plan_print_text(stdout, &result, &pc);
+        sg_result_free(&result);
+        sg_arena_free(arena);
+    }
+    sg_script_free(script);
+    sg_registry_free(reg);
+    sg_diags_clear(&diags);
+    free(src);
+    free(mail);
+    return rc;
+}
+
+int sg_cmd_test(int argc, char **argv)
+{
+    sg_cli cli;
+    sg_cli_init(&cli, "test", argc);
+    static const struct option longopts[] = {
+        SG_COMMON_LONGOPTS,
+        {"format", required_argument, NULL, 'F'},
+        {"now", required_argument, NULL, 'N'},
+        {NULL, 0, NULL, 0},
+    };
+    test_options o;
+    memset(&o, 0, sizeof o);
+    int c, rc = SG_EXIT_OK;
+    optind = 1;
+    opterr = 0;
+    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":o:f:a:u:h", longopts, NULL)) != -1) {
+        if (sg_cli_common_option(&cli, c, optarg))
+            continue;
+        switch (c) {
+        case 'f': o.from = optarg; break;
+        case 'a': o.to = optarg; break;
+        case 'u': o.user = optarg; break;
+        case 'N':
+            o.now = optarg;
+            if (!valid_iso8601(optarg)) {
+                sg_cli_error(&cli, "--now \"%s\" is not an ISO 8601 date (e.g. 2026-11-23T10:00:00Z)", optarg);
+                rc = SG_EXIT_USAGE;
+            }
+            break;
+        case 'F':
+            o.json = strcmp(optarg, "json") == 0;
+            if (!o.json && strcmp(optarg, "text") != 0) {
+                sg_cli_error(&cli, "unknown format \"%s\" (expected text or json)", optarg);
+                rc = SG_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            sg_cli_free(&cli);
+            return SG_EXIT_OK;
+        default:
+            rc = sg_cli_usage_error(&cli, c, argv, usage);
+        }
+    }
+    if (rc == SG_EXIT_OK && argc - optind != 2) {
+        sg_cli_error(&cli, "expected SCRIPT and MESSAGE");
+        usage(stderr);
+        rc = SG_EXIT_USAGE;
+    }
+    if (rc == SG_EXIT_OK)
+        rc = sg_cli_load_config(&cli);
+    if (rc == SG_EXIT_OK)
+        rc = run(&cli, &o, argv[optind], argv[optind + 1]);
+    sg_cli_free(&cli);
+    if (fflush(stdout) != 0 && rc == SG_EXIT_OK)
+        rc = SG_EXIT_TEMPFAIL;
+    return rc;
+}

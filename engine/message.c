@@ -1,0 +1,363 @@
+/* message.c - the header section of an RFC 5322 message, parsed lazily; see message.h.
+ *
+ * sg_message_parse() only records the bytes. The first header access splits
+ * the header section into fields (one pass, never past the empty line that
+ * ends it); the first value lookup sorts the fields by name (a stable merge
+ * sort, so the time stays O(n log n) whatever the names), and each name's
+ * values are unfolded and decoded once, then cached.
+ *
+ * Malformed input, as Dovecot reads it (checked with Pigeonhole's sieve-test):
+ * a line that is not "name:" with a valid name (no colon, a space in the name,
+ * a continuation line with no field before it) is skipped together with its
+ * continuation lines, and the header section goes on; bare LF ends lines like
+ * CRLF; NUL bytes in values become U+FFFD (as Dovecot's matching sees them),
+ * other bytes are kept as they are.
+ */
+#include "message.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rfc2047.h"
+
+struct sg_message {
+    const char *data;
+    size_t size;
+    sg_arena *arena;
+
+    bool parsed;
+    sg_header_field *fields;
+    size_t count;
+    size_t body_offset;
+
+    /* built on the first value lookup */
+    size_t *sorted;              /* field indexes, by lower-cased name, stable */
+    const char *const **decoded; /* per sorted position of a name's first field */
+    const char *const **raw;
+};
+
+/* Returned for names that have no field; shared and never written. */
+static const char *const no_values[1] = {NULL};
+
+sg_message *sg_message_parse(const char *data, size_t len, sg_arena *arena)
+{
+    sg_message *m = sg_arena_calloc(arena, sizeof *m);
+    m->data = data ? data : "";
+    m->size = data ? len : 0;
+    m->arena = arena;
+    return m;
+}
+
+size_t sg_message_size(const sg_message *m)
+{
+    return m->size;
+}
+
+const char *sg_message_data(const sg_message *m)
+{
+    return m->data;
+}
+
+/* ---- the header section (RFC 5322 §2.2, §3.5) ---- */
+
+/* ftext = %d33-57 / %d59-126 (RFC 5322 §3.6.8) */
+static bool is_ftext(unsigned char c)
+{
+    return c >= 33 && c <= 126 && c != ':';
+}
+
+static bool is_wsp(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* One physical line: [start, end) without its line break, next = after it. */
+typedef struct {
+    size_t start, end, next;
+} line;
+
+static line line_at(const sg_message *m, size_t at)
+{
+    line l = {at, m->size, m->size};
+    const char *nl = memchr(m->data + at, '\n', m->size - at);
+    if (nl) {
+        l.end = (size_t)(nl - m->data);
+        l.next = l.end + 1;
+        if (l.end > at && m->data[l.end - 1] == '\r')
+            l.end--;
+    }
+    return l;
+}
+
+/* Field name of a line, RFC 5322 §3.6.8, with whitespace before the colon
+ * allowed (obs-optional, §4.5; RFC 5228 §2.4.2.2). Returns false when the
+ * line is not a field. */
+static bool field_name(const sg_message *m, const line *l, size_t *name_len, size_t *colon)
+{
+    const unsigned char *s = (const unsigned char *)m->data;
+    const unsigned char *c = memchr(s + l->start, ':', l->end - l->start);
+    if (!c)
+        return false;
+    size_t end = (size_t)(c - s);
+    *colon = end;
+    while (end > l->start && is_wsp(s[end - 1]))
+        end--;
+    if (end == l->start)
+        return false;
+    for (size_t i = l->start; i < end; i++)
+        if (!is_ftext(s[i]))
+            return false;
+    *name_len = end - l->start;
+    return true;
+}
+
+static void add_field(sg_message *m, size_t *cap, const sg_header_field *f)
+{
+    if (m->count == *cap) {
+        /* arena arrays cannot grow in place: doubling wastes at most the final size */
+        size_t ncap = *cap ? *cap * 2 : 32;
+        sg_header_field *n = sg_arena_alloc(m->arena, ncap * sizeof *n);
+        if (m->count)
+            memcpy(n, m->fields, m->count * sizeof *n);
+        m->fields = n;
+        *cap = ncap;
+    }
+    m->fields[m->count++] = *f;
+}
+
+static void parse_header(sg_message *m)
+{
+    if (m->parsed)
+        return;
+    m->parsed = true;
+    size_t cap = 0, at = 0;
+    sg_header_field *cur = NULL; /* field whose continuation lines may follow */
+    bool skipping = false;       /* inside a line that is not a field */
+    m->body_offset = m->size;
+    while (at < m->size) {
+        line l = line_at(m, at);
+        if (l.start == l.end && l.next > l.end) {
+            m->body_offset = l.next; /* the empty line (§2.1) */
+            return;
+        }
+        if (is_wsp((unsigned char)m->data[l.start])) {
+            /* continuation line (§2.2.3): extends the field before it */
+            if (cur && !skipping)
+                cur->raw_len = l.end - (size_t)(cur->raw - m->data);
+        } else {
+            size_t name_len, colon;
+            skipping = !field_name(m, &l, &name_len, &colon);
+            if (!skipping) {
+                sg_header_field f = {m->data + l.start, name_len, m->data + colon + 1, l.end - colon - 1};
+                add_field(m, &cap, &f);
+                cur = &m->fields[m->count - 1];
+            }
+        }
+        at = l.next;
+    }
+}
+
+size_t sg_message_header_count(sg_message *m)
+{
+    parse_header(m);
+    return m->count;
+}
+
+const sg_header_field *sg_message_header_at(sg_message *m, size_t index)
+{
+    parse_header(m);
+    return index < m->count ? &m->fields[index] : NULL;
+}
+
+size_t sg_message_body_offset(sg_message *m)
+{
+    parse_header(m);
+    return m->body_offset;
+}
+
+/* ---- the name index ---- */
+
+static unsigned char lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* ASCII case-insensitive order of two names. */
+static int name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = lower((unsigned char)a[i]), y = lower((unsigned char)b[i]);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return alen < blen ? -1 : alen > blen;
+}
+
+static int field_cmp(const sg_message *m, size_t i, size_t j)
+{
+    const sg_header_field *a = &m->fields[i], *b = &m->fields[j];
+    return name_cmp(a->name, a->name_len, b->name, b->name_len);
+}
+
+/* Bottom-up merge sort of field indexes; stable, so fields of one name stay
+ * in message order. */
+static void sort_fields(sg_message *m)
+{
+    size_t n = m->count;
+    size_t *a = sg_arena_alloc(m->arena, (n ? n : 1) * sizeof *a);
+    size_t *tmp = sg_xmalloc((n ? n : 1) * sizeof *tmp);
+    for (size_t i = 0; i < n; i++)
+        a[i] = i;
+    size_t *src = a, *dst = tmp;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = field_cmp(m, src[j], src[i]) < 0 ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        size_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+    free(tmp);
+    m->sorted = a;
+    m->decoded = sg_arena_calloc(m->arena, (n ? n : 1) * sizeof *m->decoded);
+    m->raw = sg_arena_calloc(m->arena, (n ? n : 1) * sizeof *m->raw);
+}
+
+/* Position in `sorted` of the first field named `name`, and how many there are. */
+static size_t find_name(sg_message *m, const char *name, size_t *first)
+{
+    size_t nlen = strlen(name), lo = 0, hi = m->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const sg_header_field *f = &m->fields[m->sorted[mid]];
+        if (name_cmp(f->name, f->name_len, name, nlen) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *first = lo;
+    size_t n = 0;
+    while (lo + n < m->count) {
+        const sg_header_field *f = &m->fields[m->sorted[lo + n]];
+        if (name_cmp(f->name, f->name_len, name, nlen) != 0)
+            break;
+        n++;
+    }
+    return n;
+}
+
+/* ---- values ---- */
+
+/* Unfolds (RFC 5322 §2.2.3: a line break before WSP is removed, the WSP
+ * kept), trims leading and trailing whitespace, and turns NUL into U+FFFD. */
+static char *unfold(sg_arena *arena, const char *raw, size_t len, size_t *out_len)
+{
+    size_t a = 0, b = len;
+    while (a < b && (is_wsp((unsigned char)raw[a]) || raw[a] == '\r' || raw[a] == '\n'))
+        a++;
+    while (b > a && (is_wsp((unsigned char)raw[b - 1]) || raw[b - 1] == '\r' || raw[b - 1] == '\n'))
+        b--;
+    size_t nuls = 0;
+    for (size_t i = a; i < b; i++)
+        nuls += raw[i] == '\0';
+    char *out = sg_arena_alloc(arena, b - a + nuls * 2 + 1);
+    size_t o = 0;
+    for (size_t i = a; i < b; i++) {
+        char c = raw[i];
+        if (c == '\r' && i + 1 < b && raw[i + 1] == '\n')
+            continue;
+        if (c == '\n')
+            continue;
+        if (c == '\0') {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            continue;
+        }
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
+/* A decoded word may hold NUL (e.g. "=00"): values are C strings, so it
+ * becomes U+FFFD as in the raw text. */
+static const char *no_nuls(sg_arena *arena, const char *s, size_t len)
+{
+    size_t nuls = 0;
+    for (size_t i = 0; i < len; i++)
+        nuls += s[i] == '\0';
+    if (!nuls)
+        return s;
+    char *out = sg_arena_alloc(arena, len + nuls * 2 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\0') {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static size_t values(sg_message *m, const char *name, bool decode, const char *const **out)
+{
+    parse_header(m);
+    if (!m->sorted)
+        sort_fields(m);
+    size_t first;
+    size_t n = name ? find_name(m, name, &first) : 0;
+    if (n == 0) {
+        *out = no_values;
+        return 0;
+    }
+    const char *const **cache = decode ? &m->decoded[first] : &m->raw[first];
+    if (*cache) {
+        *out = *cache;
+        return n;
+    }
+    const char *const *raw = NULL;
+    if (decode)
+        values(m, name, false, &raw);
+    const char **v = sg_arena_alloc(m->arena, (n + 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        if (decode) {
+            /* RFC 5228 §2.7.2: encoded words are decoded before comparing */
+            size_t dlen, rlen = strlen(raw[i]);
+            const char *d = sg_rfc2047_decode(raw[i], rlen, m->arena, &dlen);
+            v[i] = d == raw[i] ? d : no_nuls(m->arena, d, dlen);
+        } else {
+            const sg_header_field *f = &m->fields[m->sorted[first + i]];
+            size_t len;
+            v[i] = unfold(m->arena, f->raw, f->raw_len, &len);
+        }
+    }
+    v[n] = NULL;
+    *cache = v;
+    *out = v;
+    return n;
+}
+
+size_t sg_message_header_values(sg_message *m, const char *name, const char *const **values_out)
+{
+    return values(m, name, true, values_out);
+}
+
+size_t sg_message_header_raw_values(sg_message *m, const char *name, const char *const **values_out)
+{
+    return values(m, name, false, values_out);
+}

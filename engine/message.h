@@ -1,0 +1,54 @@
+/* message.h - an RFC 5322 message as the interpreter sees it.
+ *
+ * Takes: the message bytes (not copied; they must outlive the message) and an
+ * arena that owns everything derived from them. Returns: header fields in order
+ * (parsed on first use, never the body), unfolded and RFC 2047-decoded values
+ * on demand, the body offset and the size. Never fails on malformed input: no
+ * header/body separator, NUL bytes, 8-bit bytes, huge lines, many fields and a
+ * missing final newline are all handled (RFC 5322 §2.2, §3.6; RFC 5228 §2.4.2.2).
+ */
+#ifndef SG_MESSAGE_H
+#define SG_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../grammar/arena.h"
+
+typedef struct sg_header_field {
+    const char *name; /* points into the message; not NUL-terminated */
+    size_t name_len;
+    const char *raw;  /* value after the ':' up to the field's final line break, folded */
+    size_t raw_len;
+} sg_header_field;
+
+typedef struct sg_message sg_message;
+
+sg_message *sg_message_parse(const char *data, size_t len, sg_arena *arena);
+
+size_t sg_message_size(const sg_message *m);
+const char *sg_message_data(const sg_message *m);
+
+/* Header fields in order. A line in the header section that is not a field
+ * ("name:" with a valid name) is skipped with its continuation lines, and the
+ * section goes on, as Pigeonhole's sieve-test does. */
+size_t sg_message_header_count(sg_message *m);
+const sg_header_field *sg_message_header_at(sg_message *m, size_t index);
+
+/* The values of every field named `name` (ASCII case-insensitive), in order:
+ * unfolded (CRLF before WSP removed), leading and trailing whitespace removed,
+ * RFC 2047 encoded words decoded to UTF-8 (RFC 5228 §2.7.2); a NUL byte in a
+ * value becomes U+FFFD (values are C strings). Returns the count; *values gets
+ * an arena array of NUL-terminated strings, itself NULL-terminated (never NULL,
+ * also when there is no such field), valid until the arena is freed. A later
+ * call for the same name returns the same array. */
+size_t sg_message_header_values(sg_message *m, const char *name, const char *const **values);
+
+/* Same, but without RFC 2047 decoding: addresses must be parsed first. */
+size_t sg_message_header_raw_values(sg_message *m, const char *name, const char *const **values);
+
+/* Offset of the body (after the empty line), or the size when there is none. */
+size_t sg_message_body_offset(sg_message *m);
+
+#endif

@@ -1,0 +1,162 @@
+/* result.c - see result.h. */
+#include "result.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void sg_result_init(sg_result *r, sg_arena *arena, const sg_result_limits *limits)
+{
+    memset(r, 0, sizeof *r);
+    r->arena = arena;
+    r->implicit_keep = true;
+    r->limits.max_actions = limits && limits->max_actions ? limits->max_actions : 32;
+    r->limits.max_redirects = limits && limits->max_redirects ? limits->max_redirects : 4;
+    sg_diags_init(&r->errors, 0);
+}
+
+void sg_result_free(sg_result *r)
+{
+    free(r->actions);
+    sg_diags_clear(&r->errors);
+    r->actions = NULL;
+    r->count = r->cap = 0;
+}
+
+bool sg_mailbox_equal(const char *a, const char *b)
+{
+    /* RFC 3501 §5.1: INBOX is case-insensitive; every other name is exact. */
+    if (strcasecmp(a, "INBOX") == 0 && strcasecmp(b, "INBOX") == 0)
+        return true;
+    return strcmp(a, b) == 0;
+}
+
+/* Redirect targets are one target when their addresses are the same mailbox:
+ * the domain is case-insensitive (RFC 5321 §2.4), the local part exact. */
+static bool address_equal(const char *a, const char *b)
+{
+    const char *at_a = strrchr(a, '@'), *at_b = strrchr(b, '@');
+    if (!at_a || !at_b)
+        return strcmp(a, b) == 0;
+    size_t la = (size_t)(at_a - a), lb = (size_t)(at_b - b);
+    return la == lb && memcmp(a, b, la) == 0 && strcasecmp(at_a, at_b) == 0;
+}
+
+void sg_result_fail(sg_result *r, sg_loc loc, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sg_diag_add(&r->errors, SG_SEV_ERROR, loc, code, fmt, ap);
+    va_end(ap);
+    /* RFC 5228 §2.10.6 and Pigeonhole: after a runtime error only the implicit keep remains. */
+    r->failed = true;
+    r->count = 0;
+    r->implicit_keep = true;
+}
+
+static bool is_delivery(const sg_action *a)
+{
+    return a->kind == SG_ACT_KEEP || a->kind == SG_ACT_FILEINTO || a->kind == SG_ACT_REDIRECT;
+}
+
+/* RFC 5232 §3: when one mailbox gets a message twice, "the last flag list value MUST win", even an empty one. */
+static void merge_flags(sg_flags *into, const sg_flags *from)
+{
+    *into = *from;
+}
+
+static sg_action *find_duplicate(sg_result *r, const sg_action *a)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        sg_action *b = &r->actions[i];
+        bool a_store = a->kind == SG_ACT_KEEP || a->kind == SG_ACT_FILEINTO;
+        bool b_store = b->kind == SG_ACT_KEEP || b->kind == SG_ACT_FILEINTO;
+        if (a_store && b_store && sg_mailbox_equal(a->mailbox, b->mailbox))
+            return b;
+        if (a->kind == SG_ACT_REDIRECT && b->kind == SG_ACT_REDIRECT && address_equal(a->address, b->address))
+            return b;
+        if (a->kind == b->kind && (a->kind == SG_ACT_DISCARD || a->kind == SG_ACT_VACATION))
+            return b;
+    }
+    return NULL;
+}
+
+static const char *action_name(const sg_action *a)
+{
+    switch (a->kind) {
+    case SG_ACT_KEEP: return "keep";
+    case SG_ACT_FILEINTO: return "fileinto";
+    case SG_ACT_REDIRECT: return "redirect";
+    case SG_ACT_DISCARD: return "discard";
+    case SG_ACT_REJECT: return a->extended ? "ereject" : "reject";
+    case SG_ACT_VACATION: return "vacation";
+    }
+    return "action";
+}
+
+bool sg_result_add(sg_result *r, const sg_action *a)
+{
+    if (r->failed)
+        return false;
+    /* RFC 5429 §2.2: reject cannot be combined with keep, fileinto or redirect;
+     * RFC 5230 §4.7: nor with vacation. */
+    for (size_t i = 0; i < r->count; i++) {
+        const sg_action *b = &r->actions[i];
+        bool a_rej = a->kind == SG_ACT_REJECT, b_rej = b->kind == SG_ACT_REJECT;
+        bool a_out = is_delivery(a) || a->kind == SG_ACT_VACATION, b_out = is_delivery(b) || b->kind == SG_ACT_VACATION;
+        if ((a_rej && b_out) || (b_rej && a_out)) {
+            sg_result_fail(r, a->loc, "action-conflict", "%s action conflicts with earlier %s action", action_name(a),
+                           action_name(b));
+            return false;
+        }
+        if (a_rej && b_rej) {
+            sg_result_fail(r, a->loc, "action-conflict", "only one reject action is allowed (RFC 5429 §2.1)");
+            return false;
+        }
+    }
+    sg_action *dup = find_duplicate(r, a);
+    if (dup) {
+        /* RFC 5228 §2.10.3: the same action twice is done once. A copy and a
+         * non-copy of one target: the non-copy's cancellation still counts. */
+        if (a->kind != SG_ACT_VACATION) {
+            merge_flags(&dup->flags, &a->flags);
+            dup->copy = dup->copy && a->copy;
+            dup->create = dup->create || a->create;
+            if (!a->copy && a->kind != SG_ACT_DISCARD)
+                r->implicit_keep = false;
+            return true;
+        }
+        sg_result_fail(r, a->loc, "duplicate-vacation", "only one vacation action is allowed (RFC 5230 §4.7)");
+        return false;
+    }
+    if (a->kind == SG_ACT_REDIRECT && ++r->redirects > r->limits.max_redirects) {
+        sg_result_fail(r, a->loc, "limit-redirects", "number of redirect actions exceeds policy limit (%zu > %zu)",
+                       r->redirects, r->limits.max_redirects);
+        return false;
+    }
+    if (r->count >= r->limits.max_actions) {
+        sg_result_fail(r, a->loc, "limit-actions", "number of actions exceeds policy limit (%zu > %zu)",
+                       r->count + 1, r->limits.max_actions);
+        return false;
+    }
+    if (r->count == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 8;
+        r->actions = sg_xrealloc(r->actions, r->cap * sizeof *r->actions);
+    }
+    r->actions[r->count++] = *a;
+    /* RFC 5228 §2.10.2 / RFC 3894: everything but :copy and vacation cancels the implicit keep. */
+    if (a->kind != SG_ACT_VACATION && !a->copy)
+        r->implicit_keep = false;
+    return true;
+}
+
+void sg_result_discard(sg_result *r, sg_loc loc)
+{
+    sg_action a;
+    memset(&a, 0, sizeof a);
+    a.kind = SG_ACT_DISCARD;
+    a.loc = loc;
+    sg_result_add(r, &a);
+}

@@ -1,0 +1,84 @@
+/* result.h - the action list a script run produces (RFC 5228 §4, §2.10).
+ *
+ * Takes: actions added one by one by the interpreter. Returns: the final plan,
+ * with RFC 5228 semantics applied as they are added: the implicit keep
+ * (cancelled by discard, fileinto, redirect, reject; not by :copy), duplicate
+ * actions collapsed (two fileinto of one mailbox, two redirects to one
+ * address, fileinto "INBOX" with keep), conflicts (reject/ereject with
+ * keep/fileinto/redirect) and the limits max_actions and max_redirects.
+ * Conflicts and limits are runtime errors: the plan then falls back to the
+ * implicit keep alone, as Pigeonhole does. Nothing here performs I/O.
+ */
+#ifndef SG_RESULT_H
+#define SG_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../grammar/arena.h"
+#include "../grammar/diag.h"
+
+typedef enum {
+    SG_ACT_KEEP,
+    SG_ACT_FILEINTO,
+    SG_ACT_REDIRECT,
+    SG_ACT_DISCARD,
+    SG_ACT_REJECT,
+    SG_ACT_VACATION,
+} sg_action_kind;
+
+typedef struct sg_flags {
+    const char **items;
+    size_t count;
+} sg_flags;
+
+typedef struct sg_action {
+    sg_action_kind kind;
+    sg_loc loc;          /* the command that added it */
+    const char *mailbox; /* keep ("INBOX"), fileinto */
+    const char *address; /* redirect */
+    const char *reason;  /* reject, vacation */
+    bool copy;           /* :copy (RFC 3894) */
+    bool create;         /* :create (RFC 5490) */
+    bool extended;       /* ereject */
+    sg_flags flags;      /* imap4flags on keep/fileinto */
+    /* vacation (RFC 5230) */
+    const char *subject, *from, *handle;
+    unsigned long long period_seconds;
+    bool mime;
+} sg_action;
+
+typedef struct sg_result_limits {
+    size_t max_actions;   /* default 32 */
+    size_t max_redirects; /* default 4 */
+} sg_result_limits;
+
+typedef struct sg_result {
+    sg_arena *arena;
+    sg_action *actions;
+    size_t count, cap;
+    bool implicit_keep;   /* still in force */
+    sg_flags keep_flags;  /* flags for the implicit keep (imap4flags internal variable) */
+    size_t redirects;
+    bool failed;          /* a runtime error happened: only the implicit keep remains */
+    sg_diags errors;      /* runtime errors, located */
+    sg_result_limits limits;
+} sg_result;
+
+void sg_result_init(sg_result *r, sg_arena *arena, const sg_result_limits *limits);
+void sg_result_free(sg_result *r);
+
+/* Adds an action (its strings must live in the arena); returns false after a
+ * runtime error, which is recorded in r->errors and stops the script. */
+bool sg_result_add(sg_result *r, const sg_action *action);
+
+/* Cancels the implicit keep (discard). */
+void sg_result_discard(sg_result *r, sg_loc loc);
+
+/* A runtime error: records it and reduces the plan to the implicit keep. */
+void sg_result_fail(sg_result *r, sg_loc loc, const char *code, const char *fmt, ...) SG_PRINTF(4, 5);
+
+/* Mailbox names compare as Pigeonhole does: "INBOX" case-insensitively. */
+bool sg_mailbox_equal(const char *a, const char *b);
+
+#endif

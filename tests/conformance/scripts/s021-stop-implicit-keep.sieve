@@ -1,0 +1,3 @@
+# stop with nothing done: implicit keep remains.
+if true { stop; }
+discard;

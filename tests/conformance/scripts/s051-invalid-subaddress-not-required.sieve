@@ -1,0 +1,3 @@
+# RFC 5233: :detail needs require "subaddress".
+require "fileinto";
+if address :detail "to" "foo" { fileinto "x"; }

@@ -1,0 +1,3 @@
+# :flags without require "imap4flags".
+require "fileinto";
+fileinto :flags "\\Seen" "Work";

@@ -1,0 +1,2 @@
+# :copy without require "copy".
+redirect :copy "archive@example.net";

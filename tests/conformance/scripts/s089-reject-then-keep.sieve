@@ -1,0 +1,4 @@
+# reject followed by keep: incompatible actions.
+require ["reject"];
+reject "No thanks";
+keep;

@@ -1,0 +1,4 @@
+# reject with discard.
+require ["reject"];
+reject "Go away";
+discard;

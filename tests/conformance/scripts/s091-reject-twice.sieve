@@ -1,0 +1,4 @@
+# Two rejects.
+require ["reject"];
+reject "first";
+reject "second";

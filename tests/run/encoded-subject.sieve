@@ -1,0 +1,2 @@
+require "fileinto";
+if header :contains "subject" "Release candidate 2 — please" { fileinto "RC"; }

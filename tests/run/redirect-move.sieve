@@ -1,0 +1,2 @@
+redirect "Bob Smith <bob@example.com>";
+redirect "bob@EXAMPLE.com";

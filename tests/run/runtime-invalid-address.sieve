@@ -1,0 +1,3 @@
+require "variables";
+set "who" "not an address";
+redirect "${who}";
