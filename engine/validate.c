@@ -425,10 +425,24 @@ static void check_tests(sg_validator *v, sg_node *node)
 }
 
 /* Returns the node's definition when it resolves to the expected kind. */
+static const sg_command_def *lookup(sg_validator *v, const char *name, const sg_extension **owner)
+{
+    size_t slot = ((uintptr_t)name >> 3) % SG_COUNT(v->lookup_cache);
+    if (v->lookup_cache[slot].name == name) {
+        *owner = v->lookup_cache[slot].owner;
+        return v->lookup_cache[slot].def;
+    }
+    const sg_command_def *def = sg_registry_command(v->reg, name, owner);
+    v->lookup_cache[slot].name = name;
+    v->lookup_cache[slot].def = def;
+    v->lookup_cache[slot].owner = *owner;
+    return def;
+}
+
 static const sg_command_def *resolve(sg_validator *v, sg_node *node, bool as_test)
 {
     const sg_extension *owner = NULL;
-    const sg_command_def *def = sg_registry_command(v->reg, node->name, &owner);
+    const sg_command_def *def = lookup(v, node->name, &owner);
     if (!def) {
         unknown_name(v, node, as_test);
         return NULL;
@@ -564,7 +578,13 @@ bool sg_validate(const sg_registry *reg, sg_script *script, const sg_limits *lim
         limits = &defaults;
     }
     size_t errors_before = diags->errors;
-    sg_validator v = {reg, limits, diags, script, NULL, 0, 0, diags->errors > 0};
+    sg_validator v;
+    memset(&v, 0, sizeof v);
+    v.reg = reg;
+    v.limits = limits;
+    v.diags = diags;
+    v.script = script;
+    v.after_syntax_error = diags->errors > 0;
     v.enabled = sg_arena_calloc(script->arena, sg_registry_extension_count(reg) * sizeof *v.enabled);
     collect_requires(&v, script->commands);
     /* RFC 5228 §2.4.2.4: decoding applies to every string once the capability is required. */

@@ -55,6 +55,13 @@ typedef struct sg_validator {
     uint32_t block_depth, test_depth;
     /* Error recovery may have dropped an 'if' before an 'elsif': don't blame the elsif. */
     bool after_syntax_error;
+    /* Names are interned by the scanner, so a name's pointer identifies it:
+     * a small direct-mapped cache spares the registry search for each node. */
+    struct {
+        const char *name;
+        const sg_command_def *def;
+        const sg_extension *owner;
+    } lookup_cache[64];
 } sg_validator;
 
 bool sg_validate(const sg_registry *reg, sg_script *script, const sg_limits *limits, sg_diags *diags);
