@@ -87,11 +87,7 @@ int sg_cmd_check(int argc, char **argv)
             continue;
         switch (c) {
         case 'F':
-            json = strcmp(optarg, "json") == 0;
-            if (!json && strcmp(optarg, "text") != 0) {
-                sg_cli_error(&cli, "unknown format \"%s\" (expected text or json)", optarg);
-                rc = SG_EXIT_USAGE;
-            }
+            rc = sg_cli_format_option(&cli, optarg, &json);
             break;
         case 'u':
             break; /* the policy check lands with the forwarding policy (issue 5) */

@@ -42,6 +42,8 @@ void sg_cli_init(sg_cli *cli, const char *command, int argc);
 void sg_cli_free(sg_cli *cli);
 /* Takes --config and -o; returns false for any other option. */
 bool sg_cli_common_option(sg_cli *cli, int opt, char *arg);
+/* --format text|json: sets *json; returns SG_EXIT_USAGE (after saying why) for anything else. */
+int sg_cli_format_option(const sg_cli *cli, const char *arg, bool *json);
 /* Reports a getopt error (':' missing value, '?' unknown) with the usage; returns SG_EXIT_USAGE. */
 int sg_cli_usage_error(const sg_cli *cli, int opt, char **argv, void (*usage)(FILE *));
 /* Loads the configuration file, then applies the -o overrides in order, then
@@ -62,5 +64,6 @@ void sg_cli_error(const sg_cli *cli, const char *fmt, ...)
 
 int sg_cmd_check(int argc, char **argv);
 int sg_cmd_test(int argc, char **argv);
+int sg_cmd_policy(int argc, char **argv);
 
 #endif

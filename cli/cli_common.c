@@ -43,6 +43,15 @@ bool sg_cli_common_option(sg_cli *cli, int opt, char *arg)
     return false;
 }
 
+int sg_cli_format_option(const sg_cli *cli, const char *arg, bool *json)
+{
+    *json = strcmp(arg, "json") == 0;
+    if (*json || strcmp(arg, "text") == 0)
+        return SG_EXIT_OK;
+    sg_cli_error(cli, "unknown format \"%s\" (expected text or json)", arg);
+    return SG_EXIT_USAGE;
+}
+
 int sg_cli_usage_error(const sg_cli *cli, int opt, char **argv, void (*usage)(FILE *))
 {
     if (opt == ':')

@@ -223,11 +223,7 @@ int sg_cmd_test(int argc, char **argv)
             }
             break;
         case 'F':
-            o.json = strcmp(optarg, "json") == 0;
-            if (!o.json && strcmp(optarg, "text") != 0) {
-                sg_cli_error(&cli, "unknown format \"%s\" (expected text or json)", optarg);
-                rc = SG_EXIT_USAGE;
-            }
+            rc = sg_cli_format_option(&cli, optarg, &o.json);
             break;
         case 'h':
             usage(stdout);

@@ -18,11 +18,8 @@
 /* RFC 5228 §3.2: every unknown capability is reported, all in one message. */
 static void require_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
-    const sg_arg *a = sg_positional_arg(b, 0);
-    if (!a || (a->kind != SG_ARG_STRING && a->kind != SG_ARG_STRING_LIST))
-        return; /* the type error is reported already */
-    const sg_string *items = a->kind == SG_ARG_STRING ? &a->u.string : a->u.list.items;
-    uint32_t count = a->kind == SG_ARG_STRING ? 1 : a->u.list.count;
+    uint32_t count;
+    const sg_string *items = sg_arg_strings(sg_positional_arg(b, 0), &count); /* none: a type error already */
     char names[512] = "";
     size_t unknown = 0;
     sg_loc first = node->loc;
@@ -79,11 +76,8 @@ static bool header_name_ok(const sg_string *s)
 static void header_names_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
     (void)node;
-    const sg_arg *a = sg_positional_arg(b, 0);
-    if (!a || (a->kind != SG_ARG_STRING && a->kind != SG_ARG_STRING_LIST))
-        return;
-    const sg_string *items = a->kind == SG_ARG_STRING ? &a->u.string : a->u.list.items;
-    uint32_t count = a->kind == SG_ARG_STRING ? 1 : a->u.list.count;
+    uint32_t count;
+    const sg_string *items = sg_arg_strings(sg_positional_arg(b, 0), &count); /* none: a type error already */
     for (uint32_t i = 0; i < count; i++) {
         if (header_name_ok(&items[i]))
             continue;
@@ -221,11 +215,8 @@ static bool is_address_header(const char *name)
 static void address_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
     header_names_hook(v, node, b);
-    const sg_arg *a = sg_positional_arg(b, 0);
-    if (!a || (a->kind != SG_ARG_STRING && a->kind != SG_ARG_STRING_LIST))
-        return;
-    const sg_string *items = a->kind == SG_ARG_STRING ? &a->u.string : a->u.list.items;
-    uint32_t count = a->kind == SG_ARG_STRING ? 1 : a->u.list.count;
+    uint32_t count;
+    const sg_string *items = sg_arg_strings(sg_positional_arg(b, 0), &count); /* none: a type error already */
     for (uint32_t i = 0; i < count; i++) {
         if (is_address_header(items[i].data) || !header_name_ok(&items[i]))
             continue;

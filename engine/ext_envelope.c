@@ -14,11 +14,8 @@
 static void envelope_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
     (void)node;
-    const sg_arg *a = sg_positional_arg(b, 0);
-    if (!a || (a->kind != SG_ARG_STRING && a->kind != SG_ARG_STRING_LIST))
-        return;
-    const sg_string *items = a->kind == SG_ARG_STRING ? &a->u.string : a->u.list.items;
-    uint32_t count = a->kind == SG_ARG_STRING ? 1 : a->u.list.count;
+    uint32_t count;
+    const sg_string *items = sg_arg_strings(sg_positional_arg(b, 0), &count); /* none: a type error already */
     for (uint32_t i = 0; i < count; i++) {
         const char *p = items[i].data;
         if (strcasecmp(p, "from") == 0 || strcasecmp(p, "to") == 0)

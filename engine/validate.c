@@ -541,10 +541,8 @@ static void collect_requires(sg_validator *v, sg_node *list)
         if (!is_name(n, "require"))
             continue;
         for (const sg_arg *a = n->args; a; a = a->next) {
-            if (a->kind != SG_ARG_STRING && a->kind != SG_ARG_STRING_LIST)
-                continue;
-            const sg_string *items = a->kind == SG_ARG_STRING ? &a->u.string : a->u.list.items;
-            uint32_t count = a->kind == SG_ARG_STRING ? 1 : a->u.list.count;
+            uint32_t count;
+            const sg_string *items = sg_arg_strings(a, &count);
             for (uint32_t i = 0; i < count; i++) {
                 int idx = sg_registry_extension_index(v->reg, items[i].data);
                 if (idx >= 0)

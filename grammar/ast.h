@@ -50,6 +50,22 @@ typedef struct sg_arg {
     uint8_t kind; /* sg_arg_kind */
 } sg_arg;
 
+/* The strings of a string or string-list argument (RFC 5228 §2.4.2.1: a single
+ * string is a list of one); NULL and 0 for any other kind. */
+static inline const sg_string *sg_arg_strings(const sg_arg *a, uint32_t *count)
+{
+    if (a && a->kind == SG_ARG_STRING) {
+        *count = 1;
+        return &a->u.string;
+    }
+    if (a && a->kind == SG_ARG_STRING_LIST) {
+        *count = a->u.list.count;
+        return a->u.list.items;
+    }
+    *count = 0;
+    return NULL;
+}
+
 static inline sg_loc sg_arg_loc(const sg_arg *a)
 {
     switch (a->kind) {
