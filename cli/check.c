@@ -8,21 +8,61 @@
 #include "../engine/registry.h"
 #include "../engine/validate.h"
 #include "../grammar/arena.h"
+#include "../engine/enforce.h"
+#include "../engine/ids.h"
 #include "cli.h"
 #include "diag_print.h"
+#include "policy_load.h"
 
 #define MAX_ERRORS_SHOWN 100
 
 static void usage(FILE *out)
 {
     fputs("usage: sievegate check [--config FILE] [-o KEY=VALUE] [--format text|json] [-u USER] SCRIPT...\n"
-          "  Parses and validates each Sieve script (\"-\" reads standard input).\n"
+          "  Parses and validates each Sieve script (\"-\" reads standard input). With -u USER (an\n"
+          "  address), warns about every literal redirect USER's forwarding policy will block.\n"
           "  exit: 0 valid (warnings allowed), 1 errors, 64 usage, 66 unreadable file\n",
           out);
 }
 
+/* `check -u USER`: the policy's verdict on every literal redirect target,
+ * from the function delivery uses (engine/enforce.h). A target built from
+ * variables is decided only at delivery. */
+typedef struct policy_check {
+    const sg_policy *policy; /* NULL: no -u */
+    const char *owner;
+    sg_arena *arena;
+} policy_check;
+
+static void check_forwards(const policy_check *pc, const sg_node *list, bool variables, sg_diags *diags)
+{
+    for (const sg_node *n = list; n; n = n->next) {
+        if (n->def && n->def->id == SG_CMD_REDIRECT && n->bound) {
+            const sg_arg *a = sg_positional_arg(n->bound, 0);
+            if (a && a->kind == SG_ARG_STRING && !(variables && strstr(a->u.string.data, "${"))) {
+                bool copy = sg_bound_tag_find(n->bound, "copy") != NULL;
+                sg_fwd_request req = {pc->owner, a->u.string.data, copy ? SG_FWD_REDIRECT_COPY : SG_FWD_REDIRECT,
+                                      NULL, 0, false};
+                sg_fwd_decision d;
+                sg_fwd_decide(pc->policy, &req, pc->arena, &d);
+                if (d.verdict == SG_FWD_BLOCK_BOUNCE || d.verdict == SG_FWD_BLOCK_SILENT)
+                    sg_warning(diags, a->u.string.loc, "policy-block", "forwarding to %s will be blocked: %s",
+                               d.target, d.reason);
+                else if (d.verdict == SG_FWD_SKIP)
+                    sg_warning(diags, a->u.string.loc, "policy-skip", "forwarding to %s will never happen: %s",
+                               d.target, d.reason);
+                else if (d.verdict == SG_FWD_INVALID)
+                    sg_error(diags, a->u.string.loc, "invalid-address", "redirect target \"%s\" cannot be forwarded: %s",
+                             a->u.string.data, d.reason);
+            }
+        }
+        check_forwards(pc, n->block, variables, diags);
+    }
+}
+
 /* Checks one file; returns 0, SG_EXIT_INVALID or SG_EXIT_NOINPUT. */
-static int check_one(const sg_cli *cli, const sg_registry *reg, const char *path, bool json, bool first)
+static int check_one(const sg_cli *cli, const sg_registry *reg, const policy_check *pc, const char *path, bool json,
+                     bool first)
 {
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     char *data = NULL;
@@ -45,7 +85,10 @@ static int check_one(const sg_cli *cli, const sg_registry *reg, const char *path
         rc = SG_EXIT_INVALID;
     } else {
         sg_script *script = sg_parse_buffer(name, data, len, &cli->limits, &diags);
-        sg_validate(reg, script, &cli->limits, &diags);
+        if (sg_validate(reg, script, &cli->limits, &diags) && pc->policy) {
+            int var = sg_registry_extension_index(reg, "variables");
+            check_forwards(pc, script->commands, var >= 0 && script->enabled[var], &diags);
+        }
         sg_script_free(script);
         if (diags.errors)
             rc = SG_EXIT_INVALID;
@@ -79,6 +122,7 @@ int sg_cmd_check(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     bool json = false;
+    const char *user = NULL;
     int c, rc = SG_EXIT_OK;
     optind = 1;
     opterr = 0;
@@ -90,7 +134,8 @@ int sg_cmd_check(int argc, char **argv)
             rc = sg_cli_format_option(&cli, optarg, &json);
             break;
         case 'u':
-            break; /* the policy check lands with the forwarding policy (issue 5) */
+            user = optarg;
+            break;
         case 'h':
             usage(stdout);
             sg_cli_free(&cli);
@@ -111,19 +156,38 @@ int sg_cmd_check(int argc, char **argv)
         return rc;
     }
 
+    policy_check pc = {NULL, user, NULL};
+    sg_policy *policy = NULL;
+    if (user) {
+        sg_unavailable_mode mode;
+        char why[512] = "";
+        rc = sg_cli_policy(&cli, &policy, &mode, why, sizeof why);
+        if (rc == SG_EXIT_OK && !policy) {
+            sg_cli_error(&cli, "cannot read the forwarding policy: %s", why);
+            rc = SG_EXIT_TEMPFAIL;
+        }
+        if (rc != SG_EXIT_OK) {
+            sg_cli_free(&cli);
+            return rc;
+        }
+        pc.policy = policy;
+        pc.arena = sg_arena_new();
+    }
     sg_registry *reg = sg_registry_new();
     int nfiles = argc - optind;
     bool any_invalid = false, any_unreadable = false;
     if (json && nfiles > 1)
         fputs("[\n", stdout);
     for (int i = optind; i < argc; i++) {
-        int r = check_one(&cli, reg, argv[i], json, i == optind);
+        int r = check_one(&cli, reg, &pc, argv[i], json, i == optind);
         any_invalid |= r == SG_EXIT_INVALID;
         any_unreadable |= r == SG_EXIT_NOINPUT;
     }
     if (json)
         fputs(nfiles > 1 ? "\n]\n" : "\n", stdout);
     sg_registry_free(reg);
+    sg_policy_free(policy);
+    sg_arena_free(pc.arena);
     sg_cli_free(&cli);
     if (fflush(stdout) != 0)
         return SG_EXIT_TEMPFAIL;

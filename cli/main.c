@@ -16,7 +16,7 @@ static void usage(FILE *out)
           "  check     parse and validate Sieve scripts (lint)\n"
           "  test      run a script on a message and print the plan (dry run)\n"
           "  deliver   local delivery agent, a drop-in for dovecot-lda            [not yet available]\n"
-          "  policy    administer the organization's forwarding policy           [not yet available]\n"
+          "  policy    administer the organization's forwarding policy\n"
           "Run 'sievegate COMMAND --help' for a command's options.\n",
           out);
 }
@@ -46,6 +46,8 @@ int main(int argc, char **argv)
         return sg_cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "test") == 0)
         return sg_cmd_test(argc - 1, argv + 1);
+    if (strcmp(cmd, "policy") == 0)
+        return sg_cmd_policy(argc - 1, argv + 1);
     fprintf(stderr, "sievegate: unknown command '%s'\n", cmd);
     usage(stderr);
     return SG_EXIT_USAGE;

@@ -6,15 +6,6 @@
 
 #include "json.h"
 
-int sg_plan_is_external(const char *address, const char *const *local_domains)
-{
-    const char *at = strrchr(address, '@');
-    const char *domain = at ? at + 1 : "";
-    for (size_t i = 0; local_domains && local_domains[i]; i++)
-        if (strcasecmp(domain, local_domains[i]) == 0)
-            return 0;
-    return 1;
-}
 
 static void json_flags(FILE *out, const sg_flags *f)
 {
@@ -41,7 +32,7 @@ static void json_field(FILE *out, const char *key, const char *value)
         fputs("null", out);
 }
 
-static void json_action(FILE *out, const sg_action *a, const sg_plan_context *pc)
+static void json_action(FILE *out, const sg_action *a, size_t index, const sg_plan_context *pc)
 {
     switch (a->kind) {
     case SG_ACT_KEEP:
@@ -59,14 +50,25 @@ static void json_action(FILE *out, const sg_action *a, const sg_plan_context *pc
         json_bool(out, "copy", a->copy);
         json_bool(out, "create", a->create);
         break;
-    case SG_ACT_REDIRECT:
+    case SG_ACT_REDIRECT: {
+        const sg_fwd_decision *d = &pc->plan->decisions[index];
         fputs("{\"action\": \"redirect\"", out);
         json_field(out, "address", a->address);
         json_bool(out, "copy", a->copy);
-        json_bool(out, "external", sg_plan_is_external(a->address, pc->local_domains));
-        /* Until the forwarding policy is enforced (issue 5) every redirect is allowed. */
-        fputs(", \"verdict\": \"allow\", \"policy\": null", out);
+        json_bool(out, "external", d->external);
+        json_field(out, "verdict", sg_fwd_verdict_name(d->verdict));
+        json_field(out, "policy", d->policy);
+        if (d->status)
+            json_field(out, "status", d->status);
+        if (d->remote_domain)
+            json_field(out, "remote_domain", d->remote_domain);
+        json_field(out, "reason", d->reason);
+        if (d->verdict == SG_FWD_BLOCK_BOUNCE && pc->plan->bounce != SG_BOUNCE_DUE) {
+            json_field(out, "no_bounce", sg_bounce_check_name(pc->plan->bounce));
+            json_field(out, "no_bounce_reason", pc->plan->no_bounce_reason);
+        }
         break;
+    }
     case SG_ACT_DISCARD:
         fputs("{\"action\": \"discard\"", out);
         break;
@@ -88,15 +90,42 @@ static void json_action(FILE *out, const sg_action *a, const sg_plan_context *pc
     fputs("}", out);
 }
 
+/* A bounce-blocked forward is followed by its bounce when one is due (cli.md);
+ * the one DSN of the message lists every such target. */
+static void json_bounce(FILE *out, const sg_fwd_decision *d, const sg_plan_context *pc, bool *message_shown)
+{
+    fputs(",\n   {\"action\": \"bounce\"", out);
+    json_field(out, "to", pc->env->from);
+    json_field(out, "status", "5.7.520");
+    json_field(out, "recipient", d->target);
+    if (pc->bounce && !*message_shown) {
+        fputs(", \"message\": ", out);
+        sg_json_string_n(out, pc->bounce->data, pc->bounce->len);
+        *message_shown = true;
+    }
+    fputs("}", out);
+}
+
 void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc)
 {
-    fprintf(out, "{\"implicit_keep\": %s,\n \"actions\": [", r->implicit_keep ? "true" : "false");
+    const sg_plan *plan = pc->plan;
+    fprintf(out, "{\"implicit_keep\": %s,", plan->implicit_keep ? "true" : "false");
+    if (plan->policy_unavailable) {
+        fputs("\n \"policy_unavailable\": ", out);
+        sg_json_string(out, plan->unavailable_reason ? plan->unavailable_reason : "");
+        fprintf(out, ", \"tempfail\": %s,", plan->tempfail ? "true" : "false");
+    }
+    fputs("\n \"actions\": [", out);
     size_t n = 0;
+    bool message_shown = false;
     for (size_t i = 0; i < r->count; i++) {
         fputs(n++ ? ",\n   " : "\n   ", out);
-        json_action(out, &r->actions[i], pc);
+        json_action(out, &r->actions[i], i, pc);
+        const sg_fwd_decision *d = &plan->decisions[i];
+        if (plan->decided[i] && d->verdict == SG_FWD_BLOCK_BOUNCE && plan->bounce == SG_BOUNCE_DUE)
+            json_bounce(out, d, pc, &message_shown);
     }
-    if (r->implicit_keep) {
+    if (plan->implicit_keep) {
         fputs(n++ ? ",\n   " : "\n   ", out);
         fputs("{\"action\": \"keep\", \"mailbox\": \"INBOX\", \"flags\": ", out);
         json_flags(out, &r->keep_flags);
@@ -147,10 +176,18 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
             fprintf(out, "file into %s%s%s", a->mailbox, a->copy ? " (copy)" : "", a->create ? " (create)" : "");
             text_flags(out, &a->flags);
             break;
-        case SG_ACT_REDIRECT:
-            fprintf(out, "redirect to %s%s (%s, allowed)", a->address, a->copy ? " (copy)" : "",
-                    sg_plan_is_external(a->address, pc->local_domains) ? "external" : "internal");
+        case SG_ACT_REDIRECT: {
+            const sg_fwd_decision *d = &pc->plan->decisions[i];
+            fprintf(out, "redirect to %s%s (%s): %s", a->address, a->copy ? " (copy)" : "",
+                    d->external ? "external" : "internal", d->verdict == SG_FWD_ALLOW ? "allowed" : "not sent");
+            if (d->verdict != SG_FWD_ALLOW && d->reason)
+                fprintf(out, ", %s", d->reason);
+            if (d->verdict == SG_FWD_BLOCK_BOUNCE && pc->plan->bounce == SG_BOUNCE_DUE)
+                fprintf(out, "\nbounce %s to %s for %s", d->status, pc->env->from, d->target);
+            else if (d->verdict == SG_FWD_BLOCK_BOUNCE)
+                fprintf(out, "\nno bounce: %s", pc->plan->no_bounce_reason);
             break;
+        }
         case SG_ACT_DISCARD:
             fputs("discard", out);
             break;
@@ -164,9 +201,14 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
         }
         fputc('\n', out);
     }
-    if (r->implicit_keep) {
+    if (pc->plan->implicit_keep) {
         fputs("keep in INBOX (implicit keep)", out);
         text_flags(out, &r->keep_flags);
         fputc('\n', out);
     }
+    if (pc->plan->tempfail)
+        fprintf(out, "delivery would be deferred (exit 75): %s\n", pc->plan->unavailable_reason);
+    if (pc->bounce)
+        fprintf(out, "--- bounce from <> to <%s> ---\n%.*s", pc->bounce->envelope_to, (int)pc->bounce->len,
+                pc->bounce->data);
 }

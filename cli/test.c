@@ -16,13 +16,15 @@
 #include "cli.h"
 #include "diag_print.h"
 #include "plan_print.h"
+#include "policy_load.h"
 
 #define MAX_MESSAGE_SIZE ((size_t)1 << 30)
 
 static void usage(FILE *out)
 {
     fputs("usage: sievegate test [--config FILE] [-o KEY=VALUE] [-f ENVFROM] [-a ENVTO] [-u USER]\n"
-          "                      [--format text|json] [--now ISO8601] SCRIPT MESSAGE\n"
+          "                      [--format text|json] [--now ISO8601] [--show-messages]\n"
+          "                      [--message-id ID] [--boundary B] SCRIPT MESSAGE\n"
           "  Runs SCRIPT on the RFC 5322 MESSAGE and prints what would happen; nothing is done.\n"
           "  -f defaults to the message's Return-Path or From (\"\" or \"<>\": null sender),\n"
           "  -a to its first To address. exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
@@ -64,25 +66,8 @@ static const char *envelope_path(const char *arg, sg_arena *arena)
     return arg;
 }
 
-/* Splits the config's space- or comma-separated local_domains. */
-static const char **split_domains(const char *list, sg_arena *arena)
-{
-    size_t n = 0, len = list ? strlen(list) : 0;
-    const char **out = sg_arena_alloc(arena, (len / 2 + 2) * sizeof *out);
-    for (size_t i = 0; i < len;) {
-        while (i < len && (list[i] == ' ' || list[i] == ',' || list[i] == '\t'))
-            i++;
-        size_t start = i;
-        while (i < len && list[i] != ' ' && list[i] != ',' && list[i] != '\t')
-            i++;
-        if (i > start)
-            out[n++] = sg_arena_strndup(arena, list + start, i - start);
-    }
-    out[n] = NULL;
-    return out;
-}
-
-static bool valid_iso8601(const char *s)
+/* --now: "2026-11-23T10:00:00Z", "...+01:00" or a date; returns (time_t)-1 when malformed. */
+static time_t parse_iso8601(const char *s)
 {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
@@ -90,16 +75,44 @@ static bool valid_iso8601(const char *s)
     if (!end)
         end = strptime(s, "%Y-%m-%d", &tm);
     if (!end)
-        return false;
-    if (*end == 'Z' || *end == '\0')
-        return true;
-    return (*end == '+' || *end == '-') && strlen(end) >= 5;
+        return (time_t)-1;
+    long offset = 0;
+    if (*end == '+' || *end == '-') {
+        int hh, mm;
+        if (sscanf(end + 1, "%2d:%2d", &hh, &mm) != 2 && sscanf(end + 1, "%2d%2d", &hh, &mm) != 2)
+            return (time_t)-1;
+        offset = (hh * 3600L + mm * 60L) * (*end == '-' ? -1 : 1);
+    } else if (*end != 'Z' && *end != '\0') {
+        return (time_t)-1;
+    }
+    return timegm(&tm) - offset;
 }
 
 typedef struct test_options {
-    const char *from, *to, *user, *now;
+    const char *from, *to, *user;
+    time_t now;             /* 0: the current time */
+    const char *message_id; /* of the bounce, for reproducible output */
+    const char *boundary;
     bool json;
+    bool show_messages; /* print the messages that would be sent (the bounce) */
 } test_options;
+
+/* The owner: -u (with the domain of -a when it has none), else -a. */
+static const char *owner_of(const test_options *o, const sg_envelope *env, sg_arena *arena)
+{
+    if (!o->user)
+        return env->to;
+    if (strchr(o->user, '@'))
+        return o->user;
+    const char *at = strrchr(env->to, '@');
+    if (!at)
+        return o->user;
+    size_t u = strlen(o->user), d = strlen(at);
+    char *s = sg_arena_alloc_bytes(arena, u + d + 1);
+    memcpy(s, o->user, u);
+    memcpy(s + u, at, d + 1);
+    return s;
+}
 
 static int run(sg_cli *cli, const test_options *o, const char *script_path, const char *message_path)
 {
@@ -177,11 +190,30 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_result result;
         sg_result_init(&result, arena, &opt.limits);
         sg_interp_run(reg, script, msg, &env, &opt, &result);
-        sg_plan_context pc = {&env, split_domains(sg_config_get(cli->config, "local_domains"), arena)};
-        if (o->json)
-            sg_plan_print_json(stdout, &result, &pc);
-        else
-            sg_plan_print_text(stdout, &result, &pc);
+
+        /* Enforcement: exactly what delivery does (engine/plan.h), nothing sent. */
+        sg_policy *policy = NULL;
+        sg_unavailable_mode mode;
+        char why[512] = "";
+        rc = sg_cli_policy(cli, &policy, &mode, why, sizeof why);
+        if (rc == SG_EXIT_OK) {
+            sg_plan_input in = {owner_of(o, &env, arena), env.from, msg, false, NULL, NULL};
+            sg_plan plan;
+            sg_plan_enforce(policy, mode, why, &result, &in, arena, &plan);
+            sg_bounce bounce;
+            sg_plan_context pc = {&env, &plan, NULL};
+            if (o->show_messages && plan.bounce == SG_BOUNCE_DUE) {
+                sg_bounce_request br = {env.from, msg, in.owner, plan.bounce_targets, plan.nbounce_targets, false};
+                sg_bounce_options bo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                sg_bounce_build(&br, &bo, arena, &bounce);
+                pc.bounce = &bounce;
+            }
+            if (o->json)
+                sg_plan_print_json(stdout, &result, &pc);
+            else
+                sg_plan_print_text(stdout, &result, &pc);
+        }
+        sg_policy_free(policy);
         sg_result_free(&result);
         sg_arena_free(arena);
     }
@@ -201,6 +233,9 @@ int sg_cmd_test(int argc, char **argv)
         SG_COMMON_LONGOPTS,
         {"format", required_argument, NULL, 'F'},
         {"now", required_argument, NULL, 'N'},
+        {"show-messages", no_argument, NULL, 'S'},
+        {"message-id", required_argument, NULL, 'M'},
+        {"boundary", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     test_options o;
@@ -215,9 +250,12 @@ int sg_cmd_test(int argc, char **argv)
         case 'f': o.from = optarg; break;
         case 'a': o.to = optarg; break;
         case 'u': o.user = optarg; break;
+        case 'S': o.show_messages = true; break;
+        case 'M': o.message_id = optarg; break;
+        case 'B': o.boundary = optarg; break;
         case 'N':
-            o.now = optarg;
-            if (!valid_iso8601(optarg)) {
+            o.now = parse_iso8601(optarg);
+            if (o.now == (time_t)-1) {
                 sg_cli_error(&cli, "--now \"%s\" is not an ISO 8601 date (e.g. 2026-11-23T10:00:00Z)", optarg);
                 rc = SG_EXIT_USAGE;
             }

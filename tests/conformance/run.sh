@@ -202,6 +202,11 @@ own(pconf)
 sconf = os.path.join(workdir, "sievegate.conf")
 with open(sconf, "w") as f:
     f.write(SIEVEGATE_CONF)
+    # Pigeonhole has no forwarding policy: compare the Sieve semantics alone,
+    # with a policy store where external forwarding is on for everyone.
+    f.write("policy_store = sqlite:%s\n" % os.path.join(workdir, "policy.db"))
+subprocess.run([binary, "policy", "--config", sconf, "set-default", "--mode", "on"],
+               check=True, stdout=subprocess.DEVNULL)
 
 copies = {}
 

@@ -20,7 +20,7 @@ commands:
   check     parse and validate Sieve scripts (lint)
   test      run a script on a message and print the plan (dry run)
   deliver   local delivery agent, a drop-in for dovecot-lda            [not yet available]
-  policy    administer the organization's forwarding policy           [not yet available]
+  policy    administer the organization's forwarding policy
 Run 'sievegate COMMAND --help' for a command's options."
 run "$bin" check --config "$conf"
 expect_rc "check without script" 64
@@ -90,5 +90,28 @@ expect_rc "broken config" 78
 expect_err "broken config message" "sievegate check: configuration error: $tmp/broken.conf:2: expected KEY = VALUE"
 run "$bin" check --config "$conf" -o max_nesting=lots "$tmp/good.sieve"
 expect_rc "bad limit value" 78
+
+# -u USER: the forwarding policy's verdict on literal redirects (policy.md).
+db="$tmp/policy.db"
+"$bin" policy -o "policy_store=sqlite:$db" accepted-domain add example.com >/dev/null
+printf 'require ["copy", "variables"];\nredirect "bob@example.com";\nredirect :copy "bob@gmail.example";\nset "t" "x@gmail.example";\nredirect "${t}";\n' >"$tmp/fwd.sieve"
+run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u alice@example.com "$tmp/fwd.sieve"
+expect_rc "check -u: warnings only" 0
+expect_out "check -u warns at the blocked literal redirect only" "$tmp/fwd.sieve:3:16: warning: forwarding to bob@gmail.example will be blocked: external forwarding is off for you (policy \"default\")
+redirect :copy \"bob@gmail.example\";
+               ^"
+run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u alice@example.com --format json "$tmp/fwd.sieve"
+expect_out "check -u in JSON" "{\"file\": \"$tmp/fwd.sieve\", \"valid\": true, \"diagnostics\": [{\"severity\": \"warning\", \"line\": 3, \"column\": 16, \"message\": \"forwarding to bob@gmail.example will be blocked: external forwarding is off for you (policy \\\"default\\\")\", \"code\": \"policy-block\"}]}"
+"$bin" policy -o "policy_store=sqlite:$db" add travel --mode on --priority 0 --users alice@example.com >/dev/null
+run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u alice@example.com "$tmp/fwd.sieve"
+expect_out "a policy that allows alice removes the warning" ""
+run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u carol@example.com "$tmp/fwd.sieve"
+expect_rc "carol is still under the default" 0
+printf 'redirect "Bob <bob@gmail.example>";\n' >"$tmp/name.sieve"
+run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u alice@example.com "$tmp/name.sieve"
+expect_rc "check -u: a display name cannot be forwarded" 1
+printf 'garbage' >"$tmp/corrupt.db"
+run "$bin" check --config "$conf" -o "policy_store=sqlite:$tmp/corrupt.db" -u alice@example.com "$tmp/fwd.sieve"
+expect_rc "check -u with an unreadable policy store" 75
 
 finish

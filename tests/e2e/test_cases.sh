@@ -2,20 +2,35 @@
 # End-to-end test of `sievegate test` on real files.
 # For every CASE.sieve in DIR, CASE.args holds the arguments after
 # `sievegate test` (options, then CASE.sieve and a message path relative to
-# DIR); the JSON output must equal
+# DIR). Each case gets a fresh policy database where example.com (with its
+# subdomains) is the organization and forwarding is at its default (off);
+# CASE.policy, when present, holds `sievegate policy` commands (one a line)
+# run first, and CASE.conf, when present, configuration lines added after the
+# defaults. The JSON output must equal
 # CASE.json, the text output CASE.txt, and the exit code CASE.rc, byte for byte.
 # usage: test_cases.sh SIEVEGATE DIR   (UPDATE=1 rewrites the expectations)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 dir=$2
 conf=$(mktemp)
-trap 'rm -f "$conf" "$conf.json" "$conf.txt"' EXIT
-printf 'local_domains = example.com, lists.example.com\n' >"$conf"
+db=$(mktemp -u)
+trap 'rm -f "$conf" "$conf.json" "$conf.txt" "$db"' EXIT
+printf 'policy_store = sqlite:%s\nhostname = mx.example.com\n' "$db" >"$conf"
 passed=0
 failed=0
 cd "$dir" || exit 1
 for script in *.sieve; do
     name=${script%.sieve}
+    rm -f "$db"
+    printf 'policy_store = sqlite:%s\nhostname = mx.example.com\n' "$db" >"$conf"
+    "$bin" policy --config "$conf" accepted-domain add example.com --match-subdomains >/dev/null
+    if [ -f "$name.policy" ]; then
+        while IFS= read -r line; do
+            # shellcheck disable=SC2086 # one command a line, split on purpose
+            eval "\"\$bin\" policy --config \"\$conf\" $line" >/dev/null || echo "FAIL $name: policy $line"
+        done <"$name.policy"
+    fi
+    if [ -f "$name.conf" ]; then cat "$name.conf" >>"$conf"; fi # later keys win
     args=$(cat "$name.args")
     # shellcheck disable=SC2086 # the args file is split on purpose
     eval "set -- $args"

@@ -1,0 +1,59 @@
+/* plan.h - the policy enforcement stage of the pipeline (architecture.md):
+ * the action list of a run + the forwarding policy -> the final plan.
+ *
+ * Takes: a result (engine/result.h), the policy snapshot (or NULL when it
+ * could not be read, with the configured policy_unavailable mode), the owner,
+ * the envelope sender and the message. Returns: a decision per forward
+ * (engine/enforce.h, the same function `check -u` and `policy explain` use),
+ * the implicit keep as it finally stands (a blocked forward never leaves the
+ * message undelivered, RFC 5228 §4.2, policy.md), the targets the one bounce
+ * of this message must list and whether it is due. Nothing is sent, written or
+ * recorded here: `deliver` performs the plan, `test` prints it.
+ */
+#ifndef SG_PLAN_H
+#define SG_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bounce.h"
+#include "enforce.h"
+#include "message.h"
+#include "result.h"
+
+typedef enum {
+    SG_UNAVAILABLE_TEMPFAIL = 0, /* default: exit 75 before any side effect, the MTA retries */
+    SG_UNAVAILABLE_KEEP,         /* deliver locally, send nothing external */
+    SG_UNAVAILABLE_BLOCK,        /* as mode off: block with bounce */
+} sg_unavailable_mode;
+
+bool sg_unavailable_mode_parse(const char *text, sg_unavailable_mode *mode);
+
+typedef struct sg_plan_input {
+    const char *owner;           /* local@domain */
+    const char *envelope_sender; /* "" for the null sender */
+    sg_message *message;
+    bool recently_bounced; /* the bounce-rate tracker's answer (policy.md); false in `test` */
+    /* The duplicate tracker (policy.md step 2): was this Message-ID already
+     * forwarded to this target within 12 h? NULL: never (as in `test`). */
+    bool (*already_forwarded)(void *tracker, const char *target);
+    void *tracker;
+} sg_plan_input;
+
+typedef struct sg_plan {
+    bool *decided;                /* per result action: a forward with a decision */
+    sg_fwd_decision *decisions;   /* per result action */
+    bool implicit_keep;           /* after enforcement */
+    const char **bounce_targets;  /* SG_FWD_BLOCK_BOUNCE targets, in order */
+    size_t nbounce_targets;
+    sg_bounce_check bounce;       /* SG_BOUNCE_DUE or why none is sent */
+    const char *no_bounce_reason;
+    bool policy_unavailable;
+    bool tempfail; /* policy unavailable under "tempfail" with an external forward: retry later */
+    const char *unavailable_reason;
+} sg_plan;
+
+void sg_plan_enforce(const sg_policy *policy, sg_unavailable_mode mode, const char *unavailable_reason,
+                     const sg_result *result, const sg_plan_input *in, sg_arena *arena, sg_plan *out);
+
+#endif

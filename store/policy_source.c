@@ -1,0 +1,1 @@
+/* policy_source.c - being written. */

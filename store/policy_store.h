@@ -1,0 +1,70 @@
+/* policy_store.h - the authoritative policy store, behind a small interface
+ * so that another backend can be added without touching the engine.
+ *
+ * Takes: a URI ("sqlite:/var/lib/sievegate/policy.db", the embedded default:
+ * no server needed). Returns: the generation number, whole snapshots
+ * (store/policy.h), and write operations for `sievegate policy`, each one
+ * transaction that also bumps the generation, so that readers never see half
+ * a change. Delivery opens it read-only: processes running as other users can
+ * read a root-owned file. A database that does not exist yet reads as the
+ * built-in default policy (sg_policy_new_default); it is created on first write.
+ */
+#ifndef SG_POLICY_STORE_H
+#define SG_POLICY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+#define SG_DEFAULT_POLICY_STORE "sqlite:/var/lib/sievegate/policy.db"
+
+typedef enum {
+    SG_STORE_OK = 0,
+    SG_STORE_UNAVAILABLE, /* cannot be read or written now: corrupt, permission, locked too long */
+    SG_STORE_INVALID,     /* a write was refused: bad input (err says why) */
+    SG_STORE_NOT_FOUND,   /* a remove named nothing */
+} sg_store_status;
+
+typedef struct sg_policy_store sg_policy_store;
+
+sg_store_status sg_policy_store_open(const char *uri, bool writable, sg_policy_store **out, char *err,
+                                     size_t errlen);
+void sg_policy_store_close(sg_policy_store *store);
+
+sg_store_status sg_policy_store_generation(sg_policy_store *store, uint64_t *generation, char *err, size_t errlen);
+sg_store_status sg_policy_store_load(sg_policy_store *store, sg_policy **out, char *err, size_t errlen);
+
+/* Writes: every one is a single transaction that bumps the generation. */
+sg_store_status sg_policy_store_set_default_mode(sg_policy_store *store, sg_fwd_mode mode, char *err, size_t errlen);
+/* Creates the custom policy, or replaces the one of the same name. Refused:
+ * the name "default", a priority below 0 or held by another policy. */
+sg_store_status sg_policy_store_put_policy(sg_policy_store *store, const sg_outbound_policy *policy, char *err,
+                                           size_t errlen);
+sg_store_status sg_policy_store_remove_policy(sg_policy_store *store, const char *name, char *err, size_t errlen);
+sg_store_status sg_policy_store_add_accepted_domain(sg_policy_store *store, const char *domain,
+                                                    bool match_subdomains, char *err, size_t errlen);
+sg_store_status sg_policy_store_remove_accepted_domain(sg_policy_store *store, const char *domain, char *err,
+                                                       size_t errlen);
+sg_store_status sg_policy_store_put_remote_domain(sg_policy_store *store, const sg_remote_domain *rd, char *err,
+                                                  size_t errlen);
+sg_store_status sg_policy_store_remove_remote_domain(sg_policy_store *store, const char *pattern, char *err,
+                                                     size_t errlen);
+sg_store_status sg_policy_store_put_group(sg_policy_store *store, const char *name, const sg_strlist *members,
+                                          char *err, size_t errlen);
+sg_store_status sg_policy_store_remove_group(sg_policy_store *store, const char *name, char *err, size_t errlen);
+sg_store_status sg_policy_store_put_org(sg_policy_store *store, const sg_org_settings *org, char *err,
+                                        size_t errlen);
+
+/* The normalisation every write applies (../shared/spec/policy.md, "Entities"),
+ * for callers that show or look up what was stored. Each returns false with
+ * `err` saying why; the result lives in `arena`.
+ * Domain: lower-case IDNA A-label (libidn2, UTS #46 non-transitional), LDH labels.
+ * Pattern: "*", "example.org" or "*.example.org", the domain part normalised.
+ * Address: local@domain, lower-cased, the domain normalised. */
+bool sg_policy_normalize_domain(const char *in, sg_arena *arena, const char **out, char *err, size_t errlen);
+bool sg_policy_normalize_pattern(const char *in, sg_arena *arena, const char **out, char *err, size_t errlen);
+bool sg_policy_normalize_address(const char *in, sg_arena *arena, const char **out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,2 @@
+require ["copy", "envelope"];
+redirect :copy "alice.private@gmail.example";

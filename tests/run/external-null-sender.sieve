@@ -1,0 +1,1 @@
+redirect "alice.private@gmail.example";

@@ -1,0 +1,1 @@
+redirect "friend@partner.example";

@@ -1,0 +1,3 @@
+require "copy";
+redirect "alice.private@gmail.example";
+redirect :copy "bob@example.com";
