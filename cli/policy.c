@@ -24,6 +24,7 @@
 #include "../grammar/arena.h"
 #include "../store/audit.h"
 #include "../store/policy_store.h"
+#include "../store/policy_source.h"
 #include "cli.h"
 #include "json.h"
 
@@ -237,14 +238,14 @@ static void change_free(change *ch)
 /* Tells the memcached cache (../shared/spec/policy.md, "When the policy cannot
  * be read") that `generation` is the store's new generation, so that every
  * host sees the change at once. */
-static void notify_cache(const policy_cli *pc, uint64_t generation)
+/* Every host sees a change at once: readers ask the store for the generation
+ * first; publishing also puts the new snapshot and generation in memcached. A
+ * cache that cannot be reached is not an error, only worth a warning. */
+static void notify_cache(const policy_cli *pc, const sg_policy *after)
 {
-    (void)pc;
-    (void)generation;
-    /* TODO(cache): once store/policy_source.h lands, call its generation-bump
-     * function here with `generation` and the `memcached` setting
-     * (sg_config_get(pc->cli.config, "memcached")); a cache that cannot be
-     * reached is not an error (entries are versioned by generation). */
+    char err[512] = "";
+    if (sg_policy_source_publish(pc->cli.config, after, err, sizeof err) == SG_PUBLISH_FAILED)
+        sg_cli_error(&pc->cli, "warning: the memcached cache was not updated: %s", err);
 }
 
 static int write_failed(policy_cli *pc, sg_store_status st, const char *err)
@@ -274,7 +275,7 @@ static int apply(policy_cli *pc, write_op op, const void *arg, change *ch)
     }
     sg_policy_store_close(store);
     if (rc == SG_EXIT_OK)
-        notify_cache(pc, ch->after->generation);
+        notify_cache(pc, ch->after);
     else
         change_free(ch);
     return rc;

@@ -2,24 +2,27 @@
 #include "policy_load.h"
 
 #include <stdio.h>
+#include <string.h>
 
-#include "../store/policy_store.h"
+#include "../store/policy_source.h"
 
 int sg_cli_policy(const sg_cli *cli, sg_policy **out, sg_unavailable_mode *mode, char *why, size_t whylen)
 {
     *out = NULL;
-    const char *m = sg_config_get(cli->config, "policy_unavailable");
     *mode = SG_UNAVAILABLE_TEMPFAIL;
-    if (m && !sg_unavailable_mode_parse(m, mode)) {
-        sg_cli_error(cli, "configuration error: policy_unavailable = \"%s\" (expected tempfail, keep or block)", m);
+    char err[512];
+    sg_policy_source *src;
+    if (!sg_policy_source_open(cli->config, &src, err, sizeof err)) {
+        sg_cli_error(cli, "configuration error: %s", err);
         return SG_EXIT_CONFIG;
     }
-    const char *uri = sg_config_get(cli->config, "policy_store");
-    sg_policy_store *store = NULL;
-    if (sg_policy_store_open(uri ? uri : SG_DEFAULT_POLICY_STORE, false, &store, why, whylen) != SG_STORE_OK)
-        return 0;
-    if (sg_policy_store_load(store, out, why, whylen) != SG_STORE_OK)
-        *out = NULL;
-    sg_policy_store_close(store);
-    return 0;
+    sg_policy_answer answer;
+    memset(&answer, 0, sizeof answer);
+    if (sg_policy_source_get(src, &answer) == SG_POLICY_OK)
+        *out = answer.policy;
+    else
+        snprintf(why, whylen, "%s", answer.reason);
+    *mode = answer.on_unavailable;
+    sg_policy_source_close(src);
+    return SG_EXIT_OK;
 }

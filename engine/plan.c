@@ -4,21 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-bool sg_unavailable_mode_parse(const char *text, sg_unavailable_mode *mode)
-{
-    static const struct {
-        const char *name;
-        sg_unavailable_mode mode;
-    } modes[] = {{"tempfail", SG_UNAVAILABLE_TEMPFAIL}, {"keep", SG_UNAVAILABLE_KEEP}, {"block", SG_UNAVAILABLE_BLOCK}};
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
-        if (strcmp(text, modes[i].name) == 0) {
-            *mode = modes[i].mode;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Without the policy nothing but the owner's own domain is known to be
  * internal: every other target counts as external (policy.md, "When the policy
  * cannot be read"). Internal forwards and local delivery still go ahead. */

@@ -21,14 +21,6 @@
 #include "message.h"
 #include "result.h"
 
-typedef enum {
-    SG_UNAVAILABLE_TEMPFAIL = 0, /* default: exit 75 before any side effect, the MTA retries */
-    SG_UNAVAILABLE_KEEP,         /* deliver locally, send nothing external */
-    SG_UNAVAILABLE_BLOCK,        /* as mode off: block with bounce */
-} sg_unavailable_mode;
-
-bool sg_unavailable_mode_parse(const char *text, sg_unavailable_mode *mode);
-
 typedef struct sg_plan_input {
     const char *owner;           /* local@domain */
     const char *envelope_sender; /* "" for the null sender */

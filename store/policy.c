@@ -86,3 +86,18 @@ void sg_policy_free(sg_policy *policy)
     if (policy)
         sg_arena_free(policy->arena); /* the snapshot itself lives in its arena */
 }
+
+bool sg_unavailable_mode_parse(const char *text, sg_unavailable_mode *mode)
+{
+    static const struct {
+        const char *name;
+        sg_unavailable_mode mode;
+    } modes[] = {{"tempfail", SG_UNAVAILABLE_TEMPFAIL}, {"keep", SG_UNAVAILABLE_KEEP}, {"block", SG_UNAVAILABLE_BLOCK}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        if (strcmp(text, modes[i].name) == 0) {
+            *mode = modes[i].mode;
+            return true;
+        }
+    }
+    return false;
+}

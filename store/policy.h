@@ -89,6 +89,16 @@ typedef struct sg_policy {
 sg_policy *sg_policy_new_default(void);
 void sg_policy_free(sg_policy *policy);
 
+/* What to do when neither the cache nor the store can answer (policy.md,
+ * "When the policy cannot be read"; config key policy_unavailable). */
+typedef enum {
+    SG_UNAVAILABLE_TEMPFAIL = 0, /* default: exit 75 before any side effect, the MTA retries */
+    SG_UNAVAILABLE_KEEP,         /* deliver locally, send nothing external */
+    SG_UNAVAILABLE_BLOCK,        /* as mode off: block with bounce */
+} sg_unavailable_mode;
+
+bool sg_unavailable_mode_parse(const char *text, sg_unavailable_mode *mode);
+
 /* Default org settings and remote-domain flags, for backends and the CLI. */
 void sg_org_settings_default(sg_org_settings *org);
 void sg_remote_domain_default(sg_remote_domain *rd, const char *pattern);

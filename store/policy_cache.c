@@ -1,1 +1,556 @@
-/* policy_cache.c - being written. */
+/* policy_cache.c - see policy_cache.h. */
+#include "policy_cache.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmemcached/memcached.h>
+
+#define KEY_VERSION "v1"
+#define GENERATION_MAGIC "SGG1 "
+#define NAMESPACE_MAX 64
+#define HOST_MAX 255
+#define MAX_SERVERS 64
+#define KEY_MAX 128
+/* Rounds of read-compare-CAS before giving up on raising the generation key
+ * (only under a burst of concurrent writers). */
+#define CAS_ROUNDS 4
+
+typedef struct {
+    char host[HOST_MAX + 1];
+    in_port_t port;
+    int64_t skip_until_ms; /* monotonic; left out of the client until then */
+    bool in_client;        /* part of the current memcached_st */
+} server;
+
+struct sg_policy_cache {
+    char namespace_[NAMESPACE_MAX + 1];
+    unsigned ttl, connect_timeout_ms, poll_timeout_ms, dead_timeout;
+    server servers[MAX_SERVERS];
+    size_t nservers;
+    memcached_st *client; /* NULL until needed, or when every server is left out */
+    char error[160];
+};
+
+/* ---- settings ---------------------------------------------------------- */
+
+static bool config_uint(const sg_config *cfg, const char *key, unsigned min, unsigned max, unsigned *out,
+                        char *err, size_t errlen)
+{
+    const char *v = sg_config_get(cfg, key);
+    if (!v)
+        return true;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end || errno || n < min || n > max) {
+        snprintf(err, errlen, "invalid value for %s: \"%s\" (expected a number from %u to %u)", key, v, min, max);
+        return false;
+    }
+    *out = (unsigned)n;
+    return true;
+}
+
+bool sg_policy_cache_options_from_config(const sg_config *cfg, sg_policy_cache_options *opt, char *err,
+                                         size_t errlen)
+{
+    opt->servers = sg_config_get(cfg, "memcached");
+    opt->namespace_ = sg_config_get(cfg, "memcached_namespace");
+    if (!opt->namespace_)
+        opt->namespace_ = SG_CACHE_DEFAULT_NAMESPACE;
+    opt->ttl = SG_CACHE_DEFAULT_TTL;
+    opt->connect_timeout_ms = SG_CACHE_DEFAULT_CONNECT_TIMEOUT_MS;
+    opt->poll_timeout_ms = SG_CACHE_DEFAULT_POLL_TIMEOUT_MS;
+    opt->dead_timeout = SG_CACHE_DEFAULT_DEAD_TIMEOUT;
+    return config_uint(cfg, "policy_cache_ttl", 1, SG_CACHE_MAX_TTL, &opt->ttl, err, errlen) &&
+           config_uint(cfg, "memcached_connect_timeout_ms", 1, 60000, &opt->connect_timeout_ms, err, errlen) &&
+           config_uint(cfg, "memcached_poll_timeout_ms", 1, 60000, &opt->poll_timeout_ms, err, errlen) &&
+           config_uint(cfg, "memcached_dead_timeout", 1, 86400, &opt->dead_timeout, err, errlen);
+}
+
+static bool valid_namespace(const char *ns)
+{
+    size_t n = strlen(ns);
+    if (n == 0 || n > NAMESPACE_MAX)
+        return false;
+    for (; *ns; ns++)
+        if (!((*ns >= 'a' && *ns <= 'z') || (*ns >= 'A' && *ns <= 'Z') || (*ns >= '0' && *ns <= '9') ||
+              *ns == '_' || *ns == '-' || *ns == '.'))
+            return false;
+    return true;
+}
+
+/* One "host[:port]" of the list, trimmed; "[v6]:port" for IPv6 literals. */
+static bool parse_server(const char *s, size_t len, server *out)
+{
+    while (len && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    const char *colon = NULL;
+    for (size_t i = len; i-- > 0;)
+        if (s[i] == ':' || s[i] == ']') {
+            colon = s[i] == ':' ? s + i : NULL;
+            break;
+        }
+    size_t hlen = colon ? (size_t)(colon - s) : len;
+    unsigned long port = MEMCACHED_DEFAULT_PORT;
+    if (colon) {
+        char *end;
+        errno = 0;
+        port = strtoul(colon + 1, &end, 10);
+        if (end != s + len || colon + 1 == end || errno || port == 0 || port > 65535)
+            return false;
+    }
+    if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']')
+        s++, hlen -= 2;
+    if (hlen == 0 || hlen > HOST_MAX || memchr(s, ' ', hlen))
+        return false;
+    memset(out, 0, sizeof *out);
+    memcpy(out->host, s, hlen);
+    out->port = (in_port_t)port;
+    return true;
+}
+
+static bool parse_servers(sg_policy_cache *c, const char *list, char *err, size_t errlen)
+{
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        bool blank = strspn(p, " \t") >= n;
+        if (!blank && (c->nservers == MAX_SERVERS || !parse_server(p, n, &c->servers[c->nservers]))) {
+            snprintf(err, errlen, "invalid memcached server list \"%s\" (expected host:port,host:port; at most %d)",
+                     list, MAX_SERVERS);
+            return false;
+        }
+        c->nservers += !blank;
+        p += n + (p[n] == ',');
+    }
+    return true;
+}
+
+bool sg_policy_cache_open(const sg_policy_cache_options *opt, sg_policy_cache **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!opt->servers || strspn(opt->servers, " \t,") == strlen(opt->servers))
+        return true;
+    const char *ns = opt->namespace_ ? opt->namespace_ : SG_CACHE_DEFAULT_NAMESPACE;
+    if (!valid_namespace(ns)) {
+        snprintf(err, errlen, "invalid memcached_namespace \"%s\" (letters, digits, '_', '-', '.'; 1 to %d)", ns,
+                 NAMESPACE_MAX);
+        return false;
+    }
+    sg_policy_cache *c = sg_xmalloc(sizeof *c);
+    memset(c, 0, sizeof *c);
+    strcpy(c->namespace_, ns);
+    c->ttl = opt->ttl ? opt->ttl : SG_CACHE_DEFAULT_TTL;
+    c->connect_timeout_ms = opt->connect_timeout_ms ? opt->connect_timeout_ms : SG_CACHE_DEFAULT_CONNECT_TIMEOUT_MS;
+    c->poll_timeout_ms = opt->poll_timeout_ms ? opt->poll_timeout_ms : SG_CACHE_DEFAULT_POLL_TIMEOUT_MS;
+    c->dead_timeout = opt->dead_timeout ? opt->dead_timeout : SG_CACHE_DEFAULT_DEAD_TIMEOUT;
+    if (!parse_servers(c, opt->servers, err, errlen)) {
+        free(c);
+        return false;
+    }
+    *out = c;
+    return true;
+}
+
+void sg_policy_cache_close(sg_policy_cache *cache)
+{
+    if (!cache)
+        return;
+    if (cache->client)
+        memcached_free(cache->client);
+    free(cache);
+}
+
+const char *sg_policy_cache_error(const sg_policy_cache *cache)
+{
+    return cache->error;
+}
+
+bool sg_policy_cache_key(const sg_policy_cache *cache, uint64_t generation, sg_policy_part part, char *buf,
+                         size_t len)
+{
+    int n = part == SG_PART_COUNT
+                ? snprintf(buf, len, "%s:" KEY_VERSION ":generation", cache->namespace_)
+                : snprintf(buf, len, "%s:" KEY_VERSION ":%" PRIu64 ":%s", cache->namespace_, generation,
+                           sg_policy_part_name(part));
+    return n > 0 && (size_t)n < len && part <= SG_PART_COUNT;
+}
+
+/* ---- the libmemcached client ------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool set_behaviours(sg_policy_cache *c, memcached_st *m)
+{
+    struct {
+        memcached_behavior_t flag;
+        uint64_t value;
+    } b[] = {
+        {MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, c->connect_timeout_ms},
+        {MEMCACHED_BEHAVIOR_POLL_TIMEOUT, c->poll_timeout_ms},
+        {MEMCACHED_BEHAVIOR_SND_TIMEOUT, (uint64_t)c->poll_timeout_ms * 1000}, /* microseconds */
+        {MEMCACHED_BEHAVIOR_RCV_TIMEOUT, (uint64_t)c->poll_timeout_ms * 1000},
+        {MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 1},
+        {MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS, 1},
+        {MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, c->dead_timeout},
+        {MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, c->dead_timeout},
+        {MEMCACHED_BEHAVIOR_TCP_NODELAY, 1},
+        {MEMCACHED_BEHAVIOR_SUPPORT_CAS, 1},
+        {MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA},
+    };
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
+        if (memcached_behavior_set(m, b[i].flag, b[i].value) != MEMCACHED_SUCCESS)
+            return false;
+    return true;
+}
+
+static void drop_client(sg_policy_cache *c)
+{
+    if (c->client)
+        memcached_free(c->client);
+    c->client = NULL;
+    for (size_t i = 0; i < c->nservers; i++)
+        c->servers[i].in_client = false;
+}
+
+/* Makes the client match the servers not left out now: rebuilt only when
+ * that set changed (a server left out, or back after its dead timeout).
+ * Returns NULL when every server is left out. */
+static memcached_st *client(sg_policy_cache *c)
+{
+    int64_t now = now_ms();
+    bool changed = c->client == NULL;
+    size_t usable = 0;
+    for (size_t i = 0; i < c->nservers; i++) {
+        bool use = c->servers[i].skip_until_ms <= now;
+        changed |= use != c->servers[i].in_client;
+        usable += use;
+    }
+    if (!changed)
+        return c->client;
+    drop_client(c);
+    if (usable == 0)
+        return NULL;
+    memcached_st *m = memcached_create(NULL);
+    if (!m)
+        return NULL;
+    bool ok = set_behaviours(c, m);
+    for (size_t i = 0; ok && i < c->nservers; i++) {
+        if (c->servers[i].skip_until_ms > now)
+            continue;
+        ok = memcached_server_add(m, c->servers[i].host, c->servers[i].port) == MEMCACHED_SUCCESS;
+        c->servers[i].in_client = ok;
+    }
+    if (!ok) {
+        memcached_free(m);
+        drop_client(c);
+        return NULL;
+    }
+    c->client = m;
+    return m;
+}
+
+/* Answers that say something about the data, not about the servers. */
+static bool answered(memcached_return_t rc)
+{
+    switch (rc) {
+    case MEMCACHED_SUCCESS:
+    case MEMCACHED_END:
+    case MEMCACHED_NOTFOUND:
+    case MEMCACHED_STORED:
+    case MEMCACHED_NOTSTORED:
+    case MEMCACHED_DATA_EXISTS:
+    case MEMCACHED_E2BIG:
+    case MEMCACHED_BUFFERED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The index in c->servers of the server that holds `key` in the current
+ * client, or -1 (compare by name and port: libmemcached has its own list). */
+static int owner(sg_policy_cache *c, const char *key)
+{
+    memcached_return_t rc;
+    const memcached_instance_st *inst = memcached_server_by_key(c->client, key, strlen(key), &rc);
+    for (size_t i = 0; inst && i < c->nservers; i++)
+        if (c->servers[i].in_client && c->servers[i].port == memcached_server_port(inst) &&
+            strcmp(c->servers[i].host, memcached_server_name(inst)) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Servers that still owe replies after a fetch ended (into out, as indexes
+ * in c->servers). With several servers pending, libmemcached polls them all
+ * and, when that poll times out, ends the fetch as if every key were missing,
+ * with no error: a hung server looks like a miss unless it is caught here. */
+static size_t pending_servers(sg_policy_cache *c, int out[], size_t max)
+{
+    size_t n = 0;
+    uint32_t count = memcached_server_count(c->client);
+    for (uint32_t i = 0; i < count && n < max; i++) {
+        const memcached_instance_st *inst = memcached_server_instance_by_position(c->client, i);
+        if (!inst || memcached_server_response_count(inst) == 0)
+            continue;
+        for (size_t k = 0; k < c->nservers; k++)
+            if (c->servers[k].in_client && c->servers[k].port == memcached_server_port(inst) &&
+                strcmp(c->servers[k].host, memcached_server_name(inst)) == 0)
+                out[n++] = (int)k;
+    }
+    return n;
+}
+
+/* Records a failure kind. A timeout means a server that holds connections
+ * without answering, which libmemcached never ejects: leave out the servers
+ * in `suspects` (those holding keys that got no answer; every server in use
+ * when none is known) for the dead timeout, and drop the client so that no
+ * late reply is ever read. Dead servers (connection refused, connect
+ * timeout) are ejected and re-admitted by libmemcached itself. */
+static sg_cache_status unavailable(sg_policy_cache *c, memcached_return_t rc, const char *what,
+                                   const int *suspects, size_t nsuspects)
+{
+    snprintf(c->error, sizeof c->error, "memcached %s: %s", what,
+             c->client ? memcached_last_error_message(c->client) : memcached_strerror(NULL, rc));
+    if (rc != MEMCACHED_TIMEOUT || !c->client)
+        return SG_CACHE_UNAVAILABLE;
+    int64_t until = now_ms() + (int64_t)c->dead_timeout * 1000;
+    size_t marked = 0;
+    for (size_t i = 0; i < nsuspects; i++)
+        if (suspects[i] >= 0) {
+            c->servers[suspects[i]].skip_until_ms = until;
+            marked++;
+        }
+    for (size_t i = 0; marked == 0 && i < c->nservers; i++)
+        if (c->servers[i].in_client)
+            c->servers[i].skip_until_ms = until;
+    drop_client(c);
+    return SG_CACHE_UNAVAILABLE;
+}
+
+static sg_cache_status no_server(sg_policy_cache *c)
+{
+    snprintf(c->error, sizeof c->error, "memcached: every server failed; retried after %us", c->dead_timeout);
+    return SG_CACHE_UNAVAILABLE;
+}
+
+/* ---- reads ------------------------------------------------------------- */
+
+typedef struct {
+    char *value;
+    size_t len;
+    uint64_t cas;
+} fetched;
+
+/* Copies a fetched value into the slot of its key (the first one only). */
+static void keep_value(const memcached_result_st *result, const char *const keys[], const size_t lens[], size_t n,
+                       fetched out[])
+{
+    const char *key = memcached_result_key_value(result);
+    size_t klen = memcached_result_key_length(result);
+    for (size_t i = 0; i < n; i++) {
+        if (out[i].value || klen != lens[i] || memcmp(key, keys[i], klen) != 0)
+            continue;
+        out[i].len = memcached_result_length(result);
+        out[i].value = memcpy(sg_xmalloc(out[i].len + 1), memcached_result_value(result), out[i].len);
+        out[i].value[out[i].len] = '\0';
+        out[i].cas = memcached_result_cas(result);
+    }
+}
+
+static void discard(fetched out[], size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(out[i].value);
+    memset(out, 0, n * sizeof *out);
+}
+
+/* After the fetch: servers that never replied (a timeout libmemcached kept
+ * quiet about), or an error; else SG_CACHE_OK. */
+static sg_cache_status fetch_outcome(sg_policy_cache *c, memcached_return_t rc, memcached_return_t frc,
+                                     int owners[], size_t n, fetched out[])
+{
+    int pending[MAX_SERVERS];
+    size_t npending = pending_servers(c, pending, MAX_SERVERS);
+    if (npending) {
+        discard(out, n);
+        unavailable(c, MEMCACHED_TIMEOUT, "mget", pending, npending);
+        snprintf(c->error, sizeof c->error, "memcached mget: no reply from %zu server(s) within %u ms", npending,
+                 c->poll_timeout_ms);
+        return SG_CACHE_UNAVAILABLE;
+    }
+    if (rc != MEMCACHED_SOME_ERRORS && answered(frc))
+        return SG_CACHE_OK;
+    size_t nsuspects = 0; /* the servers of the keys that got no value */
+    for (size_t i = 0; i < n; i++)
+        if (!out[i].value)
+            owners[nsuspects++] = owners[i];
+    discard(out, n);
+    return unavailable(c, answered(frc) ? rc : frc, "mget", owners, nsuspects);
+}
+
+/* One memcached_mget of `n` keys; values (malloc'd) land in out[i] by key. */
+static sg_cache_status fetch(sg_policy_cache *c, const char *const keys[], size_t n, fetched out[])
+{
+    memset(out, 0, n * sizeof *out);
+    memcached_st *m = client(c);
+    if (!m)
+        return no_server(c);
+    size_t lens[SG_PART_COUNT];
+    int owners[SG_PART_COUNT];
+    for (size_t i = 0; i < n; i++) {
+        lens[i] = strlen(keys[i]);
+        owners[i] = owner(c, keys[i]);
+    }
+    memcached_return_t rc = memcached_mget(m, keys, lens, n);
+    if (!answered(rc) && rc != MEMCACHED_SOME_ERRORS)
+        return unavailable(c, rc, "mget", owners, n);
+    memcached_result_st result;
+    memcached_result_create(m, &result);
+    memcached_return_t frc = MEMCACHED_SUCCESS;
+    while (memcached_fetch_result(m, &result, &frc))
+        keep_value(&result, keys, lens, n, out);
+    memcached_result_free(&result);
+    return fetch_outcome(c, rc, frc, owners, n, out);
+}
+
+sg_cache_status sg_policy_cache_get(sg_policy_cache *cache, uint64_t generation, sg_policy **out)
+{
+    *out = NULL;
+    char keybuf[SG_PART_COUNT][KEY_MAX];
+    const char *keys[SG_PART_COUNT];
+    for (int i = 0; i < SG_PART_COUNT; i++) {
+        sg_policy_cache_key(cache, generation, (sg_policy_part)i, keybuf[i], KEY_MAX);
+        keys[i] = keybuf[i];
+    }
+    fetched got[SG_PART_COUNT];
+    sg_cache_status st = fetch(cache, keys, SG_PART_COUNT, got);
+    if (st != SG_CACHE_OK)
+        return st;
+    const char *data[SG_PART_COUNT];
+    size_t len[SG_PART_COUNT];
+    for (int i = 0; i < SG_PART_COUNT; i++)
+        data[i] = got[i].value, len[i] = got[i].len;
+    *out = sg_policy_decode(generation, data, len);
+    for (int i = 0; i < SG_PART_COUNT; i++)
+        free(got[i].value);
+    return *out ? SG_CACHE_OK : SG_CACHE_MISS;
+}
+
+/* "SGG1 " GENERATION, strictly. */
+static bool parse_generation(const fetched *f, uint64_t *generation)
+{
+    size_t m = sizeof GENERATION_MAGIC - 1;
+    if (!f->value || f->len <= m || f->len > m + 20 || memcmp(f->value, GENERATION_MAGIC, m) != 0)
+        return false;
+    const char *d = f->value + m;
+    if (strspn(d, "0123456789") != f->len - m || (d[0] == '0' && f->len - m > 1))
+        return false;
+    errno = 0;
+    uint64_t v = strtoull(d, NULL, 10);
+    if (errno)
+        return false;
+    *generation = v;
+    return true;
+}
+
+sg_cache_status sg_policy_cache_last_generation(sg_policy_cache *cache, uint64_t *generation)
+{
+    char key[KEY_MAX];
+    sg_policy_cache_key(cache, 0, SG_PART_COUNT, key, sizeof key);
+    const char *keys[1] = {key};
+    fetched got;
+    sg_cache_status st = fetch(cache, keys, 1, &got);
+    if (st != SG_CACHE_OK)
+        return st;
+    bool ok = parse_generation(&got, generation);
+    free(got.value);
+    return ok ? SG_CACHE_OK : SG_CACHE_MISS;
+}
+
+/* ---- writes ------------------------------------------------------------ */
+
+/* The outcome of a write of `key` (whose server is `owner`). */
+static sg_cache_status stored(sg_policy_cache *c, memcached_return_t rc, const char *what, int owner_index)
+{
+    if (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_STORED || rc == MEMCACHED_BUFFERED)
+        return SG_CACHE_OK;
+    return answered(rc) ? SG_CACHE_MISS : unavailable(c, rc, what, &owner_index, 1);
+}
+
+typedef enum { WRITE_SET, WRITE_ADD, WRITE_CAS } write_kind;
+
+/* One write of one key with the cache's TTL. */
+static sg_cache_status write_key(sg_policy_cache *c, write_kind kind, const char *key, const char *val, size_t len,
+                                 uint64_t cas)
+{
+    memcached_st *m = client(c);
+    if (!m)
+        return no_server(c);
+    int o = owner(c, key);
+    size_t klen = strlen(key);
+    memcached_return_t rc = kind == WRITE_SET   ? memcached_set(m, key, klen, val, len, c->ttl, 0)
+                            : kind == WRITE_ADD ? memcached_add(m, key, klen, val, len, c->ttl, 0)
+                                                : memcached_cas(m, key, klen, val, len, c->ttl, 0, cas);
+    return stored(c, rc, kind == WRITE_SET ? "set" : kind == WRITE_ADD ? "add" : "cas", o);
+}
+
+/* One round of read, compare, then add or CAS. MISS means "lost a race, go
+ * again"; OK means the key now holds `generation` or a newer one. */
+static sg_cache_status raise_generation(sg_policy_cache *c, const char *key, const char *val, size_t vlen,
+                                        uint64_t generation)
+{
+    const char *keys[1] = {key};
+    fetched got;
+    sg_cache_status st = fetch(c, keys, 1, &got);
+    if (st != SG_CACHE_OK)
+        return st;
+    uint64_t current = 0;
+    bool exists = got.value != NULL, known = parse_generation(&got, &current);
+    free(got.value);
+    if (known && current > generation)
+        return SG_CACHE_OK;
+    return write_key(c, exists ? WRITE_CAS : WRITE_ADD, key, val, vlen, got.cas);
+}
+
+sg_cache_status sg_policy_cache_set_last_generation(sg_policy_cache *cache, uint64_t generation,
+                                                    bool authoritative)
+{
+    char key[KEY_MAX], val[32];
+    sg_policy_cache_key(cache, 0, SG_PART_COUNT, key, sizeof key);
+    int vlen = snprintf(val, sizeof val, GENERATION_MAGIC "%" PRIu64, generation);
+    if (authoritative)
+        return write_key(cache, WRITE_SET, key, val, (size_t)vlen, 0);
+    sg_cache_status st = SG_CACHE_MISS;
+    for (int round = 0; round < CAS_ROUNDS && st == SG_CACHE_MISS; round++)
+        st = raise_generation(cache, key, val, (size_t)vlen, generation);
+    return st;
+}
+
+sg_cache_status sg_policy_cache_put(sg_policy_cache *cache, const sg_policy *policy, bool authoritative)
+{
+    for (int i = 0; i < SG_PART_COUNT; i++) {
+        char key[KEY_MAX];
+        sg_policy_cache_key(cache, policy->generation, (sg_policy_part)i, key, sizeof key);
+        size_t len;
+        char *val = sg_policy_encode_part(policy, (sg_policy_part)i, &len);
+        sg_cache_status st = SG_CACHE_MISS; /* too big for one item: not cached */
+        if (len <= SG_POLICY_ENTRY_MAX)
+            st = write_key(cache, WRITE_SET, key, val, len, 0);
+        free(val);
+        if (st != SG_CACHE_OK)
+            return st;
+    }
+    return sg_policy_cache_set_last_generation(cache, policy->generation, authoritative);
+}

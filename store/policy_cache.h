@@ -25,17 +25,21 @@
  * an old generation are never read again and simply expire.
  *
  * Failures: a dead server (connection refused or connect timeout) is ejected
- * by libmemcached at the first failure (SERVER_FAILURE_LIMIT 1,
+ * by libmemcached at its first failed connect (SERVER_FAILURE_LIMIT 1,
  * REMOVE_FAILED_SERVERS) and retried after memcached_dead_timeout
  * (DEAD_TIMEOUT; without it a restarted server would never come back). A
  * hung server accepts connections but does not answer; libmemcached never
- * ejects it, so a reply timeout makes this object leave that server out for
- * memcached_dead_timeout itself. Either way one lookup costs at most the
- * connect timeout plus the poll timeout once, and every failure kind
- * (connection failure, timeout, server marked dead, temporarily disabled,
- * no server left) is SG_CACHE_UNAVAILABLE for that call. Other servers stay
+ * ejects it (and with several servers pending, ends an mget on a poll
+ * timeout as if every key were missing, with no error). So this object
+ * itself leaves out, for memcached_dead_timeout, every server that did not
+ * reply within the poll timeout, and drops its connections so that no late
+ * reply is ever read. Either way one lookup costs at most the connect
+ * timeout plus the poll timeout once, and every failure kind (connection
+ * failure, timeout, no reply, server marked dead, temporarily disabled, no
+ * server left) is SG_CACHE_UNAVAILABLE for that call. The other servers stay
  * in use: keys are spread by consistent hashing (ketama), so leaving one
- * server out moves only its keys.
+ * server out moves only its keys. This state lives in the object: a new
+ * process (one delivery) pays the timeout once again.
  *
  * One object is used by one thread at a time; it holds no global state.
  */

@@ -1,1 +1,164 @@
-/* policy_source.c - being written. */
+/* policy_source.c - see policy_source.h. */
+#include "policy_source.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy_cache.h"
+#include "policy_store.h"
+
+struct sg_policy_source {
+    char *uri;
+    sg_policy_store *store; /* NULL until opened, or after it failed to open */
+    sg_policy_cache *cache; /* NULL when no memcached is configured */
+    sg_unavailable_mode mode;
+};
+
+bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
+    const char *m = sg_config_get(cfg, "policy_unavailable");
+    if (m && !sg_unavailable_mode_parse(m, &mode)) {
+        snprintf(err, errlen, "invalid value for policy_unavailable: \"%s\" (expected tempfail, keep or block)", m);
+        return false;
+    }
+    sg_policy_cache_options opt;
+    sg_policy_cache *cache = NULL;
+    if (!sg_policy_cache_options_from_config(cfg, &opt, err, errlen) ||
+        !sg_policy_cache_open(&opt, &cache, err, errlen))
+        return false;
+    const char *uri = sg_config_get(cfg, "policy_store");
+    sg_policy_source *src = sg_xmalloc(sizeof *src);
+    src->uri = sg_xstrdup(uri ? uri : SG_DEFAULT_POLICY_STORE);
+    src->store = NULL;
+    src->cache = cache;
+    src->mode = mode;
+    *out = src;
+    return true;
+}
+
+void sg_policy_source_close(sg_policy_source *src)
+{
+    if (!src)
+        return;
+    sg_policy_store_close(src->store);
+    sg_policy_cache_close(src->cache);
+    free(src->uri);
+    free(src);
+}
+
+sg_unavailable_mode sg_policy_source_unavailable_mode(const sg_policy_source *src)
+{
+    return src->mode;
+}
+
+/* The store's generation, opening the store first when needed. */
+static bool store_generation(sg_policy_source *src, uint64_t *generation, char *err, size_t errlen)
+{
+    /* Issue 5: "a corrupt or missing store gives the policy_unavailable behaviour". */
+    if (!src->store && !sg_policy_store_exists(src->uri)) {
+        snprintf(err, errlen, "policy store %s does not exist (create it with `sievegate policy`)", src->uri);
+        return false;
+    }
+    if (!src->store && sg_policy_store_open(src->uri, false, &src->store, err, errlen) != SG_STORE_OK) {
+        src->store = NULL;
+        return false;
+    }
+    return sg_policy_store_generation(src->store, generation, err, errlen) == SG_STORE_OK;
+}
+
+static sg_policy_status found(sg_policy_answer *a, sg_policy *p, sg_policy_origin origin)
+{
+    a->policy = p;
+    a->origin = origin;
+    return SG_POLICY_OK;
+}
+
+static sg_policy_status unavailable(sg_policy_answer *a, const char *store_err, const char *cache_err)
+{
+    snprintf(a->reason, sizeof a->reason, "the forwarding policy cannot be read: %s; %s", store_err, cache_err);
+    return SG_POLICY_UNAVAILABLE;
+}
+
+static const char *cache_error(const sg_policy_cache *cache, sg_cache_status st, const char *miss)
+{
+    if (!cache)
+        return "no memcached configured";
+    return st == SG_CACHE_UNAVAILABLE ? sg_policy_cache_error(cache) : miss;
+}
+
+/* Step 2 of the header: the store answered with `generation`. */
+static sg_policy_status from_generation(sg_policy_source *src, uint64_t generation, sg_policy_answer *a)
+{
+    sg_policy *p = NULL;
+    sg_cache_status cst = src->cache ? sg_policy_cache_get(src->cache, generation, &p) : SG_CACHE_UNAVAILABLE;
+    if (cst == SG_CACHE_OK)
+        return found(a, p, SG_POLICY_FROM_CACHE);
+    char serr[200] = "";
+    if (sg_policy_store_load(src->store, &p, serr, sizeof serr) != SG_STORE_OK) {
+        char cerr[200];
+        snprintf(cerr, sizeof cerr, "generation %" PRIu64 " is not cached (%s)", generation,
+                 cache_error(src->cache, cst, "miss"));
+        return unavailable(a, serr, cerr);
+    }
+    /* Fill the cache, unless memcached just failed: this lookup has paid its
+     * one timeout already. */
+    if (src->cache && cst != SG_CACHE_UNAVAILABLE)
+        cst = sg_policy_cache_put(src->cache, p, false);
+    if (src->cache && cst == SG_CACHE_UNAVAILABLE)
+        snprintf(a->reason, sizeof a->reason, "%s", sg_policy_cache_error(src->cache));
+    return found(a, p, SG_POLICY_FROM_STORE);
+}
+
+/* Step 3: the store is unreadable; the cache's last known generation. */
+static sg_policy_status from_last_known(sg_policy_source *src, const char *serr, sg_policy_answer *a)
+{
+    if (!src->cache)
+        return unavailable(a, serr, "no memcached configured");
+    uint64_t generation;
+    sg_cache_status cst = sg_policy_cache_last_generation(src->cache, &generation);
+    if (cst != SG_CACHE_OK)
+        return unavailable(a, serr, cache_error(src->cache, cst, "memcached knows no generation"));
+    sg_policy *p = NULL;
+    cst = sg_policy_cache_get(src->cache, generation, &p);
+    if (cst != SG_CACHE_OK) {
+        char cerr[200];
+        snprintf(cerr, sizeof cerr, "last known generation %" PRIu64 " is not cached (%s)", generation,
+                 cache_error(src->cache, cst, "miss"));
+        return unavailable(a, serr, cerr);
+    }
+    snprintf(a->reason, sizeof a->reason, "%s; using the cached generation %" PRIu64, serr, generation);
+    return found(a, p, SG_POLICY_FROM_LAST_KNOWN);
+}
+
+sg_policy_status sg_policy_source_get(sg_policy_source *src, sg_policy_answer *answer)
+{
+    memset(answer, 0, sizeof *answer);
+    answer->on_unavailable = src->mode;
+    uint64_t generation;
+    char serr[200] = "";
+    if (store_generation(src, &generation, serr, sizeof serr))
+        return from_generation(src, generation, answer);
+    return from_last_known(src, serr, answer);
+}
+
+sg_publish_status sg_policy_source_publish(const sg_config *cfg, const sg_policy *snapshot, char *err,
+                                           size_t errlen)
+{
+    sg_policy_cache_options opt;
+    sg_policy_cache *cache = NULL;
+    if (!sg_policy_cache_options_from_config(cfg, &opt, err, errlen) ||
+        !sg_policy_cache_open(&opt, &cache, err, errlen))
+        return SG_PUBLISH_FAILED;
+    if (!cache)
+        return SG_PUBLISH_NO_CACHE;
+    sg_cache_status st = sg_policy_cache_put(cache, snapshot, true);
+    if (st != SG_CACHE_OK)
+        snprintf(err, errlen, "generation %" PRIu64 " not put in memcached: %s", snapshot->generation,
+                 st == SG_CACHE_UNAVAILABLE ? sg_policy_cache_error(cache) : "an entry was refused");
+    sg_policy_cache_close(cache);
+    return st == SG_CACHE_OK ? SG_PUBLISH_DONE : SG_PUBLISH_FAILED;
+}

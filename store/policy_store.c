@@ -473,6 +473,13 @@ static const char *uri_path(const char *uri)
     return uri + sizeof scheme - 1;
 }
 
+bool sg_policy_store_exists(const char *uri)
+{
+    const char *path = uri_path(uri);
+    struct stat st;
+    return path && stat(path, &st) == 0;
+}
+
 /* Before creating the file: its directory must exist and be writable. */
 static sg_store_status check_parent(const sg_policy_store *s, char *err, size_t errlen)
 {

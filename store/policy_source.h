@@ -1,0 +1,80 @@
+/* policy_source.h - where a decision's policy comes from: memcached first,
+ * the authoritative store behind it (../shared/spec/policy.md, "When the
+ * policy cannot be read").
+ *
+ * Takes: an sg_config with the keys
+ *   policy_store        store URI (default SG_DEFAULT_POLICY_STORE)
+ *   policy_unavailable  tempfail (default) | keep | block
+ *   memcached, policy_cache_ttl, memcached_*   see store/policy_cache.h
+ * Returns: one snapshot per call, or SG_POLICY_UNAVAILABLE with the
+ * configured policy_unavailable mode and a reason for the log.
+ *
+ * sg_policy_source_get, step by step:
+ *  1. Read the store's generation (authoritative and cheap).
+ *  2. Store readable: one mget of that generation's parts. Hit: done. Miss or
+ *     memcached unavailable: load the snapshot from the store and put it in
+ *     the cache (skipped while memcached is unavailable). The store's
+ *     generation cannot be loaded and is not cached: unavailable (an older
+ *     cached generation would ignore an admin change).
+ *  3. Store unreadable: the cache's last known generation, then its parts.
+ *     Both found: that snapshot (origin SG_POLICY_FROM_LAST_KNOWN). Else:
+ *     unavailable.
+ * The caller asks before any side effect, so that tempfail can exit 75 with
+ * nothing done; internal forwards and local delivery never need to ask.
+ * A missing store file is not "unreadable": the store reads it as the
+ * built-in default policy (store/policy_store.h).
+ */
+#ifndef SG_POLICY_SOURCE_H
+#define SG_POLICY_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../engine/config.h"
+#include "policy.h"
+
+typedef enum {
+    SG_POLICY_OK = 0,
+    SG_POLICY_UNAVAILABLE, /* neither the cache nor the store could answer */
+} sg_policy_status;
+
+typedef enum {
+    SG_POLICY_FROM_CACHE = 0,  /* memcached, for the store's current generation */
+    SG_POLICY_FROM_STORE,      /* the store (and then put in the cache) */
+    SG_POLICY_FROM_LAST_KNOWN, /* memcached, for its last known generation: the store was unreadable */
+} sg_policy_origin;
+
+typedef struct {
+    sg_policy *policy; /* SG_POLICY_OK: owned by the caller (sg_policy_free); else NULL */
+    sg_policy_origin origin;
+    sg_unavailable_mode on_unavailable; /* what to do when the status is SG_POLICY_UNAVAILABLE */
+    char reason[320]; /* SG_POLICY_UNAVAILABLE: why, for the log; else what failed on the way, or "" */
+} sg_policy_answer;
+
+typedef struct sg_policy_source sg_policy_source;
+
+/* Reads the keys above; false (err says which key) when a value is malformed.
+ * Does no I/O: the store is opened read-only at the first get, and reopened
+ * on a later get after it failed to open. */
+bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *err, size_t errlen);
+void sg_policy_source_close(sg_policy_source *src);
+
+sg_unavailable_mode sg_policy_source_unavailable_mode(const sg_policy_source *src);
+
+sg_policy_status sg_policy_source_get(sg_policy_source *src, sg_policy_answer *answer);
+
+typedef enum {
+    SG_PUBLISH_DONE = 0, /* the current snapshot and generation are in memcached */
+    SG_PUBLISH_NO_CACHE, /* no memcached configured: nothing to do */
+    SG_PUBLISH_FAILED,   /* err says why; readers still see the change (they ask the store first) */
+} sg_publish_status;
+
+/* For `sievegate policy` right after a successful write: puts `snapshot` (the
+ * store's new generation, as loaded back) in the memcached of cfg and sets
+ * the last known generation to it unconditionally, so that a host that later
+ * cannot read the store falls back to this generation and not an older one.
+ * Entries of older generations are left to expire. */
+sg_publish_status sg_policy_source_publish(const sg_config *cfg, const sg_policy *snapshot, char *err,
+                                           size_t errlen);
+
+#endif
