@@ -478,12 +478,36 @@ const sg_remote_domain *sg_policy_remote_domain(const sg_policy *policy, const c
 
 /* ---- the effective outbound policy (policy.md step 4, "Outbound policies") ---- */
 
+/* A listed user written as plain "local@domain" (as the store normalises
+ * them) needs no parsing: compare the text. Quoting, brackets, spaces or
+ * non-ASCII fall back to the full parse. */
+static bool plain_address(const char *m)
+{
+    for (const unsigned char *p = (const unsigned char *)m; *p; p++)
+        if (*p >= 0x80 || *p <= ' ' || *p == '"' || *p == '\\' || *p == '<' || *p == '>' || *p == '(')
+            return false;
+    return true;
+}
+
+static bool plain_same_user(const char *m, const mailbox_key *owner)
+{
+    const char *at = strrchr(m, '@');
+    size_t local = at ? (size_t)(at - m) : 0;
+    return at && strlen(owner->local) == local && strncasecmp(m, owner->local, local) == 0 &&
+           strcasecmp(at + 1, owner->domain) == 0;
+}
+
 static bool user_listed(const sg_strlist *users, const mailbox_key *owner)
 {
     mailbox_key k;
-    for (size_t i = 0; i < users->count; i++)
-        if (mailbox_key_of(users->items[i], &k) && key_same_user(&k, owner))
+    for (size_t i = 0; i < users->count; i++) {
+        const char *m = users->items[i];
+        if (!m)
+            continue;
+        if (plain_address(m) ? plain_same_user(m, owner)
+                             : mailbox_key_of(m, &k) && key_same_user(&k, owner))
             return true;
+    }
     return false;
 }
 
