@@ -413,12 +413,23 @@ static int (*const migrations[SCHEMA_VERSION])(sqlite3 *db) = {migrate_to_1};
 /* Checks that `db` is ours (or empty) and reads its schema version. */
 static sg_store_status read_version(const sg_policy_store *s, sqlite3 *db, int *version, char *err, size_t errlen)
 {
-    sqlite3_int64 v, app, ntables;
-    int rc = query_int(db, "PRAGMA user_version", NULL, &v, NULL);
-    if (rc == SQLITE_OK)
-        rc = query_int(db, "PRAGMA application_id", NULL, &app, NULL);
-    if (rc == SQLITE_OK)
-        rc = query_int(db, "SELECT count(*) FROM sqlite_master", NULL, &ntables, NULL);
+    /* One statement, so one read transaction: three separate ones could see a
+     * concurrent creator's schema half before and half after its commit and
+     * call a fresh store foreign (found by the user-state race test). */
+    sqlite3_int64 v = 0, app = 0, ntables = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT (SELECT user_version FROM pragma_user_version),"
+                                " (SELECT application_id FROM pragma_application_id),"
+                                " (SELECT count(*) FROM sqlite_master)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+        app = sqlite3_column_int64(st, 1);
+        ntables = sqlite3_column_int64(st, 2);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
     if (rc != SQLITE_OK)
         return db_fail(s, db, rc, err, errlen);
     if ((app != 0 && app != STORE_APPLICATION_ID) || (v == 0 && ntables > 0))

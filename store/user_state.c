@@ -1,1 +1,709 @@
-/* user_state.c - being written. */
+/* user_state.c - the per-user state store (user_state.h): "seen within a
+ * period" records for vacation, duplicate, forward and bounce tracking, in one
+ * SQLite file per user.
+ *
+ * Takes: a path, keys, and `now` in every call. Returns: seen / won, and a
+ * status with a message.
+ *
+ * - Schema (PRAGMA user_version 1, application_id "SGUS"):
+ *     seen(id INTEGER PRIMARY KEY AUTOINCREMENT, kind, key BLOB(32), expires_at,
+ *          UNIQUE (kind, key)), indexes on (kind, id) and (expires_at);
+ *     meta(key, value): 'writes' = inserts since the last purge.
+ *   AUTOINCREMENT ids never go back, and a renewed record is re-inserted, so
+ *   "ORDER BY id" is the order of the last write: the bound drops the lowest.
+ * - Every write is one BEGIN IMMEDIATE transaction; a check is one SELECT.
+ * - Keys are SHA-256 (FIPS 180-4, below) of a tagged, length-prefixed
+ *   encoding of the fields, so no two field lists hash the same input.
+ */
+#include "user_state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "grammar/arena.h"
+
+#define SCHEMA_VERSION 1
+#define STATE_APPLICATION_ID 0x53475553 /* "SGUS": PRAGMA application_id of a sievegate user state store */
+#define DEFAULT_MAX_ROWS 10000
+#define DEFAULT_PURGE_EVERY 100
+#define DEFAULT_BUSY_TIMEOUT_MS 10000
+
+struct sg_user_state {
+    char *path;
+    sqlite3 *db;
+    size_t max_rows[SG_STATE_NKINDS];
+    unsigned purge_every;
+    int busy_timeout_ms;
+};
+
+/* ---------------------------------------------------------------- SHA-256 */
+
+typedef struct sha256 {
+    uint32_t h[8];
+    uint64_t bytes;
+    unsigned char buf[64];
+    size_t used;
+} sha256;
+
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static uint32_t ror32(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+static void sha256_block(sha256 *s, const unsigned char *p)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
+               (uint32_t)p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f = s->h[5], g = s->h[6],
+             h = s->h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+        uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    s->h[0] += a;
+    s->h[1] += b;
+    s->h[2] += c;
+    s->h[3] += d;
+    s->h[4] += e;
+    s->h[5] += f;
+    s->h[6] += g;
+    s->h[7] += h;
+}
+
+static void sha256_init(sha256 *s)
+{
+    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(s->h, iv, sizeof iv);
+    s->bytes = 0;
+    s->used = 0;
+}
+
+static void sha256_update(sha256 *s, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    s->bytes += len;
+    while (len > 0) {
+        size_t n = 64 - s->used < len ? 64 - s->used : len;
+        memcpy(s->buf + s->used, p, n);
+        s->used += n;
+        p += n;
+        len -= n;
+        if (s->used == 64) {
+            sha256_block(s, s->buf);
+            s->used = 0;
+        }
+    }
+}
+
+static void sha256_final(sha256 *s, unsigned char out[32])
+{
+    uint64_t bits = s->bytes * 8;
+    unsigned char pad = 0x80;
+    sha256_update(s, &pad, 1);
+    pad = 0;
+    while (s->used != 56)
+        sha256_update(s, &pad, 1);
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(s, len, 8);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (unsigned char)(s->h[i] >> 24);
+        out[4 * i + 1] = (unsigned char)(s->h[i] >> 16);
+        out[4 * i + 2] = (unsigned char)(s->h[i] >> 8);
+        out[4 * i + 3] = (unsigned char)s->h[i];
+    }
+}
+
+/* ------------------------------------------------------------------- keys */
+
+const char *sg_state_kind_name(sg_state_kind kind)
+{
+    switch (kind) {
+    case SG_STATE_VACATION: return "vacation";
+    case SG_STATE_DUPLICATE: return "duplicate";
+    case SG_STATE_FORWARD: return "forward";
+    case SG_STATE_BOUNCE: return "bounce";
+    case SG_STATE_NKINDS: break;
+    }
+    return "unknown";
+}
+
+/* The encoding hashed for a key:
+ *   "sievegate-state" NUL kind-name NUL variant-byte field...
+ * where a field is 0x00 (not given) or 0x01, 8-byte big-endian length, bytes. */
+static void key_begin(sha256 *s, sg_state_kind kind, char variant)
+{
+    const char *name = sg_state_kind_name(kind);
+    sha256_init(s);
+    sha256_update(s, "sievegate-state", sizeof "sievegate-state");
+    sha256_update(s, name, strlen(name) + 1);
+    sha256_update(s, &variant, 1);
+}
+
+/* lower_domain: an address whose part after the last '@' is lower-cased. */
+static void key_field(sha256 *s, const char *value, bool lower_domain)
+{
+    unsigned char tag = value ? 1 : 0;
+    sha256_update(s, &tag, 1);
+    if (!value)
+        return;
+    size_t n = strlen(value);
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+    sha256_update(s, len, 8);
+    const char *at = lower_domain ? strrchr(value, '@') : NULL;
+    if (!at) {
+        sha256_update(s, value, n);
+        return;
+    }
+    sha256_update(s, value, (size_t)(at - value));
+    for (const char *p = at; *p; p++) {
+        char c = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+        sha256_update(s, &c, 1);
+    }
+}
+
+static void key_end(sha256 *s, sg_state_key *key, sg_state_kind kind)
+{
+    key->kind = kind;
+    sha256_final(s, key->digest);
+}
+
+void sg_state_key_vacation(sg_state_key *key, const char *sender, const char *handle, const char *subject,
+                           const char *from, bool mime, const char *reason)
+{
+    sha256 s;
+    if (handle) {
+        key_begin(&s, SG_STATE_VACATION, 'h');
+        key_field(&s, sender, true);
+        key_field(&s, handle, false);
+    } else {
+        key_begin(&s, SG_STATE_VACATION, 'a');
+        key_field(&s, sender, true);
+        key_field(&s, subject, false);
+        key_field(&s, from, false);
+        key_field(&s, mime ? "mime" : NULL, false);
+        key_field(&s, reason, false);
+    }
+    key_end(&s, key, SG_STATE_VACATION);
+}
+
+void sg_state_key_duplicate(sg_state_key *key, const char *handle, const char *uniqueid)
+{
+    sha256 s;
+    key_begin(&s, SG_STATE_DUPLICATE, 'u');
+    key_field(&s, handle, false);
+    key_field(&s, uniqueid, false);
+    key_end(&s, key, SG_STATE_DUPLICATE);
+}
+
+void sg_state_key_forward(sg_state_key *key, const char *message_id, const char *target)
+{
+    sha256 s;
+    key_begin(&s, SG_STATE_FORWARD, 'm');
+    key_field(&s, message_id, false);
+    key_field(&s, target, true);
+    key_end(&s, key, SG_STATE_FORWARD);
+}
+
+void sg_state_key_bounce(sg_state_key *key, const char *sender, const char *owner)
+{
+    sha256 s;
+    key_begin(&s, SG_STATE_BOUNCE, 's');
+    key_field(&s, sender, true);
+    key_field(&s, owner, true);
+    key_end(&s, key, SG_STATE_BOUNCE);
+}
+
+/* ----------------------------------------------------------------- errors */
+
+static sg_state_status fail(sg_state_status st, char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static sg_state_status fail(sg_state_status st, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && errlen)
+        vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+/* An SQLite failure, by what the caller can do about it. */
+static sg_state_status db_fail(const sg_user_state *s, int rc, char *err, size_t errlen)
+{
+    const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+    switch (rc & 0xFF) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return fail(SG_STATE_CORRUPT, err, errlen, "state store %s is corrupt: %s", s->path, msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "state store %s is locked by another delivery (waited %d ms)",
+                    s->path, s->busy_timeout_ms);
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "state store %s cannot be written: %s", s->path, msg);
+    default:
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "state store %s cannot be used: %s", s->path, msg);
+    }
+}
+
+/* ------------------------------------------------------------ SQL helpers */
+
+/* Runs one statement; `types` has one letter per bound value: 'L' int64,
+ * 'k' a key (two values: kind, digest). *value (may be NULL) gets the first
+ * column of the first row as an integer, *found whether there was a row, and
+ * *changes the rows changed. Returns an SQLite code (SQLITE_OK on success). */
+static int run(sqlite3 *db, const char *sql, const char *types, sqlite3_int64 *value, bool *found, int *changes,
+               ...)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    va_list ap;
+    va_start(ap, changes);
+    int col = 1;
+    for (const char *t = types; t && *t && rc == SQLITE_OK; t++) {
+        if (*t == 'L') {
+            rc = sqlite3_bind_int64(st, col++, va_arg(ap, sqlite3_int64));
+        } else {
+            const sg_state_key *k = va_arg(ap, const sg_state_key *);
+            rc = sqlite3_bind_int(st, col++, (int)k->kind);
+            if (rc == SQLITE_OK)
+                rc = sqlite3_bind_blob(st, col++, k->digest, (int)sizeof k->digest, SQLITE_STATIC);
+        }
+    }
+    va_end(ap);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (found)
+        *found = rc == SQLITE_ROW;
+    if (value)
+        *value = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (changes)
+        *changes = sqlite3_changes(db);
+    int frc = sqlite3_finalize(st);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return SQLITE_OK;
+    return frc != SQLITE_OK ? frc : rc;
+}
+
+/* now + period, saturating at INT64_MAX ("forever"). */
+static int64_t expiry(int64_t now, uint64_t period)
+{
+    if (now >= 0)
+        return period > (uint64_t)(INT64_MAX - now) ? INT64_MAX : now + (int64_t)period;
+    return period > (uint64_t)INT64_MAX ? INT64_MAX : now + (int64_t)period;
+}
+
+/* Begins the write transaction (the write lock first: no deadlock on upgrade). */
+static int begin(sg_user_state *s)
+{
+    return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+}
+
+/* Commits, or on rc != OK records the error and rolls back. */
+static sg_state_status finish(sg_user_state *s, int rc, char *err, size_t errlen)
+{
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        return SG_STATE_OK;
+    sg_state_status st = db_fail(s, rc, err, errlen);
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+/* Inside a write transaction: drops expired rows, resets the write counter. */
+static int purge_locked(sg_user_state *s, int64_t now, int *removed)
+{
+    int rc = run(s->db, "DELETE FROM seen WHERE expires_at <= ?", "L", NULL, NULL, removed, (sqlite3_int64)now);
+    if (rc == SQLITE_OK)
+        rc = run(s->db, "UPDATE meta SET value = 0 WHERE key = 'writes'", NULL, NULL, NULL, NULL);
+    return rc;
+}
+
+/* Inside a write transaction, after a row of `kind` was inserted: the
+ * periodic purge, then the bound (expired rows first, then the oldest). */
+static int after_insert(sg_user_state *s, sg_state_kind kind, int64_t now)
+{
+    sqlite3_int64 writes = 0, rows = 0;
+    int rc = run(s->db, "UPDATE meta SET value = value + 1 WHERE key = 'writes' RETURNING value", NULL, &writes,
+                 NULL, NULL);
+    if (rc == SQLITE_OK && writes >= (sqlite3_int64)s->purge_every)
+        rc = purge_locked(s, now, NULL);
+    if (rc == SQLITE_OK)
+        rc = run(s->db, "SELECT count(*) FROM seen WHERE kind = ?", "L", &rows, NULL, NULL, (sqlite3_int64)kind);
+    if (rc != SQLITE_OK || rows <= (sqlite3_int64)s->max_rows[kind])
+        return rc;
+    rc = purge_locked(s, now, NULL);
+    if (rc == SQLITE_OK)
+        rc = run(s->db, "SELECT count(*) FROM seen WHERE kind = ?", "L", &rows, NULL, NULL, (sqlite3_int64)kind);
+    if (rc == SQLITE_OK && rows > (sqlite3_int64)s->max_rows[kind])
+        rc = run(s->db,
+                 "DELETE FROM seen WHERE id IN (SELECT id FROM seen WHERE kind = ? ORDER BY id LIMIT ?)", "LL",
+                 NULL, NULL, NULL, (sqlite3_int64)kind, rows - (sqlite3_int64)s->max_rows[kind]);
+    return rc;
+}
+
+static bool valid_key(const sg_state_key *key)
+{
+    return key && (int)key->kind >= 0 && key->kind < SG_STATE_NKINDS;
+}
+
+/* ----------------------------------------------------------------- schema */
+
+static int migrate_to_1(sqlite3 *db)
+{
+    static const char sql[] =
+        "CREATE TABLE seen ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  kind INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 3),"
+        "  key BLOB NOT NULL CHECK (length(key) = 32),"
+        "  expires_at INTEGER NOT NULL,"
+        "  UNIQUE (kind, key));"
+        "CREATE INDEX seen_kind ON seen (kind, id);"
+        "CREATE INDEX seen_expiry ON seen (expires_at);"
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "INSERT INTO meta VALUES ('writes', 0);";
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* migrations[v] takes a store from version v to v + 1. */
+static int (*const migrations[SCHEMA_VERSION])(sqlite3 *db) = {migrate_to_1};
+
+/* Checks that the file is ours (or empty) and reads its schema version. */
+static sg_state_status read_version(sg_user_state *s, int *version, char *err, size_t errlen)
+{
+    /* One statement, so one snapshot: read as three, a migration committed
+     * by another delivery in between looks like a foreign file. */
+    sqlite3_int64 v = 0, app = 0, ntables = 0;
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT (SELECT user_version FROM pragma_user_version),"
+                                " (SELECT application_id FROM pragma_application_id),"
+                                " (SELECT count(*) FROM sqlite_master)",
+                                -1, &q, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        v = sqlite3_column_int64(q, 0);
+        app = sqlite3_column_int64(q, 1);
+        ntables = sqlite3_column_int64(q, 2);
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_ERROR;
+    }
+    if (rc != SQLITE_OK) {
+        sg_state_status st = db_fail(s, rc, err, errlen); /* before finalize, which resets the message */
+        sqlite3_finalize(q);
+        return st;
+    }
+    sqlite3_finalize(q);
+    if ((app != 0 && app != STATE_APPLICATION_ID) || (v == 0 && ntables > 0))
+        return fail(SG_STATE_CORRUPT, err, errlen, "state store %s is not a sievegate state store", s->path);
+    if (v > SCHEMA_VERSION)
+        return fail(SG_STATE_UNAVAILABLE, err, errlen,
+                    "state store %s has schema version %lld, newer than this sievegate knows (%d)", s->path,
+                    (long long)v, SCHEMA_VERSION);
+    *version = (int)v;
+    return SG_STATE_OK;
+}
+
+static sg_state_status migrate(sg_user_state *s, char *err, size_t errlen)
+{
+    int version = 0;
+    sg_state_status st = read_version(s, &version, err, errlen);
+    if (st != SG_STATE_OK || version == SCHEMA_VERSION)
+        return st;
+    int rc = begin(s);
+    if (rc != SQLITE_OK)
+        return db_fail(s, rc, err, errlen);
+    st = read_version(s, &version, err, errlen); /* another delivery may have migrated meanwhile */
+    for (; st == SG_STATE_OK && version < SCHEMA_VERSION; version++) {
+        rc = migrations[version](s->db);
+        if (rc != SQLITE_OK)
+            break;
+    }
+    if (st != SG_STATE_OK) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return st;
+    }
+    if (rc == SQLITE_OK) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d", SCHEMA_VERSION,
+                 STATE_APPLICATION_ID);
+        rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    }
+    return finish(s, rc, err, errlen);
+}
+
+/* ---------------------------------------------------------- open, close */
+
+/* The directory that will hold the file and its journal must be writable. */
+static sg_state_status check_dir(const sg_user_state *s, char *err, size_t errlen)
+{
+    char *dir = sg_xstrdup(s->path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat sb;
+    sg_state_status st = SG_STATE_OK;
+    if (stat(dir, &sb) != 0)
+        st = fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: directory %s: %s", s->path, dir,
+                  strerror(errno));
+    else if (!S_ISDIR(sb.st_mode))
+        st = fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: %s is not a directory", s->path,
+                  dir);
+    else if (access(dir, W_OK | X_OK) != 0)
+        st = fail(SG_STATE_UNAVAILABLE, err, errlen,
+                  "cannot open state store %s: directory %s is not writable (the journal is created there): %s",
+                  s->path, dir, strerror(errno));
+    free(dir);
+    return st;
+}
+
+/* Creates the file (0600) when missing; refuses one that cannot be written. */
+static sg_state_status check_file(const sg_user_state *s, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(s->path, &sb) == 0) {
+        if (!S_ISREG(sb.st_mode))
+            return fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: not a regular file",
+                        s->path);
+        if (access(s->path, R_OK | W_OK) != 0)
+            return fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: %s", s->path,
+                        strerror(errno));
+        return SG_STATE_OK;
+    }
+    if (errno != ENOENT)
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: %s", s->path, strerror(errno));
+    int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot create state store %s: %s", s->path,
+                    strerror(errno));
+    close(fd);
+    return SG_STATE_OK;
+}
+
+sg_state_status sg_user_state_open(const char *path, int64_t now, const sg_user_state_limits *limits,
+                                   sg_user_state **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!path || !*path)
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "no state store path given");
+    sg_user_state *s = sg_xmalloc(sizeof *s);
+    s->path = sg_xstrdup(path);
+    s->db = NULL;
+    for (int k = 0; k < SG_STATE_NKINDS; k++)
+        s->max_rows[k] = limits && limits->max_rows[k] ? limits->max_rows[k] : DEFAULT_MAX_ROWS;
+    s->purge_every = limits && limits->purge_every ? limits->purge_every : DEFAULT_PURGE_EVERY;
+    s->busy_timeout_ms = limits && limits->busy_timeout_ms > 0 ? limits->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+
+    sg_state_status st = check_dir(s, err, errlen);
+    if (st == SG_STATE_OK)
+        st = check_file(s, err, errlen);
+    if (st == SG_STATE_OK) {
+        int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
+        if (rc != SQLITE_OK) {
+            st = fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: %s", s->path,
+                      s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        } else {
+            sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
+            /* Rollback journal, fsync'ed (user_state.h says why not WAL). */
+            rc = sqlite3_exec(s->db, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL", NULL, NULL, NULL);
+            st = rc == SQLITE_OK ? migrate(s, err, errlen) : db_fail(s, rc, err, errlen);
+        }
+    }
+    if (st == SG_STATE_OK) {
+        bool any = false;
+        sqlite3_int64 one;
+        int rc = run(s->db, "SELECT 1 FROM seen WHERE expires_at <= ? LIMIT 1", "L", &one, &any, NULL,
+                     (sqlite3_int64)now);
+        if (rc != SQLITE_OK)
+            st = db_fail(s, rc, err, errlen);
+        else if (any)
+            st = sg_user_state_purge(s, now, NULL, err, errlen);
+    }
+    if (st != SG_STATE_OK) {
+        sg_user_state_close(s);
+        return st;
+    }
+    *out = s;
+    return SG_STATE_OK;
+}
+
+void sg_user_state_close(sg_user_state *state)
+{
+    if (!state)
+        return;
+    sqlite3_close(state->db);
+    free(state->path);
+    free(state);
+}
+
+/* ------------------------------------------------------------- operations */
+
+sg_state_status sg_user_state_check(sg_user_state *state, const sg_state_key *key, int64_t now, bool *seen,
+                                    char *err, size_t errlen)
+{
+    *seen = false;
+    if (!valid_key(key))
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
+    sqlite3_int64 expires_at = 0;
+    bool found = false;
+    int rc = run(state->db, "SELECT expires_at FROM seen WHERE kind = ? AND key = ?", "k", &expires_at, &found, NULL,
+                 key);
+    if (rc != SQLITE_OK)
+        return db_fail(state, rc, err, errlen);
+    *seen = found && now < expires_at;
+    return SG_STATE_OK;
+}
+
+/* Inside a write transaction: stores key until now + period. renew replaces
+ * a live record; otherwise only a missing or expired one is (re)placed.
+ * *inserted says whether a row was written. */
+static int store_locked(sg_user_state *s, const sg_state_key *key, int64_t now, uint64_t period, bool renew,
+                        bool *inserted)
+{
+    int changes = 0;
+    sqlite3_int64 until = expiry(now, period);
+    int rc;
+    if (renew) {
+        rc = run(s->db, "INSERT OR REPLACE INTO seen (kind, key, expires_at) VALUES (?, ?, ?)", "kL", NULL, NULL,
+                 &changes, key, until);
+    } else {
+        rc = run(s->db, "DELETE FROM seen WHERE kind = ? AND key = ? AND expires_at <= ?", "kL", NULL, NULL, NULL,
+                 key, (sqlite3_int64)now);
+        if (rc == SQLITE_OK)
+            rc = run(s->db, "INSERT OR IGNORE INTO seen (kind, key, expires_at) VALUES (?, ?, ?)", "kL", NULL, NULL,
+                     &changes, key, until);
+    }
+    *inserted = rc == SQLITE_OK && changes == 1;
+    if (*inserted)
+        rc = after_insert(s, key->kind, now);
+    return rc;
+}
+
+sg_state_status sg_user_state_record(sg_user_state *state, const sg_state_key *key, int64_t now, uint64_t period,
+                                     bool renew, char *err, size_t errlen)
+{
+    if (!valid_key(key))
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
+    if (period == 0)
+        return SG_STATE_OK;
+    int rc = begin(state);
+    if (rc != SQLITE_OK)
+        return db_fail(state, rc, err, errlen);
+    bool inserted;
+    rc = store_locked(state, key, now, period, renew, &inserted);
+    return finish(state, rc, err, errlen);
+}
+
+sg_state_status sg_user_state_claim(sg_user_state *state, const sg_state_key *key, int64_t now, uint64_t period,
+                                    bool *won, char *err, size_t errlen)
+{
+    *won = false;
+    if (!valid_key(key))
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
+    if (period == 0) {
+        *won = true;
+        return SG_STATE_OK;
+    }
+    int rc = begin(state);
+    if (rc != SQLITE_OK)
+        return db_fail(state, rc, err, errlen);
+    bool inserted = false;
+    rc = store_locked(state, key, now, period, false, &inserted);
+    sg_state_status st = finish(state, rc, err, errlen);
+    *won = st == SG_STATE_OK && inserted;
+    return st;
+}
+
+sg_state_status sg_user_state_forget(sg_user_state *state, const sg_state_key *key, char *err, size_t errlen)
+{
+    if (!valid_key(key))
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
+    int rc = begin(state);
+    if (rc != SQLITE_OK)
+        return db_fail(state, rc, err, errlen);
+    rc = run(state->db, "DELETE FROM seen WHERE kind = ? AND key = ?", "k", NULL, NULL, NULL, key);
+    return finish(state, rc, err, errlen);
+}
+
+sg_state_status sg_user_state_purge(sg_user_state *state, int64_t now, size_t *removed, char *err, size_t errlen)
+{
+    if (removed)
+        *removed = 0;
+    int rc = begin(state);
+    if (rc != SQLITE_OK)
+        return db_fail(state, rc, err, errlen);
+    int n = 0;
+    rc = purge_locked(state, now, &n);
+    sg_state_status st = finish(state, rc, err, errlen);
+    if (st == SG_STATE_OK && removed)
+        *removed = (size_t)n;
+    return st;
+}
+
+sg_state_status sg_user_state_count(sg_user_state *state, sg_state_kind kind, size_t *rows, char *err,
+                                    size_t errlen)
+{
+    *rows = 0;
+    sqlite3_int64 n = 0;
+    int rc = run(state->db, "SELECT count(*) FROM seen WHERE kind = ?", "L", &n, NULL, NULL, (sqlite3_int64)kind);
+    if (rc != SQLITE_OK)
+        return db_fail(state, rc, err, errlen);
+    *rows = (size_t)n;
+    return SG_STATE_OK;
+}
