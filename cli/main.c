@@ -15,7 +15,7 @@ static void usage(FILE *out)
           "commands:\n"
           "  check     parse and validate Sieve scripts (lint)\n"
           "  test      run a script on a message and print the plan (dry run)\n"
-          "  deliver   local delivery agent, a drop-in for dovecot-lda            [not yet available]\n"
+          "  deliver   local delivery agent, a drop-in for dovecot-lda (also sievegate-lda)\n"
           "  policy    administer the organization's forwarding policy\n"
           "Run 'sievegate COMMAND --help' for a command's options.\n",
           out);
@@ -25,10 +25,8 @@ int main(int argc, char **argv)
 {
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
-    if (strcmp(base, "sievegate-lda") == 0) {
-        fputs("sievegate-lda: delivery is not available yet\n", stderr);
-        return SG_EXIT_TEMPFAIL; /* the MTA keeps the message */
-    }
+    if (strcmp(base, "sievegate-lda") == 0)
+        return sg_cmd_deliver(argc, argv); /* dovecot-lda's drop-in name */
     if (argc < 2) {
         usage(stderr);
         return SG_EXIT_USAGE;
@@ -48,6 +46,8 @@ int main(int argc, char **argv)
         return sg_cmd_test(argc - 1, argv + 1);
     if (strcmp(cmd, "policy") == 0)
         return sg_cmd_policy(argc - 1, argv + 1);
+    if (strcmp(cmd, "deliver") == 0)
+        return sg_cmd_deliver(argc - 1, argv + 1);
     fprintf(stderr, "sievegate: unknown command '%s'\n", cmd);
     usage(stderr);
     return SG_EXIT_USAGE;

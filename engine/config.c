@@ -200,3 +200,52 @@ bool sg_config_limits(const sg_config *cfg, sg_limits *limits, char *err, size_t
     }
     return true;
 }
+
+/* A tiny growable string for sg_config_expand. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} strbuf;
+
+static void sb_add(strbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = sg_xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+char *sg_config_expand(const char *tmpl, const char *home, const char *user, char *bad)
+{
+    strbuf b = {NULL, 0, 0};
+    sb_add(&b, "", 0);
+    const char *at = user ? strchr(user, '@') : NULL;
+    for (const char *p = tmpl; *p; p++) {
+        /* "~" at the start of the value or of a location's path ("maildir:~/Maildir"). */
+        if (*p == '~' && (p == tmpl || p[-1] == ':') && (p[1] == '/' || p[1] == '\0' || p[1] == ':')) {
+            sb_add(&b, home ? home : "", home ? strlen(home) : 0);
+            continue;
+        }
+        if (*p != '%') {
+            sb_add(&b, p, 1);
+            continue;
+        }
+        switch (*++p) {
+        case 'u': sb_add(&b, user ? user : "", user ? strlen(user) : 0); break;
+        case 'n': sb_add(&b, user ? user : "", user ? (at ? (size_t)(at - user) : strlen(user)) : 0); break;
+        case 'd': sb_add(&b, at ? at + 1 : "", at ? strlen(at + 1) : 0); break;
+        case '%': sb_add(&b, "%", 1); break;
+        default:
+            if (bad)
+                *bad = *p ? *p : '%';
+            free(b.s);
+            return NULL;
+        }
+        if (!*p)
+            break;
+    }
+    return b.s;
+}

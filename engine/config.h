@@ -40,6 +40,12 @@ const char *sg_config_get(const sg_config *cfg, const char *key);
 /* Parses a size such as "1M", "512K", "100" (bytes). */
 bool sg_parse_size(const char *text, size_t *out);
 
+/* Expands a path template (cli.md "Configuration file"): a leading "~" is the
+ * home directory, %u the user, %n its local part, %d its domain, %% a '%'.
+ * Returns a malloc'ed string (the caller frees it), or NULL for an unknown
+ * "%x" (then *bad gets that character). */
+char *sg_config_expand(const char *tmpl, const char *home, const char *user, char *bad);
+
 /* Reads max_script_size, max_string_length, max_nesting, max_arguments. */
 bool sg_config_limits(const sg_config *cfg, sg_limits *limits, char *err, size_t errlen);
 

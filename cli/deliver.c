@@ -1,0 +1,655 @@
+/* deliver.c - `sievegate deliver` (also installed as sievegate-lda): a drop-in
+ * for dovecot-lda (../shared/spec/cli.md). The whole pipeline: the message on
+ * stdin (or -p), the user's script (~/.dovecot.sieve), parse -> validate ->
+ * execute -> enforce the forwarding policy -> perform the plan, all-or-nothing
+ * toward the MTA.
+ *
+ * Exit codes (sysexits.h, as dovecot-lda): 0 delivered as planned; 67 unknown
+ * user; 75 retry later (nothing was lost, nothing will be delivered twice);
+ * 77 rejected under -e; 64 usage. Side effects run in a fixed order
+ * (architecture.md): outgoing submissions first, each recorded in the user's
+ * forward tracker so a retried delivery does not send it twice, then the
+ * mailbox writes as one transaction.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../engine/addrlist.h"
+#include "../engine/interp.h"
+#include "../engine/maildir.h"
+#include "../engine/message.h"
+#include "../engine/plan.h"
+#include "../engine/registry.h"
+#include "../engine/submit.h"
+#include "../engine/validate.h"
+#include "../grammar/arena.h"
+#include "../store/audit.h"
+#include "../store/user_state.h"
+#include "cli.h"
+#include "diag_print.h"
+#include "policy_load.h"
+
+#define FORWARD_PERIOD (12 * 3600) /* policy.md step 2: the same copy is not sent twice within 12 h */
+#define CLAIM_LEASE 600           /* user_state.h: a claim held while the copy is being sent */
+#define MAX_MESSAGE ((size_t)1 << 30)
+
+typedef struct deliver_opts {
+    const char *user;        /* -d */
+    const char *from;        /* -f */
+    const char *orig_rcpt;   /* -a */
+    const char *final_rcpt;  /* -r */
+    const char *mailbox;     /* -m */
+    const char *path;        /* -p */
+    bool reject_to_stderr;   /* -e */
+} deliver_opts;
+
+/* Everything one delivery needs, in one place (no global state). */
+typedef struct delivery {
+    sg_cli *cli;
+    const deliver_opts *o;
+    sg_arena *arena;
+    struct passwd pw;
+    const char *home;
+    const char *user;  /* the login name */
+    const char *owner; /* the user's address: whose script runs (policy.md) */
+    sg_envelope env;
+    char *data;        /* the message */
+    size_t len;
+    sg_message *msg;
+    const char *message_id;
+    time_t now;
+    sg_user_state *state;
+    sg_script *script; /* lives as long as the delivery: the actions point into it */
+} delivery;
+
+static void usage(FILE *out)
+{
+    fputs("usage: sievegate deliver [-c CONFIG | --config CONFIG] [-o KEY=VALUE] [-d USER] [-f ENVELOPE-SENDER]\n"
+          "                         [-a ORIGINAL-RECIPIENT] [-r FINAL-RECIPIENT] [-m MAILBOX] [-p PATH] [-e] [-k]\n"
+          "  Delivers the message on standard input (or in PATH) to USER's mailbox, running USER's Sieve\n"
+          "  script. exit: 0 delivered, 64 usage, 67 unknown user, 75 retry later, 77 rejected (-e)\n",
+          out);
+}
+
+/* syslog facility mail, as an LDA does, and stderr for the MTA's bounce text. */
+static void log_error(const delivery *d, const char *fmt, ...) SG_PRINTF(2, 3);
+static void log_error(const delivery *d, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "sievegate deliver: %s\n", msg);
+    syslog(LOG_MAIL | LOG_ERR, "user=%s: %s", d && d->user ? d->user : "?", msg);
+}
+
+/* ---- who, and with which rights ---- */
+
+static int find_user(delivery *d)
+{
+    struct passwd *pw = d->o->user ? getpwnam(d->o->user) : getpwuid(getuid());
+    if (!pw) {
+        if (d->o->user)
+            log_error(d, "unknown user \"%s\"", d->o->user);
+        else
+            log_error(d, "cannot find the user running this program (uid %u)", (unsigned)getuid());
+        return d->o->user ? SG_EXIT_NOUSER : SG_EXIT_TEMPFAIL;
+    }
+    d->pw = *pw;
+    d->user = sg_arena_strdup(d->arena, pw->pw_name);
+    const char *home = d->o->user ? pw->pw_dir : getenv("HOME");
+    d->home = sg_arena_strdup(d->arena, home && *home ? home : pw->pw_dir);
+    return SG_EXIT_OK;
+}
+
+/* Started as root for another user: become that user before touching any of
+ * their files (issue 8 hardens this further). */
+static int drop_privileges(delivery *d)
+{
+    if (geteuid() != 0 || d->pw.pw_uid == 0)
+        return SG_EXIT_OK;
+    if (initgroups(d->pw.pw_name, d->pw.pw_gid) != 0 || setgid(d->pw.pw_gid) != 0 || setuid(d->pw.pw_uid) != 0) {
+        log_error(d, "cannot switch to user %s: %s", d->user, strerror(errno));
+        return SG_EXIT_TEMPFAIL;
+    }
+    return SG_EXIT_OK;
+}
+
+static char *expand(delivery *d, const char *key, const char *fallback)
+{
+    const char *tmpl = sg_config_get(d->cli->config, key);
+    char bad = 0;
+    char *s = sg_config_expand(tmpl ? tmpl : fallback, d->home, d->user, &bad);
+    if (!s) {
+        log_error(d, "configuration error: %s: unknown variable %%%c", key, bad);
+        return NULL;
+    }
+    char *copy = sg_arena_strdup(d->arena, s);
+    free(s);
+    return copy;
+}
+
+/* ---- the envelope ---- */
+
+static const char *path_arg(delivery *d, const char *arg)
+{
+    size_t n = strlen(arg);
+    if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>')
+        return sg_arena_strndup(d->arena, arg + 1, n - 2);
+    return arg;
+}
+
+/* The recipient's address without its +detail: the owner that policies name. */
+static const char *strip_detail(delivery *d, const char *addr)
+{
+    const char *sep = sg_config_get(d->cli->config, "recipient_delimiter");
+    sep = sep ? sep : "+";
+    const char *at = strrchr(addr, '@');
+    const char *plus = *sep ? strstr(addr, sep) : NULL;
+    if (!at || !plus || plus > at)
+        return addr;
+    size_t l = (size_t)(plus - addr), r = strlen(at);
+    char *s = sg_arena_alloc_bytes(d->arena, l + r + 1);
+    memcpy(s, addr, l);
+    memcpy(s + l, at, r + 1);
+    return s;
+}
+
+/* dovecot-lda: the recipient defaults to the user; an LDA without a domain
+ * uses this host's name. */
+static const char *user_address(delivery *d)
+{
+    if (strchr(d->user, '@'))
+        return d->user;
+    const char *configured = sg_config_get(d->cli->config, "hostname");
+    char host[256] = "localhost";
+    if (configured)
+        snprintf(host, sizeof host, "%s", configured);
+    else if (gethostname(host, sizeof host - 1) != 0)
+        strcpy(host, "localhost");
+    size_t u = strlen(d->user), h = strlen(host);
+    char *s = sg_arena_alloc_bytes(d->arena, u + h + 2);
+    memcpy(s, d->user, u);
+    s[u] = '@';
+    memcpy(s + u + 1, host, h + 1);
+    return s;
+}
+
+static void build_envelope(delivery *d)
+{
+    const char *const *values;
+    sg_mailbox mb;
+    if (d->o->from) {
+        d->env.from = path_arg(d, d->o->from);
+    } else if (sg_message_header_raw_values(d->msg, "return-path", &values) > 0 &&
+               sg_envelope_address_parse(values[0], d->arena, &mb) && mb.valid) {
+        d->env.from = mb.raw ? mb.raw : "";
+    } else {
+        d->env.from = "";
+    }
+    const char *final = d->o->final_rcpt ? d->o->final_rcpt : d->o->orig_rcpt ? d->o->orig_rcpt : user_address(d);
+    d->env.to = path_arg(d, final);
+    d->env.orig_to = d->o->orig_rcpt ? path_arg(d, d->o->orig_rcpt) : d->env.to;
+    d->owner = strip_detail(d, d->env.to);
+    d->message_id = sg_message_header_values(d->msg, "message-id", &values) > 0 ? values[0] : "";
+}
+
+/* ---- the script ---- */
+
+/* Errors go where the user can read them: a log file beside the script, as
+ * Pigeonhole does (~/.dovecot.sieve.log). Rewritten each time. */
+static void write_script_log(delivery *d, const char *script_path, const char *src, size_t len,
+                             const sg_diags *diags, const sg_diags *runtime)
+{
+    size_t n = strlen(script_path);
+    char *log_path = sg_arena_alloc_bytes(d->arena, n + 5);
+    memcpy(log_path, script_path, n);
+    memcpy(log_path + n, ".log", 5);
+    FILE *f = fopen(log_path, "w");
+    if (!f) {
+        log_error(d, "cannot write %s: %s", log_path, strerror(errno));
+        return;
+    }
+    char when[64];
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %z", localtime_r(&d->now, &tm));
+    fprintf(f, "%s: the message %s was kept in INBOX because the script has errors:\n", when,
+            *d->message_id ? d->message_id : "(no Message-ID)");
+    if (diags && diags->count)
+        sg_print_diags_text(f, script_path, src, len, diags);
+    for (size_t i = 0; runtime && i < runtime->count; i++)
+        fprintf(f, "%s:%u:%u: runtime error: %s\n", script_path, runtime->items[i].loc.line,
+                runtime->items[i].loc.column, runtime->items[i].message);
+    fclose(f);
+}
+
+/* Runs the user's script into `result`. A script that is missing is no
+ * script; one that does not parse or run leaves the implicit keep alone. */
+static int run_script(delivery *d, const sg_registry *reg, sg_result *result)
+{
+    char *path = expand(d, "sieve", "~/.dovecot.sieve");
+    if (!path)
+        return SG_EXIT_TEMPFAIL;
+    struct stat st;
+    if (stat(path, &st) != 0) /* follows a symlink, as managesieve makes */
+        return SG_EXIT_OK;
+    char *src = NULL;
+    size_t len = 0, size = 0;
+    bool too_large = false;
+    int err = sg_read_file(path, d->cli->limits.max_script_size, &src, &len, &too_large, &size);
+    if (err) {
+        log_error(d, "cannot read the script %s: %s (message kept in INBOX)", path, strerror(err));
+        return SG_EXIT_OK;
+    }
+    sg_diags diags;
+    sg_diags_init(&diags, 100);
+    if (too_large) {
+        sg_error(&diags, (sg_loc){1, 1}, "limit-script-size",
+                 "script is too large (%zu bytes > limit max_script_size %zu)", size, d->cli->limits.max_script_size);
+        write_script_log(d, path, NULL, 0, &diags, NULL);
+    } else {
+        sg_script *script = d->script = sg_parse_buffer(path, src, len, &d->cli->limits, &diags);
+        if (sg_validate(reg, script, &d->cli->limits, &diags)) {
+            sg_run_options opt;
+            memset(&opt, 0, sizeof opt);
+            size_t n;
+            const char *v;
+            opt.limits.max_actions = (v = sg_config_get(d->cli->config, "max_actions")) && sg_parse_size(v, &n) ? n : 32;
+            opt.limits.max_redirects =
+                (v = sg_config_get(d->cli->config, "max_redirects")) && sg_parse_size(v, &n) ? n : 4;
+            opt.subaddress_separator = (v = sg_config_get(d->cli->config, "recipient_delimiter")) ? v : "+";
+            opt.max_cpu_seconds = (v = sg_config_get(d->cli->config, "max_cpu_time")) ? atof(v) : 0;
+            result->limits = opt.limits;
+            if (!sg_interp_run(reg, script, d->msg, &d->env, &opt, result))
+                write_script_log(d, path, src, len, NULL, &result->errors);
+        } else {
+            sg_diags_sort(&diags);
+            write_script_log(d, path, src, len, &diags, NULL);
+        }
+    }
+    sg_diags_clear(&diags);
+    free(src);
+    return SG_EXIT_OK;
+}
+
+/* ---- outgoing mail (first: architecture.md, failure rules) ---- */
+
+/* policy.md: every decision about an external target is audited. */
+static void audit_decisions(delivery *d, const sg_result *r, const sg_plan *plan)
+{
+    const char *setting = sg_config_get(d->cli->config, "audit_log");
+    sg_audit *audit = NULL;
+    char err[256];
+    if (!sg_audit_open(setting ? setting : "syslog", &audit, err, sizeof err)) {
+        log_error(d, "audit log unavailable: %s", err);
+        return;
+    }
+    for (size_t i = 0; i < r->count; i++) {
+        const sg_fwd_decision *fd = &plan->decisions[i];
+        if (!plan->decided[i] || !fd->external)
+            continue;
+        sg_audit_record rec = {(int64_t)d->now,
+                               d->owner,
+                               fd->target,
+                               fd->target_domain,
+                               sg_fwd_mechanism_name(r->actions[i].copy ? SG_FWD_REDIRECT_COPY : SG_FWD_REDIRECT),
+                               plan->policy_unavailable ? "policy_unavailable" : sg_fwd_verdict_name(fd->verdict),
+                               fd->policy,
+                               fd->remote_domain,
+                               d->message_id};
+        if (!sg_audit_record_decision(audit, &rec, err, sizeof err))
+            log_error(d, "audit: %s", err);
+    }
+    sg_audit_close(audit);
+}
+
+/* The duplicate tracker for step 2 of the decision (plan.h). */
+static bool already_forwarded(void *tracker, const char *target)
+{
+    delivery *d = tracker;
+    if (!d->state || !*d->message_id)
+        return false;
+    sg_state_key key;
+    sg_state_key_forward(&key, d->message_id, target);
+    bool seen = false;
+    char err[256];
+    return sg_user_state_check(d->state, &key, (int64_t)d->now, &seen, err, sizeof err) == SG_STATE_OK && seen;
+}
+
+/* One allowed forward: claimed in the tracker first, so a retried delivery or
+ * a concurrent one never sends the same copy twice (user_state.h). */
+static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_decision *fd)
+{
+    sg_state_key key;
+    sg_state_key_forward(&key, *d->message_id ? d->message_id : d->env.from, fd->target);
+    bool won = true;
+    char err[512];
+    if (d->state && sg_user_state_claim(d->state, &key, (int64_t)d->now, CLAIM_LEASE, &won, err, sizeof err) !=
+                        SG_STATE_OK) {
+        log_error(d, "forward tracker: %s", err);
+        return SG_EXIT_TEMPFAIL;
+    }
+    if (!won)
+        return SG_EXIT_OK; /* sent by an earlier attempt, or being sent right now */
+    const char *copy;
+    size_t copy_len;
+    const char *host = sg_config_get(d->cli->config, "hostname");
+    if (!sg_redirect_prepare(d->data, d->len, d->owner, fd->target, host, d->now, d->arena, &copy, &copy_len, err,
+                             sizeof err)) {
+        log_error(d, "redirect to %s: %s", fd->target, err);
+        sg_user_state_forget(d->state, &key, err, sizeof err);
+        return SG_EXIT_TEMPFAIL;
+    }
+    const char *from = sg_redirect_envelope_from(sc, d->env.from, d->owner, d->now, d->arena, err, sizeof err);
+    const char *rcpts[] = {fd->target};
+    sg_submit_status st = from ? sg_submit_message(sc, from, rcpts, 1, copy, copy_len, err, sizeof err)
+                               : SG_SUBMIT_TEMPFAIL;
+    if (st != SG_SUBMIT_OK) {
+        log_error(d, "redirect to %s failed (%s): %s", fd->target, sg_submit_status_name(st), err);
+        if (d->state)
+            sg_user_state_forget(d->state, &key, err, sizeof err);
+        return SG_EXIT_TEMPFAIL;
+    }
+    if (d->state)
+        sg_user_state_record(d->state, &key, (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
+    return SG_EXIT_OK;
+}
+
+/* The one 5.7.520 bounce of this message (policy.md, "What a block does"). */
+static int send_bounce(delivery *d, const sg_submit_config *sc, const sg_plan *plan, const sg_policy *policy)
+{
+    char err[512];
+    sg_state_key key;
+    sg_state_key_bounce(&key, d->env.from, d->owner);
+    sg_bounce_request br = {d->env.from, d->msg, d->owner, plan->bounce_targets, plan->nbounce_targets, false};
+    sg_bounce_options bo = {sg_config_get(d->cli->config, "hostname"), d->now, NULL, NULL};
+    sg_bounce b;
+    sg_bounce_build(&br, &bo, d->arena, &b);
+    const char *rcpts[] = {b.envelope_to};
+    sg_submit_status st = sg_submit_message(sc, "", rcpts, 1, b.data, b.len, err, sizeof err);
+    if (st == SG_SUBMIT_TEMPFAIL) {
+        log_error(d, "bounce to %s: %s", b.envelope_to, err);
+        return SG_EXIT_TEMPFAIL;
+    }
+    if (st == SG_SUBMIT_PERMFAIL)
+        log_error(d, "bounce to %s refused: %s", b.envelope_to, err); /* nothing more to do: never loop */
+    unsigned long period = policy ? policy->org.bounce_rate_period : 86400;
+    if (d->state)
+        sg_user_state_record(d->state, &key, (int64_t)d->now, period, true, err, sizeof err);
+    return SG_EXIT_OK;
+}
+
+static int send_outgoing(delivery *d, const sg_result *r, const sg_plan *plan, const sg_policy *policy)
+{
+    sg_submit_config sc;
+    char err[512];
+    if (!sg_submit_config_load(d->cli->config, &sc, err, sizeof err)) {
+        log_error(d, "configuration error: %s", err);
+        return SG_EXIT_TEMPFAIL;
+    }
+    for (size_t i = 0; i < r->count; i++) {
+        if (!plan->decided[i] || plan->decisions[i].verdict != SG_FWD_ALLOW)
+            continue;
+        int rc = send_forward(d, &sc, &plan->decisions[i]);
+        if (rc != SG_EXIT_OK)
+            return rc;
+    }
+    if (plan->bounce == SG_BOUNCE_DUE)
+        return send_bounce(d, &sc, plan, policy);
+    return SG_EXIT_OK;
+}
+
+/* ---- the mailbox (last: one transaction) ---- */
+
+typedef struct local_targets {
+    const char *added[64]; /* mailboxes already in the transaction (a copy each, no more) */
+    size_t n;
+} local_targets;
+
+static bool already_added(local_targets *t, const char *mailbox)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (sg_mailbox_equal(t->added[i], mailbox))
+            return true;
+    return false;
+}
+
+/* One copy into `mailbox`; a folder that is refused or missing (and may not
+ * be created) gets INBOX instead, as dovecot-lda and Pigeonhole do. */
+static sg_maildir_status add_copy(delivery *d, sg_maildir_txn *txn, local_targets *t, const char *mailbox,
+                                  const sg_flags *flags, bool create, sg_maildir_error *err)
+{
+    if (already_added(t, mailbox))
+        return SG_MAILDIR_OK;
+    sg_maildir_status st = sg_maildir_add(txn, mailbox, flags ? flags->items : NULL, flags ? flags->count : 0,
+                                          create, err);
+    if (st == SG_MAILDIR_REFUSED || st == SG_MAILDIR_NOTFOUND) {
+        log_error(d, "cannot store into \"%s\" (%s): kept in INBOX", mailbox, err->message);
+        if (already_added(t, "INBOX"))
+            return SG_MAILDIR_OK;
+        mailbox = "INBOX";
+        st = sg_maildir_add(txn, mailbox, flags ? flags->items : NULL, flags ? flags->count : 0, false, err);
+    }
+    if (st == SG_MAILDIR_OK && t->n < sizeof t->added / sizeof t->added[0])
+        t->added[t->n++] = mailbox;
+    return st;
+}
+
+static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
+{
+    char *location = expand(d, "mail_location", "maildir:~/Maildir");
+    const char *root;
+    char err[512];
+    if (!location || !sg_maildir_location_root(location, d->arena, &root, err, sizeof err)) {
+        log_error(d, "configuration error: mail_location: %s", location ? err : "bad template");
+        return SG_EXIT_TEMPFAIL;
+    }
+    const char *autocreate = sg_config_get(d->cli->config, "lda_mailbox_autocreate");
+    const char *fsync_mode = sg_config_get(d->cli->config, "mail_fsync");
+    sg_maildir_options opt = {autocreate && strcmp(autocreate, "yes") == 0,
+                              fsync_mode && strcmp(fsync_mode, "never") == 0,
+                              sg_config_get(d->cli->config, "hostname")};
+    const char *default_mailbox = d->o->mailbox ? d->o->mailbox : "INBOX"; /* dovecot-lda -m */
+    sg_maildir_error merr;
+    memset(&merr, 0, sizeof merr);
+    sg_maildir_txn *txn = NULL;
+    sg_maildir_status st = sg_maildir_begin(root, &opt, NULL, 0, d->data, d->len, &txn, &merr);
+    local_targets t = {{NULL}, 0};
+    for (size_t i = 0; st == SG_MAILDIR_OK && i < r->count; i++) {
+        const sg_action *a = &r->actions[i];
+        if (a->kind == SG_ACT_KEEP)
+            st = add_copy(d, txn, &t, default_mailbox, &a->flags, false, &merr);
+        else if (a->kind == SG_ACT_FILEINTO)
+            st = add_copy(d, txn, &t, a->mailbox, &a->flags, a->create, &merr);
+    }
+    /* The implicit keep; also whenever nothing else would store the message
+     * (a blocked forward, a reject that was not sent: no mail is lost). */
+    bool kept = t.n > 0;
+    bool forwarded = false;
+    for (size_t i = 0; i < r->count; i++)
+        forwarded |= plan->decided[i] && plan->decisions[i].verdict == SG_FWD_ALLOW && !r->actions[i].copy;
+    bool discarded = false;
+    for (size_t i = 0; i < r->count; i++)
+        discarded |= r->actions[i].kind == SG_ACT_DISCARD;
+    if (st == SG_MAILDIR_OK && (plan->implicit_keep || (!kept && !forwarded && !discarded)))
+        st = add_copy(d, txn, &t, default_mailbox, &r->keep_flags, false, &merr);
+    if (st == SG_MAILDIR_OK)
+        st = sg_maildir_commit(txn, &merr);
+    sg_maildir_free(txn); /* rolls back whatever was not committed */
+    if (st != SG_MAILDIR_OK) {
+        log_error(d, "delivery failed, nothing stored (%s): %s", sg_maildir_status_name(st), merr.message);
+        return SG_EXIT_TEMPFAIL;
+    }
+    return SG_EXIT_OK;
+}
+
+/* ---- the pipeline ---- */
+
+static int read_message(delivery *d)
+{
+    size_t size = 0;
+    bool too_large = false;
+    int err = sg_read_file(d->o->path ? d->o->path : "-", MAX_MESSAGE, &d->data, &d->len, &too_large, &size);
+    if (err || too_large) {
+        log_error(d, "cannot read the message%s%s: %s", d->o->path ? " from " : "", d->o->path ? d->o->path : "",
+                  err ? strerror(err) : "larger than 1 GiB");
+        return SG_EXIT_TEMPFAIL;
+    }
+    d->msg = sg_message_parse(d->data, d->len, d->arena);
+    return SG_EXIT_OK;
+}
+
+static bool has_redirect(const sg_result *r)
+{
+    for (size_t i = 0; i < r->count; i++)
+        if (r->actions[i].kind == SG_ACT_REDIRECT)
+            return true;
+    return false;
+}
+
+static const sg_action *find_reject(const sg_result *r)
+{
+    for (size_t i = 0; i < r->count; i++)
+        if (r->actions[i].kind == SG_ACT_REJECT)
+            return &r->actions[i];
+    return NULL;
+}
+
+static int deliver(delivery *d)
+{
+    int rc = find_user(d);
+    if (rc == SG_EXIT_OK)
+        rc = drop_privileges(d);
+    if (rc == SG_EXIT_OK)
+        rc = read_message(d);
+    if (rc != SG_EXIT_OK)
+        return rc;
+    build_envelope(d);
+
+    char *state_path = expand(d, "state_file", "~/" SG_USER_STATE_DEFAULT_FILE);
+    char err[512];
+    if (!state_path ||
+        sg_user_state_open(state_path, (int64_t)d->now, NULL, &d->state, err, sizeof err) != SG_STATE_OK) {
+        log_error(d, "per-user state unavailable: %s", state_path ? err : "bad state_file");
+        d->state = NULL; /* local delivery still works; forwards will wait (below) */
+    }
+
+    sg_registry *reg = sg_registry_new();
+    sg_result result;
+    sg_result_init(&result, d->arena, NULL);
+    rc = run_script(d, reg, &result);
+
+    sg_policy *policy = NULL;
+    sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
+    char why[512] = "";
+    if (rc == SG_EXIT_OK && has_redirect(&result))
+        rc = sg_cli_policy(d->cli, &policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK : SG_EXIT_TEMPFAIL;
+    sg_plan plan;
+    if (rc == SG_EXIT_OK) {
+        bool recently_bounced = false;
+        if (d->state && *d->env.from) {
+            sg_state_key key;
+            sg_state_key_bounce(&key, d->env.from, d->owner);
+            sg_user_state_check(d->state, &key, (int64_t)d->now, &recently_bounced, err, sizeof err);
+        }
+        sg_plan_input in = {d->owner, d->env.from, d->msg, recently_bounced, already_forwarded, d};
+        sg_plan_enforce(policy, mode, why, &result, &in, d->arena, &plan);
+        audit_decisions(d, &result, &plan);
+        if (plan.tempfail) {
+            /* architecture.md: decide nothing on a guess; nothing has been done yet. */
+            log_error(d, "delivery deferred: %s", plan.unavailable_reason);
+            rc = SG_EXIT_TEMPFAIL;
+        }
+    }
+    const sg_action *reject = rc == SG_EXIT_OK ? find_reject(&result) : NULL;
+    if (reject && d->o->reject_to_stderr) {
+        /* dovecot-lda -e: the MTA bounces with our reason. */
+        fprintf(stderr, "%s\n", reject->reason ? reject->reason : "rejected");
+        rc = SG_EXIT_NOPERM;
+    } else if (reject) {
+        log_error(d, "reject without -e is not sent yet (RFC 5429 MDN): the message is kept in INBOX");
+    }
+    if (rc == SG_EXIT_OK) {
+        bool forwards = false;
+        for (size_t i = 0; i < result.count; i++)
+            forwards |= plan.decided[i] && plan.decisions[i].verdict == SG_FWD_ALLOW;
+        if ((forwards || plan.bounce == SG_BOUNCE_DUE) && !d->state) {
+            log_error(d, "forwarding deferred: the per-user state (duplicate tracker) is unavailable");
+            rc = SG_EXIT_TEMPFAIL;
+        }
+    }
+    if (rc == SG_EXIT_OK && !(reject && d->o->reject_to_stderr))
+        rc = send_outgoing(d, &result, &plan, policy);
+    if (rc == SG_EXIT_OK)
+        rc = store_locally(d, &result, &plan);
+
+    sg_policy_free(policy);
+    sg_result_free(&result);
+    sg_script_free(d->script);
+    sg_registry_free(reg);
+    sg_user_state_close(d->state);
+    return rc;
+}
+
+int sg_cmd_deliver(int argc, char **argv)
+{
+    sg_cli cli;
+    sg_cli_init(&cli, "deliver", argc);
+    static const struct option longopts[] = {SG_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    deliver_opts o;
+    memset(&o, 0, sizeof o);
+    int c, rc = SG_EXIT_OK;
+    optind = 1;
+    opterr = 0;
+    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":c:o:d:f:a:r:m:p:ekh", longopts, NULL)) != -1) {
+        if (sg_cli_common_option(&cli, c == 'c' ? SG_OPT_CONFIG : c, optarg))
+            continue;
+        switch (c) {
+        case 'd': o.user = optarg; break;
+        case 'f': o.from = optarg; break;
+        case 'a': o.orig_rcpt = optarg; break;
+        case 'r': o.final_rcpt = optarg; break;
+        case 'm': o.mailbox = optarg; break;
+        case 'p': o.path = optarg; break;
+        case 'e': o.reject_to_stderr = true; break;
+        case 'k': break; /* dovecot-lda: keep the environment; nothing here clears it */
+        case 'h':
+            usage(stdout);
+            sg_cli_free(&cli);
+            return SG_EXIT_OK;
+        default:
+            rc = sg_cli_usage_error(&cli, c, argv, usage);
+        }
+    }
+    if (rc == SG_EXIT_OK && optind < argc) {
+        sg_cli_error(&cli, "unexpected argument %s", argv[optind]);
+        rc = SG_EXIT_USAGE;
+    }
+    if (rc == SG_EXIT_OK && sg_cli_load_config(&cli) != SG_EXIT_OK)
+        rc = SG_EXIT_TEMPFAIL; /* a broken configuration must not lose mail: the MTA retries */
+    if (rc == SG_EXIT_OK) {
+        openlog("sievegate", LOG_PID, LOG_MAIL);
+        delivery d;
+        memset(&d, 0, sizeof d);
+        d.cli = &cli;
+        d.o = &o;
+        d.arena = sg_arena_new();
+        d.now = time(NULL);
+        rc = deliver(&d);
+        free(d.data);
+        sg_arena_free(d.arena);
+        closelog();
+    }
+    sg_cli_free(&cli);
+    return rc;
+}
