@@ -575,7 +575,6 @@ bool sg_validate(const sg_registry *reg, sg_script *script, const sg_limits *lim
         sg_limits_default(&defaults);
         limits = &defaults;
     }
-    size_t errors_before = diags->errors;
     sg_validator v;
     memset(&v, 0, sizeof v);
     v.reg = reg;
@@ -592,5 +591,6 @@ bool sg_validate(const sg_registry *reg, sg_script *script, const sg_limits *lim
         each_string(&v, script->commands, sg_variables_check_string);
     validate_list(&v, script->commands, true);
     script->enabled = v.enabled;
-    return diags->errors == errors_before;
+    /* Usable only without any error, the parser's included. */
+    return diags->errors == 0;
 }

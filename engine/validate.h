@@ -2,7 +2,8 @@
  *
  * Takes: an AST from grammar/parse.h (also one recovered after syntax errors,
  * so one run reports every error), the registry and limits.
- * Returns: true when the script is valid; adds located diagnostics otherwise.
+ * Returns: true when the script is usable: no error in `diags` at all, the
+ * parser's included; adds located diagnostics otherwise.
  * On success every node has `def` (what it is) and `bound` (its tags and
  * positional arguments sorted out), which is what the interpreter reads.
  * RFC 5228 §2.6 (arguments), §3 (control commands), §8 (grammar).
