@@ -509,22 +509,6 @@ static int read_message(delivery *d)
     return SG_EXIT_OK;
 }
 
-static bool has_redirect(const sg_result *r)
-{
-    for (size_t i = 0; i < r->count; i++)
-        if (r->actions[i].kind == SG_ACT_REDIRECT)
-            return true;
-    return false;
-}
-
-static const sg_action *find_reject(const sg_result *r)
-{
-    for (size_t i = 0; i < r->count; i++)
-        if (r->actions[i].kind == SG_ACT_REJECT)
-            return &r->actions[i];
-    return NULL;
-}
-
 static int deliver(delivery *d)
 {
     int rc = find_user(d);
@@ -552,7 +536,7 @@ static int deliver(delivery *d)
     sg_policy *policy = NULL;
     sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
     char why[512] = "";
-    if (rc == SG_EXIT_OK && has_redirect(&result))
+    if (rc == SG_EXIT_OK && sg_result_find(&result, SG_ACT_REDIRECT))
         rc = sg_cli_policy(d->cli, &policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK : SG_EXIT_TEMPFAIL;
     sg_plan plan;
     if (rc == SG_EXIT_OK) {
@@ -571,7 +555,7 @@ static int deliver(delivery *d)
             rc = SG_EXIT_TEMPFAIL;
         }
     }
-    const sg_action *reject = rc == SG_EXIT_OK ? find_reject(&result) : NULL;
+    const sg_action *reject = rc == SG_EXIT_OK ? sg_result_find(&result, SG_ACT_REJECT) : NULL;
     if (reject && d->o->reject_to_stderr) {
         /* dovecot-lda -e: the MTA bounces with our reason. */
         fprintf(stderr, "%s\n", reject->reason ? reject->reason : "rejected");

@@ -45,6 +45,8 @@ void sg_plan_enforce(const sg_policy *policy, sg_unavailable_mode mode, const ch
     out->bounce_targets = sg_arena_alloc(arena, (r->count + 1) * sizeof *out->bounce_targets);
     out->implicit_keep = r->implicit_keep;
     out->bounce = SG_BOUNCE_NOTHING_BLOCKED;
+    if (!sg_result_find(r, SG_ACT_REDIRECT))
+        return; /* local delivery never depends on the policy (policy.md) */
     if (!policy) {
         out->policy_unavailable = true;
         out->unavailable_reason = unavailable_reason;

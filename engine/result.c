@@ -25,6 +25,14 @@ void sg_result_free(sg_result *r)
     r->count = r->cap = 0;
 }
 
+const sg_action *sg_result_find(const sg_result *r, sg_action_kind kind)
+{
+    for (size_t i = 0; i < r->count; i++)
+        if (r->actions[i].kind == kind)
+            return &r->actions[i];
+    return NULL;
+}
+
 bool sg_mailbox_equal(const char *a, const char *b)
 {
     /* RFC 3501 §5.1: INBOX is case-insensitive; every other name is exact. */

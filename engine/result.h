@@ -78,6 +78,9 @@ void sg_result_discard(sg_result *r, sg_loc loc);
 /* A runtime error: records it and reduces the plan to the implicit keep. */
 void sg_result_fail(sg_result *r, sg_loc loc, const char *code, const char *fmt, ...) SG_PRINTF(4, 5);
 
+/* The first action of that kind, or NULL. */
+const sg_action *sg_result_find(const sg_result *r, sg_action_kind kind);
+
 /* Mailbox names compare as Pigeonhole does: "INBOX" case-insensitively. */
 bool sg_mailbox_equal(const char *a, const char *b);
 
