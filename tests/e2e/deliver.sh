@@ -159,4 +159,24 @@ run "$(dirname "$bin")/sievegate-lda" --config "$conf" -f carol@partner.example 
 expect_rc "sievegate-lda" 0
 expect_count "sievegate-lda: INBOX" "$home/Maildir/new" 1
 
+# 12. Started as root with -d USER: the files are created as that user, never as root.
+if [ "$(id -u)" = 0 ]; then
+    u=sievegate-e2e
+    id "$u" >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin "$u" 2>/dev/null
+    if id "$u" >/dev/null 2>&1; then
+        uhome="$tmp/uhome"
+        mkdir -p "$uhome" && chown "$u" "$uhome"
+        chmod 755 "$tmp" && chmod 644 "$msg" "$conf" && chmod 755 "$tmp/sendmail"
+        # The user's home comes from the passwd entry (-d), so point mail_location at it explicitly.
+        run "$bin" deliver --config "$conf" -o "mail_location=maildir:$uhome/Maildir" -o "sieve=$uhome/.dovecot.sieve" \
+            -o "state_file=$uhome/.sievegate.state.db" -d "$u" -f carol@partner.example -p "$msg"
+        expect_rc "-d USER as root" 0
+        expect_count "-d USER: delivered" "$uhome/Maildir/new" 1
+        owner=$(stat -c %U "$uhome/Maildir/new/$(ls "$uhome/Maildir/new" | head -1)" 2>/dev/null)
+        if [ "$owner" = "$u" ]; then ok; else fail "-d USER: the message file belongs to '$owner', not $u"; fi
+    else
+        echo "skipped: cannot create a test user"
+    fi
+fi
+
 finish
