@@ -7,6 +7,7 @@
  * It is a benchmark, not a test: it exits 0 once the script validated.
  *
  * usage: bench_interp [PATH-TO-SIEVEGATE]   (default: ../sievegate beside this program)
+ *        bench_interp --write DIR          (only writes DIR/script.sieve and DIR/messages/N.eml)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,6 +195,31 @@ static int process_runs(const char *bin, const char *script, const char *message
     return 0;
 }
 
+/* --write DIR: the corpus for bench_deliver.sh. */
+static int write_corpus(const char *dir, char **msgs, const size_t *lens)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/messages", dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return 1;
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return 1;
+    snprintf(path, sizeof path, "%s/script.sieve", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return 1;
+    fwrite(script_text, 1, sizeof script_text - 1, f);
+    fclose(f);
+    for (int i = 0; i < NMESSAGES; i++) {
+        snprintf(path, sizeof path, "%s/messages/%04d.eml", dir, i);
+        if (!(f = fopen(path, "w")))
+            return 1;
+        fwrite(msgs[i], 1, lens[i], f);
+        fclose(f);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     rng r = {UINT64_C(0x5eedf00dcafe1234)};
@@ -205,6 +232,14 @@ int main(int argc, char **argv)
         total += lens[i];
     }
 
+    if (argc == 3 && strcmp(argv[1], "--write") == 0) {
+        int rc = write_corpus(argv[2], msgs, lens);
+        for (int i = 0; i < NMESSAGES; i++)
+            free(msgs[i]);
+        free(msgs);
+        free(lens);
+        return rc;
+    }
     sg_registry *reg = sg_registry_new();
     sg_diags diags;
     sg_diags_init(&diags, 20);

@@ -1,0 +1,84 @@
+#!/bin/sh
+# bench_deliver.sh - one `sievegate deliver` process per message, as an MTA
+# runs it: 1,000 generated ~4 KB messages, the 40-rule script, Maildir
+# delivery, the forwarding policy from SQLite. Prints deliveries/second and
+# the peak RSS of one delivery; the same for dovecot-lda (with Pigeonhole)
+# side by side when it is installed. Targets (issue 6): at least 5x
+# dovecot-lda's deliveries/second and a peak RSS under 4 MB.
+# usage: bench_deliver.sh SIEVEGATE BENCH_INTERP
+set -eu
+bin=$1
+interp=$2
+work=$(mktemp -d /tmp/sievegate-bench-deliver.XXXXXX)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+"$interp" --write "$work/corpus" >/dev/null
+n=$(ls "$work/corpus/messages" | wc -l)
+
+now() { date +%s.%N; }
+rate() { echo "$1 $2 $3" | awk '{ printf "%.0f", $1 / ($3 - $2) }'; }
+peak_kb() { # COMMAND...: the largest max RSS of 20 runs on the first 20 messages
+    max=0
+    for m in $(ls "$work/corpus/messages" | head -20); do
+        kb=$(/usr/bin/time -f %M "$@" -p "$work/corpus/messages/$m" 2>&1 >/dev/null | tail -1)
+        [ "$kb" -gt "$max" ] && max=$kb
+    done
+    echo "$max"
+}
+
+# sievegate
+home="$work/home"
+mkdir -p "$home"
+cp "$work/corpus/script.sieve" "$home/.dovecot.sieve"
+cat >"$work/sievegate.conf" <<EOC
+mail_location = maildir:$home/Maildir
+sieve = $home/.dovecot.sieve
+state_file = $home/.sievegate.state.db
+policy_store = sqlite:$work/policy.db
+sendmail_path = /bin/true
+audit_log = $work/audit.db
+hostname = mx.example.com
+lda_mailbox_autocreate = yes
+EOC
+"$bin" policy --config "$work/sievegate.conf" accepted-domain add example.com >/dev/null
+t0=$(now)
+for m in "$work"/corpus/messages/*.eml; do
+    "$bin" deliver --config "$work/sievegate.conf" -f sender@partner.example -a alice+lists@example.com -p "$m"
+done
+t1=$(now)
+ours=$(rate "$n" "$t0" "$t1")
+ours_kb=$(peak_kb "$bin" deliver --config "$work/sievegate.conf" -f sender@partner.example -a alice@example.com)
+stored=$(find "$home/Maildir" -type f -path '*/new/*' | wc -l)
+echo "sievegate deliver: $n messages in $(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}') s = $ours deliveries/s ($stored copies stored), peak RSS $ours_kb KiB   target < 4096 KiB: $([ "$ours_kb" -lt 4096 ] && echo PASS || echo FAIL)"
+
+# dovecot-lda, when installed: as an unprivileged user (Dovecot refuses root)
+lda=/usr/lib/dovecot/dovecot-lda
+if [ -x "$lda" ] && [ "$(id -u)" = 0 ] && { id sgtest >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin sgtest 2>/dev/null; }; then
+    dhome="$work/dhome"
+    mkdir -p "$dhome"
+    cp "$work/corpus/script.sieve" "$dhome/.dovecot.sieve"
+    cat >"$work/dovecot.conf" <<EOC
+protocols =
+mail_location = maildir:$dhome/Maildir
+lda_mailbox_autocreate = yes
+protocol lda {
+  mail_plugins = sieve
+}
+plugin {
+  sieve = file:$dhome/sieve;active=$dhome/.dovecot.sieve
+}
+EOC
+    chown -R sgtest "$dhome" && chmod 644 "$work/dovecot.conf" && chmod -R a+rX "$work/corpus"
+    t0=$(now)
+    for m in "$work"/corpus/messages/*.eml; do
+        HOME="$dhome" runuser -u sgtest -- "$lda" -c "$work/dovecot.conf" -f sender@partner.example \
+            -a alice+lists@example.com -p "$m"
+    done
+    t1=$(now)
+    theirs=$(rate "$n" "$t0" "$t1")
+    theirs_kb=$(HOME="$dhome" peak_kb runuser -u sgtest -- "$lda" -c "$work/dovecot.conf" -f sender@partner.example)
+    echo "dovecot-lda:       $n messages = $theirs deliveries/s, peak RSS $theirs_kb KiB (runuser's own RSS included)"
+    echo "ratio:             sievegate/dovecot-lda = $(echo "$ours $theirs" | awk '{printf "%.1f", $1 / $2}')x deliveries/s   target >= 5x: $(echo "$ours $theirs" | awk '{print ($1 >= 5 * $2) ? "PASS" : "FAIL"}')"
+else
+    echo "dovecot-lda: not installed (or not root): skipped"
+fi
