@@ -30,6 +30,7 @@
 #include "../engine/plan.h"
 #include "../engine/registry.h"
 #include "../engine/submit.h"
+#include "../engine/vacation.h"
 #include "../engine/validate.h"
 #include "../grammar/arena.h"
 #include "../store/audit.h"
@@ -389,6 +390,55 @@ static int send_bounce(delivery *d, const sg_submit_config *sc, const sg_plan *p
     return SG_EXIT_OK;
 }
 
+/* RFC 5230: one reply per sender per period, never to lists or robots
+ * (sg_vacation_due), and only where the sender's remote domain allows
+ * automatic replies (policy.md). An auto-reply that cannot be sent is logged,
+ * never a reason to defer the delivery. */
+static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_action *a, const sg_policy *policy)
+{
+    sg_vacation_request vr = {d->env.from, d->env.to, d->msg, a, NULL, 0};
+    sg_vacation_check vc = sg_vacation_due(&vr, d->arena);
+    if (vc != SG_VACATION_REPLY) {
+        syslog(LOG_MAIL | LOG_INFO, "user=%s: no vacation reply: %s", d->user, sg_vacation_check_name(vc));
+        return;
+    }
+    const char *at = strrchr(d->env.from, '@');
+    if (!policy) {
+        log_error(d, "no vacation reply: the forwarding policy cannot be read (remote domains decide auto-replies)");
+        return;
+    }
+    if (at && !sg_policy_is_internal_domain(policy, at + 1)) {
+        const sg_remote_domain *rd = sg_policy_remote_domain(policy, at + 1);
+        if (rd && !rd->auto_reply) {
+            syslog(LOG_MAIL | LOG_INFO, "user=%s: no vacation reply: remote domain %s has auto_reply = no", d->user,
+                   rd->pattern);
+            return;
+        }
+    }
+    char err[512];
+    sg_state_key key;
+    /* RFC 5230 §4.2 keys by the unexpanded arguments; the expanded ones are what the result keeps. */
+    sg_state_key_vacation(&key, d->env.from, a->handle, a->subject, a->from, a->mime, a->reason);
+    bool won = true;
+    if (d->state && sg_user_state_claim(d->state, &key, (int64_t)d->now, a->period_seconds, &won, err, sizeof err) !=
+                        SG_STATE_OK) {
+        log_error(d, "no vacation reply: %s", err);
+        return;
+    }
+    if (!won)
+        return; /* this sender had its reply within the period */
+    sg_vacation_options vo = {sg_config_get(d->cli->config, "hostname"), d->now, NULL};
+    sg_vacation_reply reply;
+    sg_vacation_build(&vr, &vo, d->arena, &reply);
+    const char *rcpts[] = {reply.envelope_to};
+    sg_submit_status st = sg_submit_message(sc, "", rcpts, 1, reply.data, reply.len, err, sizeof err);
+    if (st != SG_SUBMIT_OK) {
+        log_error(d, "vacation reply to %s not sent (%s): %s", reply.envelope_to, sg_submit_status_name(st), err);
+        if (d->state)
+            sg_user_state_forget(d->state, &key, err, sizeof err);
+    }
+}
+
 static int send_outgoing(delivery *d, const sg_result *r, const sg_plan *plan, const sg_policy *policy)
 {
     sg_submit_config sc;
@@ -404,8 +454,14 @@ static int send_outgoing(delivery *d, const sg_result *r, const sg_plan *plan, c
         if (rc != SG_EXIT_OK)
             return rc;
     }
-    if (plan->bounce == SG_BOUNCE_DUE)
-        return send_bounce(d, &sc, plan, policy);
+    if (plan->bounce == SG_BOUNCE_DUE) {
+        int rc = send_bounce(d, &sc, plan, policy);
+        if (rc != SG_EXIT_OK)
+            return rc;
+    }
+    const sg_action *vacation = sg_result_find(r, SG_ACT_VACATION);
+    if (vacation)
+        send_vacation(d, &sc, vacation, policy);
     return SG_EXIT_OK;
 }
 
@@ -536,7 +592,7 @@ static int deliver(delivery *d)
     sg_policy *policy = NULL;
     sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
     char why[512] = "";
-    if (rc == SG_EXIT_OK && sg_result_find(&result, SG_ACT_REDIRECT))
+    if (rc == SG_EXIT_OK && (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_VACATION)))
         rc = sg_cli_policy(d->cli, &policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK : SG_EXIT_TEMPFAIL;
     sg_plan plan;
     if (rc == SG_EXIT_OK) {

@@ -159,6 +159,38 @@ run "$(dirname "$bin")/sievegate-lda" --config "$conf" -f carol@partner.example 
 expect_rc "sievegate-lda" 0
 expect_count "sievegate-lda: INBOX" "$home/Maildir/new" 1
 
+# 13. vacation: one reply to the sender, from <>, kept in INBOX; not again within the period.
+reset
+printf 'require "vacation";\nvacation :days 7 :subject "Away" "I am away until Monday.";\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "vacation" 0
+expect_count "vacation: kept" "$home/Maildir/new" 1
+expect_count "vacation: one reply" "$tmp/sent" 1
+if [ "$(cat "$tmp/sent/0/argv")" = "$(printf -- '-i\n-f\n<>\n--\ncarol@partner.example')" ]; then ok; else fail "vacation argv: $(tr '\n' ' ' <"$tmp/sent/0/argv")"; fi
+if grep -q '^Auto-Submitted: auto-replied' "$tmp/sent/0/data" && grep -q '^Subject: Away' "$tmp/sent/0/data" &&
+    grep -q '^In-Reply-To: <plan-1@partner.example>' "$tmp/sent/0/data"; then ok; else fail "vacation reply headers"; fi
+deliver
+expect_rc "vacation again" 0
+expect_count "vacation: no second reply within :days" "$tmp/sent" 1
+
+# 14. ... never to a mailing list.
+reset
+printf 'require "vacation";\nvacation "Away.";\n' >"$home/.dovecot.sieve"
+printf 'Return-Path: <dev-bounces@lists.example.org>\r\nFrom: dev@lists.example.org\r\nTo: alice@example.com\r\nList-Id: <dev.lists.example.org>\r\nSubject: digest\r\n\r\nlist mail\r\n' >"$tmp/list.eml"
+run "$bin" deliver --config "$conf" -f dev-bounces@lists.example.org -a alice@example.com -p "$tmp/list.eml"
+expect_rc "vacation, list mail" 0
+expect_count "vacation: no reply to a list" "$tmp/sent" 0
+expect_count "vacation, list mail: kept" "$home/Maildir/new" 1
+
+# 15. ... nor to a remote domain with auto_reply = no.
+reset
+printf 'require "vacation";\nvacation "Away.";\n' >"$home/.dovecot.sieve"
+"$bin" policy --config "$conf" remote-domain set partner.example --auto-forward yes --auto-reply no >/dev/null
+deliver
+expect_rc "vacation, auto_reply = no" 0
+expect_count "vacation: no reply where auto_reply = no" "$tmp/sent" 0
+"$bin" policy --config "$conf" remote-domain remove partner.example >/dev/null
+
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then
     u=sievegate-e2e
