@@ -2,9 +2,11 @@
 # lists or automated mail, and keep every message.
 require ["vacation"];
 
+# (sievegate also applies these rules itself, RFC 5230 §4.5; writing them
+# out keeps the script portable.)
 if anyof (exists "List-Id",
           header :contains "Precedence" ["bulk", "list", "junk"],
-          not header :is "Auto-Submitted" "no") {
+          header :matches "Auto-Submitted" "auto-*") {
     keep;
 } else {
     vacation :days 7
