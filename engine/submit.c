@@ -10,6 +10,8 @@
  */
 #include "submit.h"
 
+#include "mailtext.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -91,27 +93,6 @@ static bool address_ok(const char *a)
 static bool is_null_sender(const char *s)
 {
     return !s || !*s || strcmp(s, "<>") == 0;
-}
-
-/* HOST for EHLO and Received: letters, digits, '.', '-' (as bounce.c). */
-static void clean_host(const char *host, char out[256])
-{
-    char name[256] = "";
-    if (!host || !*host) {
-        if (gethostname(name, sizeof name) != 0)
-            name[0] = '\0';
-        name[sizeof name - 1] = '\0';
-        host = name;
-    }
-    size_t n = 0;
-    for (const char *p = host; *p && n < 255; p++) {
-        char c = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')
-            out[n++] = c;
-    }
-    out[n] = '\0';
-    if (n == 0)
-        strcpy(out, "localhost");
 }
 
 /* ---- names and configuration ---- */
@@ -372,20 +353,8 @@ const char *sg_srs_forward(const char *secret, const char *domain, const char *s
 
 /* ---- the redirected copy ---- */
 
-#define DATE_SIZE 128
 
 /* RFC 5322 §3.3, in UTC so the text never depends on the host's zone or locale. */
-static void rfc5322_date(time_t t, char out[DATE_SIZE])
-{
-    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        memset(&tm, 0, sizeof tm);
-    snprintf(out, DATE_SIZE, "%s, %d %s %04d %02d:%02d:%02d +0000", days[(unsigned)tm.tm_wday % 7], tm.tm_mday,
-             months[(unsigned)tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
 
 /* "Return-Path" WSP* ":" at the start of a header line (RFC 5322 §3.6.7, obs WSP §4.5). */
 static bool is_return_path(const char *p, size_t n)
@@ -413,9 +382,9 @@ bool sg_redirect_prepare(const char *data, size_t len, const char *owner, const 
     }
     const char *lf = memchr(data, '\n', len);
     const char *eol = lf && lf > data && lf[-1] == '\r' ? "\r\n" : "\n";
-    char host[256], date[DATE_SIZE];
-    clean_host(hostname, host);
-    rfc5322_date(now ? now : time(NULL), date);
+    char host[256], date[SG_MT_DATE_SIZE];
+    sg_mt_clean_host_into(hostname, host);
+    sg_mt_date(now ? now : time(NULL), date);
 
     size_t plen = (size_t)snprintf(NULL, 0, "Received: by %s (sievegate)%s\tfor <%s>; %s%sX-Sieve-Redirected-From: %s%s",
                                    host, eol, target, date, eol, owner, eol);
@@ -1125,7 +1094,7 @@ static sg_submit_status run_smtp(const sg_submit_config *cfg, const char *from, 
     bool quit = false; /* the session is sound enough to end with QUIT */
     smtp_reply r;
     char host[256], cmd[1100];
-    clean_host(cfg->hostname, host);
+    sg_mt_clean_host_into(cfg->hostname, host);
 
     if (!smtp_command(c, NULL, &r))
         goto out;

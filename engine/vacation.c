@@ -8,21 +8,15 @@
  */
 #include "vacation.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "../grammar/diag.h"
-#include "../grammar/utf8.h"
 #include "addrlist.h"
+#include "mailtext.h"
 
-#define LINE_SOFT 78 /* RFC 5322 §2.1.1: SHOULD */
-#define WORD_MAX 900 /* a longer word is encoded so no line reaches 998 */
-#define EW_CHUNK 30  /* octets per encoded word (RFC 2047 §2: <= 75 chars) */
-#define QP_LINE 76   /* RFC 2045 §6.7 (5) */
 #define LINE_MAX_7BIT 998
 
 const char *sg_vacation_check_name(sg_vacation_check c)
@@ -37,56 +31,6 @@ const char *sg_vacation_check_name(sg_vacation_check c)
     case SG_VACATION_NOT_ADDRESSED: return "not-addressed";
     }
     return "reply";
-}
-
-/* ---- a growing buffer in the arena ---- */
-
-typedef struct buf {
-    char *s;
-    size_t len, cap;
-    sg_arena *arena;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = sg_arena_alloc_bytes(b->arena, cap);
-        if (b->len)
-            memcpy(p, b->s, b->len);
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void puts_(buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void putf(buf *b, const char *fmt, ...) SG_PRINTF(2, 3);
-
-static void putf(buf *b, const char *fmt, ...)
-{
-    char tmp[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-static buf buf_new(sg_arena *arena)
-{
-    buf b = {NULL, 0, 0, arena};
-    put(&b, "", 0);
-    return b;
 }
 
 /* ---- (a) whether to reply ---- */
@@ -106,25 +50,6 @@ static const char *bare_path(const char *s, sg_arena *arena)
     return sg_arena_strndup(arena, s, n);
 }
 
-/* The first token of a structured value past CFWS (RFC 5322 §3.2.2). */
-static bool token_is(const char *v, const char *word)
-{
-    int depth = 0;
-    while (*v) {
-        if (*v == '(')
-            depth++;
-        else if (*v == ')' && depth > 0)
-            depth--;
-        else if (depth == 0 && *v != ' ' && *v != '\t' && *v != '\r' && *v != '\n')
-            break;
-        v++;
-    }
-    size_t n = 0;
-    while (v[n] && !strchr(" \t\r\n;()", v[n]))
-        n++;
-    return n == strlen(word) && strncasecmp(v, word, n) == 0;
-}
-
 static bool any_value_is(sg_message *m, const char *field, const char *const *words, bool negate)
 {
     const char *const *v;
@@ -132,7 +57,7 @@ static bool any_value_is(sg_message *m, const char *field, const char *const *wo
     for (size_t i = 0; i < n; i++) {
         bool hit = false;
         for (size_t k = 0; words[k]; k++)
-            hit = hit || token_is(v[i], words[k]);
+            hit = hit || sg_mt_token_is(v[i], words[k]);
         if (hit != negate)
             return true;
     }
@@ -261,140 +186,7 @@ sg_vacation_check sg_vacation_due(const sg_vacation_request *req, sg_arena *aren
     return SG_VACATION_REPLY;
 }
 
-/* ---- (b) the reply: safe header text ---- */
-
-/* One code point of possibly invalid UTF-8; an invalid sequence is one U+FFFD a byte. */
-static uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i)
-{
-    unsigned char c = s[*i];
-    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (*i + n > len || sg_utf8_invalid_at((const char *)s + *i, n) != n) {
-        (*i)++;
-        return 0xFFFD;
-    }
-    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
-    for (size_t k = 1; k < n; k++)
-        cp = (cp << 6) | (s[*i + k] & 0x3Fu);
-    *i += n;
-    return cp;
-}
-
-static bool is_break_or_control(uint32_t cp)
-{
-    return cp <= 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
-}
-
-/* Every control and line break becomes one space, white space collapses,
- * invalid UTF-8 becomes U+FFFD: the text cannot end a header line. */
-static const char *clean_text(sg_arena *arena, const char *text)
-{
-    buf b = buf_new(arena);
-    const unsigned char *s = (const unsigned char *)(text ? text : "");
-    size_t len = strlen((const char *)s), i = 0;
-    bool pending = false;
-    while (i < len) {
-        uint32_t cp = utf8_next(s, len, &i);
-        if (is_break_or_control(cp)) {
-            pending = b.len > 0;
-            continue;
-        }
-        if (pending)
-            put(&b, " ", 1);
-        pending = false;
-        char enc[4];
-        put(&b, enc, sg_utf8_encode(cp, enc));
-    }
-    return b.s;
-}
-
-static bool printable_ascii(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7E)
-            return false;
-    return true;
-}
-
-static size_t longest_word(const char *s)
-{
-    size_t best = 0;
-    while (*s) {
-        size_t n = strcspn(s, " ");
-        best = n > best ? n : best;
-        s += n + (s[n] == ' ');
-    }
-    return best;
-}
-
-static void put_words(buf *b, const char *s, size_t col)
-{
-    while (*s) {
-        size_t n = strcspn(s, " ");
-        if (col + 1 + n > LINE_SOFT && col > 0) {
-            puts_(b, "\r\n");
-            col = 0;
-        }
-        put(b, " ", 1);
-        put(b, s, n);
-        col += 1 + n;
-        s += n;
-        while (*s == ' ')
-            s++;
-    }
-}
-
-static void base64(buf *b, const unsigned char *s, size_t n)
-{
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
-        char q[4] = {alphabet[v >> 18 & 63], alphabet[v >> 12 & 63], i + 1 < n ? alphabet[v >> 6 & 63] : '=',
-                     i + 2 < n ? alphabet[v & 63] : '='};
-        put(b, q, 4);
-    }
-}
-
-static void put_encoded_words(buf *b, const char *s, size_t col)
-{
-    size_t len = strlen(s), i = 0;
-    while (i < len) {
-        size_t n = len - i < EW_CHUNK ? len - i : EW_CHUNK;
-        while (n > 1 && i + n < len && ((unsigned char)s[i + n] & 0xC0) == 0x80)
-            n--; /* never split a character */
-        size_t wlen = 12 + 4 * ((n + 2) / 3);
-        if (col + 1 + wlen > LINE_SOFT) {
-            puts_(b, "\r\n");
-            col = 0;
-        }
-        puts_(b, " =?UTF-8?B?");
-        base64(b, (const unsigned char *)s + i, n);
-        puts_(b, "?=");
-        col += 1 + wlen;
-        i += n;
-    }
-}
-
-/* "Name: text" for unstructured text already cleaned: plain when printable
- * ASCII that no reader would take for an encoded word, else encoded words. */
-static void put_unstructured(buf *b, const char *name, const char *text)
-{
-    puts_(b, name);
-    puts_(b, ":");
-    size_t col = strlen(name) + 1;
-    if (printable_ascii(text) && !strstr(text, "=?") && longest_word(text) <= WORD_MAX)
-        put_words(b, text, col);
-    else
-        put_encoded_words(b, text, col);
-    puts_(b, "\r\n");
-}
-
 /* ---- (b) the reply: addresses and identifiers ---- */
-
-static bool atext_or_dot(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr(".!#$%&'*+-/=?^_`{|}~", c));
-}
 
 /* local@domain as 7-bit text for a header: a local part that is not a
  * dot-atom is quoted; NULL when it cannot be written (8-bit, controls). */
@@ -403,33 +195,33 @@ static const char *mailbox_text(sg_arena *arena, const char *local, const char *
     if (!local || !*local || !domain || !*domain || strlen(local) > 256 || strlen(domain) > 256)
         return NULL;
     for (const char *p = domain; *p; p++)
-        if (!atext_or_dot(*p) && *p != '[' && *p != ']' && *p != ':')
+        if (!sg_mt_atext_or_dot(*p) && *p != '[' && *p != ']' && *p != ':')
             return NULL;
     bool atom = local[0] != '.' && local[strlen(local) - 1] != '.' && !strstr(local, "..");
     for (const char *p = local; *p; p++) {
         if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7E)
             return NULL;
-        atom = atom && atext_or_dot(*p);
+        atom = atom && sg_mt_atext_or_dot(*p);
     }
-    buf b = buf_new(arena);
+    sg_mtbuf b = sg_mt_new(arena);
     if (atom) {
-        puts_(&b, local);
+        sg_mt_puts(&b, local);
     } else {
-        put(&b, "\"", 1);
+        sg_mt_put(&b, "\"", 1);
         for (const char *p = local; *p; p++) {
             if (*p == '"' || *p == '\\')
-                put(&b, "\\", 1);
-            put(&b, p, 1);
+                sg_mt_put(&b, "\\", 1);
+            sg_mt_put(&b, p, 1);
         }
-        put(&b, "\"", 1);
+        sg_mt_put(&b, "\"", 1);
     }
-    putf(&b, "@%s", domain);
+    sg_mt_putf(&b, "@%s", domain);
     return b.s;
 }
 
 /* "From: " value: the :from when it is one valid mailbox (its display name
  * kept, encoded when needed), else the recipient. */
-static void put_from(buf *b, const sg_vacation_request *req, sg_arena *arena)
+static void put_from(sg_mtbuf *b, const sg_vacation_request *req, sg_arena *arena)
 {
     const char *from = req->action ? req->action->from : NULL;
     if (from) {
@@ -438,7 +230,7 @@ static void put_from(buf *b, const sg_vacation_request *req, sg_arena *arena)
         const char *addr_text = n == 1 && mb[0].valid ? mailbox_text(arena, mb[0].local, mb[0].domain) : NULL;
         if (addr_text) {
             /* the display name: the text before '<', if any */
-            const char *raw = clean_text(arena, mb[0].raw);
+            const char *raw = sg_mt_clean_text(arena, mb[0].raw);
             const char *lt = strrchr(raw, '<');
             size_t nlen = lt ? (size_t)(lt - raw) : 0;
             while (nlen && raw[nlen - 1] == ' ')
@@ -446,35 +238,35 @@ static void put_from(buf *b, const sg_vacation_request *req, sg_arena *arena)
             const char *name = sg_arena_strndup(arena, raw, nlen);
             if (nlen >= 2 && name[0] == '"' && name[nlen - 1] == '"')
                 name = sg_arena_strndup(arena, name + 1, nlen - 2);
-            bool plain_name = *name && printable_ascii(name) && !strstr(name, "=?") &&
-                              strcspn(name, "\"\\") == strlen(name) && strlen(name) < WORD_MAX;
-            puts_(b, "From:");
+            bool plain_name = *name && sg_mt_printable_ascii(name) && !strstr(name, "=?") &&
+                              strcspn(name, "\"\\") == strlen(name) && strlen(name) < SG_MT_WORD_MAX;
+            sg_mt_puts(b, "From:");
             if (plain_name)
-                putf(b, " \"%s\"", name);
+                sg_mt_putf(b, " \"%s\"", name);
             else if (*name)
-                put_encoded_words(b, name, 5);
-            puts_(b, " <");
-            puts_(b, addr_text);
-            puts_(b, ">\r\n");
+                sg_mt_put_encoded_words(b, name, 5);
+            sg_mt_puts(b, " <");
+            sg_mt_puts(b, addr_text);
+            sg_mt_puts(b, ">\r\n");
             return;
         }
     }
     sg_mailbox m;
     const char *rcpt = bare_path(req->recipient, arena);
     const char *t = sg_envelope_address_parse(rcpt, arena, &m) ? mailbox_text(arena, m.local, m.domain) : NULL;
-    putf(b, "From: <%s>\r\n", t ? t : "postmaster");
+    sg_mt_putf(b, "From: <%s>\r\n", t ? t : "postmaster");
 }
 
 /* "To: <sender>": undisclosed when it cannot be written in 7-bit text. */
-static const char *put_to(buf *b, const sg_vacation_request *req, sg_arena *arena)
+static const char *put_to(sg_mtbuf *b, const sg_vacation_request *req, sg_arena *arena)
 {
     const char *sender = bare_path(req->envelope_sender, arena);
     sg_mailbox m;
     const char *t = sg_envelope_address_parse(sender, arena, &m) ? mailbox_text(arena, m.local, m.domain) : NULL;
     if (t)
-        putf(b, "To: <%s>\r\n", t);
+        sg_mt_putf(b, "To: <%s>\r\n", t);
     else
-        puts_(b, "To: undisclosed-recipients:;\r\n");
+        sg_mt_puts(b, "To: undisclosed-recipients:;\r\n");
     return sender;
 }
 
@@ -499,12 +291,12 @@ static size_t msg_ids(const char *v, const char **ids, size_t max, sg_arena *are
 
 #define MAX_REFS 64
 
-static void put_threading(buf *b, sg_message *m, sg_arena *arena)
+static void put_threading(sg_mtbuf *b, sg_message *m, sg_arena *arena)
 {
     const char *const *v;
     const char *id = NULL;
     if (m && sg_message_header_raw_values(m, "Message-ID", &v) > 0 && msg_ids(v[0], &id, 1, arena) == 1) {
-        putf(b, "In-Reply-To: %s\r\n", id);
+        sg_mt_putf(b, "In-Reply-To: %s\r\n", id);
     } else {
         return; /* RFC 5230 §5.8: no Message-ID, nothing to thread */
     }
@@ -515,80 +307,31 @@ static void put_threading(buf *b, sg_message *m, sg_arena *arena)
     else if (sg_message_header_raw_values(m, "In-Reply-To", &v) > 0)
         n = msg_ids(v[0], refs, 1, arena); /* RFC 5322 §3.6.4 */
     refs[n++] = id;
-    puts_(b, "References:");
+    sg_mt_puts(b, "References:");
     for (size_t i = 0; i < n; i++)
-        putf(b, "%s%s", i ? "\r\n " : " ", refs[i]);
-    puts_(b, "\r\n");
+        sg_mt_putf(b, "%s%s", i ? "\r\n " : " ", refs[i]);
+    sg_mt_puts(b, "\r\n");
 }
 
-static const char *clean_host(sg_arena *arena, const char *host)
-{
-    char name[256] = "";
-    if (!host || !*host) {
-        if (gethostname(name, sizeof name) != 0)
-            name[0] = '\0';
-        name[sizeof name - 1] = '\0';
-        host = name;
-    }
-    char out[256];
-    size_t n = 0;
-    for (const char *p = host; *p && n < sizeof out - 1; p++) {
-        char c = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')
-            out[n++] = c;
-    }
-    out[n] = '\0';
-    return sg_arena_strdup(arena, n ? out : "localhost");
-}
-
-static void put_date(buf *b, time_t t)
-{
-    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        memset(&tm, 0, sizeof tm);
-    putf(b, "Date: %s, %d %s %04d %02d:%02d:%02d +0000\r\n", days[(unsigned)tm.tm_wday % 7], tm.tm_mday,
-         months[(unsigned)tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
+/* RFC 5322 §3.6.4 msg-id: the given one (sg_mt_given_message_id), else
+ * "<vacation.TIME.RANDOM@HOST>". */
 static const char *new_message_id(sg_arena *arena, const char *given, const char *host, time_t now)
 {
-    char id[256];
-    size_t n = 0;
-    for (const char *p = given ? given : ""; *p && n < 200; p++)
-        if (atext_or_dot(*p) || *p == '@' || *p == '[' || *p == ']')
-            id[n++] = *p;
-    id[n] = '\0';
-    char out[512];
-    if (n) {
-        bool at = strchr(id, '@') != NULL;
-        snprintf(out, sizeof out, "<%s%s%s>", id, at ? "" : "@", at ? "" : host);
-    } else {
-        unsigned char r[12];
-        if (getentropy(r, sizeof r) != 0) {
-            uint64_t x = (uint64_t)now ^ (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)&r;
-            for (size_t i = 0; i < sizeof r; i++) {
-                x = x * 6364136223846793005u + 1442695040888963407u;
-                r[i] = (unsigned char)(x >> 56);
-            }
-        }
-        char hex[25];
-        for (size_t i = 0; i < 24; i++)
-            hex[i] = "0123456789abcdef"[i % 2 ? r[i / 2] & 15 : r[i / 2] >> 4];
-        hex[24] = '\0';
-        snprintf(out, sizeof out, "<vacation.%lld.%s@%s>", (long long)now, hex, host);
-    }
+    const char *id = sg_mt_given_message_id(arena, given, host);
+    if (id)
+        return id;
+    char hex[25], out[512];
+    sg_mt_random_hex(hex, 24);
+    snprintf(out, sizeof out, "<vacation.%lld.%s@%s>", (long long)now, hex, host);
     return sg_arena_strdup(arena, out);
 }
 
 /* ---- (b) the reply: the body ---- */
 
 /* The lines of `s` (any of CRLF, LF, CR ends one); calls f for each. */
-typedef void (*line_fn)(buf *b, const char *s, size_t n);
+typedef void (*line_fn)(sg_mtbuf *b, const char *s, size_t n);
 
-static void each_line(buf *b, const char *s, size_t len, line_fn f)
+static void each_line(sg_mtbuf *b, const char *s, size_t len, line_fn f)
 {
     size_t i = 0;
     while (i < len) {
@@ -602,33 +345,10 @@ static void each_line(buf *b, const char *s, size_t len, line_fn f)
     }
 }
 
-static void plain_line(buf *b, const char *s, size_t n)
+static void plain_line(sg_mtbuf *b, const char *s, size_t n)
 {
-    put(b, s, n);
-    puts_(b, "\r\n");
-}
-
-/* RFC 2045 §6.7: soft breaks keep lines at 76; white space at the end is encoded. */
-static void qp_line(buf *b, const char *line, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)line;
-    size_t col = 0;
-    for (size_t i = 0; i < n; i++) {
-        char enc[4];
-        size_t len = 1;
-        bool ws_inside = (s[i] == ' ' || s[i] == '\t') && i + 1 < n;
-        if ((s[i] >= 33 && s[i] <= 126 && s[i] != '=') || ws_inside)
-            enc[0] = (char)s[i];
-        else
-            len = (size_t)snprintf(enc, sizeof enc, "=%02X", s[i]);
-        if (col + len > QP_LINE - 1) {
-            puts_(b, "=\r\n");
-            col = 0;
-        }
-        put(b, enc, len);
-        col += len;
-    }
-    puts_(b, "\r\n");
+    sg_mt_put(b, s, n);
+    sg_mt_puts(b, "\r\n");
 }
 
 /* Whether the text can go as 7bit: printable ASCII and tabs, lines < 998. */
@@ -647,18 +367,18 @@ static bool seven_bit_text(const char *s, size_t len)
     return true;
 }
 
-static void put_body(buf *b, const char *s, size_t len, bool qp)
+static void put_body(sg_mtbuf *b, const char *s, size_t len, bool qp)
 {
-    each_line(b, s, len, qp ? qp_line : plain_line);
+    each_line(b, s, len, qp ? sg_mt_qp_line : plain_line);
 }
 
 /* A Content-* field of the :mime entity: its folded raw value, each line
  * break made CRLF + white space, controls and 8-bit bytes dropped (RFC 5230
  * §5: 8-bit header material is not allowed), white-space-only lines dropped. */
-static void put_entity_field(buf *b, const sg_header_field *f)
+static void put_entity_field(sg_mtbuf *b, const sg_header_field *f)
 {
-    put(b, f->name, f->name_len);
-    put(b, ":", 1);
+    sg_mt_put(b, f->name, f->name_len);
+    sg_mt_put(b, ":", 1);
     const char *s = f->raw, *end = f->raw + f->raw_len;
     bool first = true;
     while (s < end) {
@@ -670,17 +390,17 @@ static void put_entity_field(buf *b, const sg_header_field *f)
             blank = blank && (*p == ' ' || *p == '\t');
         if (!blank || (first && e > s)) {
             if (!first)
-                puts_(b, *s == ' ' || *s == '\t' ? "\r\n" : "\r\n ");
+                sg_mt_puts(b, *s == ' ' || *s == '\t' ? "\r\n" : "\r\n ");
             for (const char *p = s; p < e; p++)
                 if ((unsigned char)*p >= 0x20 ? (unsigned char)*p < 0x7F : *p == '\t')
-                    put(b, p, 1);
+                    sg_mt_put(b, p, 1);
         }
         first = false;
         if (e < end && *e == '\r' && e + 1 < end && e[1] == '\n')
             e++;
         s = e + 1;
     }
-    puts_(b, "\r\n");
+    sg_mt_puts(b, "\r\n");
 }
 
 static bool name_is(const sg_header_field *f, const char *name)
@@ -692,7 +412,7 @@ static bool name_is(const sg_header_field *f, const char *name)
  * are kept (nothing else may be added to the reply's header); a body that is
  * not 7-bit text and has no Content-Transfer-Encoding is made
  * quoted-printable, unless it is multipart or message (RFC 2045 §6.4). */
-static void put_mime_entity(buf *b, const char *reason, sg_arena *arena)
+static void put_mime_entity(sg_mtbuf *b, const char *reason, sg_arena *arena)
 {
     size_t len = strlen(reason);
     sg_message *e = sg_message_parse(reason, len, arena);
@@ -720,10 +440,10 @@ static void put_mime_entity(buf *b, const char *reason, sg_arena *arena)
             put_entity_field(b, f);
     }
     if (!has_type)
-        puts_(b, "Content-Type: text/plain; charset=us-ascii\r\n");
+        sg_mt_puts(b, "Content-Type: text/plain; charset=us-ascii\r\n");
     if (qp)
-        puts_(b, "Content-Transfer-Encoding: quoted-printable\r\n");
-    puts_(b, "\r\n");
+        sg_mt_puts(b, "Content-Transfer-Encoding: quoted-printable\r\n");
+    sg_mt_puts(b, "\r\n");
     put_body(b, body, blen, qp);
 }
 
@@ -735,7 +455,7 @@ void sg_vacation_build(const sg_vacation_request *req, const sg_vacation_options
     static const sg_vacation_options none;
     if (!opt)
         opt = &none;
-    const char *host = clean_host(arena, opt->hostname);
+    const char *host = sg_mt_clean_host(arena, opt->hostname);
     time_t now = opt->now ? opt->now : time(NULL);
     const sg_action *act = req->action;
 
@@ -743,30 +463,32 @@ void sg_vacation_build(const sg_vacation_request *req, const sg_vacation_options
     out->envelope_from = "";
     out->message_id = new_message_id(arena, opt->message_id, host, now);
 
-    buf b = buf_new(arena);
+    sg_mtbuf b = sg_mt_new(arena);
     put_from(&b, req, arena);
     out->envelope_to = put_to(&b, req, arena);
 
     const char *subject;
     if (act && act->subject) {
-        subject = clean_text(arena, act->subject);
+        subject = sg_mt_clean_text(arena, act->subject);
     } else {
         const char *const *v;
         if (req->message && sg_message_header_values(req->message, "Subject", &v) > 0) {
-            buf s = buf_new(arena);
-            puts_(&s, "Auto: ");
-            puts_(&s, clean_text(arena, v[0]));
+            sg_mtbuf s = sg_mt_new(arena);
+            sg_mt_puts(&s, "Auto: ");
+            sg_mt_puts(&s, sg_mt_clean_text(arena, v[0]));
             subject = s.s;
         } else {
             subject = "Automated reply"; /* RFC 5230 §5.3 */
         }
     }
-    put_unstructured(&b, "Subject", subject);
-    put_date(&b, now);
-    putf(&b, "Message-ID: %s\r\n", out->message_id);
+    sg_mt_put_unstructured(&b, "Subject", subject);
+    char date[SG_MT_DATE_SIZE];
+    sg_mt_date(now, date);
+    sg_mt_putf(&b, "Date: %s\r\n", date);
+    sg_mt_putf(&b, "Message-ID: %s\r\n", out->message_id);
     put_threading(&b, req->message, arena);
-    puts_(&b, "Auto-Submitted: auto-replied\r\n"); /* RFC 3834 §5, RFC 5230 §5.6 */
-    puts_(&b, "MIME-Version: 1.0\r\n");
+    sg_mt_puts(&b, "Auto-Submitted: auto-replied\r\n"); /* RFC 3834 §5, RFC 5230 §5.6 */
+    sg_mt_puts(&b, "MIME-Version: 1.0\r\n");
 
     const char *reason = act && act->reason ? act->reason : "";
     if (act && act->mime) {
@@ -774,9 +496,9 @@ void sg_vacation_build(const sg_vacation_request *req, const sg_vacation_options
     } else {
         size_t len = strlen(reason);
         bool qp = !seven_bit_text(reason, len);
-        puts_(&b, "Content-Type: text/plain; charset=utf-8\r\n");
-        puts_(&b, qp ? "Content-Transfer-Encoding: quoted-printable\r\n" : "Content-Transfer-Encoding: 7bit\r\n");
-        puts_(&b, "\r\n");
+        sg_mt_puts(&b, "Content-Type: text/plain; charset=utf-8\r\n");
+        sg_mt_puts(&b, qp ? "Content-Transfer-Encoding: quoted-printable\r\n" : "Content-Transfer-Encoding: 7bit\r\n");
+        sg_mt_puts(&b, "\r\n");
         put_body(&b, reason, len, qp);
     }
     out->data = b.s;
