@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <libmemcached/memcached.h>
+#include "memcached_lib.h"
 
 #define KEY_VERSION "v1"
 #define GENERATION_MAGIC "SGG1 "
@@ -33,7 +33,9 @@ struct sg_policy_cache {
     server servers[MAX_SERVERS];
     size_t nservers;
     memcached_st *client; /* NULL until needed, or when every server is left out */
-    char error[160];
+    sg_memcached_lib mc;  /* loaded with the first client; mc.handle NULL until then */
+    char load_error[200]; /* why it could not be loaded: not tried again */
+    char error[256];
 };
 
 /* ---- settings ---------------------------------------------------------- */
@@ -163,7 +165,8 @@ void sg_policy_cache_close(sg_policy_cache *cache)
     if (!cache)
         return;
     if (cache->client)
-        memcached_free(cache->client);
+        cache->mc.free(cache->client);
+    sg_memcached_lib_close(&cache->mc);
     free(cache);
 }
 
@@ -210,7 +213,7 @@ static bool set_behaviours(sg_policy_cache *c, memcached_st *m)
         {MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA},
     };
     for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
-        if (memcached_behavior_set(m, b[i].flag, b[i].value) != MEMCACHED_SUCCESS)
+        if (c->mc.behavior_set(m, b[i].flag, b[i].value) != MEMCACHED_SUCCESS)
             return false;
     return true;
 }
@@ -218,10 +221,22 @@ static bool set_behaviours(sg_policy_cache *c, memcached_st *m)
 static void drop_client(sg_policy_cache *c)
 {
     if (c->client)
-        memcached_free(c->client);
+        c->mc.free(c->client);
     c->client = NULL;
     for (size_t i = 0; i < c->nservers; i++)
         c->servers[i].in_client = false;
+}
+
+/* Loads libmemcached the first time a client is needed; a failure is kept
+ * (the library will not appear later) and reported by no_server. */
+static bool load_library(sg_policy_cache *c)
+{
+    if (c->mc.handle)
+        return true;
+    if (!c->load_error[0] && !sg_memcached_lib_open(&c->mc, c->load_error, sizeof c->load_error) &&
+        !c->load_error[0])
+        strcpy(c->load_error, "cannot load " SG_MEMCACHED_LIB_SONAME);
+    return c->mc.handle != NULL;
 }
 
 /* Makes the client match the servers not left out now: rebuilt only when
@@ -240,20 +255,20 @@ static memcached_st *client(sg_policy_cache *c)
     if (!changed)
         return c->client;
     drop_client(c);
-    if (usable == 0)
+    if (usable == 0 || !load_library(c))
         return NULL;
-    memcached_st *m = memcached_create(NULL);
+    memcached_st *m = c->mc.create(NULL);
     if (!m)
         return NULL;
     bool ok = set_behaviours(c, m);
     for (size_t i = 0; ok && i < c->nservers; i++) {
         if (c->servers[i].skip_until_ms > now)
             continue;
-        ok = memcached_server_add(m, c->servers[i].host, c->servers[i].port) == MEMCACHED_SUCCESS;
+        ok = c->mc.server_add(m, c->servers[i].host, c->servers[i].port) == MEMCACHED_SUCCESS;
         c->servers[i].in_client = ok;
     }
     if (!ok) {
-        memcached_free(m);
+        c->mc.free(m);
         drop_client(c);
         return NULL;
     }
@@ -284,10 +299,10 @@ static bool answered(memcached_return_t rc)
 static int owner(sg_policy_cache *c, const char *key)
 {
     memcached_return_t rc;
-    const memcached_instance_st *inst = memcached_server_by_key(c->client, key, strlen(key), &rc);
+    const memcached_instance_st *inst = c->mc.server_by_key(c->client, key, strlen(key), &rc);
     for (size_t i = 0; inst && i < c->nservers; i++)
-        if (c->servers[i].in_client && c->servers[i].port == memcached_server_port(inst) &&
-            strcmp(c->servers[i].host, memcached_server_name(inst)) == 0)
+        if (c->servers[i].in_client && c->servers[i].port == c->mc.server_port(inst) &&
+            strcmp(c->servers[i].host, c->mc.server_name(inst)) == 0)
             return (int)i;
     return -1;
 }
@@ -299,14 +314,14 @@ static int owner(sg_policy_cache *c, const char *key)
 static size_t pending_servers(sg_policy_cache *c, int out[], size_t max)
 {
     size_t n = 0;
-    uint32_t count = memcached_server_count(c->client);
+    uint32_t count = c->mc.server_count(c->client);
     for (uint32_t i = 0; i < count && n < max; i++) {
-        const memcached_instance_st *inst = memcached_server_instance_by_position(c->client, i);
-        if (!inst || memcached_server_response_count(inst) == 0)
+        const memcached_instance_st *inst = c->mc.server_instance_by_position(c->client, i);
+        if (!inst || c->mc.server_response_count(inst) == 0)
             continue;
         for (size_t k = 0; k < c->nservers; k++)
-            if (c->servers[k].in_client && c->servers[k].port == memcached_server_port(inst) &&
-                strcmp(c->servers[k].host, memcached_server_name(inst)) == 0)
+            if (c->servers[k].in_client && c->servers[k].port == c->mc.server_port(inst) &&
+                strcmp(c->servers[k].host, c->mc.server_name(inst)) == 0)
                 out[n++] = (int)k;
     }
     return n;
@@ -322,7 +337,9 @@ static sg_cache_status unavailable(sg_policy_cache *c, memcached_return_t rc, co
                                    const int *suspects, size_t nsuspects)
 {
     snprintf(c->error, sizeof c->error, "memcached %s: %s", what,
-             c->client ? memcached_last_error_message(c->client) : memcached_strerror(NULL, rc));
+             c->client      ? c->mc.last_error_message(c->client)
+             : c->mc.handle ? c->mc.strerror(NULL, rc)
+                            : "error");
     if (rc != MEMCACHED_TIMEOUT || !c->client)
         return SG_CACHE_UNAVAILABLE;
     int64_t until = now_ms() + (int64_t)c->dead_timeout * 1000;
@@ -341,6 +358,10 @@ static sg_cache_status unavailable(sg_policy_cache *c, memcached_return_t rc, co
 
 static sg_cache_status no_server(sg_policy_cache *c)
 {
+    if (c->load_error[0]) {
+        snprintf(c->error, sizeof c->error, "memcached: %s", c->load_error);
+        return SG_CACHE_UNAVAILABLE;
+    }
     snprintf(c->error, sizeof c->error, "memcached: every server failed; retried after %us", c->dead_timeout);
     return SG_CACHE_UNAVAILABLE;
 }
@@ -354,18 +375,18 @@ typedef struct {
 } fetched;
 
 /* Copies a fetched value into the slot of its key (the first one only). */
-static void keep_value(const memcached_result_st *result, const char *const keys[], const size_t lens[], size_t n,
+static void keep_value(const sg_policy_cache *c, const memcached_result_st *result, const char *const keys[], const size_t lens[], size_t n,
                        fetched out[])
 {
-    const char *key = memcached_result_key_value(result);
-    size_t klen = memcached_result_key_length(result);
+    const char *key = c->mc.result_key_value(result);
+    size_t klen = c->mc.result_key_length(result);
     for (size_t i = 0; i < n; i++) {
         if (out[i].value || klen != lens[i] || memcmp(key, keys[i], klen) != 0)
             continue;
-        out[i].len = memcached_result_length(result);
-        out[i].value = memcpy(sg_xmalloc(out[i].len + 1), memcached_result_value(result), out[i].len);
+        out[i].len = c->mc.result_length(result);
+        out[i].value = memcpy(sg_xmalloc(out[i].len + 1), c->mc.result_value(result), out[i].len);
         out[i].value[out[i].len] = '\0';
-        out[i].cas = memcached_result_cas(result);
+        out[i].cas = c->mc.result_cas(result);
     }
 }
 
@@ -413,15 +434,15 @@ static sg_cache_status fetch(sg_policy_cache *c, const char *const keys[], size_
         lens[i] = strlen(keys[i]);
         owners[i] = owner(c, keys[i]);
     }
-    memcached_return_t rc = memcached_mget(m, keys, lens, n);
+    memcached_return_t rc = c->mc.mget(m, keys, lens, n);
     if (!answered(rc) && rc != MEMCACHED_SOME_ERRORS)
         return unavailable(c, rc, "mget", owners, n);
     memcached_result_st result;
-    memcached_result_create(m, &result);
+    c->mc.result_create(m, &result);
     memcached_return_t frc = MEMCACHED_SUCCESS;
-    while (memcached_fetch_result(m, &result, &frc))
-        keep_value(&result, keys, lens, n, out);
-    memcached_result_free(&result);
+    while (c->mc.fetch_result(m, &result, &frc))
+        keep_value(c, &result, keys, lens, n, out);
+    c->mc.result_free(&result);
     return fetch_outcome(c, rc, frc, owners, n, out);
 }
 
@@ -500,9 +521,9 @@ static sg_cache_status write_key(sg_policy_cache *c, write_kind kind, const char
         return no_server(c);
     int o = owner(c, key);
     size_t klen = strlen(key);
-    memcached_return_t rc = kind == WRITE_SET   ? memcached_set(m, key, klen, val, len, c->ttl, 0)
-                            : kind == WRITE_ADD ? memcached_add(m, key, klen, val, len, c->ttl, 0)
-                                                : memcached_cas(m, key, klen, val, len, c->ttl, 0, cas);
+    memcached_return_t rc = kind == WRITE_SET   ? c->mc.set(m, key, klen, val, len, c->ttl, 0)
+                            : kind == WRITE_ADD ? c->mc.add(m, key, klen, val, len, c->ttl, 0)
+                                                : c->mc.cas(m, key, klen, val, len, c->ttl, 0, cas);
     return stored(c, rc, kind == WRITE_SET ? "set" : kind == WRITE_ADD ? "add" : "cas", o);
 }
 
