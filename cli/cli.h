@@ -62,6 +62,12 @@ void sg_cli_error(const sg_cli *cli, const char *fmt, ...)
 #endif
     ;
 
+struct sg_run_options;
+/* The run's limits from the configuration: max_actions (32), max_redirects
+ * (4), recipient_delimiter ("+"), max_cpu_time (seconds, 0 = none). One
+ * reader, so that `test` plans exactly what `deliver` does. */
+void sg_cli_run_options(const sg_cli *cli, struct sg_run_options *opt);
+
 int sg_cmd_check(int argc, char **argv);
 int sg_cmd_test(int argc, char **argv);
 int sg_cmd_policy(int argc, char **argv);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../engine/interp.h"
 #include "../grammar/arena.h"
 #include "cli.h"
 
@@ -152,4 +153,15 @@ int sg_read_file(const char *path, size_t max, char **data, size_t *len, bool *t
     *data = buf;
     *len = n;
     return 0;
+}
+
+void sg_cli_run_options(const sg_cli *cli, sg_run_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    size_t n;
+    const char *v;
+    opt->limits.max_actions = (v = sg_config_get(cli->config, "max_actions")) && sg_parse_size(v, &n) ? n : 32;
+    opt->limits.max_redirects = (v = sg_config_get(cli->config, "max_redirects")) && sg_parse_size(v, &n) ? n : 4;
+    opt->subaddress_separator = (v = sg_config_get(cli->config, "recipient_delimiter")) ? v : "+";
+    opt->max_cpu_seconds = (v = sg_config_get(cli->config, "max_cpu_time")) ? atof(v) : 0;
 }

@@ -262,14 +262,7 @@ static int run_script(delivery *d, const sg_registry *reg, sg_result *result)
         sg_script *script = d->script = sg_parse_buffer(path, src, len, &d->cli->limits, &diags);
         if (sg_validate(reg, script, &d->cli->limits, &diags)) {
             sg_run_options opt;
-            memset(&opt, 0, sizeof opt);
-            size_t n;
-            const char *v;
-            opt.limits.max_actions = (v = sg_config_get(d->cli->config, "max_actions")) && sg_parse_size(v, &n) ? n : 32;
-            opt.limits.max_redirects =
-                (v = sg_config_get(d->cli->config, "max_redirects")) && sg_parse_size(v, &n) ? n : 4;
-            opt.subaddress_separator = (v = sg_config_get(d->cli->config, "recipient_delimiter")) ? v : "+";
-            opt.max_cpu_seconds = (v = sg_config_get(d->cli->config, "max_cpu_time")) ? atof(v) : 0;
+            sg_cli_run_options(d->cli, &opt);
             result->limits = opt.limits;
             if (!sg_interp_run(reg, script, d->msg, &d->env, &opt, result))
                 write_script_log(d, path, src, len, NULL, &result->errors);

@@ -179,13 +179,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             env.to = "";
 
         sg_run_options opt;
-        memset(&opt, 0, sizeof opt);
-        size_t n;
-        const char *v;
-        opt.limits.max_actions = (v = sg_config_get(cli->config, "max_actions")) && sg_parse_size(v, &n) ? n : 32;
-        opt.limits.max_redirects = (v = sg_config_get(cli->config, "max_redirects")) && sg_parse_size(v, &n) ? n : 4;
-        opt.subaddress_separator = (v = sg_config_get(cli->config, "recipient_delimiter")) ? v : "+";
-        opt.max_cpu_seconds = (v = sg_config_get(cli->config, "max_cpu_time")) ? atof(v) : 0;
+        sg_cli_run_options(cli, &opt);
 
         sg_result result;
         sg_result_init(&result, arena, &opt.limits);
