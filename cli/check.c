@@ -161,7 +161,7 @@ int sg_cmd_check(int argc, char **argv)
     if (user) {
         sg_unavailable_mode mode;
         char why[512] = "";
-        rc = sg_cli_policy(&cli, &policy, &mode, why, sizeof why);
+        rc = sg_cli_policy(&cli, user, &policy, &mode, why, sizeof why);
         if (rc == SG_EXIT_OK && !policy) {
             sg_cli_error(&cli, "cannot read the forwarding policy: %s", why);
             rc = SG_EXIT_TEMPFAIL;

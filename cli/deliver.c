@@ -586,7 +586,7 @@ static int deliver(delivery *d)
     sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
     char why[512] = "";
     if (rc == SG_EXIT_OK && (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_VACATION)))
-        rc = sg_cli_policy(d->cli, &policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK : SG_EXIT_TEMPFAIL;
+        rc = sg_cli_policy(d->cli, d->owner, &policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK : SG_EXIT_TEMPFAIL;
     sg_plan plan;
     if (rc == SG_EXIT_OK) {
         bool recently_bounced = false;

@@ -6,7 +6,8 @@
 
 #include "../store/policy_source.h"
 
-int sg_cli_policy(const sg_cli *cli, sg_policy **out, sg_unavailable_mode *mode, char *why, size_t whylen)
+int sg_cli_policy(const sg_cli *cli, const char *owner, sg_policy **out, sg_unavailable_mode *mode, char *why,
+                  size_t whylen)
 {
     *out = NULL;
     *mode = SG_UNAVAILABLE_TEMPFAIL;
@@ -18,7 +19,7 @@ int sg_cli_policy(const sg_cli *cli, sg_policy **out, sg_unavailable_mode *mode,
     }
     sg_policy_answer answer;
     memset(&answer, 0, sizeof answer);
-    if (sg_policy_source_get(src, &answer) == SG_POLICY_OK)
+    if (sg_policy_source_get_for(src, owner, &answer) == SG_POLICY_OK)
         *out = answer.policy;
     else
         snprintf(why, whylen, "%s", answer.reason);

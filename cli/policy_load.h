@@ -8,9 +8,12 @@
 #include "../store/policy.h"
 #include "cli.h"
 
-/* Returns the snapshot (free with sg_policy_free), or NULL when it cannot be
- * read: then *mode is the configured policy_unavailable and *why says why.
- * Returns SG_EXIT_CONFIG for a bad policy_unavailable value, else 0. */
-int sg_cli_policy(const sg_cli *cli, sg_policy **out, sg_unavailable_mode *mode, char *why, size_t whylen);
+/* Returns the snapshot for decisions about `owner` (free with sg_policy_free;
+ * its groups may be the owner's view only, store/policy_source.h), or NULL
+ * when it cannot be read: then *mode is the configured policy_unavailable and
+ * *why says why. Returns SG_EXIT_CONFIG for a bad policy_unavailable value,
+ * else 0. */
+int sg_cli_policy(const sg_cli *cli, const char *owner, sg_policy **out, sg_unavailable_mode *mode, char *why,
+                  size_t whylen);
 
 #endif

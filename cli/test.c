@@ -189,10 +189,11 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_policy *policy = NULL;
         sg_unavailable_mode mode;
         char why[512] = "";
+        const char *owner = owner_of(o, &env, arena);
         if (sg_result_find(&result, SG_ACT_REDIRECT)) /* local delivery never depends on the policy */
-            rc = sg_cli_policy(cli, &policy, &mode, why, sizeof why);
+            rc = sg_cli_policy(cli, owner, &policy, &mode, why, sizeof why);
         if (rc == SG_EXIT_OK) {
-            sg_plan_input in = {owner_of(o, &env, arena), env.from, msg, false, NULL, NULL};
+            sg_plan_input in = {owner, env.from, msg, false, NULL, NULL};
             sg_plan plan;
             sg_plan_enforce(policy, mode, why, &result, &in, arena, &plan);
             sg_bounce bounce;

@@ -511,6 +511,33 @@ static bool user_listed(const sg_strlist *users, const mailbox_key *owner)
     return false;
 }
 
+size_t sg_policy_owner_groups(const sg_policy *policy, const char *owner, sg_arena *arena, sg_group **out)
+{
+    *out = NULL;
+    mailbox_key key;
+    if (!policy || !policy->ngroups || !mailbox_key_of(owner, &key))
+        return 0; /* an unusable owner matches no scope that names users or groups */
+    sg_group *view = sg_arena_alloc_bytes(arena, policy->ngroups * sizeof *view);
+    size_t n = 0;
+    for (size_t i = 0; i < policy->ngroups; i++) {
+        const sg_group *g = &policy->groups[i];
+        const char **hits = NULL;
+        size_t nhits = 0;
+        for (size_t m = 0; m < g->members.count; m++) {
+            sg_strlist one = {&g->members.items[m], 1};
+            if (!g->name || !user_listed(&one, &key))
+                continue;
+            if (!hits)
+                hits = sg_arena_alloc_bytes(arena, (g->members.count - m) * sizeof *hits);
+            hits[nhits++] = g->members.items[m];
+        }
+        if (nhits)
+            view[n++] = (sg_group){g->name, {hits, nhits}};
+    }
+    *out = view;
+    return n;
+}
+
 static bool in_group(const sg_policy *policy, const char *group, const mailbox_key *owner)
 {
     for (size_t i = 0; i < policy->ngroups; i++) {

@@ -71,6 +71,13 @@ bool sg_policy_is_internal_domain(const sg_policy *policy, const char *ascii_dom
  * the lowest priority number whose scope matches, else the default. */
 const sg_outbound_policy *sg_policy_effective(const sg_policy *policy, const char *owner);
 
+/* The groups as one owner sees them: every group with at least one member
+ * naming `owner` (by the same comparison scopes use), holding those members
+ * only. Deciding for `owner` with these groups gives exactly the verdicts of
+ * the full list, so the cache keeps this small view per owner instead of
+ * every member of every group (store/policy_cache.h). Allocated in `arena`. */
+size_t sg_policy_owner_groups(const sg_policy *policy, const char *owner, sg_arena *arena, sg_group **out);
+
 /* The remote domain that applies to a domain: exact, then the longest
  * "*.suffix", then "*". */
 const sg_remote_domain *sg_policy_remote_domain(const sg_policy *policy, const char *ascii_domain);

@@ -16,6 +16,7 @@
 #define HOST_MAX 255
 #define MAX_SERVERS 64
 #define KEY_MAX 128
+#define FETCH_MAX (SG_PART_COUNT + 1) /* the parts, or the shared parts and one owner's entry */
 /* Rounds of read-compare-CAS before giving up on raising the generation key
  * (only under a burst of concurrent writers). */
 #define CAS_ROUNDS 4
@@ -183,6 +184,14 @@ bool sg_policy_cache_key(const sg_policy_cache *cache, uint64_t generation, sg_p
                 : snprintf(buf, len, "%s:" KEY_VERSION ":%" PRIu64 ":%s", cache->namespace_, generation,
                            sg_policy_part_name(part));
     return n > 0 && (size_t)n < len && part <= SG_PART_COUNT;
+}
+
+/* The owner is hashed: an address may hold bytes memcached keys cannot, and
+ * the entry itself names the owner, so two owners that hash alike only miss. */
+static void owner_key(const sg_policy_cache *cache, uint64_t generation, const char *owner, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s:" KEY_VERSION ":%" PRIu64 ":member:%016" PRIx64, cache->namespace_, generation,
+             sg_policy_owner_hash(owner));
 }
 
 /* ---- the libmemcached client ------------------------------------------- */
@@ -428,8 +437,8 @@ static sg_cache_status fetch(sg_policy_cache *c, const char *const keys[], size_
     memcached_st *m = client(c);
     if (!m)
         return no_server(c);
-    size_t lens[SG_PART_COUNT];
-    int owners[SG_PART_COUNT];
+    size_t lens[FETCH_MAX];
+    int owners[FETCH_MAX];
     for (size_t i = 0; i < n; i++) {
         lens[i] = strlen(keys[i]);
         owners[i] = owner(c, keys[i]);
@@ -465,6 +474,44 @@ sg_cache_status sg_policy_cache_get(sg_policy_cache *cache, uint64_t generation,
         data[i] = got[i].value, len[i] = got[i].len;
     *out = sg_policy_decode(generation, data, len);
     for (int i = 0; i < SG_PART_COUNT; i++)
+        free(got[i].value);
+    return *out ? SG_CACHE_OK : SG_CACHE_MISS;
+}
+
+sg_cache_status sg_policy_cache_get_for_owner(sg_policy_cache *cache, uint64_t generation, const char *owner,
+                                             sg_policy **out, bool *shared_found)
+{
+    *out = NULL;
+    *shared_found = false;
+    char keybuf[FETCH_MAX][KEY_MAX];
+    const char *keys[FETCH_MAX];
+    size_t n = 0;
+    for (int i = 0; i < SG_PART_COUNT; i++) {
+        if (i == SG_PART_GROUPS)
+            continue;
+        sg_policy_cache_key(cache, generation, (sg_policy_part)i, keybuf[n], KEY_MAX);
+        keys[n] = keybuf[n];
+        n++;
+    }
+    owner_key(cache, generation, owner, keybuf[n], KEY_MAX);
+    keys[n] = keybuf[n];
+    n++;
+    fetched got[FETCH_MAX];
+    sg_cache_status st = fetch(cache, keys, n, got);
+    if (st != SG_CACHE_OK)
+        return st;
+    const char *data[SG_PART_COUNT] = {NULL};
+    size_t len[SG_PART_COUNT] = {0};
+    bool shared = true;
+    for (size_t i = 0, part = 0; i + 1 < n; i++, part++) {
+        part += part == SG_PART_GROUPS;
+        data[part] = got[i].value, len[part] = got[i].len;
+        shared &= got[i].value != NULL;
+    }
+    *shared_found = shared;
+    if (shared && got[n - 1].value)
+        *out = sg_policy_decode_for_owner(generation, data, len, owner, got[n - 1].value, got[n - 1].len);
+    for (size_t i = 0; i < n; i++)
         free(got[i].value);
     return *out ? SG_CACHE_OK : SG_CACHE_MISS;
 }
@@ -556,6 +603,18 @@ sg_cache_status sg_policy_cache_set_last_generation(sg_policy_cache *cache, uint
     sg_cache_status st = SG_CACHE_MISS;
     for (int round = 0; round < CAS_ROUNDS && st == SG_CACHE_MISS; round++)
         st = raise_generation(cache, key, val, (size_t)vlen, generation);
+    return st;
+}
+
+sg_cache_status sg_policy_cache_put_owner(sg_policy_cache *cache, const sg_policy *policy, const char *owner,
+                                          const sg_group *groups, size_t ngroups)
+{
+    char key[KEY_MAX];
+    owner_key(cache, policy->generation, owner, key, sizeof key);
+    size_t len;
+    char *val = sg_policy_encode_owner_groups(policy, owner, groups, ngroups, &len);
+    sg_cache_status st = len <= SG_POLICY_ENTRY_MAX ? write_key(cache, WRITE_SET, key, val, len, 0) : SG_CACHE_MISS;
+    free(val);
     return st;
 }
 

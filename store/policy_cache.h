@@ -19,7 +19,8 @@
  *   memcached_namespace          key prefix (default "sievegate"), so that
  *                                two installations can share memcached
  *
- * Keys: NS ":v1:" GENERATION ":" PART (parts of store/policy_codec.h), and
+ * Keys: NS ":v1:" GENERATION ":" PART (parts of store/policy_codec.h),
+ * NS ":v1:" GENERATION ":member:" HASH (one owner's view of the groups), and
  * NS ":v1:generation", which holds "SGG1 " GENERATION: the newest generation
  * a host stored, read only when the store itself cannot be read. Entries of
  * an old generation are never read again and simply expire.
@@ -91,6 +92,19 @@ void sg_policy_cache_close(sg_policy_cache *cache);
 /* The snapshot of `generation` (sg_policy_free it) when all parts are cached
  * and decode; MISS when any part is missing or corrupt. */
 sg_cache_status sg_policy_cache_get(sg_policy_cache *cache, uint64_t generation, sg_policy **out);
+
+/* What one owner's decisions need, in one mget: every part but the groups,
+ * and that owner's entry (the groups as the owner sees them, policy_codec.h).
+ * The snapshot's groups are that view: use it only to decide for `owner`.
+ * *shared_found says whether the shared parts were all there (so that a miss
+ * of the owner's entry alone needs only sg_policy_cache_put_owner). */
+sg_cache_status sg_policy_cache_get_for_owner(sg_policy_cache *cache, uint64_t generation, const char *owner,
+                                             sg_policy **out, bool *shared_found);
+
+/* Stores the owner's entry of policy->generation: `groups` as
+ * sg_policy_owner_groups gave them for `owner`. */
+sg_cache_status sg_policy_cache_put_owner(sg_policy_cache *cache, const sg_policy *policy, const char *owner,
+                                          const sg_group *groups, size_t ngroups);
 
 /* Stores every part of `policy` under its generation, then the generation
  * key: raised only (a host that read an older generation never lowers it)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define ENTRY_MAGIC "SGP1"
+#define OWNER_PART "member"
 #define HEADER_MAX 96
 /* Every encoded item takes at least two bytes ("0 "), so a count above
  * (bytes left / 2) cannot be honest. */
@@ -18,6 +19,13 @@ static const char *const part_names[SG_PART_COUNT] = {"org", "accepted", "polici
 const char *sg_policy_part_name(sg_policy_part part)
 {
     return part < SG_PART_COUNT ? part_names[part] : "?";
+}
+
+static uint64_t fnv1a64(const char *data, size_t len);
+
+uint64_t sg_policy_owner_hash(const char *owner)
+{
+    return fnv1a64(owner, strlen(owner));
 }
 
 static uint64_t fnv1a64(const char *data, size_t len)
@@ -148,19 +156,37 @@ static void encode_body(outbuf *o, const sg_policy *p, sg_policy_part part)
     }
 }
 
-char *sg_policy_encode_part(const sg_policy *policy, sg_policy_part part, size_t *len)
+/* Frames a body as an entry (header line + body); frees the body. */
+static char *entry(const char *part, uint64_t generation, outbuf body, size_t *len)
 {
-    outbuf body = {0};
-    encode_body(&body, policy, part);
     char header[HEADER_MAX];
-    int h = snprintf(header, sizeof header, ENTRY_MAGIC " %s %" PRIu64 " %zu %016" PRIx64 "\n",
-                     sg_policy_part_name(part), policy->generation, body.len, fnv1a64(body.data, body.len));
+    int h = snprintf(header, sizeof header, ENTRY_MAGIC " %s %" PRIu64 " %zu %016" PRIx64 "\n", part, generation,
+                     body.len, fnv1a64(body.data, body.len));
     outbuf entry = {0};
     out_bytes(&entry, header, (size_t)h);
     out_bytes(&entry, body.data ? body.data : "", body.len);
     free(body.data);
     *len = entry.len;
     return entry.data;
+}
+
+char *sg_policy_encode_part(const sg_policy *policy, sg_policy_part part, size_t *len)
+{
+    outbuf body = {0};
+    encode_body(&body, policy, part);
+    return entry(sg_policy_part_name(part), policy->generation, body, len);
+}
+
+char *sg_policy_encode_owner_groups(const sg_policy *policy, const char *owner, const sg_group *groups,
+                                    size_t ngroups, size_t *len)
+{
+    outbuf body = {0};
+    sg_policy view = *policy;
+    view.groups = (sg_group *)groups;
+    view.ngroups = ngroups;
+    out_str(&body, owner);
+    encode_groups(&body, &view);
+    return entry(OWNER_PART, policy->generation, body, len);
 }
 
 /* ---- decoding ---------------------------------------------------------- */
@@ -330,14 +356,14 @@ static void decode_groups(cursor *c, sg_policy *p)
 }
 
 /* Checks the header line; on success *body and *body_len delimit the body. */
-static bool check_header(const char *data, size_t len, sg_policy_part part, uint64_t generation,
+static bool check_header(const char *data, size_t len, const char *part, uint64_t generation,
                          const char **body, size_t *body_len)
 {
     const char *nl = memchr(data, '\n', len < HEADER_MAX ? len : HEADER_MAX);
     if (!nl)
         return false;
     char expect[HEADER_MAX];
-    int n = snprintf(expect, sizeof expect, ENTRY_MAGIC " %s %" PRIu64 " ", sg_policy_part_name(part), generation);
+    int n = snprintf(expect, sizeof expect, ENTRY_MAGIC " %s %" PRIu64 " ", part, generation);
     size_t hlen = (size_t)(nl - data);
     if ((size_t)n > hlen || memcmp(data, expect, (size_t)n) != 0)
         return false;
@@ -359,7 +385,7 @@ bool sg_policy_decode_part(sg_policy *into, sg_policy_part part, const char *dat
     const char *body;
     size_t body_len;
     if (!data || part >= SG_PART_COUNT || len > SG_POLICY_ENTRY_MAX + HEADER_MAX ||
-        !check_header(data, len, part, into->generation, &body, &body_len))
+        !check_header(data, len, sg_policy_part_name(part), into->generation, &body, &body_len))
         return false;
     /* Decode into a copy so that `into` changes only on success. */
     sg_policy tmp = *into;
@@ -390,6 +416,44 @@ sg_policy *sg_policy_decode(uint64_t generation, const char *const data[SG_PART_
             sg_policy_free(p);
             return NULL;
         }
+    }
+    return p;
+}
+
+bool sg_policy_decode_owner_groups(sg_policy *into, const char *owner, const char *data, size_t len)
+{
+    const char *body;
+    size_t body_len;
+    if (!data || len > SG_POLICY_ENTRY_MAX + HEADER_MAX ||
+        !check_header(data, len, OWNER_PART, into->generation, &body, &body_len))
+        return false;
+    sg_policy tmp = *into;
+    cursor c = {body, body + body_len, into->arena, true};
+    const char *who = in_str(&c);
+    if (!c.ok || strcmp(who, owner) != 0) /* another owner whose key hashed alike */
+        return false;
+    decode_groups(&c, &tmp);
+    if (!c.ok || c.p != c.end)
+        return false;
+    *into = tmp;
+    return true;
+}
+
+sg_policy *sg_policy_decode_for_owner(uint64_t generation, const char *const data[SG_PART_COUNT],
+                                      const size_t len[SG_PART_COUNT], const char *owner, const char *member,
+                                      size_t member_len)
+{
+    sg_policy *p = sg_policy_new_default();
+    p->generation = generation;
+    for (int part = 0; part < SG_PART_COUNT; part++) {
+        if (part != SG_PART_GROUPS && !sg_policy_decode_part(p, (sg_policy_part)part, data[part], len[part])) {
+            sg_policy_free(p);
+            return NULL;
+        }
+    }
+    if (!sg_policy_decode_owner_groups(p, owner, member, member_len)) {
+        sg_policy_free(p);
+        return NULL;
     }
     return p;
 }

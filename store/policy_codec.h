@@ -53,6 +53,24 @@ char *sg_policy_encode_part(const sg_policy *policy, sg_policy_part part, size_t
  * is corrupt, truncated, or of another part or generation. */
 bool sg_policy_decode_part(sg_policy *into, sg_policy_part part, const char *data, size_t len);
 
+/* The per-owner entry: `groups` as sg_policy_owner_groups (engine/enforce.h)
+ * gives them for `owner`, framed like a part named "member" whose body starts
+ * with the owner. Decoding replaces into->groups only when the entry is
+ * intact, of into's generation, and names exactly `owner`. */
+char *sg_policy_encode_owner_groups(const sg_policy *policy, const char *owner, const sg_group *groups,
+                                    size_t ngroups, size_t *len);
+bool sg_policy_decode_owner_groups(sg_policy *into, const char *owner, const char *data, size_t len);
+
+/* The shared parts (data[SG_PART_GROUPS] is not read) and the owner's entry
+ * as one snapshot whose groups are that owner's view; NULL when any is
+ * missing or corrupt. */
+sg_policy *sg_policy_decode_for_owner(uint64_t generation, const char *const data[SG_PART_COUNT],
+                                      const size_t len[SG_PART_COUNT], const char *owner, const char *member,
+                                      size_t member_len);
+
+/* FNV-1a 64 of the owner's address: the cache key of its entry. */
+uint64_t sg_policy_owner_hash(const char *owner);
+
 /* Decodes all SG_PART_COUNT entries of one generation into a new snapshot
  * (sg_policy_free releases it), or NULL when any entry is missing (NULL data)
  * or corrupt. */

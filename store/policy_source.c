@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/enforce.h"
 #include "policy_cache.h"
 #include "policy_store.h"
 
@@ -90,11 +91,31 @@ static const char *cache_error(const sg_policy_cache *cache, sg_cache_status st,
     return st == SG_CACHE_UNAVAILABLE ? sg_policy_cache_error(cache) : miss;
 }
 
+/* Fills the cache after a store load, unless memcached just failed: this
+ * lookup has paid its one timeout already. The shared parts go in unless they
+ * were all there; then the owner's view of the groups. */
+static sg_cache_status fill_cache(sg_policy_source *src, const sg_policy *p, const char *owner, bool shared_found)
+{
+    sg_cache_status cst = shared_found ? SG_CACHE_OK : sg_policy_cache_put(src->cache, p, false);
+    if (owner && cst == SG_CACHE_OK) {
+        sg_arena *arena = sg_arena_new();
+        sg_group *groups;
+        size_t n = sg_policy_owner_groups(p, owner, arena, &groups);
+        cst = sg_policy_cache_put_owner(src->cache, p, owner, groups, n);
+        sg_arena_free(arena);
+    }
+    return cst;
+}
+
 /* Step 2 of the header: the store answered with `generation`. */
-static sg_policy_status from_generation(sg_policy_source *src, uint64_t generation, sg_policy_answer *a)
+static sg_policy_status from_generation(sg_policy_source *src, uint64_t generation, const char *owner,
+                                        sg_policy_answer *a)
 {
     sg_policy *p = NULL;
-    sg_cache_status cst = src->cache ? sg_policy_cache_get(src->cache, generation, &p) : SG_CACHE_UNAVAILABLE;
+    bool shared_found = false;
+    sg_cache_status cst = !src->cache ? SG_CACHE_UNAVAILABLE
+                          : owner     ? sg_policy_cache_get_for_owner(src->cache, generation, owner, &p, &shared_found)
+                                      : sg_policy_cache_get(src->cache, generation, &p);
     if (cst == SG_CACHE_OK)
         return found(a, p, SG_POLICY_FROM_CACHE);
     char serr[200] = "";
@@ -104,10 +125,8 @@ static sg_policy_status from_generation(sg_policy_source *src, uint64_t generati
                  cache_error(src->cache, cst, "miss"));
         return unavailable(a, serr, cerr);
     }
-    /* Fill the cache, unless memcached just failed: this lookup has paid its
-     * one timeout already. */
     if (src->cache && cst != SG_CACHE_UNAVAILABLE)
-        cst = sg_policy_cache_put(src->cache, p, false);
+        cst = fill_cache(src, p, owner, shared_found);
     if (src->cache && cst == SG_CACHE_UNAVAILABLE)
         snprintf(a->reason, sizeof a->reason, "%s", sg_policy_cache_error(src->cache));
     return found(a, p, SG_POLICY_FROM_STORE);
@@ -136,12 +155,17 @@ static sg_policy_status from_last_known(sg_policy_source *src, const char *serr,
 
 sg_policy_status sg_policy_source_get(sg_policy_source *src, sg_policy_answer *answer)
 {
+    return sg_policy_source_get_for(src, NULL, answer);
+}
+
+sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *owner, sg_policy_answer *answer)
+{
     memset(answer, 0, sizeof *answer);
     answer->on_unavailable = src->mode;
     uint64_t generation;
     char serr[200] = "";
     if (store_generation(src, &generation, serr, sizeof serr))
-        return from_generation(src, generation, answer);
+        return from_generation(src, generation, owner, answer);
     return from_last_known(src, serr, answer);
 }
 

@@ -11,7 +11,8 @@
  *
  * sg_policy_source_get, step by step:
  *  1. Read the store's generation (authoritative and cheap).
- *  2. Store readable: one mget of that generation's parts. Hit: done. Miss or
+ *  2. Store readable: one mget of that generation's parts (with an owner: the
+ *     shared parts and that owner's entry). Hit: done. Miss or
  *     memcached unavailable: load the snapshot from the store and put it in
  *     the cache (skipped while memcached is unavailable). The store's
  *     generation cannot be loaded and is not cached: unavailable (an older
@@ -62,6 +63,12 @@ void sg_policy_source_close(sg_policy_source *src);
 sg_unavailable_mode sg_policy_source_unavailable_mode(const sg_policy_source *src);
 
 sg_policy_status sg_policy_source_get(sg_policy_source *src, sg_policy_answer *answer);
+
+/* The same for decisions about one owner only: from the cache, the snapshot's
+ * groups are that owner's view (store/policy_cache.h), which makes a warm
+ * lookup read and decode a fraction of the bytes. Use the answer only to
+ * decide for `owner` (and for what needs no group: domains, org settings). */
+sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *owner, sg_policy_answer *answer);
 
 typedef enum {
     SG_PUBLISH_DONE = 0, /* the current snapshot and generation are in memcached */

@@ -30,6 +30,7 @@
 
 #include "memcached_server.h"
 #include "policy_sample.h"
+#include "engine/enforce.h"
 #include "store/policy_cache.h"
 #include "store/policy_source.h"
 #include "store/policy_store.h"
@@ -333,6 +334,76 @@ static void test_admin_change_is_seen_at_once(void **state)
     sg_policy_cache_close(c);
     sg_policy_free(before);
     sg_policy_free(after);
+}
+
+/* One lookup for one owner through f->src; returns where it came from and
+ * checks the owner's effective policy and how many groups the answer holds. */
+static sg_policy_origin get_for(fixture *f, const char *owner, const char *effective, size_t ngroups)
+{
+    sg_policy_answer a;
+    assert_int_equal(sg_policy_source_get_for(f->src, owner, &a), SG_POLICY_OK);
+    assert_string_equal(sg_policy_effective(a.policy, owner)->name, effective);
+    if (a.origin == SG_POLICY_FROM_CACHE)
+        assert_int_equal(a.policy->ngroups, ngroups);
+    sg_policy_origin origin = a.origin;
+    sg_policy_free(a.policy);
+    return origin;
+}
+
+/* Decisions for one owner read the shared parts and that owner's view of the
+ * groups (policy_cache.h): a group member's view holds that member only, and
+ * a change of membership is seen by the next lookup. */
+static void test_owner_lookups(void **state)
+{
+    fixture *f = *state;
+    start_servers(f, 1);
+    fill_store(f);
+    reopen(f);
+    assert_int_equal(get_for(f, "alice@example.com", "sales", 1), SG_POLICY_FROM_STORE);
+    assert_int_equal(get_for(f, "alice@example.com", "sales", 1), SG_POLICY_FROM_CACHE);
+    sg_policy_answer a;
+    assert_int_equal(sg_policy_source_get_for(f->src, "alice@example.com", &a), SG_POLICY_OK);
+    assert_int_equal(a.policy->groups[0].members.count, 1);
+    assert_string_equal(a.policy->groups[0].members.items[0], "alice@example.com");
+    uint64_t generation = a.policy->generation;
+    sg_policy_free(a.policy);
+    /* Under its documented key. */
+    char key[128];
+    snprintf(key, sizeof key, "sievegate:v1:%" PRIu64 ":member:%016" PRIx64, generation,
+             sg_policy_owner_hash("alice@example.com"));
+    assert_true(raw_has(&f->mc[0], key));
+    /* carol is in no group: her own entry is filled once, then read. */
+    assert_int_equal(get_for(f, "carol@example.com", "default", 0), SG_POLICY_FROM_STORE);
+    assert_int_equal(get_for(f, "carol@example.com", "default", 0), SG_POLICY_FROM_CACHE);
+    /* Another process finds both. */
+    reopen(f);
+    assert_int_equal(get_for(f, "carol@example.com", "default", 0), SG_POLICY_FROM_CACHE);
+    assert_int_equal(get_for(f, "alice@example.com", "sales", 1), SG_POLICY_FROM_CACHE);
+    /* The whole snapshot is still there for readers that need every group. */
+    sg_policy *want = truth(f);
+    assert_int_equal(get(f, want).origin, SG_POLICY_FROM_CACHE);
+    sg_policy_free(want);
+    /* Membership changes: carol in, alice out. */
+    sg_policy_store *s = writer(f);
+    static const char *const members[] = {"carol@example.com"};
+    sg_strlist ml = {(const char **)members, 1};
+    assert_int_equal(sg_policy_store_put_group(s, "sales", &ml, f->err, sizeof f->err), SG_STORE_OK);
+    sg_policy_store_close(s);
+    assert_int_equal(get_for(f, "alice@example.com", "default", 0), SG_POLICY_FROM_STORE);
+    assert_int_equal(get_for(f, "alice@example.com", "default", 0), SG_POLICY_FROM_CACHE);
+    assert_int_equal(get_for(f, "carol@example.com", "sales", 1), SG_POLICY_FROM_STORE);
+    assert_int_equal(get_for(f, "carol@example.com", "sales", 1), SG_POLICY_FROM_CACHE);
+    /* An entry that names another owner (a hash collision, or tampering) is a miss. */
+    snprintf(key, sizeof key, "sievegate:v1:%" PRIu64 ":member:%016" PRIx64, generation + 1,
+             sg_policy_owner_hash("alice@example.com"));
+    sg_policy *p = truth(f);
+    size_t len;
+    char *forged = sg_policy_encode_owner_groups(p, "carol@example.com", p->groups, p->ngroups, &len);
+    raw_set(&f->mc[0], key, forged, len);
+    free(forged);
+    sg_policy_free(p);
+    assert_int_equal(get_for(f, "alice@example.com", "default", 0), SG_POLICY_FROM_STORE);
+    assert_int_equal(get_for(f, "alice@example.com", "default", 0), SG_POLICY_FROM_CACHE);
 }
 
 static void test_publish_warms_the_cache(void **state)
@@ -793,6 +864,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_miss_then_hit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin_change_is_seen_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish_warms_the_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generation_key_only_rises, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_entry_is_a_miss, setup, teardown),

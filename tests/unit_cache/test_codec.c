@@ -152,6 +152,55 @@ static void test_every_byte_flip_is_refused(void **state)
     sg_policy_free(src);
 }
 
+/* The per-owner entry: the owner's view of the groups round-trips, and is
+ * refused for another owner, another generation, or when damaged. */
+static void test_owner_entry(void **state)
+{
+    (void)state;
+    sg_policy *src = sample_policy(77);
+    size_t len;
+    char *e = sg_policy_encode_owner_groups(src, "alice@example.com", src->groups, 1, &len);
+    assert_memory_equal(e, "SGP1 member 77 ", 15);
+    sg_policy *into = sg_policy_new_default();
+    into->generation = 77;
+    assert_false(sg_policy_decode_owner_groups(into, "carol@example.com", e, len));
+    assert_false(sg_policy_decode_owner_groups(into, "alice@example.co", e, len));
+    for (size_t cut = 0; cut < len; cut++)
+        assert_false(sg_policy_decode_owner_groups(into, "alice@example.com", e, cut));
+    for (size_t i = 0; i < len; i++) {
+        e[i] ^= 0x20;
+        assert_false(sg_policy_decode_owner_groups(into, "alice@example.com", e, len));
+        e[i] ^= 0x20;
+    }
+    assert_int_equal(into->ngroups, 0);
+    into->generation = 78;
+    assert_false(sg_policy_decode_owner_groups(into, "alice@example.com", e, len));
+    into->generation = 77;
+    assert_true(sg_policy_decode_owner_groups(into, "alice@example.com", e, len));
+    assert_int_equal(into->ngroups, 1);
+    assert_string_equal(into->groups[0].name, "sales");
+    assert_int_equal(into->groups[0].members.count, 3);
+    /* A whole snapshot for the owner: the shared parts and the entry. */
+    entries parts;
+    encode_all(src, &parts);
+    sg_policy *snap = sg_policy_decode_for_owner(77, (const char *const *)parts.data, parts.len,
+                                                 "alice@example.com", e, len);
+    assert_non_null(snap);
+    assert_int_equal(snap->npolicies, src->npolicies);
+    assert_int_equal(snap->nremote, src->nremote);
+    assert_int_equal(snap->ngroups, 1);
+    sg_policy_free(snap);
+    assert_null(sg_policy_decode_for_owner(77, (const char *const *)parts.data, parts.len, "bob@example.com", e, len));
+    free(parts.data[SG_PART_REMOTE]);
+    parts.data[SG_PART_REMOTE] = NULL;
+    assert_null(sg_policy_decode_for_owner(77, (const char *const *)parts.data, parts.len, "alice@example.com", e,
+                                           len));
+    free_all(&parts);
+    free(e);
+    sg_policy_free(into);
+    sg_policy_free(src);
+}
+
 static void test_other_part_or_generation_is_refused(void **state)
 {
     (void)state;
@@ -308,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_every_truncation_is_refused),
         cmocka_unit_test(test_every_byte_flip_is_refused),
         cmocka_unit_test(test_other_part_or_generation_is_refused),
+        cmocka_unit_test(test_owner_entry),
         cmocka_unit_test(test_missing_part_decodes_nothing),
         cmocka_unit_test(test_body_parser_is_strict),
         cmocka_unit_test(test_garbage_never_crashes),

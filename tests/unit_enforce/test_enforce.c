@@ -267,6 +267,49 @@ static void include_users_and_groups_both_required(void **state)
            "x@gmail.example", "gmail.example", "default", NULL);
 }
 
+/* The cache keeps each owner's view of the groups (sg_policy_owner_groups):
+ * deciding with the view must give the effective policy of the full lists,
+ * for members written in every form the store may hold. */
+static void owner_view_of_groups_decides_alike(void **state)
+{
+    world *w = *state;
+    fx_group(w->p, "sales", fx_list(w->arena, "alice@corp.example", "Carol@CORP.example", "dan@eu.corp.example", NULL));
+    fx_group(w->p, "quoted", fx_list(w->arena, "\"e r\"@corp.example", "<frank@corp.example>", NULL));
+    fx_group(w->p, "idn", fx_list(w->arena, "gus@b\xc3\xbc" "cher.example", "alice@corp.example", NULL));
+    fx_group(w->p, "empty", (sg_strlist){NULL, 0});
+    sg_outbound_policy *a = fx_policy_add(w->p, "sales-on", 0, SG_MODE_ON);
+    a->groups = fx_list(w->arena, "sales", NULL);
+    sg_outbound_policy *b = fx_policy_add(w->p, "quoted-on", 1, SG_MODE_ON);
+    b->groups = fx_list(w->arena, "QUOTED", "empty", NULL);
+    b->exclude_groups = fx_list(w->arena, "idn", NULL);
+    sg_outbound_policy *c = fx_policy_add(w->p, "idn-off", 2, SG_MODE_OFF);
+    c->groups = fx_list(w->arena, "idn", NULL);
+    static const char *const owners[] = {"alice@corp.example", "carol@corp.example", "CAROL@corp.example",
+                                         "dan@eu.corp.example", "\"e r\"@corp.example", "frank@corp.example",
+                                         "gus@xn--bcher-kva.example", "gus@b\xc3\xbc" "cher.example",
+                                         "nobody@corp.example", "not an address", ""};
+    for (size_t i = 0; i < sizeof owners / sizeof owners[0]; i++) {
+        sg_policy view = *w->p;
+        view.ngroups = sg_policy_owner_groups(w->p, owners[i], w->arena, &view.groups);
+        const sg_outbound_policy *full = sg_policy_effective(w->p, owners[i]);
+        const sg_outbound_policy *seen = sg_policy_effective(&view, owners[i]);
+        if (strcmp(full->name, seen->name) != 0)
+            fail_msg("owner %s: full groups give %s, the owner's view %s", owners[i], full->name, seen->name);
+        for (size_t g = 0; g < view.ngroups; g++)
+            assert_true(view.groups[g].members.count >= 1);
+    }
+    sg_group *view;
+    assert_int_equal(sg_policy_owner_groups(w->p, "alice@corp.example", w->arena, &view), 2);
+    assert_string_equal(view[0].name, "sales");
+    assert_int_equal(view[0].members.count, 1);
+    assert_string_equal(view[0].members.items[0], "alice@corp.example");
+    assert_string_equal(view[1].name, "idn");
+    assert_int_equal(sg_policy_owner_groups(w->p, "nobody@corp.example", w->arena, &view), 0);
+    assert_string_equal(sg_policy_effective(w->p, "carol@corp.example")->name, "sales-on");
+    assert_string_equal(sg_policy_effective(w->p, "frank@corp.example")->name, "quoted-on");
+    assert_string_equal(sg_policy_effective(w->p, "gus@xn--bcher-kva.example")->name, "idn-off");
+}
+
 static void domain_scope_matches_subdomains_of_the_owner(void **state)
 {
     world *w = *state;
@@ -574,6 +617,7 @@ int main(void)
         T(priority_0_automatic_beats_priority_1_on),
         T(disabled_policy_is_skipped),
         T(include_users_and_groups_both_required),
+        T(owner_view_of_groups_decides_alike),
         T(domain_scope_matches_subdomains_of_the_owner),
         T(remote_wildcard_covers_the_suffix_and_subdomains_only),
         T(remote_exact_beats_wildcard_and_longest_suffix_wins),
