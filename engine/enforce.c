@@ -9,7 +9,6 @@
 #include "enforce.h"
 
 #include <arpa/inet.h>
-#include <idn2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "../grammar/diag.h"
 #include "../grammar/utf8.h"
+#include "idna.h"
 
 #define DOMAIN_MAX 255      /* RFC 5321 §4.5.3.1.2 */
 #define LABEL_MAX 63        /* RFC 1035 §2.3.4 */
@@ -128,21 +128,14 @@ static bool has_a_label(const char *d)
  * case-folds): U-labels become A-labels; "xn--" labels are checked. */
 static bool idna_to_ascii(const char *in, char out[DOMAIN_MAX + 1], const char **why)
 {
-    uint8_t *ascii = NULL;
-    int rc = idn2_lookup_u8((const uint8_t *)in, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-    if (rc != IDN2_OK) {
-        idn2_free(ascii);
-        *why = "the domain is not a valid internationalized domain name (IDNA)";
-        return false;
+    char err[160];
+    switch (sg_idna_to_ascii(in, out, DOMAIN_MAX + 1, err, sizeof err)) {
+    case SG_IDNA_OK: return true;
+    case SG_IDNA_INVALID: *why = "the domain is not a valid internationalized domain name (IDNA)"; break;
+    case SG_IDNA_TOO_LONG: *why = "the domain is longer than 255 octets"; break;
+    case SG_IDNA_UNAVAILABLE: *why = "internationalized domains cannot be checked here (libidn2 is missing)"; break;
     }
-    size_t n = strlen((const char *)ascii);
-    bool fits = n <= DOMAIN_MAX;
-    if (fits)
-        memcpy(out, ascii, n + 1);
-    idn2_free(ascii);
-    if (!fits)
-        *why = "the domain is longer than 255 octets";
-    return fits;
+    return false;
 }
 
 static bool dns_to_ascii(const char *s, size_t len, char out[DOMAIN_MAX + 1], const char **why)

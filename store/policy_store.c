@@ -20,7 +20,6 @@
 #include "policy_store.h"
 
 #include <errno.h>
-#include <idn2.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -30,6 +29,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "../engine/idna.h"
 
 #define SCHEMA_VERSION 1
 #define STORE_APPLICATION_ID 0x53475053 /* "SGPS": PRAGMA application_id of a sievegate policy store */
@@ -144,22 +145,23 @@ bool sg_policy_normalize_domain(const char *in, sg_arena *arena, const char **ou
         return false;
     }
     /* UTS #46 processing (as browsers and MTAs do), then the A-label form. */
-    char *ascii = NULL;
-    int rc = idn2_to_ascii_8z(in, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-    if (rc != IDN2_OK) {
-        fail(SG_STORE_INVALID, err, errlen, "invalid domain \"%s\": %s", shown, idn2_strerror(rc));
-        idn2_free(ascii);
+    char ascii[4 * MAX_DOMAIN_LEN + 1], why[160];
+    switch (sg_idna_to_ascii(in, ascii, sizeof ascii, why, sizeof why)) {
+    case SG_IDNA_OK: break;
+    case SG_IDNA_UNAVAILABLE:
+        fail(SG_STORE_UNAVAILABLE, err, errlen, "cannot check the domain \"%s\": %s", shown, why);
+        return false;
+    default:
+        fail(SG_STORE_INVALID, err, errlen, "invalid domain \"%s\": %s", shown, why);
         return false;
     }
     ascii_lower(ascii);
     const char *problem = ldh_problem(ascii);
     if (problem) {
         fail(SG_STORE_INVALID, err, errlen, "invalid domain \"%s\": %s", shown, problem);
-        idn2_free(ascii);
         return false;
     }
     *out = sg_arena_strdup(arena, ascii);
-    idn2_free(ascii);
     return true;
 }
 
