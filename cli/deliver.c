@@ -11,6 +11,7 @@
  * forward tracker so a retried delivery does not send it twice, then the
  * mailbox writes as one transaction.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -42,6 +43,7 @@
 #define FORWARD_PERIOD (12 * 3600) /* policy.md step 2: the same copy is not sent twice within 12 h */
 #define CLAIM_LEASE 600           /* user_state.h: a claim held while the copy is being sent */
 #define MAX_MESSAGE ((size_t)1 << 30)
+#define MAX_SCRIPTS 64 /* sieve_before*, the user's, sieve_after*: the scripts one delivery runs */
 
 typedef struct deliver_opts {
     const char *user;        /* -d */
@@ -69,7 +71,8 @@ typedef struct delivery {
     const char *message_id;
     time_t now;
     sg_user_state *state;
-    sg_script *script; /* lives as long as the delivery: the actions point into it */
+    sg_script *scripts[MAX_SCRIPTS]; /* live as long as the delivery: the actions point into them */
+    size_t nscripts;
 } delivery;
 
 static void usage(FILE *out)
@@ -234,16 +237,33 @@ static void write_script_log(delivery *d, const char *script_path, const char *s
     fclose(f);
 }
 
-/* Runs the user's script into `result`. A script that is missing is no
- * script; one that does not parse or run leaves the implicit keep alone. */
-static int run_script(delivery *d, const sg_registry *reg, sg_result *result)
+/* An admin script's errors go to the mail log: the user cannot fix them. */
+static void log_admin_errors(delivery *d, const char *path, const sg_diags *diags, const sg_diags *runtime)
 {
-    char *path = expand(d, "sieve", "~/.dovecot.sieve");
-    if (!path)
-        return SG_EXIT_TEMPFAIL;
+    for (size_t i = 0; diags && i < diags->count; i++)
+        log_error(d, "%s:%u:%u: %s (script skipped)", path, diags->items[i].loc.line, diags->items[i].loc.column,
+                  diags->items[i].message);
+    for (size_t i = 0; runtime && i < runtime->count; i++)
+        log_error(d, "%s:%u:%u: runtime error: %s (message kept in INBOX)", path, runtime->items[i].loc.line,
+                  runtime->items[i].loc.column, runtime->items[i].message);
+}
+
+/* Runs one script into `result`. A script that is missing is no script; one
+ * that does not parse is skipped, and one that fails at run time leaves the
+ * implicit keep alone; either is logged where the script's owner reads it:
+ * the user's beside the script, an admin's (personal = false) in the mail log. */
+static int run_one_script(delivery *d, const sg_registry *reg, const char *path, bool personal, sg_result *result)
+{
     struct stat st;
-    if (stat(path, &st) != 0) /* follows a symlink, as managesieve makes */
+    if (d->nscripts == MAX_SCRIPTS) {
+        log_error(d, "more than %d scripts to run: %s skipped", MAX_SCRIPTS, path);
         return SG_EXIT_OK;
+    }
+    if (stat(path, &st) != 0) { /* follows a symlink, as managesieve makes */
+        if (!personal)
+            log_error(d, "cannot open the script %s: %s (skipped)", path, strerror(errno));
+        return SG_EXIT_OK;
+    }
     char *src = NULL;
     size_t len = 0, size = 0;
     bool too_large = false;
@@ -254,25 +274,108 @@ static int run_script(delivery *d, const sg_registry *reg, sg_result *result)
     }
     sg_diags diags;
     sg_diags_init(&diags, 100);
+    const sg_diags *failed = NULL, *runtime = NULL;
     if (too_large) {
         sg_error(&diags, (sg_loc){1, 1}, "limit-script-size",
                  "script is too large (%zu bytes > limit max_script_size %zu)", size, d->cli->limits.max_script_size);
-        write_script_log(d, path, NULL, 0, &diags, NULL);
+        failed = &diags;
     } else {
-        sg_script *script = d->script = sg_parse_buffer(path, src, len, &d->cli->limits, &diags);
+        sg_script *script = sg_parse_buffer(path, src, len, &d->cli->limits, &diags);
+        d->scripts[d->nscripts++] = script;
         if (sg_validate(reg, script, &d->cli->limits, &diags)) {
             sg_run_options opt;
             sg_cli_run_options(d->cli, &opt);
             result->limits = opt.limits;
             if (!sg_interp_run(reg, script, d->msg, &d->env, &opt, result))
-                write_script_log(d, path, src, len, NULL, &result->errors);
+                runtime = &result->errors;
         } else {
             sg_diags_sort(&diags);
-            write_script_log(d, path, src, len, &diags, NULL);
+            failed = &diags;
         }
     }
+    if ((failed || runtime) && personal)
+        write_script_log(d, path, too_large ? NULL : src, too_large ? 0 : len, failed, runtime);
+    else if (failed || runtime)
+        log_admin_errors(d, path, failed, runtime);
     sg_diags_clear(&diags);
     free(src);
+    return SG_EXIT_OK;
+}
+
+/* Whether the message is still kept after a script (Pigeonhole's "keep
+ * equivalent"): the implicit keep stands, or a keep or fileinto "INBOX" was
+ * done. Only then does the next script of the sequence run. */
+static bool still_kept(const sg_result *r)
+{
+    if (r->failed)
+        return false;
+    if (r->implicit_keep)
+        return true;
+    for (size_t i = 0; i < r->count; i++)
+        if (r->actions[i].kind == SG_ACT_KEEP ||
+            (r->actions[i].kind == SG_ACT_FILEINTO && sg_mailbox_equal(r->actions[i].mailbox, "INBOX")))
+            return true;
+    return false;
+}
+
+static int alphasort_bytes(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* The admin scripts of `key`, then key2, key3... (as Pigeonhole numbers
+ * sieve_before2...): each a file, or a directory whose *.sieve files run in
+ * byte order of their names. Returns false after a configuration error. */
+static bool run_admin_scripts(delivery *d, const sg_registry *reg, const char *key, sg_result *result)
+{
+    for (int n = 1; n < 100 && still_kept(result); n++) {
+        char name[32];
+        snprintf(name, sizeof name, n == 1 ? "%s" : "%s%d", key, n);
+        if (!sg_config_get(d->cli->config, name))
+            break;
+        const char *path = expand(d, name, "");
+        if (!path)
+            return false;
+        if (strncmp(path, "file:", 5) == 0) /* Pigeonhole's location syntax */
+            path += 5;
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            run_one_script(d, reg, path, false, result);
+            continue;
+        }
+        struct dirent **names = NULL;
+        int count = scandir(path, &names, NULL, alphasort_bytes);
+        if (count < 0) {
+            log_error(d, "%s: cannot read the directory %s: %s (skipped)", name, path, strerror(errno));
+            continue;
+        }
+        for (int i = 0; i < count; i++) {
+            size_t len = strlen(names[i]->d_name);
+            if (len > 6 && strcmp(names[i]->d_name + len - 6, ".sieve") == 0 && still_kept(result)) {
+                char *file = sg_arena_alloc_bytes(d->arena, strlen(path) + len + 2);
+                sprintf(file, "%s/%s", path, names[i]->d_name);
+                run_one_script(d, reg, file, false, result);
+            }
+            free(names[i]);
+        }
+        free(names);
+    }
+    return true;
+}
+
+/* sieve_before, the user's script, sieve_after (cli.md), one result: each
+ * runs only while the message is still kept, as in Pigeonhole. */
+static int run_scripts(delivery *d, const sg_registry *reg, sg_result *result)
+{
+    if (!run_admin_scripts(d, reg, "sieve_before", result))
+        return SG_EXIT_TEMPFAIL;
+    char *path = expand(d, "sieve", "~/.dovecot.sieve");
+    if (!path)
+        return SG_EXIT_TEMPFAIL;
+    if (still_kept(result))
+        run_one_script(d, reg, path, true, result);
+    if (!run_admin_scripts(d, reg, "sieve_after", result))
+        return SG_EXIT_TEMPFAIL;
     return SG_EXIT_OK;
 }
 
@@ -580,7 +683,7 @@ static int deliver(delivery *d)
     sg_registry *reg = sg_registry_new();
     sg_result result;
     sg_result_init(&result, d->arena, NULL);
-    rc = run_script(d, reg, &result);
+    rc = run_scripts(d, reg, &result);
 
     sg_policy *policy = NULL;
     sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
@@ -628,7 +731,8 @@ static int deliver(delivery *d)
 
     sg_policy_free(policy);
     sg_result_free(&result);
-    sg_script_free(d->script);
+    for (size_t i = 0; i < d->nscripts; i++)
+        sg_script_free(d->scripts[i]);
     sg_registry_free(reg);
     sg_user_state_close(d->state);
     return rc;

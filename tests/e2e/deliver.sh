@@ -191,6 +191,42 @@ expect_rc "vacation, auto_reply = no" 0
 expect_count "vacation: no reply where auto_reply = no" "$tmp/sent" 0
 "$bin" policy --config "$conf" remote-domain remove partner.example >/dev/null
 
+# 16. sieve_before / sieve_after (Pigeonhole's sequence): each script runs while the
+# message is still kept; a directory runs its *.sieve files in name order; a broken
+# admin script is skipped and logged, never a reason to lose or defer the message.
+reset
+admin="$tmp/admin"
+rm -rf "$admin" && mkdir -p "$admin/before.d"
+printf 'if header :contains "subject" "nomatch" { discard; }\n' >"$admin/before.d/10-first.sieve"
+printf 'this does not parse\n' >"$admin/before.d/20-broken.sieve"
+printf 'require "fileinto";\nif header :contains "subject" "plan" { fileinto "Plans"; }\n' >"$admin/before.d/30-plans.sieve"
+printf 'not a script: no .sieve suffix\n' >"$admin/before.d/README"
+printf 'require "fileinto";\nfileinto "AfterRan";\n' >"$admin/after.sieve"
+printf 'require "fileinto";\nfileinto "User";\n' >"$home/.dovecot.sieve"
+deliver -o lda_mailbox_autocreate=yes -o "sieve_before=$admin/before.d"
+expect_rc "sieve_before: a before script files the message" 0
+expect_count "sieve_before: Plans got it" "$home/Maildir/.Plans/new" 1
+expect_count "sieve_before: the user's script did not run (keep cancelled)" "$home/Maildir/.User/new" 0
+expect_count "sieve_before: not in INBOX" "$home/Maildir/new" 0
+if grep -q "20-broken.sieve:1:[0-9]*: .*(script skipped)" "$tmp/err"; then ok; else fail "sieve_before: broken admin script not reported: $(cat "$tmp/err")"; fi
+if [ ! -e "$home/.dovecot.sieve.log" ]; then ok; else fail "sieve_before: an admin script's errors went to the user's log"; fi
+
+reset
+printf 'require "fileinto";\nif header :contains "subject" "nomatch" { fileinto "X"; }\n' >"$admin/before.sieve"
+printf 'require "fileinto";\nfileinto "User";\n' >"$home/.dovecot.sieve"
+deliver -o lda_mailbox_autocreate=yes -o "sieve_before=file:$admin/before.sieve" -o "sieve_after=$admin/after.sieve"
+expect_rc "sieve_before keeps: the user's script runs" 0
+expect_count "the user's fileinto" "$home/Maildir/.User/new" 1
+expect_count "sieve_after does not run once the user's script cancelled the keep" "$home/Maildir/.AfterRan/new" 0
+
+reset
+printf 'keep;\n' >"$home/.dovecot.sieve"
+deliver -o lda_mailbox_autocreate=yes -o "sieve_after=$admin/missing.sieve" -o "sieve_after2=$admin/after.sieve"
+expect_rc "sieve_after after an explicit keep" 0
+expect_count "sieve_after: INBOX (the user's keep)" "$home/Maildir/new" 1
+expect_count "sieve_after2 ran (the message was still kept)" "$home/Maildir/.AfterRan/new" 1
+if grep -q "cannot open the script $admin/missing.sieve" "$tmp/err"; then ok; else fail "sieve_after: missing admin script not reported: $(cat "$tmp/err")"; fi
+
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then
     u=sievegate-e2e
