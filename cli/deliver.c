@@ -492,7 +492,7 @@ static int send_bounce(delivery *d, const sg_submit_config *sc, const sg_plan *p
  * never a reason to defer the delivery. */
 static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_action *a, const sg_policy *policy)
 {
-    sg_vacation_request vr = {d->env.from, d->env.to, d->msg, a, NULL, 0};
+    sg_vacation_request vr = {d->env.from, d->env.to, d->msg, a, a->addresses, a->naddresses};
     sg_vacation_check vc = sg_vacation_due(&vr, d->arena);
     if (vc != SG_VACATION_REPLY) {
         syslog(LOG_MAIL | LOG_INFO, "user=%s: no vacation reply: %s", d->user, sg_vacation_check_name(vc));
@@ -513,8 +513,8 @@ static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_acti
     }
     char err[512];
     sg_state_key key;
-    /* RFC 5230 §4.2 keys by the unexpanded arguments; the expanded ones are what the result keeps. */
-    sg_state_key_vacation(&key, d->env.from, a->handle, a->subject, a->from, a->mime, a->reason);
+    /* RFC 5230 §4.2: tracking uses the arguments before variable expansion. */
+    sg_state_key_vacation(&key, d->env.from, a->handle, a->track_subject, a->track_from, a->mime, a->track_reason);
     bool won = true;
     if (d->state && sg_user_state_claim(d->state, &key, (int64_t)d->now, a->period_seconds, &won, err, sizeof err) !=
                         SG_STATE_OK) {

@@ -38,6 +38,18 @@ static const char *tag_string(sg_interp *in, const sg_bound *b, const char *name
     return t && t->param ? sg_interp_string(in, t->param).data : NULL;
 }
 
+/* The literal text of a string argument, before variable expansion. */
+static const char *raw_string(const sg_arg *arg)
+{
+    return arg && arg->kind == SG_ARG_STRING ? arg->u.string.data : NULL;
+}
+
+static const char *raw_tag(const sg_bound *b, const char *name)
+{
+    const sg_bound_tag *t = sg_bound_tag_find(b, name);
+    return t ? raw_string(t->param) : NULL;
+}
+
 static void vacation_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
 {
     sg_action a;
@@ -49,6 +61,18 @@ static void vacation_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
     a.from = tag_string(in, b, "from");
     a.handle = tag_string(in, b, "handle");
     a.mime = sg_bound_tag_find(b, "mime") != NULL;
+    a.track_subject = raw_tag(b, "subject");
+    a.track_from = raw_tag(b, "from");
+    a.track_reason = raw_string(sg_positional_arg(b, 0));
+    const sg_bound_tag *addresses = sg_bound_tag_find(b, "addresses");
+    if (addresses && addresses->param) {
+        sg_strview *items;
+        size_t n = sg_interp_strings(in, addresses->param, &items);
+        a.addresses = sg_arena_alloc_bytes(sg_interp_arena(in), (n ? n : 1) * sizeof *a.addresses);
+        for (size_t i = 0; i < n; i++)
+            a.addresses[i] = items[i].data;
+        a.naddresses = n;
+    }
     const sg_bound_tag *days = sg_bound_tag_find(b, "days");
     const sg_bound_tag *seconds = sg_bound_tag_find(b, "seconds");
     unsigned long long period = DEFAULT_PERIOD;

@@ -46,6 +46,10 @@ typedef struct sg_action {
     const char *subject, *from, *handle;
     unsigned long long period_seconds;
     bool mime;
+    const char **addresses; /* :addresses, expanded (§4.5) */
+    size_t naddresses;
+    /* §4.2: response tracking uses the arguments before variable expansion */
+    const char *track_subject, *track_from, *track_reason;
 } sg_action;
 
 typedef struct sg_result_limits {

@@ -173,6 +173,30 @@ deliver
 expect_rc "vacation again" 0
 expect_count "vacation: no second reply within :days" "$tmp/sent" 1
 
+# 13b. RFC 5230 §4.2: tracking uses the arguments before variable expansion, so a
+# :subject built from each message's subject is still one response per sender.
+reset
+printf 'require ["vacation", "variables"];\nif header :matches "subject" "*" { set "s" "${1}"; }\nvacation :subject "Re: ${s}" "Away.";\n' >"$home/.dovecot.sieve"
+deliver
+msg2="$tmp/msg2.eml"
+sed 's/^Subject: Project plan/Subject: Another topic/; s/plan-1@/plan-2@/' "$msg" >"$msg2"
+run "$bin" deliver --config "$conf" -f carol@partner.example -a alice@example.com -p "$msg2"
+expect_rc "vacation with variables, second message" 0
+expect_count "vacation: one reply for two subjects (unexpanded tracking)" "$tmp/sent" 1
+if grep -q '^Subject: Re: Project plan' "$tmp/sent/0/data"; then ok; else fail "vacation: expanded :subject missing in the reply"; fi
+
+# 13c. RFC 5230 §4.5: :addresses names the user's other addresses; without it a
+# message addressed to an alias gets no reply.
+reset
+sed 's/^To: alice@example.com/To: sales@example.com/' "$msg" >"$msg2"
+printf 'require "vacation";\nvacation "Away.";\n' >"$home/.dovecot.sieve"
+run "$bin" deliver --config "$conf" -f carol@partner.example -a alice@example.com -p "$msg2"
+expect_count "vacation: not addressed to the user, no reply" "$tmp/sent" 0
+printf 'require "vacation";\nvacation :addresses ["sales@EXAMPLE.com"] "Away.";\n' >"$home/.dovecot.sieve"
+run "$bin" deliver --config "$conf" -f carol@partner.example -a alice@example.com -p "$msg2"
+expect_rc "vacation :addresses" 0
+expect_count "vacation: :addresses names the alias, one reply" "$tmp/sent" 1
+
 # 14. ... never to a mailing list.
 reset
 printf 'require "vacation";\nvacation "Away.";\n' >"$home/.dovecot.sieve"
