@@ -251,6 +251,36 @@ expect_count "sieve_after: INBOX (the user's keep)" "$home/Maildir/new" 1
 expect_count "sieve_after2 ran (the message was still kept)" "$home/Maildir/.AfterRan/new" 1
 if grep -q "cannot open the script $admin/missing.sieve" "$tmp/err"; then ok; else fail "sieve_after: missing admin script not reported: $(cat "$tmp/err")"; fi
 
+# 17. Outgoing mail over SMTP (submission_host) to a loopback sink: the envelope,
+# dot-stuffing undone byte for byte, a 4xx reply is a failure (75, nothing stored)
+# and the retry sends exactly one copy.
+reset
+sink="$tmp/sink"
+mkdir -p "$sink"
+python3 "$(dirname "$0")/smtp_sink.py" "$sink" &
+sink_pid=$!
+i=0
+while [ ! -s "$sink/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+smtp="-o submission_host=127.0.0.1:$(cat "$sink/port")"
+dots="$tmp/dots.eml"
+printf 'From: carol@partner.example\r\nTo: alice@example.com\r\nSubject: dots\r\nMessage-ID: <dots-1@partner.example>\r\n\r\n.\r\n..two\r\n.leading\r\nend\r\n' >"$dots"
+printf 'require "copy";\nredirect :copy "bob@example.com";\n' >"$home/.dovecot.sieve"
+echo "451 4.3.0 try again later" >"$sink/reply"
+run "$bin" deliver --config "$conf" $smtp -f carol@partner.example -a alice@example.com -p "$dots"
+expect_rc "SMTP 451 at end of data" 75
+expect_count "SMTP 451: nothing stored" "$home/Maildir/new" 0
+rm -f "$sink/reply"
+run "$bin" deliver --config "$conf" $smtp -f carol@partner.example -a alice@example.com -p "$dots"
+expect_rc "SMTP retry" 0
+expect_count "SMTP retry: kept (:copy)" "$home/Maildir/new" 1
+if [ -d "$sink/0" ] && [ ! -d "$sink/1" ]; then ok; else fail "SMTP: expected exactly one accepted message"; fi
+if [ "$(cat "$sink/0/envelope" 2>/dev/null)" = "$(printf 'MAIL FROM <carol@partner.example>\nRCPT TO <bob@example.com>')" ]; then ok; else fail "SMTP envelope: $(cat "$sink/0/envelope" 2>/dev/null)"; fi
+tail -c 25 "$sink/0/data" >"$tmp/body.got" 2>/dev/null
+printf '.\r\n..two\r\n.leading\r\nend\r\n' >"$tmp/body.want"
+if cmp -s "$tmp/body.got" "$tmp/body.want"; then ok; else fail "SMTP: the body did not arrive byte for byte"; od -c "$sink/0/data" | tail -5; fi
+kill "$sink_pid" 2>/dev/null
+wait "$sink_pid" 2>/dev/null
+
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then
     u=sievegate-e2e
