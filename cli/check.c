@@ -10,6 +10,7 @@
 #include "../grammar/arena.h"
 #include "../engine/enforce.h"
 #include "../engine/ids.h"
+#include "../engine/mailto.h"
 #include "cli.h"
 #include "diag_print.h"
 #include "policy_load.h"
@@ -20,7 +21,8 @@ static void usage(FILE *out)
 {
     fputs("usage: sievegate check [--config FILE] [-o KEY=VALUE] [--format text|json] [-u USER] SCRIPT...\n"
           "  Parses and validates each Sieve script (\"-\" reads standard input). With -u USER (an\n"
-          "  address), warns about every literal redirect USER's forwarding policy will block.\n"
+          "  address), warns about every literal redirect and notify recipient USER's forwarding\n"
+          "  policy will block.\n"
           "  exit: 0 valid (warnings allowed), 1 errors, 64 usage, 66 unreadable file\n",
           out);
 }
@@ -34,26 +36,47 @@ typedef struct policy_check {
     sg_arena *arena;
 } policy_check;
 
+/* One literal target's verdict as a located diagnostic (redirect and notify word it alike). */
+static void warn_decision(const policy_check *pc, const sg_string *s, const char *target, sg_fwd_mechanism mech,
+                          const char *what, sg_diags *diags)
+{
+    sg_fwd_request req = {pc->owner, target, mech, NULL, 0, false};
+    sg_fwd_decision d;
+    sg_fwd_decide(pc->policy, &req, pc->arena, &d);
+    if (d.verdict == SG_FWD_BLOCK_BOUNCE || d.verdict == SG_FWD_BLOCK_SILENT)
+        sg_warning(diags, s->loc, "policy-block", "forwarding to %s will be blocked: %s", d.target, d.reason);
+    else if (d.verdict == SG_FWD_SKIP)
+        sg_warning(diags, s->loc, "policy-skip", "forwarding to %s will never happen: %s", d.target, d.reason);
+    else if (d.verdict == SG_FWD_INVALID)
+        sg_error(diags, s->loc, "invalid-address", "%s \"%s\" cannot be forwarded: %s", what, target, d.reason);
+}
+
+/* policy.md: a notify with a mailto method is forwarding to each of its
+ * recipients (the path, ?to= and ?cc=). */
+static void check_notify(const policy_check *pc, const sg_node *n, bool variables, sg_diags *diags)
+{
+    const sg_arg *a = sg_positional_arg(n->bound, 0);
+    if (!a || a->kind != SG_ARG_STRING || (variables && strstr(a->u.string.data, "${")))
+        return;
+    sg_mailto m;
+    const char *err;
+    if (sg_notify_method_parse(a->u.string.data, a->u.string.len, pc->arena, &m, &err) != SG_METHOD_OK)
+        return; /* validation reported it */
+    for (size_t k = 0; k < m.nrcpts; k++)
+        warn_decision(pc, &a->u.string, m.rcpts[k].address, SG_FWD_NOTIFY, "notify recipient", diags);
+}
+
 static void check_forwards(const policy_check *pc, const sg_node *list, bool variables, sg_diags *diags)
 {
     for (const sg_node *n = list; n; n = n->next) {
+        if (n->def && n->def->id == SG_CMD_NOTIFY && n->bound)
+            check_notify(pc, n, variables, diags);
         if (n->def && n->def->id == SG_CMD_REDIRECT && n->bound) {
             const sg_arg *a = sg_positional_arg(n->bound, 0);
             if (a && a->kind == SG_ARG_STRING && !(variables && strstr(a->u.string.data, "${"))) {
                 bool copy = sg_bound_tag_find(n->bound, "copy") != NULL;
-                sg_fwd_request req = {pc->owner, a->u.string.data, copy ? SG_FWD_REDIRECT_COPY : SG_FWD_REDIRECT,
-                                      NULL, 0, false};
-                sg_fwd_decision d;
-                sg_fwd_decide(pc->policy, &req, pc->arena, &d);
-                if (d.verdict == SG_FWD_BLOCK_BOUNCE || d.verdict == SG_FWD_BLOCK_SILENT)
-                    sg_warning(diags, a->u.string.loc, "policy-block", "forwarding to %s will be blocked: %s",
-                               d.target, d.reason);
-                else if (d.verdict == SG_FWD_SKIP)
-                    sg_warning(diags, a->u.string.loc, "policy-skip", "forwarding to %s will never happen: %s",
-                               d.target, d.reason);
-                else if (d.verdict == SG_FWD_INVALID)
-                    sg_error(diags, a->u.string.loc, "invalid-address", "redirect target \"%s\" cannot be forwarded: %s",
-                             a->u.string.data, d.reason);
+                warn_decision(pc, &a->u.string, a->u.string.data, copy ? SG_FWD_REDIRECT_COPY : SG_FWD_REDIRECT,
+                              "redirect target", diags);
             }
         }
         check_forwards(pc, n->block, variables, diags);

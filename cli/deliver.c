@@ -28,6 +28,7 @@
 #include "../engine/interp.h"
 #include "../engine/maildir.h"
 #include "../engine/message.h"
+#include "../engine/notify_mail.h"
 #include "../engine/plan.h"
 #include "../engine/registry.h"
 #include "../engine/submit.h"
@@ -381,6 +382,25 @@ static int run_scripts(delivery *d, const sg_registry *reg, sg_result *result)
 
 /* ---- outgoing mail (first: architecture.md, failure rules) ---- */
 
+static void audit_one(delivery *d, sg_audit *audit, const sg_plan *plan, const sg_fwd_decision *fd,
+                      sg_fwd_mechanism mech)
+{
+    if (!fd->external)
+        return;
+    char err[256];
+    sg_audit_record rec = {(int64_t)d->now,
+                           d->owner,
+                           fd->target,
+                           fd->target_domain,
+                           sg_fwd_mechanism_name(mech),
+                           plan->policy_unavailable ? "policy_unavailable" : sg_fwd_verdict_name(fd->verdict),
+                           fd->policy,
+                           fd->remote_domain,
+                           d->message_id};
+    if (!sg_audit_record_decision(audit, &rec, err, sizeof err))
+        log_error(d, "audit: %s", err);
+}
+
 /* policy.md: every decision about an external target is audited. */
 static void audit_decisions(delivery *d, const sg_result *r, const sg_plan *plan)
 {
@@ -392,32 +412,41 @@ static void audit_decisions(delivery *d, const sg_result *r, const sg_plan *plan
         return;
     }
     for (size_t i = 0; i < r->count; i++) {
-        const sg_fwd_decision *fd = &plan->decisions[i];
-        if (!plan->decided[i] || !fd->external)
-            continue;
-        sg_audit_record rec = {(int64_t)d->now,
-                               d->owner,
-                               fd->target,
-                               fd->target_domain,
-                               sg_fwd_mechanism_name(r->actions[i].copy ? SG_FWD_REDIRECT_COPY : SG_FWD_REDIRECT),
-                               plan->policy_unavailable ? "policy_unavailable" : sg_fwd_verdict_name(fd->verdict),
-                               fd->policy,
-                               fd->remote_domain,
-                               d->message_id};
-        if (!sg_audit_record_decision(audit, &rec, err, sizeof err))
-            log_error(d, "audit: %s", err);
+        if (plan->decided[i])
+            audit_one(d, audit, plan, &plan->decisions[i],
+                      r->actions[i].copy ? SG_FWD_REDIRECT_COPY : SG_FWD_REDIRECT);
+        /* policy.md: every recipient of a notification is a forward target. */
+        for (size_t k = 0; k < plan->notify[i].n; k++)
+            audit_one(d, audit, plan, &plan->notify[i].rcpts[k].decision, SG_FWD_NOTIFY);
     }
     sg_audit_close(audit);
 }
 
+/* The forward tracker's key: Message-ID + target. A notification about the
+ * message is another mail than the message itself, so its key has the
+ * Message-ID prefixed with "notify " (a redirect and a notify to one address
+ * are both sent, each once). */
+static void forward_key(delivery *d, sg_fwd_mechanism mech, const char *target, sg_state_key *key)
+{
+    const char *id = *d->message_id ? d->message_id : d->env.from;
+    if (mech == SG_FWD_NOTIFY) {
+        size_t n = strlen(id);
+        char *s = sg_arena_alloc_bytes(d->arena, n + 8);
+        memcpy(s, "notify ", 7);
+        memcpy(s + 7, id, n + 1);
+        id = s;
+    }
+    sg_state_key_forward(key, id, target);
+}
+
 /* The duplicate tracker for step 2 of the decision (plan.h). */
-static bool already_forwarded(void *tracker, const char *target)
+static bool already_forwarded(void *tracker, sg_fwd_mechanism mech, const char *target)
 {
     delivery *d = tracker;
     if (!d->state || !*d->message_id)
         return false;
     sg_state_key key;
-    sg_state_key_forward(&key, d->message_id, target);
+    forward_key(d, mech, target, &key);
     bool seen = false;
     char err[256];
     return sg_user_state_check(d->state, &key, (int64_t)d->now, &seen, err, sizeof err) == SG_STATE_OK && seen;
@@ -428,7 +457,7 @@ static bool already_forwarded(void *tracker, const char *target)
 static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_decision *fd)
 {
     sg_state_key key;
-    sg_state_key_forward(&key, *d->message_id ? d->message_id : d->env.from, fd->target);
+    forward_key(d, SG_FWD_REDIRECT, fd->target, &key);
     bool won = true;
     char err[512];
     if (d->state && sg_user_state_claim(d->state, &key, (int64_t)d->now, CLAIM_LEASE, &won, err, sizeof err) !=
@@ -460,6 +489,61 @@ static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_de
     if (d->state)
         sg_user_state_record(d->state, &key, (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
     return SG_EXIT_OK;
+}
+
+/* One notification (RFC 5436) to its allowed recipients. Each recipient is
+ * claimed in the forward tracker first, as a redirect's target is: one an
+ * earlier attempt already notified is left out, so a retried delivery never
+ * sends a notification twice (RFC 5436 §2.7: "MUST NOT resubmit"). A failed
+ * submission forgets the claims and defers the delivery like a redirect. */
+static int send_notify(delivery *d, const sg_submit_config *sc, const sg_action *a, const sg_plan_notify *pn)
+{
+    char err[512];
+    sg_plan_notify mine = *pn;
+    mine.rcpts = sg_arena_alloc(d->arena, (pn->n ? pn->n : 1) * sizeof *mine.rcpts);
+    memcpy(mine.rcpts, pn->rcpts, pn->n * sizeof *mine.rcpts);
+    mine.nallowed = 0;
+    sg_state_key *keys = sg_arena_alloc(d->arena, (pn->n ? pn->n : 1) * sizeof *keys);
+    bool *claimed = sg_arena_calloc(d->arena, (pn->n ? pn->n : 1) * sizeof *claimed);
+    int rc = SG_EXIT_OK;
+    for (size_t k = 0; k < pn->n && rc == SG_EXIT_OK; k++) {
+        sg_fwd_decision *fd = &mine.rcpts[k].decision;
+        if (fd->verdict != SG_FWD_ALLOW)
+            continue;
+        forward_key(d, SG_FWD_NOTIFY, fd->target, &keys[k]);
+        bool won = true;
+        if (d->state &&
+            sg_user_state_claim(d->state, &keys[k], (int64_t)d->now, CLAIM_LEASE, &won, err, sizeof err) != SG_STATE_OK) {
+            log_error(d, "forward tracker: %s", err);
+            rc = SG_EXIT_TEMPFAIL;
+        } else if (!won) {
+            fd->verdict = SG_FWD_SKIP; /* notified by an earlier attempt, or right now */
+        } else {
+            claimed[k] = true;
+            mine.nallowed++;
+        }
+    }
+    if (rc == SG_EXIT_OK && mine.nallowed) {
+        sg_notify_request nr = {d->owner, d->env.from, d->msg, a, &mine};
+        sg_notify_options no = {sg_config_get(d->cli->config, "hostname"), d->now, NULL};
+        sg_notify_mail nm;
+        sg_notify_build(&nr, &no, d->arena, &nm);
+        sg_submit_status st =
+            sg_submit_message(sc, nm.envelope_from, nm.envelope_to, nm.nenvelope_to, nm.data, nm.len, err, sizeof err);
+        if (st != SG_SUBMIT_OK) {
+            log_error(d, "notification (%s) failed (%s): %s", a->method, sg_submit_status_name(st), err);
+            rc = SG_EXIT_TEMPFAIL;
+        }
+    }
+    for (size_t k = 0; k < pn->n && d->state; k++) {
+        if (!claimed[k])
+            continue;
+        if (rc == SG_EXIT_OK)
+            sg_user_state_record(d->state, &keys[k], (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
+        else
+            sg_user_state_forget(d->state, &keys[k], err, sizeof err);
+    }
+    return rc;
 }
 
 /* The one 5.7.520 bounce of this message (policy.md, "What a block does"). */
@@ -547,6 +631,13 @@ static int send_outgoing(delivery *d, const sg_result *r, const sg_plan *plan, c
         if (!plan->decided[i] || plan->decisions[i].verdict != SG_FWD_ALLOW)
             continue;
         int rc = send_forward(d, &sc, &plan->decisions[i]);
+        if (rc != SG_EXIT_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->actions[i].kind != SG_ACT_NOTIFY || !plan->notify[i].nallowed)
+            continue;
+        int rc = send_notify(d, &sc, &r->actions[i], &plan->notify[i]);
         if (rc != SG_EXIT_OK)
             return rc;
     }
@@ -688,8 +779,10 @@ static int deliver(delivery *d)
     sg_policy *policy = NULL;
     sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
     char why[512] = "";
-    if (rc == SG_EXIT_OK && (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_VACATION)))
-        rc = sg_cli_policy(d->cli, d->owner, &policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK : SG_EXIT_TEMPFAIL;
+    if (rc == SG_EXIT_OK && (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_VACATION) ||
+                             sg_result_find(&result, SG_ACT_NOTIFY)))
+        rc = sg_cli_policy(d->cli, d->owner, &policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK
+                                                                                          : SG_EXIT_TEMPFAIL;
     sg_plan plan;
     if (rc == SG_EXIT_OK) {
         bool recently_bounced = false;
@@ -718,7 +811,7 @@ static int deliver(delivery *d)
     if (rc == SG_EXIT_OK) {
         bool forwards = false;
         for (size_t i = 0; i < result.count; i++)
-            forwards |= plan.decided[i] && plan.decisions[i].verdict == SG_FWD_ALLOW;
+            forwards |= (plan.decided[i] && plan.decisions[i].verdict == SG_FWD_ALLOW) || plan.notify[i].nallowed;
         if ((forwards || plan.bounce == SG_BOUNCE_DUE) && !d->state) {
             log_error(d, "forwarding deferred: the per-user state (duplicate tracker) is unavailable");
             rc = SG_EXIT_TEMPFAIL;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../engine/mailto.h"
 #include "json.h"
 
 
@@ -32,6 +33,61 @@ static void json_field(FILE *out, const char *key, const char *value)
         fputs("null", out);
 }
 
+static void json_decision(FILE *out, const sg_fwd_decision *d, const sg_plan_context *pc)
+{
+    json_bool(out, "external", d->external);
+    json_field(out, "verdict", sg_fwd_verdict_name(d->verdict));
+    json_field(out, "policy", d->policy);
+    if (d->status)
+        json_field(out, "status", d->status);
+    if (d->remote_domain)
+        json_field(out, "remote_domain", d->remote_domain);
+    json_field(out, "reason", d->reason);
+    if (d->verdict == SG_FWD_BLOCK_BOUNCE && pc->plan->bounce != SG_BOUNCE_DUE) {
+        json_field(out, "no_bounce", sg_bounce_check_name(pc->plan->bounce));
+        json_field(out, "no_bounce_reason", pc->plan->no_bounce_reason);
+    }
+}
+
+/* cli.md: {"action": "notify", "method", "verdict"}, extended with the other
+ * arguments and one policy decision per recipient. */
+static void json_notify(FILE *out, const sg_action *a, size_t index, const sg_plan_context *pc)
+{
+    const sg_plan_notify *pn = &pc->plan->notify[index];
+    fputs("{\"action\": \"notify\"", out);
+    json_field(out, "method", a->method);
+    json_field(out, "verdict", sg_plan_notify_verdict(pn));
+    json_field(out, "from", a->from);
+    json_field(out, "importance", a->importance);
+    json_field(out, "message", a->message);
+    fputs(", \"options\": [", out);
+    for (size_t i = 0; i < a->noptions; i++) {
+        if (i)
+            fputs(", ", out);
+        sg_json_string(out, a->options[i]);
+    }
+    fputs("]", out);
+    if (pn->not_sent)
+        json_field(out, "not_sent", pn->not_sent);
+    fputs(", \"recipients\": [", out);
+    const sg_mailto *m = a->mailto;
+    for (size_t k = 0; m && k < m->nrcpts; k++) {
+        fputs(k ? ",\n      {" : "\n      {", out);
+        fputs("\"address\": ", out);
+        sg_json_string(out, m->rcpts[k].address);
+        json_field(out, "header", m->rcpts[k].cc ? "cc" : "to");
+        if (k < pn->n)
+            json_decision(out, &pn->rcpts[k].decision, pc);
+        fputs("}", out);
+    }
+    fputs("]", out);
+    const sg_notify_mail *nm = pc->notifications ? &pc->notifications[index] : NULL;
+    if (nm && nm->data) {
+        fputs(", \"notification\": ", out);
+        sg_json_string_n(out, nm->data, nm->len);
+    }
+}
+
 static void json_action(FILE *out, const sg_action *a, size_t index, const sg_plan_context *pc)
 {
     switch (a->kind) {
@@ -55,18 +111,7 @@ static void json_action(FILE *out, const sg_action *a, size_t index, const sg_pl
         fputs("{\"action\": \"redirect\"", out);
         json_field(out, "address", a->address);
         json_bool(out, "copy", a->copy);
-        json_bool(out, "external", d->external);
-        json_field(out, "verdict", sg_fwd_verdict_name(d->verdict));
-        json_field(out, "policy", d->policy);
-        if (d->status)
-            json_field(out, "status", d->status);
-        if (d->remote_domain)
-            json_field(out, "remote_domain", d->remote_domain);
-        json_field(out, "reason", d->reason);
-        if (d->verdict == SG_FWD_BLOCK_BOUNCE && pc->plan->bounce != SG_BOUNCE_DUE) {
-            json_field(out, "no_bounce", sg_bounce_check_name(pc->plan->bounce));
-            json_field(out, "no_bounce_reason", pc->plan->no_bounce_reason);
-        }
+        json_decision(out, d, pc);
         break;
     }
     case SG_ACT_DISCARD:
@@ -85,6 +130,9 @@ static void json_action(FILE *out, const sg_action *a, size_t index, const sg_pl
         json_field(out, "reason", a->reason);
         fprintf(out, ", \"seconds\": %llu", a->period_seconds);
         json_bool(out, "mime", a->mime);
+        break;
+    case SG_ACT_NOTIFY:
+        json_notify(out, a, index, pc);
         break;
     }
     fputs("}", out);
@@ -124,6 +172,11 @@ void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc
         const sg_fwd_decision *d = &plan->decisions[i];
         if (plan->decided[i] && d->verdict == SG_FWD_BLOCK_BOUNCE && plan->bounce == SG_BOUNCE_DUE)
             json_bounce(out, d, pc, &message_shown);
+        for (size_t k = 0; k < plan->notify[i].n; k++) {
+            const sg_fwd_decision *nd = &plan->notify[i].rcpts[k].decision;
+            if (nd->verdict == SG_FWD_BLOCK_BOUNCE && plan->bounce == SG_BOUNCE_DUE)
+                json_bounce(out, nd, pc, &message_shown);
+        }
     }
     if (plan->implicit_keep) {
         fputs(n++ ? ",\n   " : "\n   ", out);
@@ -158,6 +211,34 @@ static void text_flags(FILE *out, const sg_flags *f)
     fputs(" flags", out);
     for (size_t i = 0; i < f->count; i++)
         fprintf(out, " %s", f->items[i]);
+}
+
+/* "notify mailto:..." then one line per recipient, like a redirect's. */
+static void text_notify(FILE *out, const sg_action *a, size_t index, const sg_plan_context *pc)
+{
+    const sg_plan_notify *pn = &pc->plan->notify[index];
+    fprintf(out, "notify %s (importance %s)", a->method, a->importance ? a->importance : "2");
+    if (a->message)
+        fprintf(out, ", message: %s", a->message);
+    if (pn->not_sent)
+        fprintf(out, "\n  not sent: %s", pn->not_sent);
+    else if (pn->n == 0)
+        fputs("\n  not sent: no recipients", out);
+    for (size_t k = 0; k < pn->n; k++) {
+        const sg_plan_recipient *pr = &pn->rcpts[k];
+        const sg_fwd_decision *d = &pr->decision;
+        fprintf(out, "\n  %s %s (%s): %s", pr->cc ? "cc" : "to", pr->address, d->external ? "external" : "internal",
+                d->verdict == SG_FWD_ALLOW ? "allowed" : "not sent");
+        if (d->verdict != SG_FWD_ALLOW && d->reason)
+            fprintf(out, ", %s", d->reason);
+    }
+    for (size_t k = 0; k < pn->n; k++) {
+        const sg_fwd_decision *d = &pn->rcpts[k].decision;
+        if (d->verdict == SG_FWD_BLOCK_BOUNCE && pc->plan->bounce == SG_BOUNCE_DUE)
+            fprintf(out, "\nbounce %s to %s for %s", d->status, pc->env->from, d->target);
+        else if (d->verdict == SG_FWD_BLOCK_BOUNCE)
+            fprintf(out, "\nno bounce: %s", pc->plan->no_bounce_reason);
+    }
 }
 
 void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc)
@@ -198,6 +279,9 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
             fprintf(out, "vacation reply to %s%s%s", pc->env->from, a->subject ? ", subject: " : "",
                     a->subject ? a->subject : "");
             break;
+        case SG_ACT_NOTIFY:
+            text_notify(out, a, i, pc);
+            break;
         }
         fputc('\n', out);
     }
@@ -208,6 +292,15 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
     }
     if (pc->plan->tempfail)
         fprintf(out, "delivery would be deferred (exit 75): %s\n", pc->plan->unavailable_reason);
+    for (size_t i = 0; pc->notifications && i < r->count; i++) {
+        const sg_notify_mail *nm = &pc->notifications[i];
+        if (!nm->data)
+            continue;
+        fprintf(out, "--- notification from <%s> to", nm->envelope_from);
+        for (size_t k = 0; k < nm->nenvelope_to; k++)
+            fprintf(out, " <%s>", nm->envelope_to[k]);
+        fprintf(out, " ---\n%.*s", (int)nm->len, nm->data);
+    }
     if (pc->bounce)
         fprintf(out, "--- bounce from <> to <%s> ---\n%.*s", pc->bounce->envelope_to, (int)pc->bounce->len,
                 pc->bounce->data);

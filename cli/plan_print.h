@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "../engine/interp.h"
+#include "../engine/notify_mail.h"
 #include "../engine/plan.h"
 #include "../engine/result.h"
 
@@ -13,6 +14,7 @@ typedef struct sg_plan_context {
     const sg_envelope *env;
     const sg_plan *plan;     /* the enforcement stage's verdicts and bounce */
     const sg_bounce *bounce; /* the built bounce, when --show-messages asked for it */
+    const sg_notify_mail *notifications; /* per result action (data NULL: none), when --show-messages */
 } sg_plan_context;
 
 void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc);

@@ -190,14 +190,27 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_unavailable_mode mode;
         char why[512] = "";
         const char *owner = owner_of(o, &env, arena);
-        if (sg_result_find(&result, SG_ACT_REDIRECT)) /* local delivery never depends on the policy */
+        if (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY))
+            /* local delivery never depends on the policy */
             rc = sg_cli_policy(cli, owner, &policy, &mode, why, sizeof why);
         if (rc == SG_EXIT_OK) {
             sg_plan_input in = {owner, env.from, msg, false, NULL, NULL};
             sg_plan plan;
             sg_plan_enforce(policy, mode, why, &result, &in, arena, &plan);
             sg_bounce bounce;
-            sg_plan_context pc = {&env, &plan, NULL};
+            sg_plan_context pc = {&env, &plan, NULL, NULL};
+            if (o->show_messages) {
+                /* The notifications that would be sent: to their allowed recipients only. */
+                sg_notify_mail *nm = sg_arena_calloc(arena, (result.count + 1) * sizeof *nm);
+                for (size_t i = 0; i < result.count; i++) {
+                    if (result.actions[i].kind != SG_ACT_NOTIFY || !plan.notify[i].nallowed)
+                        continue;
+                    sg_notify_request nr = {in.owner, env.from, msg, &result.actions[i], &plan.notify[i]};
+                    sg_notify_options no = {sg_config_get(cli->config, "hostname"), o->now, o->message_id};
+                    sg_notify_build(&nr, &no, arena, &nm[i]);
+                }
+                pc.notifications = nm;
+            }
             if (o->show_messages && plan.bounce == SG_BOUNCE_DUE) {
                 sg_bounce_request br = {env.from, msg, in.owner, plan.bounce_targets, plan.nbounce_targets, false};
                 sg_bounce_options bo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};

@@ -7,6 +7,7 @@
 #include "ext_variables.h"
 #include "ids.h"
 #include "interp.h"
+#include "mailto.h"
 #include "registry.h"
 #include "validate.h"
 
@@ -105,6 +106,9 @@ static void set_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
         s = q;
         len = n;
     }
+    /* RFC 5435 §6: ":encodeurl" (precedence 15), a tag the enotify extension adds. */
+    if (sg_bound_tag_find(b, "encodeurl"))
+        s = sg_uri_percent_encode(arena, s, len, &len);
     if (sg_bound_tag_find(b, "length")) {
         char num[32];
         int n = snprintf(num, sizeof num, "%zu", utf8_length(s, len));

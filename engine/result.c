@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mailto.h"
+
 void sg_result_init(sg_result *r, sg_arena *arena, const sg_result_limits *limits)
 {
     memset(r, 0, sizeof *r);
@@ -100,8 +102,39 @@ static const char *action_name(const sg_action *a)
     case SG_ACT_DISCARD: return "discard";
     case SG_ACT_REJECT: return a->extended ? "ereject" : "reject";
     case SG_ACT_VACATION: return "vacation";
+    case SG_ACT_NOTIFY: return "notify";
     }
     return "action";
+}
+
+/* RFC 5436 §2.7 "SHOULD NOT send duplicate notifications to the same address
+ * from the same script invocation": as Pigeonhole, a recipient an earlier
+ * mailto notify has is removed from this one; false when that leaves none of
+ * the recipients it had (a URI without any is kept as it is). */
+static bool notify_recipients_left(sg_result *r, const sg_action *a, sg_action *out)
+{
+    const sg_mailto *m = a->mailto;
+    sg_mailto *copy = sg_arena_alloc(r->arena, sizeof *copy);
+    *copy = *m;
+    copy->rcpts = sg_arena_alloc(r->arena, (m->nrcpts ? m->nrcpts : 1) * sizeof *copy->rcpts);
+    copy->nrcpts = 0;
+    for (size_t k = 0; k < m->nrcpts; k++) {
+        bool seen = false;
+        for (size_t i = 0; i < r->count && !seen; i++) {
+            const sg_action *b = &r->actions[i];
+            if (b->kind != SG_ACT_NOTIFY || !b->mailto)
+                continue;
+            for (size_t j = 0; j < b->mailto->nrcpts && !seen; j++)
+                seen = sg_mailto_address_equal(b->mailto->rcpts[j].address, m->rcpts[k].address);
+        }
+        if (!seen)
+            copy->rcpts[copy->nrcpts++] = m->rcpts[k];
+    }
+    if (m->nrcpts && !copy->nrcpts)
+        return false;
+    *out = *a;
+    out->mailto = copy;
+    return true;
 }
 
 bool sg_result_add(sg_result *r, const sg_action *a)
@@ -123,6 +156,12 @@ bool sg_result_add(sg_result *r, const sg_action *a)
             sg_result_fail(r, a->loc, "action-conflict", "only one reject action is allowed (RFC 5429 §2.1)");
             return false;
         }
+    }
+    sg_action notify;
+    if (a->kind == SG_ACT_NOTIFY && a->mailto) {
+        if (!notify_recipients_left(r, a, &notify))
+            return true; /* every recipient already notified: done once */
+        a = &notify;
     }
     sg_action *dup = find_duplicate(r, a);
     if (dup) {
@@ -154,8 +193,9 @@ bool sg_result_add(sg_result *r, const sg_action *a)
         r->actions = sg_xrealloc(r->actions, r->cap * sizeof *r->actions);
     }
     r->actions[r->count++] = *a;
-    /* RFC 5228 §2.10.2 / RFC 3894: everything but :copy and vacation cancels the implicit keep. */
-    if (a->kind != SG_ACT_VACATION && !a->copy)
+    /* RFC 5228 §2.10.2 / RFC 3894: everything but :copy, vacation and notify
+     * (RFC 5435 §7) cancels the implicit keep. */
+    if (a->kind != SG_ACT_VACATION && a->kind != SG_ACT_NOTIFY && !a->copy)
         r->implicit_keep = false;
     return true;
 }

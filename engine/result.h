@@ -6,6 +6,9 @@
  * actions collapsed (two fileinto of one mailbox, two redirects to one
  * address, fileinto "INBOX" with keep), conflicts (reject/ereject with
  * keep/fileinto/redirect) and the limits max_actions and max_redirects.
+ * A notify (RFC 5435) keeps the implicit keep; a recipient an earlier mailto
+ * notify already has is dropped from a later one, and a notify left without
+ * recipients is done once (RFC 5436 §2.7, as Pigeonhole does).
  * Conflicts and limits are runtime errors: the plan then falls back to the
  * implicit keep alone, as Pigeonhole does. Nothing here performs I/O.
  */
@@ -25,7 +28,10 @@ typedef enum {
     SG_ACT_DISCARD,
     SG_ACT_REJECT,
     SG_ACT_VACATION,
+    SG_ACT_NOTIFY,
 } sg_action_kind;
+
+struct sg_mailto;
 
 typedef struct sg_flags {
     const char **items;
@@ -43,13 +49,22 @@ typedef struct sg_action {
     bool extended;       /* ereject */
     sg_flags flags;      /* imap4flags on keep/fileinto */
     /* vacation (RFC 5230) */
-    const char *subject, *from, *handle;
+    const char *subject, *from, *handle; /* from: also notify's :from */
     unsigned long long period_seconds;
     bool mime;
     const char **addresses; /* :addresses, expanded (§4.5) */
     size_t naddresses;
     /* §4.2: response tracking uses the arguments before variable expansion */
     const char *track_subject, *track_from, *track_reason;
+    /* notify (RFC 5435 §3): the method URI (expanded), :importance ("1".."3",
+     * default "2"), :options, :message (NULL: none) and, for mailto (RFC
+     * 5436), the parsed URI whose recipients the policy decides on. */
+    const char *method;
+    const char *importance;
+    const char *const *options;
+    size_t noptions;
+    const char *message;
+    const struct sg_mailto *mailto;
 } sg_action;
 
 typedef struct sg_result_limits {

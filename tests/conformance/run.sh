@@ -297,6 +297,33 @@ def vacation_line(seconds, subject, frm, reason):
     return out + " reason=" + body_text(reason or "")
 
 
+def norm_recipient(r):
+    # "To: Name <a@b>" (Pigeonhole keeps a display name) -> "To: a@b"
+    kind, _, addr = r.partition(": ")
+    m = re.search(r"<([^<>]*)>\s*$", addr)
+    return kind + ": " + (m.group(1) if m else addr.strip())
+
+
+def notify_line(importance, frm, subject, rcpts):
+    out = "notify importance=%s" % importance
+    if frm is not None:
+        out += " from=" + esc(frm)
+    if subject is not None:
+        out += " subject=" + esc(subject)
+    return out + " recipients=" + ",".join(sorted(norm_recipient(r) for r in rcpts))
+
+
+def uri_subject(method):
+    # The first "subject" URI header (RFC 6068), as Pigeonhole shows it when there is no :message.
+    import urllib.parse
+    q = method.split("?", 1)[1] if "?" in method else ""
+    for part in q.split("&"):
+        name, _, value = part.partition("=")
+        if urllib.parse.unquote(name).lower() == "subject":
+            return urllib.parse.unquote(value)
+    return None
+
+
 def normalise_sievegate(rc, out, err):
     if rc == 1:
         return ["invalid"]
@@ -326,6 +353,13 @@ def normalise_sievegate(rc, out, err):
             lines.append(("ereject " if a.get("extended") else "reject ") + sanitize(a.get("reason") or ""))
         elif kind == "vacation":
             lines.append(vacation_line(a.get("seconds"), a.get("subject"), a.get("from"), a.get("reason")))
+        elif kind == "notify":
+            subject = a.get("message")
+            if subject is None:
+                subject = uri_subject(a.get("method") or "")
+            rcpts = [("Cc: " if r.get("header") == "cc" else "To: ") + r.get("address", "")
+                     for r in a.get("recipients", [])]
+            lines.append(notify_line(a.get("importance"), a.get("from"), subject, rcpts))
         else:
             lines.append("unknown-action " + json.dumps(a, sort_keys=True))
     if bool(j.get("implicit_keep")) != implicit_seen:
@@ -366,6 +400,9 @@ def normalise_pigeonhole(rc, out, err):
         elif k == "vacation":
             f = cur["fields"]
             lines.append(vacation_line(f.get("seconds"), f.get("subject"), f.get("from"), "\n".join(cur["body"])))
+        elif k == "notify":
+            f = cur["fields"]
+            lines.append(notify_line(f.get("importance"), f.get("from"), f.get("subject"), cur["rcpts"]))
         else:
             lines.append(cur["text"])
         cur = None
@@ -373,6 +410,25 @@ def normalise_pigeonhole(rc, out, err):
     vac_state = None  # None, "fields", "body"
     last_field = None
     for raw in out.split("\n"):
+        if cur is not None and cur["kind"] == "notify" and not ACTION_RE.match(raw) and \
+                raw not in ("Performed actions:", "Implicit keep:"):
+            # "    => field : value", "       + To: ADDR" under recipients, a body between "--" lines
+            if raw == "--":
+                cur["in_body"] = not cur.get("in_body", False)
+                continue
+            if cur.get("in_body") or not raw.strip():
+                continue
+            m = VAC_FIELD_RE.match(raw)
+            if m:
+                last_field = m.group(1)
+                cur["fields"][last_field] = m.group(2)
+                continue
+            m = MOD_RE.match(raw)
+            if m and last_field == "recipients":
+                cur["rcpts"].append(m.group(1))
+            elif not (m and last_field == "headers") and raw.strip() != "NONE, action has no effect":
+                lines.append("pigeonhole-unparsed " + raw.strip())
+            continue
         if cur is not None and cur["kind"] == "vacation" and vac_state is not None:
             if vac_state == "body":
                 if raw == "END MESSAGE":
@@ -412,6 +468,9 @@ def normalise_pigeonhole(rc, out, err):
                 cur = {"kind": "other", "text": "discard"}
             elif text.startswith("reject message with reason: "):
                 cur = {"kind": "other", "text": "reject " + text[len("reject message with reason: "):]}
+            elif text.startswith("send notification with method "):
+                cur = {"kind": "notify", "fields": {}, "rcpts": []}
+                last_field = None
             elif text == "send vacation message:":
                 cur = {"kind": "vacation", "fields": {}, "body": []}
                 vac_state, last_field = "fields", None

@@ -107,6 +107,15 @@ run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u alice@example.
 expect_out "a policy that allows alice removes the warning" ""
 run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u carol@example.com "$tmp/fwd.sieve"
 expect_rc "carol is still under the default" 0
+# notify :method "mailto:..." is forwarding to each recipient (policy.md), ?cc= included.
+printf 'require "enotify";\nnotify "mailto:bob@example.com?cc=evil@gmail.example";\n' >"$tmp/notify.sieve"
+run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u carol@example.com "$tmp/notify.sieve"
+expect_rc "check -u notify: warnings only" 0
+expect_out "check -u warns at a notify's blocked cc recipient only" "$tmp/notify.sieve:2:8: warning: forwarding to evil@gmail.example will be blocked: external forwarding is off for you (policy \"default\")
+notify \"mailto:bob@example.com?cc=evil@gmail.example\";
+       ^"
+run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u alice@example.com "$tmp/notify.sieve"
+expect_out "a policy that allows alice removes the notify warning" ""
 printf 'redirect "Bob <bob@gmail.example>";\n' >"$tmp/name.sieve"
 run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u alice@example.com "$tmp/name.sieve"
 expect_rc "check -u: a display name cannot be forwarded" 1

@@ -280,6 +280,73 @@ printf '.\r\n..two\r\n.leading\r\nend\r\n' >"$tmp/body.want"
 if cmp -s "$tmp/body.got" "$tmp/body.want"; then ok; else fail "SMTP: the body did not arrive byte for byte"; od -c "$sink/0/data" | tail -5; fi
 kill "$sink_pid" 2>/dev/null
 wait "$sink_pid" 2>/dev/null
+# 16. notify (RFC 5435/5436) to internal recipients: sent once, with exact headers; the message is kept.
+reset
+printf 'require "enotify";\nnotify :importance "1" :message "Carol wrote" "mailto:bob@example.com?cc=dave@example.com&subject=x";\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "internal notify" 0
+expect_count "notify: kept in INBOX" "$home/Maildir/new" 1
+expect_count "notify: one notification" "$tmp/sent" 1
+if [ "$(cat "$tmp/sent/0/argv")" = "$(printf -- '-i\n-f\nalice@example.com\n--\nbob@example.com\ndave@example.com')" ]; then ok; else fail "notify argv: $(tr '\n' ' ' <"$tmp/sent/0/argv")"; fi
+got=$(tr -d '\r' <"$tmp/sent/0/data" | sed -e 's/^Date: .*/Date: D/' -e 's/^Message-ID: <notify\.[0-9]*\.[0-9a-f]*@mx\.example\.com>$/Message-ID: M/')
+want='Auto-Submitted: auto-notified; owner-email="alice@example.com"
+Date: D
+Message-ID: M
+From: <alice@example.com>
+To: <bob@example.com>
+Cc: <dave@example.com>
+Subject: Carol wrote
+X-Priority: 1 (Highest)
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 7bit
+
+Carol wrote
+
+A new message arrived for alice@example.com.
+
+From: Carol <carol@partner.example>
+Subject: Project plan'
+if [ "$got" = "$want" ]; then ok; else fail "notification text differs: $got"; fi
+if [ "$(grep -c "$(printf '\r$')" "$tmp/sent/0/data")" = "$(wc -l <"$tmp/sent/0/data" | tr -d ' ')" ]; then ok; else fail "notification lines do not all end in CRLF"; fi
+deliver
+expect_rc "notify, the same message again" 0
+expect_count "notify: a retried delivery does not notify twice" "$tmp/sent" 1
+
+# 17. A notification whose submission fails: 75, nothing kept; the retry sends it once.
+reset
+printf 'require "enotify";\nnotify "mailto:bob@example.com";\n' >"$home/.dovecot.sieve"
+echo 75 >"$tmp/sendmail.rc"
+deliver
+expect_rc "notify: sendmail fails" 75
+expect_count "notify fails: nothing in INBOX" "$home/Maildir/new" 0
+rm -f "$tmp/sendmail.rc"
+rm -rf "$tmp/sent" && mkdir -p "$tmp/sent"
+deliver
+expect_rc "notify: retry" 0
+expect_count "notify retry: sent once" "$tmp/sent" 1
+expect_count "notify retry: kept once" "$home/Maildir/new" 1
+
+# 18. An external ?cc= under the default policy (off): dropped from the notification, bounced, audited.
+reset
+printf 'require "enotify";\nnotify "mailto:bob@example.com?cc=evil@gmail.example";\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "notify with a blocked cc" 0
+expect_count "blocked cc: kept" "$home/Maildir/new" 1
+expect_count "blocked cc: the notification and the bounce" "$tmp/sent" 2
+if [ "$(cat "$tmp/sent/0/argv")" = "$(printf -- '-i\n-f\nalice@example.com\n--\nbob@example.com')" ]; then ok; else fail "notify argv: $(tr '\n' ' ' <"$tmp/sent/0/argv")"; fi
+if grep -q 'evil' "$tmp/sent/0/data"; then fail "the blocked recipient appears in the notification"; else ok; fi
+if [ "$(cat "$tmp/sent/1/argv")" = "$(printf -- '-i\n-f\n<>\n--\ncarol@partner.example')" ]; then ok; else fail "bounce argv: $(tr '\n' ' ' <"$tmp/sent/1/argv")"; fi
+if grep -q '^Final-Recipient: rfc822; evil@gmail.example' "$tmp/sent/1/data" && grep -q '^Status: 5.7.520' "$tmp/sent/1/data"; then ok; else fail "bounce does not list the blocked notify recipient"; fi
+run "$bin" policy --config "$conf" report --json
+if grep -q 'notify' "$tmp/out" && grep -q 'evil@gmail.example' "$tmp/out"; then ok; else fail "the blocked notify recipient is not audited: $(cat "$tmp/out")"; fi
+# All recipients blocked: no notification at all, only the bounce (once per rate period).
+reset
+printf 'require "enotify";\nnotify "mailto:evil@gmail.example";\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "notify, every recipient blocked" 0
+expect_count "every recipient blocked: only the bounce" "$tmp/sent" 1
+if [ "$(cat "$tmp/sent/0/argv")" = "$(printf -- '-i\n-f\n<>\n--\ncarol@partner.example')" ]; then ok; else fail "bounce argv: $(tr '\n' ' ' <"$tmp/sent/0/argv")"; fi
 
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then

@@ -1,0 +1,3 @@
+require "variables";
+notify "mailto:bob@example.com";
+set :encodeurl "x" "y";

@@ -1,0 +1,2 @@
+require "enotify";
+notify "mailto:not-an-address";

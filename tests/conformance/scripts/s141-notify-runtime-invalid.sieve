@@ -1,0 +1,4 @@
+require ["enotify", "variables", "fileinto"];
+set "m" "mailto:bad";
+fileinto "Work";
+notify "${m}";

@@ -1,0 +1,2 @@
+require "enotify";
+notify :options "foo" "mailto:a@example.com";

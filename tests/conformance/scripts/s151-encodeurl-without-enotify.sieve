@@ -1,0 +1,3 @@
+require ["variables", "fileinto"];
+set :encodeurl "a" "b c";
+fileinto "${a}";

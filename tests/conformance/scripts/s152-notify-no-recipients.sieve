@@ -1,0 +1,2 @@
+require "enotify";
+notify :message "nobody" "mailto:?subject=x";
