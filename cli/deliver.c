@@ -234,6 +234,40 @@ static void write_script_log(delivery *d, const char *script_path, const char *s
     fclose(f);
 }
 
+/* RFC 7352: the "duplicate" test's tracking list is the per-user state. A
+ * store that cannot answer answers "not seen": never a false duplicate. */
+static bool duplicate_seen(void *ctx, const char *handle, const char *id, size_t id_len)
+{
+    delivery *d = ctx;
+    if (!d->state)
+        return false;
+    char *copy = sg_arena_strndup(d->arena, id, id_len);
+    sg_state_key key;
+    sg_state_key_duplicate(&key, handle, copy);
+    bool seen = false;
+    char err[256];
+    if (sg_user_state_check(d->state, &key, (int64_t)d->now, &seen, err, sizeof err) != SG_STATE_OK) {
+        log_error(d, "duplicate tracking: %s (the message is taken as new)", err);
+        return false;
+    }
+    return seen;
+}
+
+/* RFC 7352 §3: the ids are recorded only once the delivery succeeded, so a
+ * delivery that is deferred (75) and retried does not see itself. */
+static void record_duplicates(delivery *d, const sg_result *r)
+{
+    for (size_t i = 0; d->state && i < r->nduplicates; i++) {
+        const sg_duplicate_mark *m = &r->duplicates[i];
+        sg_state_key key;
+        sg_state_key_duplicate(&key, m->handle, sg_arena_strndup(d->arena, m->id, m->id_len));
+        char err[256];
+        if (sg_user_state_record(d->state, &key, (int64_t)d->now, m->period_seconds, m->last, err, sizeof err) !=
+            SG_STATE_OK)
+            log_error(d, "duplicate tracking: cannot record an id: %s", err);
+    }
+}
+
 /* Runs the user's script into `result`. A script that is missing is no
  * script; one that does not parse or run leaves the implicit keep alone. */
 static int run_script(delivery *d, const sg_registry *reg, sg_result *result)
@@ -263,6 +297,8 @@ static int run_script(delivery *d, const sg_registry *reg, sg_result *result)
         if (sg_validate(reg, script, &d->cli->limits, &diags)) {
             sg_run_options opt;
             sg_cli_run_options(d->cli, &opt);
+            sg_duplicate_tracker tracker = {duplicate_seen, d};
+            opt.duplicates = &tracker;
             result->limits = opt.limits;
             if (!sg_interp_run(reg, script, d->msg, &d->env, &opt, result))
                 write_script_log(d, path, src, len, NULL, &result->errors);
@@ -625,6 +661,8 @@ static int deliver(delivery *d)
         rc = send_outgoing(d, &result, &plan, policy);
     if (rc == SG_EXIT_OK)
         rc = store_locally(d, &result, &plan);
+    if (rc == SG_EXIT_OK)
+        record_duplicates(d, &result);
 
     sg_policy_free(policy);
     sg_result_free(&result);

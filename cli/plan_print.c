@@ -132,6 +132,20 @@ void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc
         fputs(", \"implicit\": true}", out);
     }
     fputs(n ? "\n ],\n" : "],\n", out);
+    if (r->nduplicates) {
+        /* RFC 7352: what a successful delivery would record in the tracking list. */
+        fputs(" \"duplicates\": [", out);
+        for (size_t i = 0; i < r->nduplicates; i++) {
+            const sg_duplicate_mark *m = &r->duplicates[i];
+            fputs(i ? ",\n   {\"id\": " : "\n   {\"id\": ", out);
+            sg_json_string_n(out, m->id, m->id_len);
+            json_field(out, "handle", m->handle);
+            fprintf(out, ", \"seconds\": %llu", m->period_seconds);
+            json_bool(out, "last", m->last);
+            fputs("}", out);
+        }
+        fputs("\n ],\n", out);
+    }
     fputs(" \"errors\": ", out);
     sg_plan_print_json_errors(out, &r->errors);
     fputs("}\n", out);
@@ -205,6 +219,13 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
         fputs("keep in INBOX (implicit keep)", out);
         text_flags(out, &r->keep_flags);
         fputc('\n', out);
+    }
+    for (size_t i = 0; i < r->nduplicates; i++) {
+        const sg_duplicate_mark *m = &r->duplicates[i];
+        fprintf(out, "track%s duplicate %.*s", m->last ? " last" : "", (int)m->id_len, m->id);
+        if (m->handle)
+            fprintf(out, " with handle %s", m->handle);
+        fprintf(out, " for %llu s\n", m->period_seconds);
     }
     if (pc->plan->tempfail)
         fprintf(out, "delivery would be deferred (exit 75): %s\n", pc->plan->unavailable_reason);

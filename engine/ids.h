@@ -25,6 +25,7 @@ enum sg_id {
     SG_CMD_REMOVEFLAG,
     SG_TEST_STRING,
     SG_TEST_HASFLAG,
+    SG_TEST_DUPLICATE, /* RFC 7352 */
     /* RFC 5228 §5 tests */
     SG_TEST_ADDRESS,
     SG_TEST_ALLOF,
@@ -54,6 +55,9 @@ enum sg_id {
     SG_TAG_UPPERFIRST,
     SG_TAG_QUOTEWILDCARD,
     SG_TAG_LENGTH,
+    SG_TAG_HEADER,   /* RFC 7352 */
+    SG_TAG_UNIQUEID,
+    SG_TAG_LAST,
     /* match types (RFC 5228 §2.7.1) */
     SG_MATCH_IS,
     SG_MATCH_CONTAINS,

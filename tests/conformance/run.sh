@@ -297,6 +297,12 @@ def vacation_line(seconds, subject, frm, reason):
     return out + " reason=" + body_text(reason or "")
 
 
+def duplicate_line(last, handle):
+    # RFC 7352: an id the run would record once the delivery succeeded (Pigeonhole
+    # prints it as an action, "track [last] duplicate [with handle: H]").
+    return "track-duplicate" + (" last" if last else "") + ("" if handle is None else " handle=" + sanitize(handle))
+
+
 def normalise_sievegate(rc, out, err):
     if rc == 1:
         return ["invalid"]
@@ -328,6 +334,8 @@ def normalise_sievegate(rc, out, err):
             lines.append(vacation_line(a.get("seconds"), a.get("subject"), a.get("from"), a.get("reason")))
         else:
             lines.append("unknown-action " + json.dumps(a, sort_keys=True))
+    for d in j.get("duplicates", []):
+        lines.append(duplicate_line(d.get("last"), d.get("handle")))
     if bool(j.get("implicit_keep")) != implicit_seen:
         lines.append("sievegate-inconsistent implicit_keep=%s" % j.get("implicit_keep"))
     return lines
@@ -412,6 +420,9 @@ def normalise_pigeonhole(rc, out, err):
                 cur = {"kind": "other", "text": "discard"}
             elif text.startswith("reject message with reason: "):
                 cur = {"kind": "other", "text": "reject " + text[len("reject message with reason: "):]}
+            elif re.match(r"^track( last)? duplicate( with handle: .*)?$", text):
+                m2 = re.match(r"^track( last)? duplicate(?: with handle: (.*))?$", text)
+                cur = {"kind": "other", "text": duplicate_line(m2.group(1) is not None, m2.group(2))}
             elif text == "send vacation message:":
                 cur = {"kind": "vacation", "fields": {}, "body": []}
                 vac_state, last_field = "fields", None

@@ -191,6 +191,36 @@ expect_rc "vacation, auto_reply = no" 0
 expect_count "vacation: no reply where auto_reply = no" "$tmp/sent" 0
 "$bin" policy --config "$conf" remote-domain remove partner.example >/dev/null
 
+# 16. duplicate (RFC 7352): the same message twice is delivered once; the id is
+# recorded only after a successful delivery, so a deferred (75) one is retried as new.
+reset
+printf 'require "duplicate";\nif duplicate { discard; stop; }\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "duplicate: first" 0
+expect_count "duplicate: first delivered" "$home/Maildir/new" 1
+deliver
+expect_rc "duplicate: second" 0
+expect_count "duplicate: second discarded" "$home/Maildir/new" 1
+printf 'Return-Path: <carol@partner.example>\r\nFrom: carol@partner.example\r\nTo: alice@example.com\r\nSubject: Other\r\nMessage-ID: <plan-2@partner.example>\r\n\r\nAnother.\r\n' >"$tmp/other.eml"
+deliver -p "$tmp/other.eml"
+expect_rc "duplicate: another message" 0
+expect_count "duplicate: another Message-ID is delivered" "$home/Maildir/new" 2
+reset
+printf 'require ["duplicate", "copy"];\nif duplicate { discard; stop; }\nredirect :copy "bob@example.com";\n' >"$home/.dovecot.sieve"
+echo 75 >"$tmp/sendmail.rc"
+deliver
+expect_rc "duplicate: sendmail fails" 75
+expect_count "duplicate: deferred, nothing stored" "$home/Maildir/new" 0
+rm -f "$tmp/sendmail.rc"
+deliver
+expect_rc "duplicate: the retry is not a duplicate" 0
+expect_count "duplicate: the retry is delivered" "$home/Maildir/new" 1
+expect_count "duplicate: the retry forwards" "$tmp/sent" 2
+deliver
+expect_rc "duplicate: once delivered, a duplicate" 0
+expect_count "duplicate: not stored again" "$home/Maildir/new" 1
+expect_count "duplicate: not forwarded again" "$tmp/sent" 2
+
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then
     u=sievegate-e2e
