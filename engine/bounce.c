@@ -276,57 +276,6 @@ static void status_part(sg_mtbuf *b, const char *host, const char *date, const s
     }
 }
 
-/* The next line of the header section: its length without CR LF; returns where the next begins. */
-static size_t next_line(const char *d, size_t end, size_t i, size_t *n)
-{
-    const char *nl = memchr(d + i, '\n', end - i);
-    size_t stop = nl ? (size_t)(nl - d) : end;
-    *n = stop - i;
-    if (*n && d[stop - 1] == '\r')
-        (*n)--;
-    return nl ? stop + 1 : end;
-}
-
-static bool seven_bit_line(const char *s, size_t n)
-{
-    if (n > 998) /* RFC 5322 §2.1.1 */
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || (unsigned char)s[i] > 0x7E)
-            return false;
-    return true;
-}
-
-/* Part 3: the original header section up to its empty line, never the body,
- * lines ending CRLF. Returns whether it had to be quoted-printable (8-bit,
- * NUL, lone CR or a line of 998 octets or more). */
-static bool headers_part(sg_mtbuf *b, sg_message *m)
-{
-    if (!m)
-        return false;
-    const char *d = sg_message_data(m);
-    size_t end = sg_message_body_offset(m), n;
-    bool qp = false;
-    for (size_t i = 0; i < end; i = next_line(d, end, i, &n)) {
-        next_line(d, end, i, &n);
-        if (n == 0)
-            break;
-        qp = qp || !seven_bit_line(d + i, n);
-    }
-    for (size_t i = 0; i < end; i = next_line(d, end, i, &n)) {
-        next_line(d, end, i, &n);
-        if (n == 0)
-            break;
-        if (qp) {
-            sg_mt_qp_line(b, d + i, n);
-        } else {
-            sg_mt_put(b, d + i, n);
-            sg_mt_puts(b, "\r\n");
-        }
-    }
-    return qp;
-}
-
 /* ---- (b) the DSN: assembly ---- */
 
 /* The original envelope sender: the bounce's envelope recipient and To:. A
@@ -362,7 +311,7 @@ void sg_bounce_build(const sg_bounce_request *req, const sg_bounce_options *opt,
     sg_mt_puts(&parts[0], "This is a MIME-formatted delivery status notification.\r\n");
     text_part(&parts[1], host, req, arena);
     status_part(&parts[2], host, date, req, arena);
-    bool qp = headers_part(&parts[3], req->message);
+    bool qp = req->message && sg_mt_put_header_section(&parts[3], req->message, NULL);
 
     memset(out, 0, sizeof *out);
     out->envelope_from = "";
