@@ -76,6 +76,13 @@ static void json_action(FILE *out, const sg_action *a, size_t index, const sg_pl
         fputs("{\"action\": \"reject\"", out);
         json_field(out, "reason", a->reason);
         json_bool(out, "extended", a->extended);
+        /* RFC 5429 §2.2.1: what deliver (without -e) sends; no MDN means the message is kept. */
+        json_field(out, "mdn", sg_mdn_check_name(pc->mdn_check));
+        if (pc->mdn && pc->mdn_check == SG_MDN_DUE) {
+            json_field(out, "to", pc->mdn->envelope_to);
+            fputs(", \"message\": ", out);
+            sg_json_string_n(out, pc->mdn->data, pc->mdn->len);
+        }
         break;
     case SG_ACT_VACATION:
         fputs("{\"action\": \"vacation\"", out);
@@ -207,6 +214,10 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
             break;
         case SG_ACT_REJECT:
             fprintf(out, "%s: %s", a->extended ? "ereject" : "reject", a->reason);
+            if (pc->mdn_check == SG_MDN_DUE)
+                fprintf(out, "\nmdn to %s", pc->env->from);
+            else
+                fprintf(out, "\nno mdn (%s): the message is kept in INBOX", sg_mdn_check_name(pc->mdn_check));
             break;
         case SG_ACT_VACATION:
             fprintf(out, "vacation reply to %s%s%s", pc->env->from, a->subject ? ", subject: " : "",
@@ -232,4 +243,6 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
     if (pc->bounce)
         fprintf(out, "--- bounce from <> to <%s> ---\n%.*s", pc->bounce->envelope_to, (int)pc->bounce->len,
                 pc->bounce->data);
+    if (pc->mdn && pc->mdn_check == SG_MDN_DUE)
+        fprintf(out, "--- mdn from <> to <%s> ---\n%.*s", pc->mdn->envelope_to, (int)pc->mdn->len, pc->mdn->data);
 }

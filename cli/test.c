@@ -94,7 +94,7 @@ typedef struct test_options {
     const char *message_id; /* of the bounce, for reproducible output */
     const char *boundary;
     bool json;
-    bool show_messages; /* print the messages that would be sent (the bounce) */
+    bool show_messages; /* print the messages that would be sent (the bounce, the reject MDN) */
 } test_options;
 
 /* The owner: -u (with the domain of -a when it has none), else -a. */
@@ -196,7 +196,18 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             sg_plan plan;
             sg_plan_enforce(policy, mode, why, &result, &in, arena, &plan);
             sg_bounce bounce;
-            sg_plan_context pc = {&env, &plan, NULL};
+            sg_plan_context pc = {&env, &plan, NULL, SG_MDN_DUE, NULL};
+            const sg_action *reject = sg_result_find(&result, SG_ACT_REJECT);
+            sg_mdn mdn;
+            if (reject) {
+                sg_mdn_request mr = {env.from, env.to, NULL, msg, reject->reason};
+                pc.mdn_check = plan.mdn;
+                if (o->show_messages && pc.mdn_check == SG_MDN_DUE) {
+                    sg_mdn_options mo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                    sg_mdn_build(&mr, &mo, arena, &mdn);
+                    pc.mdn = &mdn;
+                }
+            }
             if (o->show_messages && plan.bounce == SG_BOUNCE_DUE) {
                 sg_bounce_request br = {env.from, msg, in.owner, plan.bounce_targets, plan.nbounce_targets, false};
                 sg_bounce_options bo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};

@@ -436,3 +436,45 @@ bool sg_mt_put_header_section(sg_mtbuf *b, sg_message *m, const char *skip_field
     section_lines(b, m, skip_field, qp, true);
     return qp;
 }
+
+/* ---- MIME boundaries ---- */
+
+/* RFC 2046 §5.1.1 bchars (without space), at most 70. */
+static void clean_boundary(const char *in, char out[71])
+{
+    size_t n = 0;
+    for (const char *p = in ? in : ""; *p && n < 70; p++)
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("'()+_,-./:=?", *p))
+            out[n++] = *p;
+    out[n] = '\0';
+}
+
+/* Whether a line of any part starts with "--BOUNDARY": it would end the part
+ * early (RFC 2046 §5.1.1: the delimiter is CRLF "--" boundary). */
+static bool collides(const char *boundary, const sg_mtbuf *parts, size_t nparts)
+{
+    size_t n = strlen(boundary);
+    for (size_t k = 0; k < nparts; k++) {
+        const char *s = parts[k].s, *end = s + parts[k].len;
+        for (const char *line = s; line && line < end;) {
+            if ((size_t)(end - line) >= n + 2 && line[0] == '-' && line[1] == '-' && memcmp(line + 2, boundary, n) == 0)
+                return true;
+            line = memchr(line, '\n', (size_t)(end - line));
+            line = line ? line + 1 : NULL;
+        }
+    }
+    return false;
+}
+
+const char *sg_mt_pick_boundary(sg_arena *arena, const char *given, const sg_mtbuf *parts, size_t nparts)
+{
+    char b[71];
+    clean_boundary(given, b);
+    while (!b[0] || collides(b, parts, nparts)) {
+        char hex[25];
+        sg_mt_random_hex(hex, 24);
+        snprintf(b, sizeof b, "=_sievegate_%s", hex);
+    }
+    return sg_arena_strdup(arena, b);
+}

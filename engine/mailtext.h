@@ -93,6 +93,11 @@ struct sg_message;
  * (8-bit, controls or a line longer than 998 octets). */
 bool sg_mt_put_header_section(sg_mtbuf *b, struct sg_message *m, const char *skip_field);
 
+/* A multipart boundary (RFC 2046 §5.1.1): the given one cleaned to bchars
+ * (at most 70), unless it is empty or a line of one of the parts starts with
+ * "--" and it; then a fresh random one. */
+const char *sg_mt_pick_boundary(sg_arena *arena, const char *given, const sg_mtbuf *parts, size_t nparts);
+
 /* Whether the first token of a structured value, past CFWS (RFC 5322 §3.2.2),
  * is word (ASCII case-insensitive). */
 bool sg_mt_token_is(const char *v, const char *word);

@@ -45,6 +45,16 @@ void sg_plan_enforce(const sg_policy *policy, sg_unavailable_mode mode, const ch
     out->bounce_targets = sg_arena_alloc(arena, (r->count + 1) * sizeof *out->bounce_targets);
     out->implicit_keep = r->implicit_keep;
     out->bounce = SG_BOUNCE_NOTHING_BLOCKED;
+    out->mdn = SG_MDN_DUE;
+    const sg_action *reject = sg_result_find(r, SG_ACT_REJECT);
+    if (reject) {
+        /* RFC 5429 §2.2.1: a reject whose MDN may not be sent keeps the
+         * message rather than losing it silently (engine/mdn.h, cli/deliver.c). */
+        sg_mdn_request mr = {in->envelope_sender, NULL, NULL, in->message, reject->reason};
+        out->mdn = sg_mdn_due(&mr);
+        if (out->mdn != SG_MDN_DUE)
+            out->implicit_keep = true;
+    }
     if (!sg_result_find(r, SG_ACT_REDIRECT))
         return; /* local delivery never depends on the policy (policy.md) */
     if (!policy) {
