@@ -164,4 +164,10 @@ void sg_cli_run_options(const sg_cli *cli, sg_run_options *opt)
     opt->limits.max_redirects = (v = sg_config_get(cli->config, "max_redirects")) && sg_parse_size(v, &n) ? n : 4;
     opt->subaddress_separator = (v = sg_config_get(cli->config, "recipient_delimiter")) ? v : "+";
     opt->max_cpu_seconds = (v = sg_config_get(cli->config, "max_cpu_time")) ? atof(v) : 0;
+    /* RFC 7352 §3.3, with Pigeonhole's setting names; a malformed value is the default. */
+    unsigned long long d;
+    if ((v = sg_config_get(cli->config, "sieve_duplicate_default_period")) && sg_parse_duration(v, &d))
+        opt->duplicate_default_period = d;
+    if ((v = sg_config_get(cli->config, "sieve_duplicate_max_period")) && sg_parse_duration(v, &d) && d)
+        opt->duplicate_max_period = d;
 }

@@ -27,6 +27,7 @@
 #include "../engine/addrlist.h"
 #include "../engine/interp.h"
 #include "../engine/maildir.h"
+#include "../engine/mdn.h"
 #include "../engine/message.h"
 #include "../engine/notify_mail.h"
 #include "../engine/plan.h"
@@ -74,6 +75,7 @@ typedef struct delivery {
     sg_user_state *state;
     sg_script *scripts[MAX_SCRIPTS]; /* live as long as the delivery: the actions point into them */
     size_t nscripts;
+    bool rejected; /* the reject MDN went out (now or in an earlier attempt): nothing is stored */
 } delivery;
 
 static void usage(FILE *out)
@@ -238,6 +240,40 @@ static void write_script_log(delivery *d, const char *script_path, const char *s
     fclose(f);
 }
 
+/* RFC 7352: the "duplicate" test's tracking list is the per-user state. A
+ * store that cannot answer answers "not seen": never a false duplicate. */
+static bool duplicate_seen(void *ctx, const char *handle, const char *id, size_t id_len)
+{
+    delivery *d = ctx;
+    if (!d->state)
+        return false;
+    char *copy = sg_arena_strndup(d->arena, id, id_len);
+    sg_state_key key;
+    sg_state_key_duplicate(&key, handle, copy);
+    bool seen = false;
+    char err[256];
+    if (sg_user_state_check(d->state, &key, (int64_t)d->now, &seen, err, sizeof err) != SG_STATE_OK) {
+        log_error(d, "duplicate tracking: %s (the message is taken as new)", err);
+        return false;
+    }
+    return seen;
+}
+
+/* RFC 7352 §3: the ids are recorded only once the delivery succeeded, so a
+ * delivery that is deferred (75) and retried does not see itself. */
+static void record_duplicates(delivery *d, const sg_result *r)
+{
+    for (size_t i = 0; d->state && i < r->nduplicates; i++) {
+        const sg_duplicate_mark *m = &r->duplicates[i];
+        sg_state_key key;
+        sg_state_key_duplicate(&key, m->handle, sg_arena_strndup(d->arena, m->id, m->id_len));
+        char err[256];
+        if (sg_user_state_record(d->state, &key, (int64_t)d->now, m->period_seconds, m->last, err, sizeof err) !=
+            SG_STATE_OK)
+            log_error(d, "duplicate tracking: cannot record an id: %s", err);
+    }
+}
+
 /* An admin script's errors go to the mail log: the user cannot fix them. */
 static void log_admin_errors(delivery *d, const char *path, const sg_diags *diags, const sg_diags *runtime)
 {
@@ -286,6 +322,8 @@ static int run_one_script(delivery *d, const sg_registry *reg, const char *path,
         if (sg_validate(reg, script, &d->cli->limits, &diags)) {
             sg_run_options opt;
             sg_cli_run_options(d->cli, &opt);
+            sg_duplicate_tracker tracker = {duplicate_seen, d};
+            opt.duplicates = &tracker;
             result->limits = opt.limits;
             if (!sg_interp_run(reg, script, d->msg, &d->env, &opt, result))
                 runtime = &result->errors;
@@ -619,6 +657,56 @@ static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_acti
     }
 }
 
+/* The reject MDN (RFC 5429 §2.2.1). Tracked as the forwards are (claim, then
+ * record or forget), under the Message-ID and the sender, so a retried
+ * delivery never sends a second one. When none may be sent (null sender,
+ * a report, an automatic message) the message is kept in INBOX: RFC 5429
+ * §2.2 leaves the message's fate open then, Pigeonhole discards it ("not
+ * sending reject message to <>"), and we prefer never to lose mail silently
+ * (architecture.md, failure rules); the reason is logged (§2.2 SHOULD). */
+static int send_mdn(delivery *d, const sg_submit_config *sc, const sg_action *reject, const sg_plan *plan)
+{
+    if (plan->mdn != SG_MDN_DUE) { /* the plan keeps the message (engine/plan.c) */
+        log_error(d, "reject: no MDN sent (%s): the message is kept in INBOX", sg_mdn_check_name(plan->mdn));
+        return SG_EXIT_OK;
+    }
+    sg_mdn_request req = {d->env.from, d->env.to,
+                          d->o->orig_rcpt && d->o->final_rcpt ? d->env.orig_to : NULL, d->msg, reject->reason};
+    char err[512];
+    sg_state_key key;
+    /* The forward tracker's kind, with a target no address can be: " reject-mdn". */
+    sg_state_key_forward(&key, *d->message_id ? d->message_id : d->env.from, " reject-mdn");
+    bool won = true;
+    if (d->state &&
+        sg_user_state_claim(d->state, &key, (int64_t)d->now, CLAIM_LEASE, &won, err, sizeof err) != SG_STATE_OK) {
+        log_error(d, "reject tracker: %s", err);
+        return SG_EXIT_TEMPFAIL;
+    }
+    if (!won) {
+        d->rejected = true; /* sent by an earlier attempt, or being sent right now */
+        return SG_EXIT_OK;
+    }
+    sg_mdn_options mo = {sg_config_get(d->cli->config, "hostname"), d->now, NULL, NULL};
+    sg_mdn mdn;
+    sg_mdn_build(&req, &mo, d->arena, &mdn);
+    const char *rcpts[] = {mdn.envelope_to};
+    sg_submit_status st = sg_submit_message(sc, "", rcpts, 1, mdn.data, mdn.len, err, sizeof err);
+    if (st != SG_SUBMIT_OK) {
+        /* Nothing is stored and the MTA retries: the sender learns of the
+         * rejection, or the message is delivered, never neither. */
+        log_error(d, "reject MDN to %s failed (%s): %s", mdn.envelope_to, sg_submit_status_name(st), err);
+        if (d->state)
+            sg_user_state_forget(d->state, &key, err, sizeof err);
+        return SG_EXIT_TEMPFAIL;
+    }
+    if (d->state)
+        sg_user_state_record(d->state, &key, (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
+    syslog(LOG_MAIL | LOG_INFO, "user=%s: rejected message %s from <%s>: MDN sent", d->user, d->message_id,
+           mdn.envelope_to);
+    d->rejected = true;
+    return SG_EXIT_OK;
+}
+
 static int send_outgoing(delivery *d, const sg_result *r, const sg_plan *plan, const sg_policy *policy)
 {
     sg_submit_config sc;
@@ -643,6 +731,12 @@ static int send_outgoing(delivery *d, const sg_result *r, const sg_plan *plan, c
     }
     if (plan->bounce == SG_BOUNCE_DUE) {
         int rc = send_bounce(d, &sc, plan, policy);
+        if (rc != SG_EXIT_OK)
+            return rc;
+    }
+    const sg_action *reject = sg_result_find(r, SG_ACT_REJECT);
+    if (reject) {
+        int rc = send_mdn(d, &sc, reject, plan);
         if (rc != SG_EXIT_OK)
             return rc;
     }
@@ -721,7 +815,7 @@ static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
     bool forwarded = false;
     for (size_t i = 0; i < r->count; i++)
         forwarded |= plan->decided[i] && plan->decisions[i].verdict == SG_FWD_ALLOW && !r->actions[i].copy;
-    bool discarded = false;
+    bool discarded = d->rejected; /* RFC 5429 §2.2: a reject whose MDN went out stores nothing */
     for (size_t i = 0; i < r->count; i++)
         discarded |= r->actions[i].kind == SG_ACT_DISCARD;
     if (st == SG_MAILDIR_OK && (plan->implicit_keep || (!kept && !forwarded && !discarded)))
@@ -805,14 +899,13 @@ static int deliver(delivery *d)
         /* dovecot-lda -e: the MTA bounces with our reason. */
         fprintf(stderr, "%s\n", reject->reason ? reject->reason : "rejected");
         rc = SG_EXIT_NOPERM;
-    } else if (reject) {
-        log_error(d, "reject without -e is not sent yet (RFC 5429 MDN): the message is kept in INBOX");
     }
     if (rc == SG_EXIT_OK) {
         bool forwards = false;
         for (size_t i = 0; i < result.count; i++)
             forwards |= (plan.decided[i] && plan.decisions[i].verdict == SG_FWD_ALLOW) || plan.notify[i].nallowed;
-        if ((forwards || plan.bounce == SG_BOUNCE_DUE) && !d->state) {
+        bool mdn = reject && !d->o->reject_to_stderr && plan.mdn == SG_MDN_DUE;
+        if ((forwards || plan.bounce == SG_BOUNCE_DUE || mdn) && !d->state) {
             log_error(d, "forwarding deferred: the per-user state (duplicate tracker) is unavailable");
             rc = SG_EXIT_TEMPFAIL;
         }
@@ -821,6 +914,8 @@ static int deliver(delivery *d)
         rc = send_outgoing(d, &result, &plan, policy);
     if (rc == SG_EXIT_OK)
         rc = store_locally(d, &result, &plan);
+    if (rc == SG_EXIT_OK)
+        record_duplicates(d, &result);
 
     sg_policy_free(policy);
     sg_result_free(&result);

@@ -121,6 +121,13 @@ static void json_action(FILE *out, const sg_action *a, size_t index, const sg_pl
         fputs("{\"action\": \"reject\"", out);
         json_field(out, "reason", a->reason);
         json_bool(out, "extended", a->extended);
+        /* RFC 5429 §2.2.1: what deliver (without -e) sends; no MDN means the message is kept. */
+        json_field(out, "mdn", sg_mdn_check_name(pc->mdn_check));
+        if (pc->mdn && pc->mdn_check == SG_MDN_DUE) {
+            json_field(out, "to", pc->mdn->envelope_to);
+            fputs(", \"message\": ", out);
+            sg_json_string_n(out, pc->mdn->data, pc->mdn->len);
+        }
         break;
     case SG_ACT_VACATION:
         fputs("{\"action\": \"vacation\"", out);
@@ -185,6 +192,20 @@ void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc
         fputs(", \"implicit\": true}", out);
     }
     fputs(n ? "\n ],\n" : "],\n", out);
+    if (r->nduplicates) {
+        /* RFC 7352: what a successful delivery would record in the tracking list. */
+        fputs(" \"duplicates\": [", out);
+        for (size_t i = 0; i < r->nduplicates; i++) {
+            const sg_duplicate_mark *m = &r->duplicates[i];
+            fputs(i ? ",\n   {\"id\": " : "\n   {\"id\": ", out);
+            sg_json_string_n(out, m->id, m->id_len);
+            json_field(out, "handle", m->handle);
+            fprintf(out, ", \"seconds\": %llu", m->period_seconds);
+            json_bool(out, "last", m->last);
+            fputs("}", out);
+        }
+        fputs("\n ],\n", out);
+    }
     fputs(" \"errors\": ", out);
     sg_plan_print_json_errors(out, &r->errors);
     fputs("}\n", out);
@@ -274,6 +295,10 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
             break;
         case SG_ACT_REJECT:
             fprintf(out, "%s: %s", a->extended ? "ereject" : "reject", a->reason);
+            if (pc->mdn_check == SG_MDN_DUE)
+                fprintf(out, "\nmdn to %s", pc->env->from);
+            else
+                fprintf(out, "\nno mdn (%s): the message is kept in INBOX", sg_mdn_check_name(pc->mdn_check));
             break;
         case SG_ACT_VACATION:
             fprintf(out, "vacation reply to %s%s%s", pc->env->from, a->subject ? ", subject: " : "",
@@ -290,6 +315,13 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
         text_flags(out, &r->keep_flags);
         fputc('\n', out);
     }
+    for (size_t i = 0; i < r->nduplicates; i++) {
+        const sg_duplicate_mark *m = &r->duplicates[i];
+        fprintf(out, "track%s duplicate %.*s", m->last ? " last" : "", (int)m->id_len, m->id);
+        if (m->handle)
+            fprintf(out, " with handle %s", m->handle);
+        fprintf(out, " for %llu s\n", m->period_seconds);
+    }
     if (pc->plan->tempfail)
         fprintf(out, "delivery would be deferred (exit 75): %s\n", pc->plan->unavailable_reason);
     for (size_t i = 0; pc->notifications && i < r->count; i++) {
@@ -304,4 +336,6 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
     if (pc->bounce)
         fprintf(out, "--- bounce from <> to <%s> ---\n%.*s", pc->bounce->envelope_to, (int)pc->bounce->len,
                 pc->bounce->data);
+    if (pc->mdn && pc->mdn_check == SG_MDN_DUE)
+        fprintf(out, "--- mdn from <> to <%s> ---\n%.*s", pc->mdn->envelope_to, (int)pc->mdn->len, pc->mdn->data);
 }

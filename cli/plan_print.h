@@ -7,6 +7,7 @@
 
 #include "../engine/interp.h"
 #include "../engine/notify_mail.h"
+#include "../engine/mdn.h"
 #include "../engine/plan.h"
 #include "../engine/result.h"
 
@@ -15,6 +16,8 @@ typedef struct sg_plan_context {
     const sg_plan *plan;     /* the enforcement stage's verdicts and bounce */
     const sg_bounce *bounce; /* the built bounce, when --show-messages asked for it */
     const sg_notify_mail *notifications; /* per result action (data NULL: none), when --show-messages */
+    sg_mdn_check mdn_check;  /* a reject's MDN: due, or why none would be sent */
+    const sg_mdn *mdn;       /* the built MDN, when --show-messages asked for it */
 } sg_plan_context;
 
 void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc);

@@ -94,7 +94,7 @@ typedef struct test_options {
     const char *message_id; /* of the bounce, for reproducible output */
     const char *boundary;
     bool json;
-    bool show_messages; /* print the messages that would be sent (the bounce) */
+    bool show_messages; /* print the messages that would be sent (the bounce, the reject MDN) */
 } test_options;
 
 /* The owner: -u (with the domain of -a when it has none), else -a. */
@@ -198,7 +198,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             sg_plan plan;
             sg_plan_enforce(policy, mode, why, &result, &in, arena, &plan);
             sg_bounce bounce;
-            sg_plan_context pc = {&env, &plan, NULL, NULL};
+            sg_plan_context pc = {&env, &plan, NULL, NULL, SG_MDN_DUE, NULL};
             if (o->show_messages) {
                 /* The notifications that would be sent: to their allowed recipients only. */
                 sg_notify_mail *nm = sg_arena_calloc(arena, (result.count + 1) * sizeof *nm);
@@ -210,6 +210,17 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
                     sg_notify_build(&nr, &no, arena, &nm[i]);
                 }
                 pc.notifications = nm;
+            }
+            const sg_action *reject = sg_result_find(&result, SG_ACT_REJECT);
+            sg_mdn mdn;
+            if (reject) {
+                sg_mdn_request mr = {env.from, env.to, NULL, msg, reject->reason};
+                pc.mdn_check = plan.mdn;
+                if (o->show_messages && pc.mdn_check == SG_MDN_DUE) {
+                    sg_mdn_options mo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                    sg_mdn_build(&mr, &mo, arena, &mdn);
+                    pc.mdn = &mdn;
+                }
             }
             if (o->show_messages && plan.bounce == SG_BOUNCE_DUE) {
                 sg_bounce_request br = {env.from, msg, in.owner, plan.bounce_targets, plan.nbounce_targets, false};

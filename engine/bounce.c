@@ -196,46 +196,6 @@ static const char *message_id(sg_arena *arena, const char *given, const char *ho
     return sg_arena_strdup(arena, out);
 }
 
-/* RFC 2046 §5.1.1 bchars (without space), at most 70. */
-static void clean_boundary(const char *in, char out[71])
-{
-    size_t n = 0;
-    for (const char *p = in ? in : ""; *p && n < 70; p++)
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("'()+_,-./:=?", *p))
-            out[n++] = *p;
-    out[n] = '\0';
-}
-
-/* Whether a line of any part starts with "--BOUNDARY": it would end the part
- * early (RFC 2046 §5.1.1: the delimiter is CRLF "--" boundary). */
-static bool collides(const char *boundary, const sg_mtbuf *parts, size_t nparts)
-{
-    size_t n = strlen(boundary);
-    for (size_t k = 0; k < nparts; k++) {
-        const char *s = parts[k].s, *end = s + parts[k].len;
-        for (const char *line = s; line && line < end;) {
-            if ((size_t)(end - line) >= n + 2 && line[0] == '-' && line[1] == '-' && memcmp(line + 2, boundary, n) == 0)
-                return true;
-            line = memchr(line, '\n', (size_t)(end - line));
-            line = line ? line + 1 : NULL;
-        }
-    }
-    return false;
-}
-
-static const char *pick_boundary(sg_arena *arena, const char *given, const sg_mtbuf *parts, size_t nparts)
-{
-    char b[71];
-    clean_boundary(given, b);
-    while (!b[0] || collides(b, parts, nparts)) {
-        char hex[25];
-        sg_mt_random_hex(hex, 24);
-        snprintf(b, sizeof b, "=_sievegate_%s", hex);
-    }
-    return sg_arena_strdup(arena, b);
-}
-
 /* ---- (b) the DSN: the three parts (RFC 3464 §2, RFC 6522) ---- */
 
 /* Part 1: for people. It says plainly that the message was delivered. */
@@ -276,57 +236,6 @@ static void status_part(sg_mtbuf *b, const char *host, const char *date, const s
     }
 }
 
-/* The next line of the header section: its length without CR LF; returns where the next begins. */
-static size_t next_line(const char *d, size_t end, size_t i, size_t *n)
-{
-    const char *nl = memchr(d + i, '\n', end - i);
-    size_t stop = nl ? (size_t)(nl - d) : end;
-    *n = stop - i;
-    if (*n && d[stop - 1] == '\r')
-        (*n)--;
-    return nl ? stop + 1 : end;
-}
-
-static bool seven_bit_line(const char *s, size_t n)
-{
-    if (n > 998) /* RFC 5322 §2.1.1 */
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || (unsigned char)s[i] > 0x7E)
-            return false;
-    return true;
-}
-
-/* Part 3: the original header section up to its empty line, never the body,
- * lines ending CRLF. Returns whether it had to be quoted-printable (8-bit,
- * NUL, lone CR or a line of 998 octets or more). */
-static bool headers_part(sg_mtbuf *b, sg_message *m)
-{
-    if (!m)
-        return false;
-    const char *d = sg_message_data(m);
-    size_t end = sg_message_body_offset(m), n;
-    bool qp = false;
-    for (size_t i = 0; i < end; i = next_line(d, end, i, &n)) {
-        next_line(d, end, i, &n);
-        if (n == 0)
-            break;
-        qp = qp || !seven_bit_line(d + i, n);
-    }
-    for (size_t i = 0; i < end; i = next_line(d, end, i, &n)) {
-        next_line(d, end, i, &n);
-        if (n == 0)
-            break;
-        if (qp) {
-            sg_mt_qp_line(b, d + i, n);
-        } else {
-            sg_mt_put(b, d + i, n);
-            sg_mt_puts(b, "\r\n");
-        }
-    }
-    return qp;
-}
-
 /* ---- (b) the DSN: assembly ---- */
 
 /* The original envelope sender: the bounce's envelope recipient and To:. A
@@ -362,12 +271,12 @@ void sg_bounce_build(const sg_bounce_request *req, const sg_bounce_options *opt,
     sg_mt_puts(&parts[0], "This is a MIME-formatted delivery status notification.\r\n");
     text_part(&parts[1], host, req, arena);
     status_part(&parts[2], host, date, req, arena);
-    bool qp = headers_part(&parts[3], req->message);
+    bool qp = req->message && sg_mt_put_header_section(&parts[3], req->message, NULL);
 
     memset(out, 0, sizeof *out);
     out->envelope_from = "";
     out->message_id = message_id(arena, opt->message_id, host, now);
-    out->boundary = pick_boundary(arena, opt->boundary, parts, 4);
+    out->boundary = sg_mt_pick_boundary(arena, opt->boundary, parts, 4);
     const char *to;
     recipient(req, arena, &out->envelope_to, &to);
 

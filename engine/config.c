@@ -171,6 +171,28 @@ bool sg_parse_size(const char *text, size_t *out)
     return true;
 }
 
+bool sg_parse_duration(const char *text, unsigned long long *out)
+{
+    if (!text || *text < '0' || *text > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10), unit = 1;
+    if (errno)
+        return false;
+    switch (*end) {
+    case 's': case 'S': end++; break;
+    case 'm': case 'M': unit = 60, end++; break;
+    case 'h': case 'H': unit = 3600, end++; break;
+    case 'd': case 'D': unit = 86400, end++; break;
+    default: break;
+    }
+    if (*end != '\0' || v > ULLONG_MAX / unit)
+        return false;
+    *out = v * unit;
+    return true;
+}
+
 bool sg_config_limits(const sg_config *cfg, sg_limits *limits, char *err, size_t errlen)
 {
     static const struct {

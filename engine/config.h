@@ -40,6 +40,10 @@ const char *sg_config_get(const sg_config *cfg, const char *key);
 /* Parses a size such as "1M", "512K", "100" (bytes). */
 bool sg_parse_size(const char *text, size_t *out);
 
+/* Parses a duration as Pigeonhole writes one: seconds, or a number followed
+ * by s, m, h or d ("12h", "2d"). */
+bool sg_parse_duration(const char *text, unsigned long long *out);
+
 /* Expands a path template (cli.md "Configuration file"): a leading "~" is the
  * home directory, %u the user, %n its local part, %d its domain, %% a '%'.
  * Returns a malloc'ed string (the caller frees it), or NULL for an unknown

@@ -59,16 +59,21 @@ static void redirect_hook(sg_validator *v, sg_node *node, const sg_bound *b)
         sg_error(v->diags, s->loc, "invalid-address", "invalid address \"%s\" for redirect: %s", s->data, why);
 }
 
-static bool header_name_ok(const sg_string *s)
+bool sg_header_name_valid(const char *name, size_t len)
 {
-    if (s->len == 0)
+    if (len == 0)
         return false;
-    for (uint32_t i = 0; i < s->len; i++) {
-        unsigned char c = (unsigned char)s->data[i];
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
         if (c <= 0x20 || c >= 0x7F || c == ':')
             return false;
     }
     return true;
+}
+
+static bool header_name_ok(const sg_string *s)
+{
+    return sg_header_name_valid(s->data, s->len);
 }
 
 /* RFC 5228 §2.4.2.2: an invalid header name is not an error, but it can never

@@ -28,6 +28,7 @@ enum sg_id {
     SG_CMD_NOTIFY, /* RFC 5435 */
     SG_TEST_VALID_NOTIFY_METHOD,
     SG_TEST_NOTIFY_METHOD_CAPABILITY,
+    SG_TEST_DUPLICATE, /* RFC 7352 */
     /* RFC 5228 §5 tests */
     SG_TEST_ADDRESS,
     SG_TEST_ALLOF,
@@ -61,6 +62,9 @@ enum sg_id {
     SG_TAG_OPTIONS,
     SG_TAG_MESSAGE,
     SG_TAG_ENCODEURL,
+    SG_TAG_HEADER,   /* RFC 7352 */
+    SG_TAG_UNIQUEID,
+    SG_TAG_LAST,
     /* match types (RFC 5228 §2.7.1) */
     SG_MATCH_IS,
     SG_MATCH_CONTAINS,

@@ -26,10 +26,29 @@ typedef struct sg_envelope {
     const char *auth;    /* authenticated sender, or NULL */
 } sg_envelope;
 
+/* RFC 7352 duplicate tracking, as the host keeps it: the interpreter only
+ * asks (it does no I/O); the ids to record after a successful delivery come
+ * back in sg_result.duplicates. */
+typedef struct sg_duplicate_tracker {
+    /* Whether (handle, id) was recorded by an earlier successful run and has
+     * not expired. handle NULL: none given. A tracker that cannot tell
+     * answers false: a duplicate delivered twice is better than a message
+     * taken for a duplicate (RFC 7352 §3). */
+    bool (*seen)(void *ctx, const char *handle, const char *id, size_t id_len);
+    void *ctx;
+} sg_duplicate_tracker;
+
+#define SG_DUPLICATE_DEFAULT_PERIOD (12ull * 3600) /* Pigeonhole 2.3 sieve_duplicate_default_period */
+#define SG_DUPLICATE_MAX_PERIOD (2ull * 86400)     /* Pigeonhole 2.3 sieve_duplicate_max_period */
+
 typedef struct sg_run_options {
     sg_result_limits limits;
     double max_cpu_seconds;          /* 0: unlimited */
     const char *subaddress_separator; /* RFC 5233; default "+" */
+    /* NULL: no tracking, every "duplicate" test is false (as sieve-test). */
+    const sg_duplicate_tracker *duplicates;
+    unsigned long long duplicate_default_period; /* 0: SG_DUPLICATE_DEFAULT_PERIOD */
+    unsigned long long duplicate_max_period;     /* 0: SG_DUPLICATE_MAX_PERIOD */
 } sg_run_options;
 
 typedef struct sg_interp sg_interp;

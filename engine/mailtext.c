@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../grammar/utf8.h"
+#include "message.h"
 
 #define LINE_SOFT 78 /* RFC 5322 §2.1.1: SHOULD */
 #define EW_CHUNK 30  /* octets per encoded word: "=?UTF-8?B?" 40 "?=" = 52 chars (RFC 2047 §2: <= 75) */
@@ -317,4 +318,163 @@ bool sg_mt_token_is(const char *v, const char *word)
     while (v[n] && !strchr(" \t\r\n;()", v[n]))
         n++;
     return n == strlen(word) && strncasecmp(v, word, n) == 0;
+}
+
+/* ---- text bodies ---- */
+
+#define LINE_MAX_7BIT 998 /* RFC 5322 §2.1.1 */
+
+/* The lines of `s` (any of CRLF, LF, CR ends one); calls f for each. */
+typedef void (*line_fn)(sg_mtbuf *b, const char *s, size_t n);
+
+static void each_line(sg_mtbuf *b, const char *s, size_t len, line_fn f)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && s[j] != '\r' && s[j] != '\n')
+            j++;
+        f(b, s + i, j - i);
+        if (j < len && s[j] == '\r' && j + 1 < len && s[j + 1] == '\n')
+            j++;
+        i = j + 1;
+    }
+}
+
+static void plain_line(sg_mtbuf *b, const char *s, size_t n)
+{
+    sg_mt_put(b, s, n);
+    sg_mt_puts(b, "\r\n");
+}
+
+bool sg_mt_seven_bit_text(const char *s, size_t len)
+{
+    size_t col = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\r' || c == '\n') {
+            col = 0;
+            continue;
+        }
+        if ((c < 0x20 && c != '\t') || c > 0x7E || ++col >= LINE_MAX_7BIT)
+            return false;
+    }
+    return true;
+}
+
+void sg_mt_put_text(sg_mtbuf *b, const char *s, size_t len, bool qp)
+{
+    each_line(b, s, len, qp ? sg_mt_qp_line : plain_line);
+}
+
+/* ---- the original header section ---- */
+
+/* The next line of the header section: its length without CR LF; returns where the next begins. */
+static size_t next_line(const char *d, size_t end, size_t i, size_t *n)
+{
+    const char *nl = memchr(d + i, '\n', end - i);
+    size_t stop = nl ? (size_t)(nl - d) : end;
+    *n = stop - i;
+    if (*n && d[stop - 1] == '\r')
+        (*n)--;
+    return nl ? stop + 1 : end;
+}
+
+static bool seven_bit_line(const char *s, size_t n)
+{
+    if (n > LINE_MAX_7BIT) /* RFC 5322 §2.1.1: at most 998 characters */
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || (unsigned char)s[i] > 0x7E)
+            return false;
+    return true;
+}
+
+/* Whether the line at d[i] (n bytes) starts the field `name` ("Name:" or "Name :"). */
+static bool starts_field(const char *d, size_t n, const char *name)
+{
+    size_t k = strlen(name);
+    if (n < k + 1 || strncasecmp(d, name, k) != 0)
+        return false;
+    size_t j = k;
+    while (j < n && (d[j] == ' ' || d[j] == '\t'))
+        j++;
+    return j < n && d[j] == ':';
+}
+
+/* Calls each line kept (n == 0 never: the section ends at the empty line). */
+static bool section_lines(sg_mtbuf *b, sg_message *m, const char *skip, bool qp, bool write)
+{
+    const char *d = sg_message_data(m);
+    size_t end = sg_message_body_offset(m), n;
+    bool skipping = false, needs_qp = false;
+    for (size_t i = 0; i < end; i = next_line(d, end, i, &n)) {
+        next_line(d, end, i, &n);
+        if (n == 0)
+            break;
+        bool continuation = d[i] == ' ' || d[i] == '\t';
+        if (!continuation)
+            skipping = skip && starts_field(d + i, n, skip);
+        if (skipping)
+            continue;
+        needs_qp = needs_qp || !seven_bit_line(d + i, n);
+        if (!write)
+            continue;
+        if (qp) {
+            sg_mt_qp_line(b, d + i, n);
+        } else {
+            sg_mt_put(b, d + i, n);
+            sg_mt_puts(b, "\r\n");
+        }
+    }
+    return needs_qp;
+}
+
+bool sg_mt_put_header_section(sg_mtbuf *b, sg_message *m, const char *skip_field)
+{
+    bool qp = section_lines(b, m, skip_field, false, false);
+    section_lines(b, m, skip_field, qp, true);
+    return qp;
+}
+
+/* ---- MIME boundaries ---- */
+
+/* RFC 2046 §5.1.1 bchars (without space), at most 70. */
+static void clean_boundary(const char *in, char out[71])
+{
+    size_t n = 0;
+    for (const char *p = in ? in : ""; *p && n < 70; p++)
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("'()+_,-./:=?", *p))
+            out[n++] = *p;
+    out[n] = '\0';
+}
+
+/* Whether a line of any part starts with "--BOUNDARY": it would end the part
+ * early (RFC 2046 §5.1.1: the delimiter is CRLF "--" boundary). */
+static bool collides(const char *boundary, const sg_mtbuf *parts, size_t nparts)
+{
+    size_t n = strlen(boundary);
+    for (size_t k = 0; k < nparts; k++) {
+        const char *s = parts[k].s, *end = s + parts[k].len;
+        for (const char *line = s; line && line < end;) {
+            if ((size_t)(end - line) >= n + 2 && line[0] == '-' && line[1] == '-' && memcmp(line + 2, boundary, n) == 0)
+                return true;
+            line = memchr(line, '\n', (size_t)(end - line));
+            line = line ? line + 1 : NULL;
+        }
+    }
+    return false;
+}
+
+const char *sg_mt_pick_boundary(sg_arena *arena, const char *given, const sg_mtbuf *parts, size_t nparts)
+{
+    char b[71];
+    clean_boundary(given, b);
+    while (!b[0] || collides(b, parts, nparts)) {
+        char hex[25];
+        sg_mt_random_hex(hex, 24);
+        snprintf(b, sizeof b, "=_sievegate_%s", hex);
+    }
+    return sg_arena_strdup(arena, b);
 }

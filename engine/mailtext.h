@@ -80,6 +80,24 @@ void sg_mt_random_hex(char *out, size_t nhex);
  * is left, so the caller makes its own. */
 const char *sg_mt_given_message_id(sg_arena *arena, const char *given, const char *host);
 
+/* Whether text can go as 7bit: printable ASCII and tabs, lines < 998 octets. */
+bool sg_mt_seven_bit_text(const char *s, size_t len);
+/* Text whose lines end in CRLF, LF or CR, each line then CRLF; as
+ * quoted-printable lines when qp (RFC 2045 §6.7). */
+void sg_mt_put_text(sg_mtbuf *b, const char *s, size_t len, bool qp);
+
+struct sg_message;
+/* The message's header section up to its empty line (never the body), lines
+ * ending CRLF, without the field skip_field (NULL: none) and its
+ * continuation lines. Returns whether it had to be written quoted-printable
+ * (8-bit, controls or a line longer than 998 octets). */
+bool sg_mt_put_header_section(sg_mtbuf *b, struct sg_message *m, const char *skip_field);
+
+/* A multipart boundary (RFC 2046 §5.1.1): the given one cleaned to bchars
+ * (at most 70), unless it is empty or a line of one of the parts starts with
+ * "--" and it; then a fresh random one. */
+const char *sg_mt_pick_boundary(sg_arena *arena, const char *given, const sg_mtbuf *parts, size_t nparts);
+
 /* Whether the first token of a structured value, past CFWS (RFC 5322 §3.2.2),
  * is word (ASCII case-insensitive). */
 bool sg_mt_token_is(const char *v, const char *word);

@@ -112,6 +112,16 @@ void sg_plan_enforce(const sg_policy *policy, sg_unavailable_mode mode, const ch
     out->bounce_targets = sg_arena_alloc(arena, targets * sizeof *out->bounce_targets);
     out->implicit_keep = r->implicit_keep;
     out->bounce = SG_BOUNCE_NOTHING_BLOCKED;
+    out->mdn = SG_MDN_DUE;
+    const sg_action *reject = sg_result_find(r, SG_ACT_REJECT);
+    if (reject) {
+        /* RFC 5429 §2.2.1: a reject whose MDN may not be sent keeps the
+         * message rather than losing it silently (engine/mdn.h, cli/deliver.c). */
+        sg_mdn_request mr = {in->envelope_sender, NULL, NULL, in->message, reject->reason};
+        out->mdn = sg_mdn_due(&mr);
+        if (out->mdn != SG_MDN_DUE)
+            out->implicit_keep = true;
+    }
     const char *no_notify = notify_forbidden(in->message);
     bool any_forward = sg_result_find(r, SG_ACT_REDIRECT) != NULL;
     for (size_t i = 0; i < r->count; i++) {

@@ -7,7 +7,8 @@
  * (engine/enforce.h, the same function `check -u` and `policy explain` use),
  * the implicit keep as it finally stands (a blocked forward never leaves the
  * message undelivered, RFC 5228 §4.2, policy.md), the targets the one bounce
- * of this message must list and whether it is due. A notify (RFC 5435) with
+ * of this message must list and whether it is due, and whether a reject's
+ * MDN may be sent (when not, the message is kept). A notify (RFC 5435) with
  * the mailto method is forwarding too (policy.md): each of its recipients gets
  * its own decision, and one that is blocked is dropped from the notification
  * and listed in the bounce like a blocked redirect. Nothing is sent, written or
@@ -21,6 +22,7 @@
 
 #include "bounce.h"
 #include "enforce.h"
+#include "mdn.h"
 #include "message.h"
 #include "result.h"
 
@@ -59,6 +61,7 @@ typedef struct sg_plan {
     size_t nbounce_targets;
     sg_bounce_check bounce;       /* SG_BOUNCE_DUE or why none is sent */
     const char *no_bounce_reason;
+    sg_mdn_check mdn;             /* a reject's MDN: SG_MDN_DUE or why none is sent (then kept) */
     bool policy_unavailable;
     bool tempfail; /* policy unavailable under "tempfail" with an external forward: retry later */
     const char *unavailable_reason;

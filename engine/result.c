@@ -22,9 +22,12 @@ void sg_result_init(sg_result *r, sg_arena *arena, const sg_result_limits *limit
 void sg_result_free(sg_result *r)
 {
     free(r->actions);
+    free(r->duplicates);
     sg_diags_clear(&r->errors);
     r->actions = NULL;
     r->count = r->cap = 0;
+    r->duplicates = NULL;
+    r->nduplicates = r->capduplicates = 0;
 }
 
 const sg_action *sg_result_find(const sg_result *r, sg_action_kind kind)
@@ -64,6 +67,30 @@ void sg_result_fail(sg_result *r, sg_loc loc, const char *code, const char *fmt,
     r->failed = true;
     r->count = 0;
     r->implicit_keep = true;
+    r->nduplicates = 0; /* RFC 7352 §3: a failed execution updates no tracking list */
+}
+
+static bool same_handle(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+void sg_result_track_duplicate(sg_result *r, const sg_duplicate_mark *mark)
+{
+    if (r->failed)
+        return;
+    for (size_t i = 0; i < r->nduplicates; i++) {
+        const sg_duplicate_mark *m = &r->duplicates[i];
+        if (m->last == mark->last && same_handle(m->handle, mark->handle) && m->id_len == mark->id_len &&
+            memcmp(m->id, mark->id, m->id_len) == 0)
+            return;
+    }
+    if (r->nduplicates == r->capduplicates) {
+        size_t cap = r->capduplicates ? r->capduplicates * 2 : 4;
+        r->duplicates = sg_xrealloc(r->duplicates, cap * sizeof *r->duplicates);
+        r->capduplicates = cap;
+    }
+    r->duplicates[r->nduplicates++] = *mark;
 }
 
 static bool is_delivery(const sg_action *a)

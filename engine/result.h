@@ -72,6 +72,17 @@ typedef struct sg_result_limits {
     size_t max_redirects; /* default 4 */
 } sg_result_limits;
 
+/* RFC 7352 §3: an id a "duplicate" test saw, to be recorded in the tracking
+ * list only once the delivery has succeeded (the caller does that). */
+typedef struct sg_duplicate_mark {
+    const char *handle; /* :handle, or NULL */
+    const char *id;     /* the unique id (may hold NUL bytes: id_len counts) */
+    size_t id_len;
+    unsigned long long period_seconds; /* :seconds, capped; never 0 */
+    bool last;                         /* :last: the expiry restarts (renew) */
+    sg_loc loc;
+} sg_duplicate_mark;
+
 typedef struct sg_result {
     sg_arena *arena;
     sg_action *actions;
@@ -82,6 +93,8 @@ typedef struct sg_result {
     bool failed;          /* a runtime error happened: only the implicit keep remains */
     sg_diags errors;      /* runtime errors, located */
     sg_result_limits limits;
+    sg_duplicate_mark *duplicates; /* RFC 7352: to record after a successful delivery */
+    size_t nduplicates, capduplicates;
 } sg_result;
 
 void sg_result_init(sg_result *r, sg_arena *arena, const sg_result_limits *limits);
@@ -90,6 +103,11 @@ void sg_result_free(sg_result *r);
 /* Adds an action (its strings must live in the arena); returns false after a
  * runtime error, which is recorded in r->errors and stops the script. */
 bool sg_result_add(sg_result *r, const sg_action *action);
+
+/* Adds an id to record after success (RFC 7352 §3); a second mark with the
+ * same handle, id and :last is the first one (as Pigeonhole). Strings must
+ * live in the arena. A failed run records nothing. */
+void sg_result_track_duplicate(sg_result *r, const sg_duplicate_mark *mark);
 
 /* Cancels the implicit keep (discard). */
 void sg_result_discard(sg_result *r, sg_loc loc);

@@ -17,7 +17,6 @@
 #include "addrlist.h"
 #include "mailtext.h"
 
-#define LINE_MAX_7BIT 998
 
 const char *sg_vacation_check_name(sg_vacation_check c)
 {
@@ -328,50 +327,6 @@ static const char *new_message_id(sg_arena *arena, const char *given, const char
 
 /* ---- (b) the reply: the body ---- */
 
-/* The lines of `s` (any of CRLF, LF, CR ends one); calls f for each. */
-typedef void (*line_fn)(sg_mtbuf *b, const char *s, size_t n);
-
-static void each_line(sg_mtbuf *b, const char *s, size_t len, line_fn f)
-{
-    size_t i = 0;
-    while (i < len) {
-        size_t j = i;
-        while (j < len && s[j] != '\r' && s[j] != '\n')
-            j++;
-        f(b, s + i, j - i);
-        if (j < len && s[j] == '\r' && j + 1 < len && s[j + 1] == '\n')
-            j++;
-        i = j + 1;
-    }
-}
-
-static void plain_line(sg_mtbuf *b, const char *s, size_t n)
-{
-    sg_mt_put(b, s, n);
-    sg_mt_puts(b, "\r\n");
-}
-
-/* Whether the text can go as 7bit: printable ASCII and tabs, lines < 998. */
-static bool seven_bit_text(const char *s, size_t len)
-{
-    size_t col = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\r' || c == '\n') {
-            col = 0;
-            continue;
-        }
-        if ((c < 0x20 && c != '\t') || c > 0x7E || ++col >= LINE_MAX_7BIT)
-            return false;
-    }
-    return true;
-}
-
-static void put_body(sg_mtbuf *b, const char *s, size_t len, bool qp)
-{
-    each_line(b, s, len, qp ? sg_mt_qp_line : plain_line);
-}
-
 /* A Content-* field of the :mime entity: its folded raw value, each line
  * break made CRLF + white space, controls and 8-bit bytes dropped (RFC 5230
  * §5: 8-bit header material is not allowed), white-space-only lines dropped. */
@@ -433,7 +388,7 @@ static void put_mime_entity(sg_mtbuf *b, const char *reason, sg_arena *arena)
     size_t off = sg_message_body_offset(e);
     const char *body = reason + off;
     size_t blen = len - off;
-    bool qp = !has_cte && !composite && !seven_bit_text(body, blen);
+    bool qp = !has_cte && !composite && !sg_mt_seven_bit_text(body, blen);
     for (size_t i = 0; i < nf; i++) {
         const sg_header_field *f = sg_message_header_at(e, i);
         if (f->name_len > 8 && strncasecmp(f->name, "Content-", 8) == 0)
@@ -444,7 +399,7 @@ static void put_mime_entity(sg_mtbuf *b, const char *reason, sg_arena *arena)
     if (qp)
         sg_mt_puts(b, "Content-Transfer-Encoding: quoted-printable\r\n");
     sg_mt_puts(b, "\r\n");
-    put_body(b, body, blen, qp);
+    sg_mt_put_text(b, body, blen, qp);
 }
 
 /* ---- (b) the reply: assembly ---- */
@@ -495,11 +450,11 @@ void sg_vacation_build(const sg_vacation_request *req, const sg_vacation_options
         put_mime_entity(&b, reason, arena);
     } else {
         size_t len = strlen(reason);
-        bool qp = !seven_bit_text(reason, len);
+        bool qp = !sg_mt_seven_bit_text(reason, len);
         sg_mt_puts(&b, "Content-Type: text/plain; charset=utf-8\r\n");
         sg_mt_puts(&b, qp ? "Content-Transfer-Encoding: quoted-printable\r\n" : "Content-Transfer-Encoding: 7bit\r\n");
         sg_mt_puts(&b, "\r\n");
-        put_body(&b, reason, len, qp);
+        sg_mt_put_text(&b, reason, len, qp);
     }
     out->data = b.s;
     out->len = b.len;

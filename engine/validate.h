@@ -70,5 +70,7 @@ bool sg_validate(const sg_registry *reg, sg_script *script, const sg_limits *lim
 /* For extension hooks. */
 bool sg_validator_enabled(const sg_validator *v, const char *extension);
 const sg_bound_tag *sg_bound_tag_find(const sg_bound *b, const char *name);
+/* RFC 5322 §3.6.8 field-name: printable ASCII but ':', at least one. */
+bool sg_header_name_valid(const char *name, size_t len);
 
 #endif

@@ -324,6 +324,12 @@ def uri_subject(method):
     return None
 
 
+def duplicate_line(last, handle):
+    # RFC 7352: an id the run would record once the delivery succeeded (Pigeonhole
+    # prints it as an action, "track [last] duplicate [with handle: H]").
+    return "track-duplicate" + (" last" if last else "") + ("" if handle is None else " handle=" + sanitize(handle))
+
+
 def normalise_sievegate(rc, out, err):
     if rc == 1:
         return ["invalid"]
@@ -362,6 +368,8 @@ def normalise_sievegate(rc, out, err):
             lines.append(notify_line(a.get("importance"), a.get("from"), subject, rcpts))
         else:
             lines.append("unknown-action " + json.dumps(a, sort_keys=True))
+    for d in j.get("duplicates", []):
+        lines.append(duplicate_line(d.get("last"), d.get("handle")))
     if bool(j.get("implicit_keep")) != implicit_seen:
         lines.append("sievegate-inconsistent implicit_keep=%s" % j.get("implicit_keep"))
     return lines
@@ -471,6 +479,9 @@ def normalise_pigeonhole(rc, out, err):
             elif text.startswith("send notification with method "):
                 cur = {"kind": "notify", "fields": {}, "rcpts": []}
                 last_field = None
+            elif re.match(r"^track( last)? duplicate( with handle: .*)?$", text):
+                m2 = re.match(r"^track( last)? duplicate(?: with handle: (.*))?$", text)
+                cur = {"kind": "other", "text": duplicate_line(m2.group(1) is not None, m2.group(2))}
             elif text == "send vacation message:":
                 cur = {"kind": "vacation", "fields": {}, "body": []}
                 vac_state, last_field = "fields", None

@@ -347,6 +347,81 @@ deliver
 expect_rc "notify, every recipient blocked" 0
 expect_count "every recipient blocked: only the bounce" "$tmp/sent" 1
 if [ "$(cat "$tmp/sent/0/argv")" = "$(printf -- '-i\n-f\n<>\n--\ncarol@partner.example')" ]; then ok; else fail "bounce argv: $(tr '\n' ' ' <"$tmp/sent/0/argv")"; fi
+# 16. duplicate (RFC 7352): the same message twice is delivered once; the id is
+# recorded only after a successful delivery, so a deferred (75) one is retried as new.
+reset
+printf 'require "duplicate";\nif duplicate { discard; stop; }\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "duplicate: first" 0
+expect_count "duplicate: first delivered" "$home/Maildir/new" 1
+deliver
+expect_rc "duplicate: second" 0
+expect_count "duplicate: second discarded" "$home/Maildir/new" 1
+printf 'Return-Path: <carol@partner.example>\r\nFrom: carol@partner.example\r\nTo: alice@example.com\r\nSubject: Other\r\nMessage-ID: <plan-2@partner.example>\r\n\r\nAnother.\r\n' >"$tmp/other.eml"
+deliver -p "$tmp/other.eml"
+expect_rc "duplicate: another message" 0
+expect_count "duplicate: another Message-ID is delivered" "$home/Maildir/new" 2
+reset
+printf 'require ["duplicate", "copy"];\nif duplicate { discard; stop; }\nredirect :copy "bob@example.com";\n' >"$home/.dovecot.sieve"
+echo 75 >"$tmp/sendmail.rc"
+deliver
+expect_rc "duplicate: sendmail fails" 75
+expect_count "duplicate: deferred, nothing stored" "$home/Maildir/new" 0
+rm -f "$tmp/sendmail.rc"
+deliver
+expect_rc "duplicate: the retry is not a duplicate" 0
+expect_count "duplicate: the retry is delivered" "$home/Maildir/new" 1
+expect_count "duplicate: the retry forwards" "$tmp/sent" 2
+deliver
+expect_rc "duplicate: once delivered, a duplicate" 0
+expect_count "duplicate: not stored again" "$home/Maildir/new" 1
+expect_count "duplicate: not forwarded again" "$tmp/sent" 2
+
+# 17. reject without -e: an RFC 5429 MDN to the envelope sender from <>, nothing stored, exit 0.
+reset
+printf 'require "reject";\nreject "No attachments please.";\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "reject MDN" 0
+expect_count "reject MDN: nothing stored" "$home/Maildir/new" 0
+expect_count "reject MDN: one submission" "$tmp/sent" 1
+if [ "$(cat "$tmp/sent/0/argv")" = "$(printf -- '-i\n-f\n<>\n--\ncarol@partner.example')" ]; then ok; else fail "MDN argv: $(tr '\n' ' ' <"$tmp/sent/0/argv")"; fi
+tr -d '\r' <"$tmp/sent/0/data" >"$tmp/mdn.txt"
+for line in 'To: <carol@partner.example>' 'Subject: Automatically rejected mail' \
+    'Auto-Submitted: auto-replied (rejected)' \
+    'Content-Type: multipart/report; report-type=disposition-notification;' \
+    'Your message to <alice@example.com> was automatically rejected:' 'No attachments please.' \
+    'Reporting-UA: mx.example.com; sievegate' 'Final-Recipient: rfc822; alice@example.com' \
+    'Original-Message-ID: <plan-1@partner.example>' \
+    'Disposition: automatic-action/MDN-sent-automatically; deleted' 'Subject: Project plan'; do
+    if grep -qxF "$line" "$tmp/mdn.txt"; then ok; else fail "MDN lacks the line: $line"; fi
+done
+if grep -q 'Here is the plan.' "$tmp/mdn.txt"; then fail "the MDN carries the body"; else ok; fi
+deliver
+expect_rc "reject MDN: the same message again" 0
+expect_count "reject MDN: no second MDN" "$tmp/sent" 1
+expect_count "reject MDN: still nothing stored" "$home/Maildir/new" 0
+# The null sender gets no MDN (RFC 5429 2.2.1): the message is kept, not lost.
+reset
+printf 'require "reject";\nreject "No.";\n' >"$home/.dovecot.sieve"
+deliver -f '<>'
+expect_rc "reject, null sender" 0
+expect_count "reject, null sender: nothing sent" "$tmp/sent" 0
+expect_count "reject, null sender: kept in INBOX" "$home/Maildir/new" 1
+# sendmail fails: 75, nothing stored; the retry sends one MDN; a third run sends none.
+reset
+printf 'require "reject";\nreject "No.";\n' >"$home/.dovecot.sieve"
+echo 75 >"$tmp/sendmail.rc"
+deliver
+expect_rc "reject MDN fails: retry later" 75
+expect_count "reject MDN fails: nothing stored" "$home/Maildir/new" 0
+rm -f "$tmp/sendmail.rc"
+deliver
+expect_rc "reject MDN retry" 0
+expect_count "reject MDN retry: sent (after the failed attempt)" "$tmp/sent" 2
+expect_count "reject MDN retry: nothing stored" "$home/Maildir/new" 0
+deliver
+expect_rc "reject MDN after the retry" 0
+expect_count "reject MDN: the retry's MDN is the only one" "$tmp/sent" 2
 
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then
