@@ -125,6 +125,9 @@ mailbox_command = $bin deliver -c $tmp/sievegate.conf -f "\$SENDER" -a "\$RECIPI
 default_transport = sink
 relay_transport = sink
 sink_destination_recipient_limit = 1
+# A sanitizer build's options (CI sets them) reach sievegate through master and local(8).
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME ASAN_OPTIONS UBSAN_OPTIONS
+export_environment = TZ MAIL_CONFIG LANG ASAN_OPTIONS UBSAN_OPTIONS
 EOF
 # chroot off everywhere; smtpd on the loopback port only.
 write_master_cf() {
