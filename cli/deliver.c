@@ -67,8 +67,9 @@ typedef struct delivery {
     const char *user;  /* the login name */
     const char *owner; /* the user's address: whose script runs (policy.md) */
     sg_envelope env;
-    char *data;        /* the message */
+    char *data;        /* the message (without an mbox From_ line read from stdin) */
     size_t len;
+    const char *from_line_sender; /* the sender in that From_ line, or NULL */
     sg_message *msg;
     const char *message_id;
     time_t now;
@@ -198,6 +199,8 @@ static void build_envelope(delivery *d)
     sg_mailbox mb;
     if (d->o->from) {
         d->env.from = path_arg(d, d->o->from);
+    } else if (d->from_line_sender) {
+        d->env.from = path_arg(d, d->from_line_sender);
     } else if (sg_message_header_raw_values(d->msg, "return-path", &values) > 0 &&
                sg_envelope_address_parse(values[0], d->arena, &mb) && mb.valid) {
         d->env.from = mb.raw ? mb.raw : "";
@@ -832,6 +835,29 @@ static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
 
 /* ---- the pipeline ---- */
 
+/* An mbox "From sender date" line before the header, as Postfix's local(8)
+ * writes to a mailbox_command and procmail-style MTAs do, is not part of the
+ * message: dropped, as dovecot-lda drops it from standard input (lda's
+ * create_raw_stream; a file given with -p is taken as it is), and its sender
+ * is the envelope sender when -f is not given. */
+static void drop_from_line(delivery *d)
+{
+    if (d->len < 5 || memcmp(d->data, "From ", 5) != 0)
+        return;
+    const char *nl = memchr(d->data, '\n', d->len);
+    size_t skip = nl ? (size_t)(nl - d->data) + 1 : d->len;
+    const char *s = d->data + 5, *end = d->data + skip;
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    const char *e = s;
+    while (e < end && *e != ' ' && *e != '\t' && *e != '\r' && *e != '\n')
+        e++;
+    if (e > s)
+        d->from_line_sender = sg_arena_strndup(d->arena, s, (size_t)(e - s));
+    memmove(d->data, d->data + skip, d->len - skip);
+    d->len -= skip;
+}
+
 static int read_message(delivery *d)
 {
     size_t size = 0;
@@ -842,6 +868,8 @@ static int read_message(delivery *d)
                   err ? strerror(err) : "larger than 1 GiB");
         return SG_EXIT_TEMPFAIL;
     }
+    if (!d->o->path)
+        drop_from_line(d);
     d->msg = sg_message_parse(d->data, d->len, d->arena);
     return SG_EXIT_OK;
 }

@@ -422,6 +422,28 @@ expect_count "reject MDN retry: nothing stored" "$home/Maildir/new" 0
 deliver
 expect_rc "reject MDN after the retry" 0
 expect_count "reject MDN: the retry's MDN is the only one" "$tmp/sent" 2
+# 16. An mbox From_ line on stdin (Postfix's mailbox_command writes one): dropped, as dovecot-lda
+# does, and its sender is the envelope sender without -f; a file given with -p is taken as it is.
+reset
+printf 'require ["envelope", "fileinto"];\nif envelope :is "from" "dave@partner.example" { fileinto "FromLine"; }\n' \
+    >"$home/.dovecot.sieve"
+{ printf 'From dave@partner.example  Mon Nov 23 20:23:07 2026\n'; cat "$msg"; } >"$tmp/fromline.eml"
+"$bin" deliver --config "$conf" -a alice@example.com -o lda_mailbox_autocreate=yes <"$tmp/fromline.eml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+expect_rc "From_ line on stdin" 0
+expect_count "From_ line: its sender is the envelope sender" "$home/Maildir/.FromLine/new" 1
+stored="$home/Maildir/.FromLine/new/$(ls "$home/Maildir/.FromLine/new" 2>/dev/null | head -1)"
+if [ "$(head -n 1 "$stored" 2>/dev/null)" = "Return-Path: <carol@partner.example>" ] && ! grep -q '^From ' "$stored"; then ok; else
+    fail "From_ line: not dropped ($(head -n 1 "$stored" 2>/dev/null))"
+fi
+"$bin" deliver --config "$conf" -f carol@partner.example -a alice@example.com <"$tmp/fromline.eml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+expect_rc "From_ line with -f" 0
+expect_count "From_ line with -f: -f wins" "$home/Maildir/new" 1
+deliver -p "$tmp/fromline.eml"
+expect_rc "From_ line in a -p file" 0
+expect_count "From_ line in a -p file: delivered" "$home/Maildir/new" 2
+if [ "$(grep -l '^From dave@partner.example ' "$home/Maildir/new"/* | wc -l)" = 1 ]; then ok; else fail "-p: the file is not stored as it is"; fi
 
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then
