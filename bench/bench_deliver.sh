@@ -60,6 +60,8 @@ if [ -x "$lda" ] && [ "$(id -u)" = 0 ] && { id sgtest >/dev/null 2>&1 || useradd
     cat >"$work/dovecot.conf" <<EOC
 protocols =
 mail_location = maildir:$dhome/Maildir
+# the same outgoing path as ours: nothing is really sent by either side
+sendmail_path = /bin/true
 lda_mailbox_autocreate = yes
 protocol lda {
   mail_plugins = sieve
