@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../engine/addrlist.h"
+#include "../engine/include.h"
 #include "../engine/interp.h"
 #include "../engine/message.h"
 #include "../engine/registry.h"
@@ -141,7 +142,8 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_error(&diags, start, "limit-script-size", "script is too large (more than limit max_script_size %zu)",
                  cli->limits.max_script_size);
     }
-    sg_validate(reg, script, &cli->limits, &diags);
+    sg_includes *inc = sg_cli_script_includes(cli, script_path);
+    sg_validate_with(reg, script, &cli->limits, &diags, inc);
     if (diags.errors) {
         sg_diags_sort(&diags);
         sg_print_diags_text(stderr, script_path, src, src_len, &diags);
@@ -238,6 +240,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_arena_free(arena);
     }
     sg_script_free(script);
+    sg_includes_free(inc);
     sg_registry_free(reg);
     sg_diags_clear(&diags);
     free(src);
