@@ -248,6 +248,17 @@ sg_includes *sg_cli_script_includes(const sg_cli *cli, const char *script_path)
         personal = dir;
     }
     sg_includes *inc = sg_cli_includes(cli, personal, sg_cli_global_location(cli));
+    /* A script in the personal directory is one an include may name. */
+    const char *base = strrchr(script_path, '/');
+    base = base ? base + 1 : script_path;
+    size_t blen = strlen(base);
+    if (dir && blen > 6 && strcmp(base + blen - 6, ".sieve") == 0) {
+        char *name = sg_xmalloc(blen - 5);
+        memcpy(name, base, blen - 6);
+        name[blen - 6] = '\0';
+        sg_includes_mark_main(inc, name);
+        free(name);
+    }
     free(dir);
     return inc;
 }

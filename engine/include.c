@@ -131,6 +131,30 @@ static entry *find(sg_includes *inc, bool global, const char *name)
     return NULL;
 }
 
+static entry *add_entry(sg_includes *inc, bool global, const char *name)
+{
+    if (inc->count == inc->cap) {
+        inc->cap = inc->cap ? inc->cap * 2 : 8;
+        inc->items = sg_xrealloc(inc->items, inc->cap * sizeof *inc->items);
+    }
+    entry *e = sg_xmalloc(sizeof *e);
+    memset(e, 0, sizeof *e);
+    e->global = global;
+    e->name = sg_xstrdup(name);
+    inc->items[inc->count++] = e;
+    return e;
+}
+
+void sg_includes_mark_main(sg_includes *inc, const char *name)
+{
+    if (find(inc, false, name))
+        return;
+    entry *e = add_entry(inc, false, name);
+    /* Never done: an include of it is a loop, or with :once already included (§3.2). */
+    e->compiling = true;
+    e->valid = true;
+}
+
 static const char *where(bool global)
 {
     return global ? "global" : "personal";
@@ -205,17 +229,9 @@ void sg_includes_compile(sg_validator *v, sg_node *node, bool global, const char
         free(path);
         return;
     }
-    if (inc->count == inc->cap) {
-        inc->cap = inc->cap ? inc->cap * 2 : 8;
-        inc->items = sg_xrealloc(inc->items, inc->cap * sizeof *inc->items);
-    }
-    e = sg_xmalloc(sizeof *e);
-    memset(e, 0, sizeof *e);
-    e->global = global;
-    e->name = sg_xstrdup(name);
+    e = add_entry(inc, global, name);
     e->path = path;
     e->source = src;
-    inc->items[inc->count++] = e;
 
     /* The included script's own diagnostics name its file. */
     const char *outer_file = v->diags->file;

@@ -34,6 +34,10 @@ typedef struct sg_includes sg_includes;
 sg_includes *sg_includes_new(const sg_include_config *cfg);
 void sg_includes_free(sg_includes *inc);
 
+/* The script being validated is the personal script `name` (its file is
+ * NAME.sieve in the personal directory): including it again is a loop. */
+void sg_includes_mark_main(sg_includes *inc, const char *name);
+
 struct sg_validator;
 /* For the include command's validation hook: resolves `name` (§3.2), loads
  * and validates it once, and attaches the result to `node`. */
