@@ -28,7 +28,10 @@ static void usage(FILE *out)
           "                      [--message-id ID] [--boundary B] SCRIPT MESSAGE\n"
           "  Runs SCRIPT on the RFC 5322 MESSAGE and prints what would happen; nothing is done.\n"
           "  -f defaults to the message's Return-Path or From (\"\" or \"<>\": null sender),\n"
-          "  -a to its first To address. exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
+          "  -a to its first To address. Scripts named by include come from -o sieve_dir=DIR (default:\n"
+          "  SCRIPT's directory) and -o sieve_global=DIR; spamtest/virustest read the headers the\n"
+          "  sieve_spamtest_* / sieve_virustest_* settings name (README.md).\n"
+          "  exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
           out);
 }
 
