@@ -10,6 +10,7 @@
 #include "../grammar/arena.h"
 #include "../engine/enforce.h"
 #include "../engine/ids.h"
+#include "../engine/include.h"
 #include "../engine/mailto.h"
 #include "cli.h"
 #include "diag_print.h"
@@ -108,11 +109,13 @@ static int check_one(const sg_cli *cli, const sg_registry *reg, const policy_che
         rc = SG_EXIT_INVALID;
     } else {
         sg_script *script = sg_parse_buffer(name, data, len, &cli->limits, &diags);
-        if (sg_validate(reg, script, &cli->limits, &diags) && pc->policy) {
+        sg_includes *inc = sg_cli_script_includes(cli, path);
+        if (sg_validate_with(reg, script, &cli->limits, &diags, inc) && pc->policy) {
             int var = sg_registry_extension_index(reg, "variables");
             check_forwards(pc, script->commands, var >= 0 && script->enabled[var], &diags);
         }
         sg_script_free(script);
+        sg_includes_free(inc);
         if (diags.errors)
             rc = SG_EXIT_INVALID;
     }

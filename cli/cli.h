@@ -69,6 +69,17 @@ struct sg_run_options;
  * reader, so that `test` plans exactly what `deliver` does. */
 void sg_cli_run_options(const sg_cli *cli, struct sg_run_options *opt);
 
+struct sg_includes;
+/* RFC 6609 script storage: personal and global locations (a directory, or
+ * Pigeonhole's "file:DIR;..." syntax; NULL: none) and the limits
+ * sieve_include_max_nesting_depth and sieve_include_max_includes. */
+struct sg_includes *sg_cli_includes(const sg_cli *cli, const char *personal, const char *global);
+/* sieve_global, else sieve_global_dir (its older name), or NULL. */
+const char *sg_cli_global_location(const sg_cli *cli);
+/* For `test` and `check`: personal scripts from sieve_dir, else the
+ * directory of SCRIPT_PATH. */
+struct sg_includes *sg_cli_script_includes(const sg_cli *cli, const char *script_path);
+
 int sg_cmd_check(int argc, char **argv);
 int sg_cmd_test(int argc, char **argv);
 int sg_cmd_policy(int argc, char **argv);

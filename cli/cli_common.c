@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../engine/include.h"
 #include "../engine/interp.h"
 #include "../grammar/arena.h"
 #include "cli.h"
@@ -170,4 +172,93 @@ void sg_cli_run_options(const sg_cli *cli, sg_run_options *opt)
         opt->duplicate_default_period = d;
     if ((v = sg_config_get(cli->config, "sieve_duplicate_max_period")) && sg_parse_duration(v, &d) && d)
         opt->duplicate_max_period = d;
+    /* RFC 5235 with Pigeonhole's settings (spamtestplus shares spamtest's). */
+    static const char *const which[] = {"spamtest", "virustest"};
+    for (int k = 0; k < 2; k++) {
+        sg_spamvirus_config *c = k ? &opt->virustest : &opt->spamtest;
+        char key[64];
+        snprintf(key, sizeof key, "sieve_%s_status_header", which[k]);
+        c->status_header = sg_config_get(cli->config, key);
+        snprintf(key, sizeof key, "sieve_%s_status_type", which[k]);
+        c->status_type = sg_config_get(cli->config, key);
+        snprintf(key, sizeof key, "sieve_%s_max_header", which[k]);
+        c->max_header = sg_config_get(cli->config, key);
+        snprintf(key, sizeof key, "sieve_%s_max_value", which[k]);
+        c->max_value = sg_config_get(cli->config, key);
+        for (int i = 0; i <= 10; i++) {
+            snprintf(key, sizeof key, "sieve_%s_text_value%d", which[k], i);
+            c->text_values[i] = sg_config_get(cli->config, key);
+        }
+    }
+}
+
+/* Pigeonhole's location syntax "file:PATH;option=..." reduced to PATH. */
+static char *location_path(const char *loc)
+{
+    if (strncmp(loc, "file:", 5) == 0)
+        loc += 5;
+    size_t n = strcspn(loc, ";");
+    char *s = sg_xmalloc(n + 1);
+    memcpy(s, loc, n);
+    s[n] = '\0';
+    return s;
+}
+
+sg_includes *sg_cli_includes(const sg_cli *cli, const char *personal, const char *global)
+{
+    sg_include_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    char *p = personal && *personal ? location_path(personal) : NULL;
+    char *g = global && *global ? location_path(global) : NULL;
+    cfg.personal_dir = p;
+    cfg.global_dir = g;
+    size_t n;
+    const char *v;
+    if ((v = sg_config_get(cli->config, "sieve_include_max_nesting_depth")) && sg_parse_size(v, &n) && n)
+        cfg.max_nesting_depth = n > 1000 ? 1000 : (unsigned)n;
+    if ((v = sg_config_get(cli->config, "sieve_include_max_includes")) && sg_parse_size(v, &n) && n)
+        cfg.max_includes = n > 100000 ? 100000 : (unsigned)n;
+    sg_includes *inc = sg_includes_new(&cfg);
+    free(p);
+    free(g);
+    return inc;
+}
+
+const char *sg_cli_global_location(const sg_cli *cli)
+{
+    const char *v = sg_config_get(cli->config, "sieve_global");
+    return v ? v : sg_config_get(cli->config, "sieve_global_dir");
+}
+
+sg_includes *sg_cli_script_includes(const sg_cli *cli, const char *script_path)
+{
+    const char *personal = sg_config_get(cli->config, "sieve_dir");
+    char *dir = NULL;
+    if (!personal) {
+        /* `test` and `check`: the script's own directory (stdin: the current one). */
+        const char *slash = strcmp(script_path, "-") == 0 ? NULL : strrchr(script_path, '/');
+        if (!slash) {
+            dir = sg_xstrdup(".");
+        } else {
+            size_t n = slash == script_path ? 1 : (size_t)(slash - script_path);
+            dir = sg_xmalloc(n + 1);
+            memcpy(dir, script_path, n);
+            dir[n] = '\0';
+        }
+        personal = dir;
+    }
+    sg_includes *inc = sg_cli_includes(cli, personal, sg_cli_global_location(cli));
+    /* A script in the personal directory is one an include may name. */
+    const char *base = strrchr(script_path, '/');
+    base = base ? base + 1 : script_path;
+    size_t blen = strlen(base);
+    if (dir && blen > 6 && strcmp(base + blen - 6, ".sieve") == 0) {
+        char *name = sg_xmalloc(blen - 5);
+        memcpy(name, base, blen - 6);
+        name[blen - 6] = '\0';
+        sg_includes_mark_main(inc, name);
+        free(name);
+    }
+    free(dir);
+    return inc;
 }

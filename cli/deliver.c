@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../engine/addrlist.h"
+#include "../engine/include.h"
 #include "../engine/interp.h"
 #include "../engine/maildir.h"
 #include "../engine/mdn.h"
@@ -76,6 +77,7 @@ typedef struct delivery {
     sg_user_state *state;
     sg_script *scripts[MAX_SCRIPTS]; /* live as long as the delivery: the actions point into them */
     size_t nscripts;
+    struct sg_includes *includes; /* RFC 6609: what the scripts include, loaded once; lives as long */
     bool rejected; /* the reject MDN went out (now or in an earlier attempt): nothing is stored */
 } delivery;
 
@@ -238,7 +240,8 @@ static void write_script_log(delivery *d, const char *script_path, const char *s
     if (diags && diags->count)
         sg_print_diags_text(f, script_path, src, len, diags);
     for (size_t i = 0; runtime && i < runtime->count; i++)
-        fprintf(f, "%s:%u:%u: runtime error: %s\n", script_path, runtime->items[i].loc.line,
+        fprintf(f, "%s:%u:%u: runtime error: %s\n",
+                runtime->items[i].file ? runtime->items[i].file : script_path, runtime->items[i].loc.line,
                 runtime->items[i].loc.column, runtime->items[i].message);
     fclose(f);
 }
@@ -281,10 +284,12 @@ static void record_duplicates(delivery *d, const sg_result *r)
 static void log_admin_errors(delivery *d, const char *path, const sg_diags *diags, const sg_diags *runtime)
 {
     for (size_t i = 0; diags && i < diags->count; i++)
-        log_error(d, "%s:%u:%u: %s (script skipped)", path, diags->items[i].loc.line, diags->items[i].loc.column,
+        log_error(d, "%s:%u:%u: %s (script skipped)", diags->items[i].file ? diags->items[i].file : path,
+                  diags->items[i].loc.line, diags->items[i].loc.column,
                   diags->items[i].message);
     for (size_t i = 0; runtime && i < runtime->count; i++)
-        log_error(d, "%s:%u:%u: runtime error: %s (message kept in INBOX)", path, runtime->items[i].loc.line,
+        log_error(d, "%s:%u:%u: runtime error: %s (message kept in INBOX)",
+                  runtime->items[i].file ? runtime->items[i].file : path, runtime->items[i].loc.line,
                   runtime->items[i].loc.column, runtime->items[i].message);
 }
 
@@ -322,7 +327,7 @@ static int run_one_script(delivery *d, const sg_registry *reg, const char *path,
     } else {
         sg_script *script = sg_parse_buffer(path, src, len, &d->cli->limits, &diags);
         d->scripts[d->nscripts++] = script;
-        if (sg_validate(reg, script, &d->cli->limits, &diags)) {
+        if (sg_validate_with(reg, script, &d->cli->limits, &diags, d->includes)) {
             sg_run_options opt;
             sg_cli_run_options(d->cli, &opt);
             sg_duplicate_tracker tracker = {duplicate_seen, d};
@@ -409,6 +414,14 @@ static bool run_admin_scripts(delivery *d, const sg_registry *reg, const char *k
  * runs only while the message is still kept, as in Pigeonhole. */
 static int run_scripts(delivery *d, const sg_registry *reg, sg_result *result)
 {
+    /* RFC 6609 storage, with Pigeonhole's names: sieve_dir (default ~/sieve)
+     * for :personal, sieve_global (or its older name sieve_global_dir). */
+    const char *personal = expand(d, "sieve_dir", "~/sieve");
+    const char *global_key = sg_config_get(d->cli->config, "sieve_global") ? "sieve_global" : "sieve_global_dir";
+    const char *global = sg_config_get(d->cli->config, global_key) ? expand(d, global_key, "") : NULL;
+    if (!personal || (sg_config_get(d->cli->config, global_key) && !global))
+        return SG_EXIT_TEMPFAIL;
+    d->includes = sg_cli_includes(d->cli, personal, global);
     if (!run_admin_scripts(d, reg, "sieve_before", result))
         return SG_EXIT_TEMPFAIL;
     char *path = expand(d, "sieve", "~/.dovecot.sieve");
@@ -949,6 +962,7 @@ static int deliver(delivery *d)
     sg_result_free(&result);
     for (size_t i = 0; i < d->nscripts; i++)
         sg_script_free(d->scripts[i]);
+    sg_includes_free(d->includes);
     sg_registry_free(reg);
     sg_user_state_close(d->state);
     return rc;

@@ -74,11 +74,14 @@ void sg_print_diags_text(FILE *out, const char *file, const char *source, size_t
     for (size_t i = 0; i < d->count; i++) {
         const sg_diag *g = &d->items[i];
         const char *sev = g->severity == SG_SEV_ERROR ? "error" : "warning";
+        const char *where = g->file ? g->file : file; /* an included script's (RFC 6609) */
         if (g->loc.line == 0) {
-            fprintf(out, "%s: %s: %s\n", file, sev, g->message);
+            fprintf(out, "%s: %s: %s\n", where, sev, g->message);
             continue;
         }
-        fprintf(out, "%s:%u:%u: %s: %s\n", file, g->loc.line, g->loc.column, sev, g->message);
+        fprintf(out, "%s:%u:%u: %s: %s\n", where, g->loc.line, g->loc.column, sev, g->message);
+        if (g->file)
+            continue; /* its source is not at hand */
         size_t start, end;
         if (g->loc.line < at) { /* not sorted: rescan */
             pos = 0;
@@ -103,6 +106,10 @@ void sg_print_diags_json(FILE *out, const char *file, const sg_diags *d)
         sg_json_string(out, g->message);
         fputs(", \"code\": ", out);
         sg_json_string(out, g->code);
+        if (g->file) { /* in an included script (RFC 6609) */
+            fputs(", \"file\": ", out);
+            sg_json_string(out, g->file);
+        }
         fputc('}', out);
     }
     fputs("]}", out);

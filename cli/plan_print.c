@@ -220,6 +220,10 @@ void sg_plan_print_json_errors(FILE *out, const sg_diags *d)
         sg_json_string(out, g->message);
         fputs(", \"code\": ", out);
         sg_json_string(out, g->code);
+        if (g->file) { /* in an included script (RFC 6609) */
+            fputs(", \"file\": ", out);
+            sg_json_string(out, g->file);
+        }
         fputs("}", out);
     }
     fputs("]", out);
@@ -264,9 +268,12 @@ static void text_notify(FILE *out, const sg_action *a, size_t index, const sg_pl
 
 void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc)
 {
-    for (size_t i = 0; i < r->errors.count; i++)
-        fprintf(out, "runtime error at line %u, column %u: %s\n", r->errors.items[i].loc.line,
+    for (size_t i = 0; i < r->errors.count; i++) {
+        const char *file = r->errors.items[i].file; /* an included script's (RFC 6609) */
+        fprintf(out, "runtime error %s%s%sat line %u, column %u: %s\n", file ? "in " : "", file ? file : "", file ? " " : "",
+                r->errors.items[i].loc.line,
                 r->errors.items[i].loc.column, r->errors.items[i].message);
+    }
     for (size_t i = 0; i < r->count; i++) {
         const sg_action *a = &r->actions[i];
         switch (a->kind) {

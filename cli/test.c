@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../engine/addrlist.h"
+#include "../engine/include.h"
 #include "../engine/interp.h"
 #include "../engine/message.h"
 #include "../engine/registry.h"
@@ -27,7 +28,10 @@ static void usage(FILE *out)
           "                      [--message-id ID] [--boundary B] SCRIPT MESSAGE\n"
           "  Runs SCRIPT on the RFC 5322 MESSAGE and prints what would happen; nothing is done.\n"
           "  -f defaults to the message's Return-Path or From (\"\" or \"<>\": null sender),\n"
-          "  -a to its first To address. exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
+          "  -a to its first To address. Scripts named by include come from -o sieve_dir=DIR (default:\n"
+          "  SCRIPT's directory) and -o sieve_global=DIR; spamtest/virustest read the headers the\n"
+          "  sieve_spamtest_* / sieve_virustest_* settings name (README.md).\n"
+          "  exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
           out);
 }
 
@@ -141,7 +145,8 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_error(&diags, start, "limit-script-size", "script is too large (more than limit max_script_size %zu)",
                  cli->limits.max_script_size);
     }
-    sg_validate(reg, script, &cli->limits, &diags);
+    sg_includes *inc = sg_cli_script_includes(cli, script_path);
+    sg_validate_with(reg, script, &cli->limits, &diags, inc);
     if (diags.errors) {
         sg_diags_sort(&diags);
         sg_print_diags_text(stderr, script_path, src, src_len, &diags);
@@ -238,6 +243,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_arena_free(arena);
     }
     sg_script_free(script);
+    sg_includes_free(inc);
     sg_registry_free(reg);
     sg_diags_clear(&diags);
     free(src);

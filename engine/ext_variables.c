@@ -3,6 +3,7 @@
  * variables live in interp.c, since every string argument goes through it. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ext_variables.h"
 #include "ids.h"
@@ -23,6 +24,19 @@ static bool ident_char(char c)
     return ident_start(c) || (c >= '0' && c <= '9');
 }
 
+/* RFC 6609 §3.4.2: "global.NAME" (one identifier) once "include" is required. */
+static bool global_namespace(const struct sg_validator *v, const char *name, size_t len)
+{
+    if (len <= 7 || strncasecmp(name, "global.", 7) != 0 || !sg_validator_enabled(v, "include"))
+        return false;
+    if (!ident_start(name[7]))
+        return false;
+    for (size_t i = 8; i < len; i++)
+        if (!ident_char(name[i]))
+            return false;
+    return true;
+}
+
 void sg_variables_check_string(struct sg_validator *v, sg_string *s)
 {
     for (const char *p = strstr(s->data, "${"); p; p = strstr(p + 2, "${")) {
@@ -36,6 +50,8 @@ void sg_variables_check_string(struct sg_validator *v, sg_string *s)
         const char *r = q + 1;
         while (ident_char(*r) || *r == '.')
             r++;
+        if (*r == '}' && global_namespace(v, p + 2, (size_t)(r - p - 2)))
+            continue;
         if (*r == '}')
             sg_error(v->diags, s->loc, "unknown-namespace",
                      "unknown variable namespace in \"%.*s\" (RFC 5229 §3: no extension here defines one)",
@@ -55,6 +71,8 @@ static void set_hook(sg_validator *v, sg_node *node, const sg_bound *b)
     const char *p = s;
     while (ok && *p && ident_char(*p))
         p++;
+    if (ok && *p == '.' && global_namespace(v, s, strlen(s)))
+        return;
     if (ok && *p == '.')
         sg_error(v->diags, sg_arg_loc(name), "unknown-namespace",
                  "cannot set \"%s\": variable namespaces are not supported (RFC 5229 §3)", s);

@@ -81,6 +81,19 @@ enum sg_id {
     SG_CMP_OCTET,
     SG_CMP_ASCII_CASEMAP,
     SG_CMP_ASCII_NUMERIC,
+    /* include (RFC 6609), spamtest/spamtestplus/virustest (RFC 5235), extlists (RFC 6134) */
+    SG_CMD_INCLUDE,
+    SG_CMD_RETURN,
+    SG_CMD_GLOBAL,
+    SG_TAG_PERSONAL,
+    SG_TAG_GLOBAL,
+    SG_TAG_ONCE,
+    SG_TAG_OPTIONAL,
+    SG_TEST_SPAMTEST,
+    SG_TEST_VIRUSTEST,
+    SG_TAG_PERCENT,
+    SG_MATCH_LIST,
+    SG_TEST_VALID_EXT_LIST,
 };
 
 #endif

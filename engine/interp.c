@@ -17,21 +17,37 @@ typedef struct variable {
     sg_strview value;
 } variable;
 
+typedef struct varstore {
+    variable *items;
+    size_t count, cap;
+} varstore;
+
+/* What belongs to one script of the run (RFC 6609 §3.4: its variables are
+ * private), saved while a script it includes runs. */
+typedef struct frame {
+    const sg_script *script;
+    bool variables; /* "variables" required: strings are expanded */
+    /* RFC 5229 §3.2 match variables of the last successful :matches */
+    sg_strview match[SG_MATCH_VARS];
+    unsigned nmatch;
+    varstore vars;
+    varstore declared; /* RFC 6609 §3.4.1: names declared "global" (values unused) */
+} frame;
+
 struct sg_interp {
     const sg_registry *reg;
-    const sg_script *script;
     sg_message *msg;
     const sg_envelope *env;
     const sg_run_options *opt;
     sg_result *r;
     sg_arena *arena;
     bool stopped;
-    bool variables; /* "variables" required: strings are expanded */
-    /* RFC 5229 §3.2 match variables of the last successful :matches */
-    sg_strview match[SG_MATCH_VARS];
-    unsigned nmatch;
-    variable *vars;
-    size_t nvars, capvars;
+    bool returned; /* RFC 6609 §3.3: the current script ended by "return" */
+    frame f;       /* the script running now */
+    varstore globals; /* RFC 6609 §3.4: shared by every script of the run */
+    const sg_script **included; /* RFC 6609 §3.2 :once: every script included so far */
+    size_t nincluded, capincluded;
+    unsigned depth;
     sg_flags flags; /* RFC 5232 internal variable */
     unsigned long steps;
     double cpu_start;
@@ -55,7 +71,7 @@ void sg_interp_set_flags(sg_interp *in, sg_flags flags) { in->flags = flags; }
 bool sg_interp_enabled(sg_interp *in, const char *extension)
 {
     int i = sg_registry_extension_index(in->reg, extension);
-    return i >= 0 && in->script->enabled && in->script->enabled[i];
+    return i >= 0 && in->f.script->enabled && in->f.script->enabled[i];
 }
 
 void sg_interp_error(sg_interp *in, const sg_node *node, const char *code, const char *fmt, ...)
@@ -71,33 +87,59 @@ void sg_interp_error(sg_interp *in, const sg_node *node, const char *code, const
 
 /* ---- variables (RFC 5229) ---- */
 
+static variable *store_find(varstore *st, const char *name, size_t len)
+{
+    for (size_t i = 0; i < st->count; i++)
+        if (strncasecmp(st->items[i].name, name, len) == 0 && st->items[i].name[len] == '\0')
+            return &st->items[i];
+    return NULL;
+}
+
+static variable *store_add(sg_interp *in, varstore *st, const char *name, size_t len)
+{
+    if (st->count == st->cap) {
+        st->cap = st->cap ? st->cap * 2 : 8;
+        variable *grown = sg_arena_alloc(in->arena, st->cap * sizeof *grown);
+        if (st->count)
+            memcpy(grown, st->items, st->count * sizeof *grown);
+        st->items = grown;
+    }
+    variable *v = &st->items[st->count++];
+    char *lower = sg_arena_strndup(in->arena, name, len);
+    for (char *p = lower; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    v->name = lower;
+    v->value = (sg_strview){"", 0};
+    return v;
+}
+
+/* The store a name lives in: "global.NAME" (RFC 6609 §3.4.2) and names the
+ * script declared global (§3.4.1) are shared, the rest the script's own. */
+static varstore *store_of(sg_interp *in, const char **name, size_t *len)
+{
+    if (*len > 7 && strncasecmp(*name, "global.", 7) == 0) {
+        *name += 7;
+        *len -= 7;
+        return &in->globals;
+    }
+    return store_find(&in->f.declared, *name, *len) ? &in->globals : &in->f.vars;
+}
+
 static variable *find_var(sg_interp *in, const char *name, size_t len)
 {
-    for (size_t i = 0; i < in->nvars; i++)
-        if (strncasecmp(in->vars[i].name, name, len) == 0 && in->vars[i].name[len] == '\0')
-            return &in->vars[i];
-    return NULL;
+    varstore *st = store_of(in, &name, &len);
+    return store_find(st, name, len);
 }
 
 void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value);
 void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value)
 {
-    variable *v = find_var(in, name, strlen(name));
-    if (!v) {
-        if (in->nvars == in->capvars) {
-            in->capvars = in->capvars ? in->capvars * 2 : 8;
-            variable *grown = sg_arena_alloc(in->arena, in->capvars * sizeof *grown);
-            if (in->nvars)
-                memcpy(grown, in->vars, in->nvars * sizeof *grown);
-            in->vars = grown;
-        }
-        v = &in->vars[in->nvars++];
-        char *lower = sg_arena_strdup(in->arena, name);
-        for (char *p = lower; *p; p++)
-            if (*p >= 'A' && *p <= 'Z')
-                *p = (char)(*p + 32);
-        v->name = lower;
-    }
+    size_t len = strlen(name);
+    varstore *st = store_of(in, &name, &len);
+    variable *v = store_find(st, name, len);
+    if (!v)
+        v = store_add(in, st, name, len);
     v->value = value;
 }
 
@@ -106,6 +148,12 @@ sg_strview sg_interp_var_get(sg_interp *in, const char *name)
 {
     variable *v = find_var(in, name, strlen(name));
     return v ? v->value : (sg_strview){"", 0};
+}
+
+void sg_interp_declare_global(sg_interp *in, const char *name, size_t len)
+{
+    if (!store_find(&in->f.declared, name, len))
+        store_add(in, &in->f.declared, name, len);
 }
 
 static bool is_ident_start(char c)
@@ -135,7 +183,7 @@ static size_t var_ref(sg_interp *in, const char *s, size_t len, sg_strview *valu
         }
         if (i >= len || s[i] != '}')
             return 0;
-        *value = n < in->nmatch ? in->match[n] : (sg_strview){"", 0};
+        *value = n < in->f.nmatch ? in->f.match[n] : (sg_strview){"", 0};
         return i + 1;
     }
     if (!is_ident_start(s[i]))
@@ -156,7 +204,7 @@ static size_t var_ref(sg_interp *in, const char *s, size_t len, sg_strview *valu
 static sg_strview expand(sg_interp *in, const sg_string *str)
 {
     sg_strview plain = {str->data, str->len};
-    if (!in->variables || !memchr(str->data, '$', str->len))
+    if (!in->f.variables || !memchr(str->data, '$', str->len))
         return plain;
     /* Two passes: measure, then copy (values may be long, the string short). */
     size_t out_len = 0;
@@ -293,16 +341,16 @@ void sg_interp_matcher(sg_interp *in, const sg_bound *b, const sg_arg *keys, sg_
 bool sg_interp_match(sg_interp *in, const sg_matcher *m, const char *value, size_t len)
 {
     sg_captures caps;
-    bool want = in->variables && m->match == SG_MATCH_MATCHES;
+    bool want = in->f.variables && m->match == SG_MATCH_MATCHES;
     for (size_t k = 0; k < m->nkeys; k++) {
         if (!sg_match(m->match, m->relop, m->comparator, value, len, m->keys[k].data, m->keys[k].len,
                       want ? &caps : NULL))
             continue;
         if (want) {
             /* The captures point into `value`; copy them, it may not outlive the test. */
-            in->nmatch = caps.count;
+            in->f.nmatch = caps.count;
             for (unsigned i = 0; i < caps.count; i++)
-                in->match[i] = (sg_strview){sg_arena_strndup(in->arena, caps.start[i], caps.len[i]), caps.len[i]};
+                in->f.match[i] = (sg_strview){sg_arena_strndup(in->arena, caps.start[i], caps.len[i]), caps.len[i]};
         }
         return true;
     }
@@ -364,7 +412,7 @@ static bool eval(sg_interp *in, const sg_node *node)
 static void run_list(sg_interp *in, const sg_node *list)
 {
     bool chain_done = false; /* an if/elsif of the current chain was taken */
-    for (const sg_node *n = list; n && !in->stopped; n = n->next) {
+    for (const sg_node *n = list; n && !in->stopped && !in->returned; n = n->next) {
         if (over_budget(in, n))
             return;
         switch (n->def->id) {
@@ -390,6 +438,12 @@ static void run_list(sg_interp *in, const sg_node *list)
         case SG_CMD_STOP:
             in->stopped = true;
             break;
+        case SG_CMD_RETURN: /* RFC 6609 §3.3: in the main script, as "stop" */
+            if (in->depth)
+                in->returned = true;
+            else
+                in->stopped = true;
+            break;
         default:
             if (n->def->exec)
                 n->def->exec(in, n, n->bound);
@@ -398,21 +452,58 @@ static void run_list(sg_interp *in, const sg_node *list)
     }
 }
 
+static bool was_included(const sg_interp *in, const sg_script *script)
+{
+    for (size_t i = 0; i < in->nincluded; i++)
+        if (in->included[i] == script)
+            return true;
+    return false;
+}
+
+void sg_interp_include(sg_interp *in, const sg_script *script, bool once)
+{
+    if (!script || (once && was_included(in, script))) /* a missing :optional one, or §3.2 :once */
+        return;
+    if (!was_included(in, script)) {
+        if (in->nincluded == in->capincluded) {
+            in->capincluded = in->capincluded ? in->capincluded * 2 : 8;
+            const sg_script **grown = sg_arena_alloc(in->arena, in->capincluded * sizeof *grown);
+            if (in->nincluded)
+                memcpy(grown, in->included, in->nincluded * sizeof *grown);
+            in->included = grown;
+        }
+        in->included[in->nincluded++] = script;
+    }
+    /* Validation refused loops and deep nesting; :once recursion ends above. */
+    frame saved = in->f;
+    memset(&in->f, 0, sizeof in->f);
+    in->f.script = script;
+    in->f.variables = sg_interp_enabled(in, "variables");
+    const char *outer_file = in->r->errors.file;
+    in->r->errors.file = script->name; /* runtime errors name the included file */
+    in->depth++;
+    run_list(in, script->commands);
+    in->depth--;
+    in->r->errors.file = outer_file;
+    in->returned = false;
+    in->f = saved;
+}
+
 bool sg_interp_run(const sg_registry *reg, const sg_script *script, sg_message *msg, const sg_envelope *env,
                    const sg_run_options *opt, sg_result *result)
 {
-    static const sg_run_options defaults = {{32, 4}, 0, "+", NULL, 0, 0};
+    static const sg_run_options defaults = {.limits = {32, 4}, .subaddress_separator = "+"};
     sg_interp in;
     memset(&in, 0, sizeof in);
     in.reg = reg;
-    in.script = script;
+    in.f.script = script;
     in.msg = msg;
     in.env = env;
     in.opt = opt ? opt : &defaults;
     in.r = result;
     in.arena = result->arena;
     in.cpu_start = in.opt->max_cpu_seconds > 0 ? cpu_now() : 0;
-    in.variables = sg_interp_enabled(&in, "variables");
+    in.f.variables = sg_interp_enabled(&in, "variables");
     run_list(&in, script->commands);
     result->keep_flags = storable(&in, in.flags);
     return !result->failed;

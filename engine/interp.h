@@ -41,6 +41,17 @@ typedef struct sg_duplicate_tracker {
 #define SG_DUPLICATE_DEFAULT_PERIOD (12ull * 3600) /* Pigeonhole 2.3 sieve_duplicate_default_period */
 #define SG_DUPLICATE_MAX_PERIOD (2ull * 86400)     /* Pigeonhole 2.3 sieve_duplicate_max_period */
 
+/* RFC 5235: where a spam or virus test's result is, as Pigeonhole's
+ * sieve_spamtest_* / sieve_virustest_* settings say. Header specifications
+ * are "Name" or "Name: POSIX-regex" (the first group is the value). */
+typedef struct sg_spamvirus_config {
+    const char *status_header; /* NULL: not configured, every test sees "0" */
+    const char *status_type;   /* "score" (default), "strlen" or "text" */
+    const char *max_header;    /* score/strlen: exactly one of max_header and max_value */
+    const char *max_value;
+    const char *text_values[11]; /* text: the value meaning 0..10 (virustest 0..5) */
+} sg_spamvirus_config;
+
 typedef struct sg_run_options {
     sg_result_limits limits;
     double max_cpu_seconds;          /* 0: unlimited */
@@ -49,6 +60,7 @@ typedef struct sg_run_options {
     const sg_duplicate_tracker *duplicates;
     unsigned long long duplicate_default_period; /* 0: SG_DUPLICATE_DEFAULT_PERIOD */
     unsigned long long duplicate_max_period;     /* 0: SG_DUPLICATE_MAX_PERIOD */
+    sg_spamvirus_config spamtest, virustest;     /* RFC 5235 */
 } sg_run_options;
 
 typedef struct sg_interp sg_interp;
@@ -101,6 +113,13 @@ void sg_interp_error(sg_interp *in, const sg_node *node, const char *code, const
 sg_flags sg_action_flags(sg_interp *in, const sg_bound *b);
 /* Splits flag strings on spaces into unique flags (RFC 5232 §3). */
 sg_flags sg_flags_from(sg_interp *in, const sg_strview *items, size_t n);
+
+/* include (RFC 6609): runs an included script (NULL: a missing :optional
+ * one) in the same result, with its own variables; with once, only if it
+ * was not included before in this run (§3.2). */
+void sg_interp_include(sg_interp *in, const sg_script *script, bool once);
+/* RFC 6609 §3.4.1: the current script's `name` refers to the global variable. */
+void sg_interp_declare_global(sg_interp *in, const char *name, size_t len);
 
 /* imap4flags (RFC 5232 §3): the internal variable's current flags. */
 sg_flags sg_interp_flags(sg_interp *in);

@@ -115,6 +115,7 @@ typedef struct sg_extension {
     const sg_class_member *members;
     size_t nmembers;
     bool implicit; /* always enabled, but may still be named in require (i;octet) */
+    const char *implies; /* requiring this one enables that one too (spamtestplus: spamtest) */
 } sg_extension;
 
 #define SG_COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -545,8 +545,13 @@ static void collect_requires(sg_validator *v, sg_node *list)
             const sg_string *items = sg_arg_strings(a, &count);
             for (uint32_t i = 0; i < count; i++) {
                 int idx = sg_registry_extension_index(v->reg, items[i].data);
-                if (idx >= 0)
+                if (idx >= 0) {
                     v->enabled[idx] = true;
+                    const char *implied = sg_registry_extension_at(v->reg, (size_t)idx)->implies;
+                    int j = implied ? sg_registry_extension_index(v->reg, implied) : -1;
+                    if (j >= 0)
+                        v->enabled[j] = true;
+                }
             }
         }
     }
@@ -568,7 +573,21 @@ static void each_string(sg_validator *v, sg_node *list, void (*fn)(sg_validator 
     }
 }
 
+void sg_validator_set_data(sg_validator *v, sg_node *node, const void *data)
+{
+    (void)v;
+    /* Bindings of nodes with arguments are the validator's own arena copies. */
+    if (node->nargs && node->bound)
+        ((sg_bound *)(uintptr_t)node->bound)->data = data;
+}
+
 bool sg_validate(const sg_registry *reg, sg_script *script, const sg_limits *limits, sg_diags *diags)
+{
+    return sg_validate_with(reg, script, limits, diags, NULL);
+}
+
+bool sg_validate_with(const sg_registry *reg, sg_script *script, const sg_limits *limits, sg_diags *diags,
+                      struct sg_includes *includes)
 {
     sg_limits defaults;
     if (!limits) {
@@ -578,6 +597,7 @@ bool sg_validate(const sg_registry *reg, sg_script *script, const sg_limits *lim
     sg_validator v;
     memset(&v, 0, sizeof v);
     v.reg = reg;
+    v.includes = includes;
     v.limits = limits;
     v.diags = diags;
     v.script = script;

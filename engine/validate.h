@@ -34,6 +34,7 @@ typedef struct sg_bound {
     uint8_t npositional;
     uint8_t ntags;
     bool comparator_given; /* ":comparator" seen, even if its name was unknown */
+    const void *data;      /* what a validate hook prepared (include: the compiled script) */
 } sg_bound;
 
 /* The i-th positional argument (0-based), or NULL. */
@@ -47,8 +48,11 @@ static inline const sg_arg *sg_positional_arg(const sg_bound *b, unsigned i)
     return a;
 }
 
+struct sg_includes;
+
 typedef struct sg_validator {
     const sg_registry *reg;
+    struct sg_includes *includes; /* RFC 6609 script loading, or NULL (engine/include.h) */
     const sg_limits *limits;
     sg_diags *diags;
     sg_script *script;
@@ -66,10 +70,16 @@ typedef struct sg_validator {
 } sg_validator;
 
 bool sg_validate(const sg_registry *reg, sg_script *script, const sg_limits *limits, sg_diags *diags);
+/* The same, with the scripts "include" may name (RFC 6609): they are parsed
+ * and validated now, and their diagnostics carry their file name. */
+bool sg_validate_with(const sg_registry *reg, sg_script *script, const sg_limits *limits, sg_diags *diags,
+                      struct sg_includes *includes);
 
 /* For extension hooks. */
 bool sg_validator_enabled(const sg_validator *v, const char *extension);
 const sg_bound_tag *sg_bound_tag_find(const sg_bound *b, const char *name);
+/* Attaches what a hook prepared to the node's binding (read back as b->data). */
+void sg_validator_set_data(sg_validator *v, sg_node *node, const void *data);
 /* RFC 5322 §3.6.8 field-name: printable ASCII but ':', at least one. */
 bool sg_header_name_valid(const char *name, size_t len);
 

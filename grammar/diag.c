@@ -15,8 +15,10 @@ void sg_diags_init(sg_diags *d, size_t max_errors)
 
 void sg_diags_clear(sg_diags *d)
 {
-    for (size_t i = 0; i < d->count; i++)
+    for (size_t i = 0; i < d->count; i++) {
         free(d->items[i].message);
+        free(d->items[i].file);
+    }
     free(d->items);
     size_t max = d->max_errors;
     sg_diags_init(d, max);
@@ -41,6 +43,7 @@ void sg_diag_add(sg_diags *d, sg_severity sev, sg_loc loc, const char *code, con
     item->loc = loc;
     item->code = code;
     item->message = sg_xstrdup(buf);
+    item->file = d->file ? sg_xstrdup(d->file) : NULL;
     if (sev == SG_SEV_ERROR)
         d->errors++;
     else
@@ -63,8 +66,14 @@ void sg_warning(sg_diags *d, sg_loc loc, const char *code, const char *fmt, ...)
     va_end(ap);
 }
 
-static int loc_before(sg_loc a, sg_loc b)
+static int diag_before(const sg_diag *x, const sg_diag *y)
 {
+    if (!x->file != !y->file)
+        return !x->file;
+    int c = x->file ? strcmp(x->file, y->file) : 0;
+    if (c)
+        return c < 0;
+    sg_loc a = x->loc, b = y->loc;
     return a.line < b.line || (a.line == b.line && a.column < b.column);
 }
 
@@ -74,7 +83,7 @@ void sg_diags_sort(sg_diags *d)
     for (size_t i = 1; i < d->count; i++) {
         sg_diag tmp = d->items[i];
         size_t j = i;
-        while (j > 0 && loc_before(tmp.loc, d->items[j - 1].loc)) {
+        while (j > 0 && diag_before(&tmp, &d->items[j - 1])) {
             d->items[j] = d->items[j - 1];
             j--;
         }

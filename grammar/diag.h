@@ -24,6 +24,7 @@ typedef struct sg_diag {
     sg_loc loc;
     const char *code; /* static short id, e.g. "unknown-command" */
     char *message;
+    char *file; /* another script's (an included one, RFC 6609), or NULL: the script checked */
 } sg_diag;
 
 typedef struct sg_diags {
@@ -32,6 +33,9 @@ typedef struct sg_diags {
     size_t errors, warnings;
     size_t max_errors; /* 0 = unlimited; past it further errors are dropped */
     bool truncated;
+    /* Not owned: while set, new diagnostics are about this file (an included
+     * script) rather than the script checked; each keeps a copy. */
+    const char *file;
 } sg_diags;
 
 void sg_diags_init(sg_diags *d, size_t max_errors);
@@ -48,7 +52,8 @@ void sg_warning(sg_diags *d, sg_loc loc, const char *code, const char *fmt, ...)
 void sg_diag_add(sg_diags *d, sg_severity sev, sg_loc loc, const char *code, const char *fmt,
                  va_list ap) SG_PRINTF(5, 0);
 
-/* Orders diagnostics by position (stable), as a reader expects. */
+/* Orders diagnostics by position (stable), as a reader expects: the checked
+ * script's first, then each other file's, by file name. */
 void sg_diags_sort(sg_diags *d);
 
 #endif

@@ -37,7 +37,21 @@ PIGEONHOLE_CONF = """protocols =
 mail_location = maildir:{maildir}
 plugin {{
   recipient_delimiter = +
-}}
+  sieve_extensions = +spamtest +spamtestplus +virustest
+  sieve = file:{includes}/personal;active={includes}/active.sieve
+  sieve_global = file:{includes}/global
+{spamvirus}}}
+"""
+# RFC 5235 and RFC 6609 (include/lists part of issue 4): the same settings
+# for both tools, with Pigeonhole's names. SpamAssassin-style score header
+# for spamtest, a text status for virustest.
+SPAMVIRUS_CONF = """  sieve_spamtest_status_header = X-Spam-Status: [[:alnum:]]+, score=(-?[[:digit:]]+\\.[[:digit:]]+)
+  sieve_spamtest_max_value = 10
+  sieve_virustest_status_header = X-Virus-Status
+  sieve_virustest_status_type = text
+  sieve_virustest_text_value1 = clean
+  sieve_virustest_text_value3 = suspicious
+  sieve_virustest_text_value5 = infected
 """
 SIEVEGATE_CONF = """# written by tests/conformance/run.sh: the limits Pigeonhole uses by default
 max_actions = 32
@@ -192,16 +206,29 @@ def own(path):
 
 own(workdir)
 os.chmod(workdir, 0o755)
-for sub in ("scripts", "messages", "Maildir", "home"):
+for sub in ("scripts", "messages", "Maildir", "home", "include"):
     os.mkdir(os.path.join(workdir, sub))
     own(os.path.join(workdir, sub))
 pconf = os.path.join(workdir, "dovecot.conf")
 with open(pconf, "w") as f:
-    f.write(PIGEONHOLE_CONF.format(maildir=os.path.join(workdir, "Maildir")))
+    f.write(PIGEONHOLE_CONF.format(maildir=os.path.join(workdir, "Maildir"), includes=os.path.join(workdir, "include"),
+                                   spamvirus=SPAMVIRUS_CONF))
 own(pconf)
+# The scripts "include" names (RFC 6609): include/personal and include/global.
+for sub in ("personal", "global"):
+    src_dir = os.path.join(HERE, "include", sub)
+    dst_dir = os.path.join(workdir, "include", sub)
+    os.mkdir(dst_dir)
+    own(dst_dir)
+    for name in sorted(os.listdir(src_dir)) if os.path.isdir(src_dir) else []:
+        shutil.copyfile(os.path.join(src_dir, name), os.path.join(dst_dir, name))
+        own(os.path.join(dst_dir, name))
 sconf = os.path.join(workdir, "sievegate.conf")
 with open(sconf, "w") as f:
     f.write(SIEVEGATE_CONF)
+    f.write(SPAMVIRUS_CONF)
+    f.write("sieve_dir = %s\n" % os.path.join(workdir, "include", "personal"))
+    f.write("sieve_global = %s\n" % os.path.join(workdir, "include", "global"))
     # Pigeonhole has no forwarding policy: compare the Sieve semantics alone,
     # with a policy store where external forwarding is on for everyone.
     f.write("policy_store = sqlite:%s\n" % os.path.join(workdir, "policy.db"))

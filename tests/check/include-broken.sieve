@@ -1,0 +1,3 @@
+require "include";
+fileinto "needs-require";
+include "include-broken";

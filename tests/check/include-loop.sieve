@@ -1,0 +1,3 @@
+require "include";
+include :once "include-loop";
+include "include-errors";

@@ -1,0 +1,2 @@
+require ["spamtestplus", "relational", "comparator-i;ascii-numeric", "fileinto"];
+if spamtest :percent :value "ge" :comparator "i;ascii-numeric" "50" { fileinto "Global-Junk"; }

@@ -1,0 +1,3 @@
+require ["variables", "fileinto"];
+fileinto "local-[${box}]";
+set "box" "mine";

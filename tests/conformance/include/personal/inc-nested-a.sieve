@@ -1,0 +1,4 @@
+require ["include", "fileinto"];
+fileinto "a";
+include "inc-nested-b";
+fileinto "a2";

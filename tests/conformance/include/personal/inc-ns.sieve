@@ -1,0 +1,3 @@
+require ["include", "variables", "fileinto"];
+fileinto "ns-${global.flag}";
+set "global.flag" "from-inc";

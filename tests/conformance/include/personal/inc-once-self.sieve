@@ -1,0 +1,3 @@
+require ["include", "fileinto"];
+fileinto "once-self";
+include :once "inc-once-self";

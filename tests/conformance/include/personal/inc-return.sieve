@@ -1,0 +1,4 @@
+require ["fileinto", "include"];
+fileinto "before-return";
+return;
+fileinto "after-return";

@@ -1,0 +1,3 @@
+require ["include", "fileinto"];
+include :global "inc-work";
+include :personal "inc-work";

@@ -1,0 +1,4 @@
+require ["include", "fileinto"];
+fileinto "first";
+return;
+fileinto "never";

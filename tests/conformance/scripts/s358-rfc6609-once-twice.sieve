@@ -1,0 +1,3 @@
+require ["include", "fileinto"];
+include :once "inc-nested-b";
+include :once "inc-nested-b";

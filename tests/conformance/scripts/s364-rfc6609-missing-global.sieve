@@ -1,0 +1,2 @@
+require ["include", "fileinto"];
+include :global "inc-nested-b";

@@ -1,0 +1,2 @@
+require ["include", "fileinto"];
+include "inc-no-require";

@@ -1,0 +1,5 @@
+require ["include", "variables", "fileinto"];
+global "flag";
+set "flag" "declared";
+include "inc-ns";
+fileinto "main-${flag}";

@@ -1,0 +1,3 @@
+require ["variables", "fileinto"];
+set "global.x" "1";
+fileinto "${global.x}";

@@ -1,0 +1,3 @@
+require ["include", "fileinto"];
+if header :contains "from" "alice" { include "inc-work"; }
+else { fileinto "other"; }

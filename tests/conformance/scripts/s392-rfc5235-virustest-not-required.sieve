@@ -1,0 +1,1 @@
+if virustest "1" { discard; }
