@@ -35,6 +35,12 @@ struct sg_interp {
     sg_flags flags; /* RFC 5232 internal variable */
     unsigned long steps;
     double cpu_start;
+    /* RFC 5703 */
+    sg_mime *mime;          /* split on first use */
+    size_t part;            /* current part of the innermost foreverypart */
+    unsigned loop_depth;
+    bool breaking;          /* a break is unwinding to its loop */
+    const char *break_name; /* NULL: the innermost loop */
 };
 
 static double cpu_now(void)
@@ -50,6 +56,21 @@ sg_result *sg_interp_result(sg_interp *in) { return in->r; }
 sg_arena *sg_interp_arena(sg_interp *in) { return in->arena; }
 const sg_run_options *sg_interp_options(sg_interp *in) { return in->opt; }
 sg_flags sg_interp_flags(sg_interp *in) { return in->flags; }
+size_t sg_interp_current_part(sg_interp *in) { return in->part; }
+unsigned sg_interp_loop_depth(sg_interp *in) { return in->loop_depth; }
+
+sg_mime *sg_interp_mime(sg_interp *in)
+{
+    if (!in->mime)
+        in->mime = sg_mime_parse(in->msg, &in->opt->mime, in->arena);
+    return in->mime;
+}
+
+void sg_interp_break(sg_interp *in, const char *name)
+{
+    in->breaking = true;
+    in->break_name = name;
+}
 void sg_interp_set_flags(sg_interp *in, sg_flags flags) { in->flags = flags; }
 
 bool sg_interp_enabled(sg_interp *in, const char *extension)
@@ -79,7 +100,6 @@ static variable *find_var(sg_interp *in, const char *name, size_t len)
     return NULL;
 }
 
-void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value);
 void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value)
 {
     variable *v = find_var(in, name, strlen(name));
@@ -364,7 +384,7 @@ static bool eval(sg_interp *in, const sg_node *node)
 static void run_list(sg_interp *in, const sg_node *list)
 {
     bool chain_done = false; /* an if/elsif of the current chain was taken */
-    for (const sg_node *n = list; n && !in->stopped; n = n->next) {
+    for (const sg_node *n = list; n && !in->stopped && !in->breaking; n = n->next) {
         if (over_budget(in, n))
             return;
         switch (n->def->id) {
@@ -398,10 +418,26 @@ static void run_list(sg_interp *in, const sg_node *list)
     }
 }
 
+bool sg_interp_loop_body(sg_interp *in, const sg_node *block, size_t part, const char *name)
+{
+    size_t saved = in->part;
+    in->part = part;
+    in->loop_depth++;
+    run_list(in, block);
+    in->loop_depth--;
+    in->part = saved;
+    if (in->breaking) {
+        if (!in->break_name || (name && strcasecmp(name, in->break_name) == 0))
+            in->breaking = false;
+        return false;
+    }
+    return !in->stopped;
+}
+
 bool sg_interp_run(const sg_registry *reg, const sg_script *script, sg_message *msg, const sg_envelope *env,
                    const sg_run_options *opt, sg_result *result)
 {
-    static const sg_run_options defaults = {{32, 4}, 0, "+", NULL, 0, 0};
+    static const sg_run_options defaults = {{32, 4}, 0, "+", NULL, 0, 0, {0, 0}};
     sg_interp in;
     memset(&in, 0, sizeof in);
     in.reg = reg;
