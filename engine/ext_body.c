@@ -33,9 +33,10 @@ static void body_hook(sg_validator *v, sg_node *node, const sg_bound *b)
         if (content_type_ok(items[i].data) ||
             (sg_validator_enabled(v, "variables") && strstr(items[i].data, "${")))
             continue;
-        sg_error(v->diags, items[i].loc, "bad-content-type",
-                 "invalid content type \"%s\" for body :content (RFC 5173 §5.2: \"type\" or \"type/subtype\")",
-                 items[i].data);
+        /* Pigeonhole accepts it (and it never matches): a warning, not an error */
+        sg_warning(v->diags, items[i].loc, "bad-content-type",
+                   "\"%s\" is not a content type (RFC 5173 §5.2: \"type\" or \"type/subtype\"), so it never matches",
+                   items[i].data);
     }
 }
 
@@ -56,53 +57,6 @@ static bool type_listed(const sg_mime_part *p, const sg_strview *types, size_t n
         }
     }
     return false;
-}
-
-/* Pigeonhole's :text reads text/html as the text it shows: tags (and the
- * contents of script and style elements) removed, the common entities
- * decoded. */
-static const char *html_text(const char *s, size_t len, sg_arena *arena, size_t *out_len)
-{
-    static const struct {
-        const char *name;
-        const char *text;
-    } entities[] = {{"amp;", "&"}, {"lt;", "<"}, {"gt;", ">"}, {"quot;", "\""}, {"apos;", "'"}, {"nbsp;", " "}};
-    char *out = sg_arena_alloc_bytes(arena, len + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        if (s[i] == '<') {
-            bool skip = (len - i > 7 && strncasecmp(s + i, "<script", 7) == 0) ||
-                        (len - i > 6 && strncasecmp(s + i, "<style", 6) == 0);
-            const char *close = skip ? (s[i + 2] == 'c' || s[i + 2] == 'C' ? "</script" : "</style") : NULL;
-            const char *gt = memchr(s + i, '>', len - i);
-            i = gt ? (size_t)(gt - s) + 1 : len;
-            if (close) {
-                size_t cl = strlen(close);
-                while (i + cl <= len && strncasecmp(s + i, close, cl) != 0)
-                    i++;
-                gt = i < len ? memchr(s + i, '>', len - i) : NULL;
-                i = gt ? (size_t)(gt - s) + 1 : len;
-            }
-            continue;
-        }
-        if (s[i] == '&') {
-            bool done = false;
-            for (size_t k = 0; k < SG_COUNT(entities) && !done; k++) {
-                size_t n = strlen(entities[k].name);
-                if (len - i > n && strncmp(s + i + 1, entities[k].name, n) == 0) {
-                    out[o++] = entities[k].text[0];
-                    i += n + 1;
-                    done = true;
-                }
-            }
-            if (done)
-                continue;
-        }
-        out[o++] = s[i++];
-    }
-    out[o] = '\0';
-    *out_len = o;
-    return out;
 }
 
 typedef struct {
@@ -140,9 +94,7 @@ static void content_parts(probe *pr, const sg_strview *types, size_t ntypes, boo
             try_value(pr, child->body - sg_message_body_offset(child->headers), sg_message_body_offset(child->headers));
         } else {
             size_t len;
-            const char *s = sg_mime_content(mime, i, true, &len);
-            if (as_text && strcmp(p->subtype, "html") == 0)
-                s = html_text(s, len, sg_interp_arena(pr->in), &len);
+            const char *s = as_text ? sg_mime_text(mime, i, &len) : sg_mime_content(mime, i, true, &len);
             try_value(pr, s, len);
         }
     }

@@ -144,8 +144,10 @@ static void break_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
     sg_interp_break(in, t && t->param ? sg_interp_string(in, t->param).data : NULL);
 }
 
-/* §7: the current part's text (decoded, UTF-8), or "" when it is not text;
- * :first N keeps the first N characters. */
+/* §7: the current part's content, decoded (text: in UTF-8, HTML as text),
+ * or "" for a multipart or message/rfc822 part. As Pigeonhole, other parts
+ * give their decoded octets and :first N keeps the first N octets (not cut
+ * inside a UTF-8 character). */
 static void extracttext_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
 {
     (void)node;
@@ -154,17 +156,14 @@ static void extracttext_exec(sg_interp *in, const sg_node *node, const sg_bound 
     size_t cur = sg_interp_current_part(in);
     const sg_mime_part *p = sg_mime_part_at(mime, cur);
     sg_strview value = {"", 0};
-    if (strcmp(p->type, "text") == 0 && !p->multipart)
-        value.data = sg_mime_content(mime, cur, true, &value.len);
+    if (!p->multipart && !p->message)
+        value.data = sg_mime_text(mime, cur, &value.len);
     const sg_bound_tag *first = sg_bound_tag_find(b, "first");
-    if (first && first->param) {
-        unsigned long long n = first->param->u.number.value, chars = 0;
-        size_t i = 0;
-        for (; i < value.len; i++) {
-            if (((unsigned char)value.data[i] & 0xC0) != 0x80 && chars++ == n)
-                break;
-        }
-        value.len = i;
+    if (first && first->param && first->param->u.number.value < value.len) {
+        size_t n = (size_t)first->param->u.number.value;
+        while (n > 0 && ((unsigned char)value.data[n] & 0xC0) == 0x80)
+            n--;
+        value.len = n;
     }
     sg_interp_var_set(in, name.data, (sg_strview){sg_arena_strndup(sg_interp_arena(in), value.data, value.len),
                                                   value.len});
@@ -191,17 +190,23 @@ static size_t part_values(sg_interp *in, const sg_mime_part *p, const char *fiel
         size_t nps;
         sg_mime_content_type(raw[i], strlen(raw[i]), arena, &t, &s, &ps, &nps);
         if (param) {
-            for (size_t k = 0; k < nps; k++)
-                for (size_t j = 0; j < npnames; j++)
-                    if (strcasecmp(ps[k].name, pnames[j].data) == 0) {
-                        if (count + 1 >= cap) {
-                            const char **grown = sg_arena_alloc(arena, cap * 2 * sizeof *grown);
-                            memcpy(grown, vals, count * sizeof *grown);
-                            vals = grown;
-                            cap *= 2;
-                        }
-                        vals[count++] = ps[k].value;
+            /* A parameter the field does not have is "" (as Pigeonhole). */
+            for (size_t j = 0; j < npnames; j++) {
+                bool found = false;
+                for (size_t k = 0; k <= nps; k++) {
+                    bool hit = k < nps && strcasecmp(ps[k].name, pnames[j].data) == 0;
+                    if (!hit && (k < nps || found))
+                        continue;
+                    if (count + 1 >= cap) {
+                        const char **grown = sg_arena_alloc(arena, cap * 2 * sizeof *grown);
+                        memcpy(grown, vals, count * sizeof *grown);
+                        vals = grown;
+                        cap *= 2;
                     }
+                    vals[count++] = hit ? ps[k].value : "";
+                    found = true;
+                }
+            }
             continue;
         }
         /* §4.2: a malformed value gives "" for the parts that are missing */

@@ -11,6 +11,7 @@
 #include "mime.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "rfc2047.h"
 
@@ -439,4 +440,60 @@ const char *sg_mime_content(sg_mime *mime, size_t index, bool to_utf8, size_t *l
     mime->content_len[k][index] = n;
     *len = n;
     return out;
+}
+
+/* Pigeonhole's :text reads text/html as the text it shows: tags (and the
+ * contents of script and style elements) removed, the common entities
+ * decoded. */
+static const char *html_text(const char *s, size_t len, sg_arena *arena, size_t *out_len)
+{
+    static const struct {
+        const char *name;
+        const char *text;
+    } entities[] = {{"amp;", "&"}, {"lt;", "<"}, {"gt;", ">"}, {"quot;", "\""}, {"apos;", "'"}, {"nbsp;", " "}};
+    char *out = sg_arena_alloc_bytes(arena, len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] == '<') {
+            bool skip = (len - i > 7 && strncasecmp(s + i, "<script", 7) == 0) ||
+                        (len - i > 6 && strncasecmp(s + i, "<style", 6) == 0);
+            const char *close = skip ? (s[i + 2] == 'c' || s[i + 2] == 'C' ? "</script" : "</style") : NULL;
+            const char *gt = memchr(s + i, '>', len - i);
+            i = gt ? (size_t)(gt - s) + 1 : len;
+            if (close) {
+                size_t cl = strlen(close);
+                while (i + cl <= len && strncasecmp(s + i, close, cl) != 0)
+                    i++;
+                gt = i < len ? memchr(s + i, '>', len - i) : NULL;
+                i = gt ? (size_t)(gt - s) + 1 : len;
+            }
+            continue;
+        }
+        if (s[i] == '&') {
+            bool done = false;
+            for (size_t k = 0; k < sizeof entities / sizeof entities[0] && !done; k++) {
+                size_t n = strlen(entities[k].name);
+                if (len - i > n && strncmp(s + i + 1, entities[k].name, n) == 0) {
+                    out[o++] = entities[k].text[0];
+                    i += n + 1;
+                    done = true;
+                }
+            }
+            if (done)
+                continue;
+        }
+        out[o++] = s[i++];
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
+const char *sg_mime_text(sg_mime *mime, size_t index, size_t *len)
+{
+    const char *s = sg_mime_content(mime, index, true, len);
+    const sg_mime_part *p = sg_mime_part_at(mime, index);
+    if (p && strcmp(p->type, "text") == 0 && strcmp(p->subtype, "html") == 0)
+        s = html_text(s, *len, mime->arena, len);
+    return s;
 }

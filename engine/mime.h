@@ -65,6 +65,11 @@ const char *sg_mime_limit_hit(const sg_mime *mime);
  * are). NUL-terminated, in the arena; computed once per part. */
 const char *sg_mime_content(sg_mime *mime, size_t index, bool to_utf8, size_t *len);
 
+/* The content as text, as Pigeonhole's body :text and extracttext read it:
+ * sg_mime_content in UTF-8, and for text/html the text without its markup
+ * (tags, script and style elements removed, common entities decoded). */
+const char *sg_mime_text(sg_mime *mime, size_t index, size_t *len);
+
 /* A Content-Type value split (RFC 2045 §5.1): lower-case type and subtype
  * (NULL when malformed) and parameters. */
 void sg_mime_content_type(const char *value, size_t len, sg_arena *arena, const char **type, const char **subtype,
