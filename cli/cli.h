@@ -65,7 +65,8 @@ void sg_cli_error(const sg_cli *cli, const char *fmt, ...)
 struct sg_run_options;
 /* The run's limits from the configuration: max_actions (32), max_redirects
  * (4), recipient_delimiter ("+"), max_cpu_time (seconds, 0 = none),
- * sieve_duplicate_default_period (12h) and sieve_duplicate_max_period (2d). One
+ * sieve_duplicate_default_period (12h), sieve_duplicate_max_period (2d),
+ * mime_max_depth (100) and mime_max_parts (10000). One
  * reader, so that `test` plans exactly what `deliver` does. */
 void sg_cli_run_options(const sg_cli *cli, struct sg_run_options *opt);
 

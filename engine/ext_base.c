@@ -7,6 +7,7 @@
 
 #include "addrlist.h"
 #include "addrpart.h"
+#include "ext_mime.h"
 #include "address.h"
 #include "ids.h"
 #include "interp.h"
@@ -92,6 +93,7 @@ static void header_names_hook(sg_validator *v, sg_node *node, const sg_bound *b)
                    "\"%s\" is not a valid header field name, so it never matches%s", items[i].data,
                    memchr(items[i].data, ':', items[i].len) ? " (leave out the ':')" : "");
     }
+    sg_mime_check_tags(v, node, b);
 }
 
 
@@ -100,7 +102,8 @@ static void header_names_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 /* RFC 5228 §5.7 "header": any value of any named field matches any key. */
 static bool header_test(sg_interp *in, const sg_node *node, const sg_bound *b)
 {
-    (void)node;
+    if (sg_mime_tagged(b)) /* RFC 5703 §4 */
+        return sg_mime_test(in, node, b, SG_TEST_HEADER);
     sg_matcher m;
     sg_interp_matcher(in, b, sg_positional_arg(b, 1), &m);
     sg_strview *names;
@@ -123,7 +126,8 @@ static bool header_test(sg_interp *in, const sg_node *node, const sg_bound *b)
 /* RFC 5228 §5.1 "address": the addresses in the named fields. */
 static bool address_test(sg_interp *in, const sg_node *node, const sg_bound *b)
 {
-    (void)node;
+    if (sg_mime_tagged(b)) /* RFC 5703 §4 */
+        return sg_mime_test(in, node, b, SG_TEST_ADDRESS);
     sg_matcher m;
     sg_interp_matcher(in, b, sg_positional_arg(b, 1), &m);
     sg_strview *names;
@@ -145,7 +149,8 @@ static bool address_test(sg_interp *in, const sg_node *node, const sg_bound *b)
 /* RFC 5228 §5.5 "exists": every named field is present. */
 static bool exists_test(sg_interp *in, const sg_node *node, const sg_bound *b)
 {
-    (void)node;
+    if (sg_mime_tagged(b)) /* RFC 5703 §4 */
+        return sg_mime_test(in, node, b, SG_TEST_EXISTS);
     sg_strview *names;
     size_t nnames = sg_interp_strings(in, sg_positional_arg(b, 0), &names);
     for (size_t i = 0; i < nnames; i++) {

@@ -12,8 +12,6 @@
 #include "registry.h"
 #include "validate.h"
 
-void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value);
-
 static bool ident_start(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';

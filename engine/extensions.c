@@ -6,6 +6,7 @@ extern const sg_extension sg_ext_base, sg_ext_comparator_octet, sg_ext_comparato
     sg_ext_vacation, sg_ext_vacation_seconds, sg_ext_reject, sg_ext_ereject, sg_ext_relational, sg_ext_subaddress,
     sg_ext_variables, sg_ext_imap4flags, sg_ext_enotify, sg_ext_duplicate;
 extern const sg_extension sg_ext_include, sg_ext_spamtest, sg_ext_spamtestplus, sg_ext_virustest;
+extern const sg_extension sg_ext_body, sg_ext_mime, sg_ext_foreverypart, sg_ext_extracttext;
 
 const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_base,
@@ -30,6 +31,7 @@ const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_spamtest,
     &sg_ext_spamtestplus,
     &sg_ext_virustest,
+    &sg_ext_body, &sg_ext_foreverypart, &sg_ext_mime, &sg_ext_extracttext, /* RFC 5173, RFC 5703 */
 };
 
 const size_t sg_builtin_extension_count = SG_COUNT(sg_builtin_extensions);

@@ -94,6 +94,21 @@ enum sg_id {
     SG_TAG_PERCENT,
     SG_MATCH_LIST,
     SG_TEST_VALID_EXT_LIST,
+    /* RFC 5173 body, RFC 5703 mime / foreverypart / extracttext */
+    SG_TEST_BODY,
+    SG_TAG_RAW,
+    SG_TAG_CONTENT,
+    SG_TAG_TEXT,
+    SG_CMD_FOREVERYPART,
+    SG_CMD_BREAK,
+    SG_CMD_EXTRACTTEXT,
+    SG_TAG_NAME,
+    SG_TAG_ANYCHILD,
+    SG_TAG_TYPE,
+    SG_TAG_SUBTYPE,
+    SG_TAG_CONTENTTYPE,
+    SG_TAG_PARAM,
+    SG_TAG_FIRST,
 };
 
 #endif

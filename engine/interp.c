@@ -51,6 +51,12 @@ struct sg_interp {
     sg_flags flags; /* RFC 5232 internal variable */
     unsigned long steps;
     double cpu_start;
+    /* RFC 5703 */
+    sg_mime *mime;          /* split on first use */
+    size_t part;            /* current part of the innermost foreverypart */
+    unsigned loop_depth;
+    bool breaking;          /* a break is unwinding to its loop */
+    const char *break_name; /* NULL: the innermost loop */
 };
 
 static double cpu_now(void)
@@ -66,6 +72,21 @@ sg_result *sg_interp_result(sg_interp *in) { return in->r; }
 sg_arena *sg_interp_arena(sg_interp *in) { return in->arena; }
 const sg_run_options *sg_interp_options(sg_interp *in) { return in->opt; }
 sg_flags sg_interp_flags(sg_interp *in) { return in->flags; }
+size_t sg_interp_current_part(sg_interp *in) { return in->part; }
+unsigned sg_interp_loop_depth(sg_interp *in) { return in->loop_depth; }
+
+sg_mime *sg_interp_mime(sg_interp *in)
+{
+    if (!in->mime)
+        in->mime = sg_mime_parse(in->msg, &in->opt->mime, in->arena);
+    return in->mime;
+}
+
+void sg_interp_break(sg_interp *in, const char *name)
+{
+    in->breaking = true;
+    in->break_name = name;
+}
 void sg_interp_set_flags(sg_interp *in, sg_flags flags) { in->flags = flags; }
 
 bool sg_interp_enabled(sg_interp *in, const char *extension)
@@ -132,7 +153,6 @@ static variable *find_var(sg_interp *in, const char *name, size_t len)
     return store_find(st, name, len);
 }
 
-void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value);
 void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value)
 {
     size_t len = strlen(name);
@@ -412,7 +432,7 @@ static bool eval(sg_interp *in, const sg_node *node)
 static void run_list(sg_interp *in, const sg_node *list)
 {
     bool chain_done = false; /* an if/elsif of the current chain was taken */
-    for (const sg_node *n = list; n && !in->stopped && !in->returned; n = n->next) {
+    for (const sg_node *n = list; n && !in->stopped && !in->returned && !in->breaking; n = n->next) {
         if (over_budget(in, n))
             return;
         switch (n->def->id) {
@@ -487,6 +507,22 @@ void sg_interp_include(sg_interp *in, const sg_script *script, bool once)
     in->r->errors.file = outer_file;
     in->returned = false;
     in->f = saved;
+}
+
+bool sg_interp_loop_body(sg_interp *in, const sg_node *block, size_t part, const char *name)
+{
+    size_t saved = in->part;
+    in->part = part;
+    in->loop_depth++;
+    run_list(in, block);
+    in->loop_depth--;
+    in->part = saved;
+    if (in->breaking) {
+        if (!in->break_name || (name && strcasecmp(name, in->break_name) == 0))
+            in->breaking = false;
+        return false;
+    }
+    return !in->stopped;
 }
 
 bool sg_interp_run(const sg_registry *reg, const sg_script *script, sg_message *msg, const sg_envelope *env,

@@ -15,6 +15,7 @@
 
 #include "compare.h"
 #include "message.h"
+#include "mime.h"
 #include "registry.h"
 #include "result.h"
 #include "validate.h"
@@ -61,6 +62,7 @@ typedef struct sg_run_options {
     unsigned long long duplicate_default_period; /* 0: SG_DUPLICATE_DEFAULT_PERIOD */
     unsigned long long duplicate_max_period;     /* 0: SG_DUPLICATE_MAX_PERIOD */
     sg_spamvirus_config spamtest, virustest;     /* RFC 5235 */
+    sg_mime_limits mime; /* RFC 5173 / RFC 5703 MIME parsing bounds (0: defaults) */
 } sg_run_options;
 
 typedef struct sg_interp sg_interp;
@@ -83,6 +85,21 @@ sg_result *sg_interp_result(sg_interp *in);
 sg_arena *sg_interp_arena(sg_interp *in);
 const sg_run_options *sg_interp_options(sg_interp *in);
 bool sg_interp_enabled(sg_interp *in, const char *extension);
+
+/* RFC 5173, RFC 5703: the message's MIME parts, split on first use. */
+sg_mime *sg_interp_mime(sg_interp *in);
+/* RFC 5703 §3: the part the innermost foreverypart is at; 0 (the message) outside any loop. */
+size_t sg_interp_current_part(sg_interp *in);
+/* How many foreverypart loops enclose the command being run. */
+unsigned sg_interp_loop_depth(sg_interp *in);
+/* A loop command's body, run once with the current part set to `part`.
+ * Returns false when the loop must end: a break (consumed here when it names
+ * this loop, `name`, or no loop) or a stop. */
+bool sg_interp_loop_body(sg_interp *in, const sg_node *block, size_t part, const char *name);
+/* RFC 5703 §3.2 "break [:name]": ends the named (NULL: the innermost) loop. */
+void sg_interp_break(sg_interp *in, const char *name);
+/* Sets a variable (RFC 5229), for commands that set one (extracttext). */
+void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value);
 
 /* A string argument with variables expanded (RFC 5229 §3) when "variables" is required. */
 sg_strview sg_interp_string(sg_interp *in, const sg_arg *arg);

@@ -408,3 +408,15 @@ const char *sg_rfc2047_decode(const char *in, size_t len, sg_arena *arena, size_
     free(out.s);
     return result;
 }
+
+const char *sg_charset_to_utf8(const char *charset, const char *in, size_t n, sg_arena *arena, size_t *out_len)
+{
+    converters cv = {0};
+    buf out = {0};
+    bool ok = to_utf8(&cv, charset, strlen(charset), in, n, &out);
+    converters_close(&cv);
+    const char *result = ok ? sg_arena_strndup(arena, out.s ? out.s : "", out.len) : NULL;
+    *out_len = ok ? out.len : 0;
+    free(out.s);
+    return result;
+}

@@ -15,4 +15,9 @@
 /* Returns `in` itself when there is nothing to decode. */
 const char *sg_rfc2047_decode(const char *in, size_t len, sg_arena *arena, size_t *out_len);
 
+/* Converts n octets in `charset` to UTF-8 with iconv (the same conversion
+ * the encoded words get). Returns the NUL-terminated text in the arena, or
+ * NULL when the charset is unknown or the octets are not valid in it. */
+const char *sg_charset_to_utf8(const char *charset, const char *in, size_t n, sg_arena *arena, size_t *out_len);
+
 #endif

@@ -1,0 +1,4 @@
+require ["body", "fileinto", "mime", "foreverypart", "extracttext", "variables", "relational", "comparator-i;ascii-numeric"];
+set "n" "";
+foreverypart { set "n" "${n}o"; foreverypart { set "n" "${n}i"; } }
+fileinto "walk-${n}";

@@ -1,0 +1,3 @@
+require ["body", "fileinto", "mime", "foreverypart", "extracttext", "variables", "relational", "comparator-i;ascii-numeric"];
+foreverypart { fileinto "seen"; stop; }
+fileinto "after";
