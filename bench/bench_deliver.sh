@@ -38,6 +38,7 @@ policy_store = sqlite:$work/policy.db
 sendmail_path = /bin/true
 audit_log = $work/audit.db
 hostname = mx.example.com
+first_valid_uid = 0
 lda_mailbox_autocreate = yes
 EOC
 "$bin" policy --config "$work/sievegate.conf" accepted-domain add example.com >/dev/null

@@ -13,6 +13,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <grp.h>
@@ -122,14 +123,46 @@ static int find_user(delivery *d)
     return SG_EXIT_OK;
 }
 
-/* Started as root for another user: become that user before touching any of
- * their files (issue 8 hardens this further). */
+/* Delivering as root (the target is uid 0, or root ran us without -d) is
+ * refused unless the configuration allows it: Dovecot's first_valid_uid (here
+ * default 1, so only root is below it; 0 allows root). A user below the range
+ * is a configuration error: 75, the MTA keeps the message. */
+static int check_target_uid(delivery *d)
+{
+    const char *v = sg_config_get(d->cli->config, "first_valid_uid");
+    char *end = NULL;
+    unsigned long first = 1;
+    if (v) {
+        errno = 0;
+        first = strtoul(v, &end, 10);
+        if (!*v || *end || errno) {
+            log_error(d, "configuration error: first_valid_uid: not a number: \"%s\"", v);
+            return SG_EXIT_TEMPFAIL;
+        }
+    }
+    if ((unsigned long)d->pw.pw_uid < first) {
+        log_error(d, "refusing to deliver as %s (uid %u): below first_valid_uid %lu%s", d->user,
+                  (unsigned)d->pw.pw_uid, first,
+                  d->pw.pw_uid == 0 ? " (run it with -d USER, or set first_valid_uid = 0 to allow root)" : "");
+        return SG_EXIT_TEMPFAIL;
+    }
+    return SG_EXIT_OK;
+}
+
+/* Started as root for another user: become that user (gid, supplementary
+ * groups from the group database, then uid) before touching any of their
+ * files, and make sure root cannot be regained. */
 static int drop_privileges(delivery *d)
 {
     if (geteuid() != 0 || d->pw.pw_uid == 0)
         return SG_EXIT_OK;
     if (initgroups(d->pw.pw_name, d->pw.pw_gid) != 0 || setgid(d->pw.pw_gid) != 0 || setuid(d->pw.pw_uid) != 0) {
         log_error(d, "cannot switch to user %s: %s", d->user, strerror(errno));
+        return SG_EXIT_TEMPFAIL;
+    }
+    if (getuid() != d->pw.pw_uid || geteuid() != d->pw.pw_uid || getgid() != d->pw.pw_gid ||
+        getegid() != d->pw.pw_gid || setuid(0) == 0 || seteuid(0) == 0) {
+        log_error(d, "cannot switch to user %s: root privileges are still held", d->user);
         return SG_EXIT_TEMPFAIL;
     }
     return SG_EXIT_OK;
@@ -227,8 +260,13 @@ static void write_script_log(delivery *d, const char *script_path, const char *s
     char *log_path = sg_arena_alloc_bytes(d->arena, n + 5);
     memcpy(log_path, script_path, n);
     memcpy(log_path + n, ".log", 5);
-    FILE *f = fopen(log_path, "w");
+    /* Never through a symlink: the log is written with the user's rights, but
+     * also by root when first_valid_uid = 0. */
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
+        if (fd >= 0)
+            close(fd);
         log_error(d, "cannot write %s: %s", log_path, strerror(errno));
         return;
     }
@@ -890,6 +928,8 @@ static int read_message(delivery *d)
 static int deliver(delivery *d)
 {
     int rc = find_user(d);
+    if (rc == SG_EXIT_OK)
+        rc = check_target_uid(d);
     if (rc == SG_EXIT_OK)
         rc = drop_privileges(d);
     if (rc == SG_EXIT_OK)

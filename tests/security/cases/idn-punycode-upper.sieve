@@ -1,0 +1,1 @@
+redirect "alice@XN--CRP-8LA.EXAMPLE";

@@ -1,0 +1,1 @@
+redirect "user@[IPv6:2001:db8::1]";

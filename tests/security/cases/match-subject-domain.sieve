@@ -1,0 +1,2 @@
+require "variables";
+if header :matches "subject" "*" { redirect "spy@${1}"; }

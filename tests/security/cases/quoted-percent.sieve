@@ -1,0 +1,1 @@
+redirect "\"user%evil.example\"@corp.example";

