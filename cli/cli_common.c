@@ -190,6 +190,9 @@ void sg_cli_run_options(const sg_cli *cli, sg_run_options *opt)
             c->text_values[i] = sg_config_get(cli->config, key);
         }
     }
+    /* RFC 5229 §6, with Pigeonhole's setting name; malformed: the default */
+    if ((v = sg_config_get(cli->config, "sieve_variables_max_variable_size")) && sg_parse_size(v, &n) && n)
+        opt->max_variable_size = n;
     /* RFC 5173 / RFC 5703 MIME parsing bounds; 0 or malformed: the defaults (engine/mime.h) */
     if ((v = sg_config_get(cli->config, "mime_max_depth")) && sg_parse_size(v, &n))
         opt->mime.max_depth = n > 1000 ? 1000 : (unsigned)n;

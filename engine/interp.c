@@ -153,8 +153,23 @@ static variable *find_var(sg_interp *in, const char *name, size_t len)
     return store_find(st, name, len);
 }
 
+/* RFC 5229 §6 lets implementations limit a variable's size: the value is cut
+ * at the limit, never in the middle of a UTF-8 character. */
+static sg_strview bounded(const sg_interp *in, sg_strview value)
+{
+    size_t max = in->opt->max_variable_size ? in->opt->max_variable_size : SG_DEFAULT_MAX_VARIABLE_SIZE;
+    if (value.len <= max)
+        return value;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)value.data[n] & 0xC0) == 0x80)
+        n--;
+    char *cut = sg_arena_strndup(in->arena, value.data, n);
+    return (sg_strview){cut, n};
+}
+
 void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value)
 {
+    value = bounded(in, value);
     size_t len = strlen(name);
     varstore *st = store_of(in, &name, &len);
     variable *v = store_find(st, name, len);

@@ -63,7 +63,12 @@ typedef struct sg_run_options {
     unsigned long long duplicate_max_period;     /* 0: SG_DUPLICATE_MAX_PERIOD */
     sg_spamvirus_config spamtest, virustest;     /* RFC 5235 */
     sg_mime_limits mime; /* RFC 5173 / RFC 5703 MIME parsing bounds (0: defaults) */
+    size_t max_variable_size; /* bytes a variable holds (RFC 5229 §6); 0: SG_DEFAULT_MAX_VARIABLE_SIZE */
 } sg_run_options;
+
+/* Pigeonhole's sieve_variables_max_variable_size: longer values are cut (at a
+ * UTF-8 character boundary), so no script can grow memory without bound. */
+#define SG_DEFAULT_MAX_VARIABLE_SIZE 4096
 
 typedef struct sg_interp sg_interp;
 
