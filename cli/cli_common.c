@@ -170,4 +170,11 @@ void sg_cli_run_options(const sg_cli *cli, sg_run_options *opt)
         opt->duplicate_default_period = d;
     if ((v = sg_config_get(cli->config, "sieve_duplicate_max_period")) && sg_parse_duration(v, &d) && d)
         opt->duplicate_max_period = d;
+    /* RFC 5183 §4.1 items (engine/ext_environment.c has the defaults). */
+    opt->environment.host = sg_config_get(cli->config, "hostname");
+    opt->environment.domain = sg_config_get(cli->config, "environment_domain");
+    opt->environment.location = sg_config_get(cli->config, "environment_location");
+    opt->environment.phase = sg_config_get(cli->config, "environment_phase");
+    opt->environment.remote_host = sg_config_get(cli->config, "environment_remote_host");
+    opt->environment.remote_ip = sg_config_get(cli->config, "environment_remote_ip");
 }

@@ -180,6 +180,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
 
         sg_run_options opt;
         sg_cli_run_options(cli, &opt);
+        opt.now = (long long)o->now; /* RFC 5260 currentdate */
 
         sg_result result;
         sg_result_init(&result, arena, &opt.limits);

@@ -35,6 +35,7 @@ struct sg_interp {
     sg_flags flags; /* RFC 5232 internal variable */
     unsigned long steps;
     double cpu_start;
+    const sg_node *test_node; /* the test being evaluated, for warnings */
 };
 
 static double cpu_now(void)
@@ -67,6 +68,14 @@ void sg_interp_error(sg_interp *in, const sg_node *node, const char *code, const
     va_end(ap);
     sg_result_fail(in->r, node ? node->loc : (sg_loc){0, 0}, code, "%s", msg);
     in->stopped = true;
+}
+
+void sg_interp_warning(sg_interp *in, const sg_node *node, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sg_diag_add(&in->r->warnings, SG_SEV_WARNING, node ? node->loc : (sg_loc){0, 0}, code, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- variables (RFC 5229) ---- */
@@ -293,11 +302,29 @@ void sg_interp_matcher(sg_interp *in, const sg_bound *b, const sg_arg *keys, sg_
 bool sg_interp_match(sg_interp *in, const sg_matcher *m, const char *value, size_t len)
 {
     sg_captures caps;
-    bool want = in->variables && m->match == SG_MATCH_MATCHES;
+    bool want = in->variables && (m->match == SG_MATCH_MATCHES || m->match == SG_MATCH_REGEX);
     for (size_t k = 0; k < m->nkeys; k++) {
-        if (!sg_match(m->match, m->relop, m->comparator, value, len, m->keys[k].data, m->keys[k].len,
-                      want ? &caps : NULL))
+        if (m->match == SG_MATCH_REGEX) {
+            /* draft-murchison-sieve-regex-07 §3: a pattern built from variables
+             * that does not compile matches nothing; logged, the run goes on (as Pigeonhole). */
+            char why[256];
+            int rc = sg_regex_match(m->comparator == SG_CMP_ASCII_CASEMAP, value, len, m->keys[k].data,
+                                    m->keys[k].len, want ? &caps : NULL, why, sizeof why);
+            if (rc < 0) {
+                sg_diags *w = &in->r->warnings;
+                sg_loc loc = in->test_node ? in->test_node->loc : (sg_loc){0, 0};
+                bool repeated = w->count && w->items[w->count - 1].loc.line == loc.line &&
+                                w->items[w->count - 1].loc.column == loc.column;
+                if (!repeated)
+                    sg_interp_warning(in, in->test_node, "invalid-regex",
+                                      "invalid regular expression \"%s\" for :regex: %s", m->keys[k].data, why);
+            }
+            if (rc != 1)
+                continue;
+        } else if (!sg_match(m->match, m->relop, m->comparator, value, len, m->keys[k].data, m->keys[k].len,
+                             want ? &caps : NULL)) {
             continue;
+        }
         if (want) {
             /* The captures point into `value`; copy them, it may not outlive the test. */
             in->nmatch = caps.count;
@@ -357,6 +384,7 @@ static bool eval(sg_interp *in, const sg_node *node)
                 return !in->stopped;
         return false;
     default:
+        in->test_node = node;
         return node->def->test ? node->def->test(in, node, node->bound) : false;
     }
 }
@@ -401,7 +429,7 @@ static void run_list(sg_interp *in, const sg_node *list)
 bool sg_interp_run(const sg_registry *reg, const sg_script *script, sg_message *msg, const sg_envelope *env,
                    const sg_run_options *opt, sg_result *result)
 {
-    static const sg_run_options defaults = {{32, 4}, 0, "+", NULL, 0, 0};
+    static const sg_run_options defaults = {.limits = {32, 4}, .subaddress_separator = "+"};
     sg_interp in;
     memset(&in, 0, sizeof in);
     in.reg = reg;

@@ -41,6 +41,13 @@ typedef struct sg_duplicate_tracker {
 #define SG_DUPLICATE_DEFAULT_PERIOD (12ull * 3600) /* Pigeonhole 2.3 sieve_duplicate_default_period */
 #define SG_DUPLICATE_MAX_PERIOD (2ull * 86400)     /* Pigeonhole 2.3 sieve_duplicate_max_period */
 
+/* RFC 5183 §4.1 environment items as the host knows them; NULL: unknown, and
+ * then the environment test is false for that item (as Pigeonhole). "name"
+ * and "version" are sievegate's own. */
+typedef struct sg_environment {
+    const char *domain, *host, *location, *phase, *remote_host, *remote_ip;
+} sg_environment;
+
 typedef struct sg_run_options {
     sg_result_limits limits;
     double max_cpu_seconds;          /* 0: unlimited */
@@ -49,6 +56,8 @@ typedef struct sg_run_options {
     const sg_duplicate_tracker *duplicates;
     unsigned long long duplicate_default_period; /* 0: SG_DUPLICATE_DEFAULT_PERIOD */
     unsigned long long duplicate_max_period;     /* 0: SG_DUPLICATE_MAX_PERIOD */
+    long long now;                /* RFC 5260 currentdate, seconds since the epoch; 0: the real clock */
+    sg_environment environment;   /* RFC 5183 */
 } sg_run_options;
 
 typedef struct sg_interp sg_interp;
@@ -95,6 +104,9 @@ bool sg_interp_match_count(sg_interp *in, const sg_matcher *m, size_t count);
 
 /* A runtime error at the node: recorded, the plan falls back to the implicit keep, the run stops. */
 void sg_interp_error(sg_interp *in, const sg_node *node, const char *code, const char *fmt, ...) SG_PRINTF(4, 5);
+
+/* A non-fatal runtime problem at the node: recorded in result->warnings, the run goes on. */
+void sg_interp_warning(sg_interp *in, const sg_node *node, const char *code, const char *fmt, ...) SG_PRINTF(4, 5);
 
 /* The flags a keep/fileinto stores with (RFC 5232 §5): its :flags argument
  * when given, else the internal variable. */

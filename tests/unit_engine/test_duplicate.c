@@ -103,7 +103,8 @@ static void run_script(run *r, const char *src, fake_tracker *t, unsigned long l
     sg_message *msg = sg_message_parse(message, sizeof message - 1, r->arena);
     sg_envelope env = {"from@example.com", "to@example.org", NULL, NULL};
     sg_duplicate_tracker tracker = {fake_seen, t};
-    sg_run_options opt = {{32, 4}, 0, "+", t ? &tracker : NULL, def, max};
+    sg_run_options opt = {.limits = {32, 4}, .subaddress_separator = "+", .duplicates = t ? &tracker : NULL,
+                          .duplicate_default_period = def, .duplicate_max_period = max};
     sg_result_init(&r->result, r->arena, &opt.limits);
     r->ok = sg_interp_run(r->reg, r->script, msg, &env, &opt, &r->result);
     size_t n = 0;
