@@ -276,17 +276,18 @@ static int local_zone(long long t)
     return (int)(tm.tm_gmtoff / 60);
 }
 
-/* The zone to show t in: :zone, :originalzone (the date's own) or local.
- * Returns false for a :zone built from variables that is malformed. */
-static bool target_zone(sg_interp *in, const sg_bound *b, long long t, int original, int *zone)
+/* The zone to show t in: :zone, :originalzone (the date's own) or local. A
+ * malformed :zone is ignored, as Pigeonhole does (it warns when compiling). */
+static int target_zone(sg_interp *in, const sg_bound *b, long long t, int original)
 {
     const sg_bound_tag *z = sg_bound_tag_find(b, "zone");
+    int zone;
     if (z && z->param) {
         sg_strview s = sg_interp_string(in, z->param);
-        return zone_parse(s.data, s.len, zone);
+        if (zone_parse(s.data, s.len, &zone))
+            return zone;
     }
-    *zone = sg_bound_tag_find(b, "originalzone") ? original : local_zone(t);
-    return true;
+    return sg_bound_tag_find(b, "originalzone") ? original : local_zone(t);
 }
 
 static bool match_date(sg_interp *in, const sg_bound *b, sg_matcher *m, const sg_arg *part_arg, long long *t,
@@ -296,9 +297,7 @@ static bool match_date(sg_interp *in, const sg_bound *b, sg_matcher *m, const sg
     if (m->match == SG_MATCH_COUNT)
         return sg_interp_match_count(in, m, n);
     for (size_t i = 0; i < n; i++) {
-        int zone;
-        if (!target_zone(in, b, t[i], orig[i], &zone))
-            return false;
+        int zone = target_zone(in, b, t[i], orig[i]);
         const char *v = date_part(sg_interp_arena(in), part.data, t[i], zone);
         if (v && sg_interp_match(in, m, v, strlen(v)))
             return true;
@@ -345,12 +344,12 @@ static void check_zone_and_part(sg_validator *v, const sg_bound *b, const sg_arg
     const sg_bound_tag *z = sg_bound_tag_find(b, "zone");
     int minutes;
     if (z && z->param && literal(v, z->param) && !zone_parse(z->param->u.string.data, z->param->u.string.len, &minutes))
-        sg_error(v->diags, sg_arg_loc(z->param), "bad-argument",
-                 "invalid time zone \"%s\" for :zone: expected +hhmm or -hhmm (RFC 5260 §4.1)",
+        sg_warning(v->diags, sg_arg_loc(z->param), "invalid-zone",
+                 "invalid time zone \"%s\" for :zone, so it is ignored: expected +hhmm or -hhmm (RFC 5260 §4.1)",
                  z->param->u.string.data);
     if (literal(v, part) && !date_part_known(part->u.string.data))
-        sg_error(v->diags, sg_arg_loc(part), "bad-argument",
-                 "unknown date-part \"%s\" (RFC 5260 §4.2: year, month, day, date, julian, hour, minute, second, "
+        sg_warning(v->diags, sg_arg_loc(part), "unknown-date-part",
+                 "unknown date-part \"%s\", so it never matches (RFC 5260 §4.2: year, month, day, date, julian, hour, minute, second, "
                  "time, iso8601, std11, zone, weekday)",
                  part->u.string.data);
 }
