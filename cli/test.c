@@ -27,7 +27,10 @@ static void usage(FILE *out)
           "                      [--message-id ID] [--boundary B] SCRIPT MESSAGE\n"
           "  Runs SCRIPT on the RFC 5322 MESSAGE and prints what would happen; nothing is done.\n"
           "  -f defaults to the message's Return-Path or From (\"\" or \"<>\": null sender),\n"
-          "  -a to its first To address. exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
+          "  -a to its first To address. --now also fixes what currentdate sees (RFC 5260).\n"
+          "  Environment items (RFC 5183) come from -o/config keys hostname, environment_domain,\n"
+          "  environment_location, environment_phase, environment_remote_host, environment_remote_ip.\n"
+          "  exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
           out);
 }
 
