@@ -81,11 +81,7 @@ static bool header_name_ok(const sg_string *s)
  * match; say so, since it is almost always a typo such as "From:". */
 static void header_names_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
-    /* RFC 5260 §6: ":last" only qualifies an ":index". */
-    const sg_bound_tag *last = sg_bound_tag_find(b, "last");
-    if (last && !sg_bound_tag_find(b, "index"))
-        sg_error(v->diags, sg_arg_loc(last->arg), "missing-tag", "':last' needs ':index' on '%s' (RFC 5260 §6)",
-                 node->def->name);
+    sg_index_check(v, node, b); /* RFC 5260 §6 :index/:last */
     uint32_t count;
     const sg_string *items = sg_arg_strings(sg_positional_arg(b, 0), &count); /* none: a type error already */
     for (uint32_t i = 0; i < count; i++) {

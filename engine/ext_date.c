@@ -356,10 +356,7 @@ static void check_zone_and_part(sg_validator *v, const sg_bound *b, const sg_arg
 
 static void date_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
-    const sg_bound_tag *last = sg_bound_tag_find(b, "last");
-    if (last && !sg_bound_tag_find(b, "index"))
-        sg_error(v->diags, sg_arg_loc(last->arg), "missing-tag", "':last' needs ':index' on '%s' (RFC 5260 §6)",
-                 node->def->name);
+    sg_index_check(v, node, b);
     const sg_arg *name = sg_positional_arg(b, 0);
     if (literal(v, name) && !sg_header_name_valid(name->u.string.data, name->u.string.len))
         sg_warning(v->diags, name->u.string.loc, "invalid-header-name",

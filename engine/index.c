@@ -3,6 +3,18 @@
 
 #include <string.h>
 
+void sg_index_check(sg_validator *v, const sg_node *node, const sg_bound *b)
+{
+    const sg_bound_tag *last = sg_bound_tag_find(b, "last");
+    const sg_bound_tag *index = sg_bound_tag_find(b, "index");
+    if (last && !index)
+        sg_error(v->diags, sg_arg_loc(last->arg), "missing-tag", "':last' needs ':index' on '%s' (RFC 5260 §6)",
+                 node->def->name);
+    if (index && index->param && index->param->u.number.value == 0)
+        sg_error(v->diags, sg_arg_loc(index->param), "bad-argument",
+                 "':index' counts fields from 1, so it cannot be 0 (RFC 5260 §6)");
+}
+
 size_t sg_index_fields(sg_interp *in, const sg_bound *b, const sg_arg *names, bool raw, const char ***values)
 {
     sg_message *msg = sg_interp_message(in);

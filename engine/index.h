@@ -14,4 +14,8 @@
  * arena array; returns the count. */
 size_t sg_index_fields(sg_interp *in, const sg_bound *b, const sg_arg *names, bool raw, const char ***values);
 
+/* RFC 5260 §6 when compiling: ":last" needs ":index", and fields count from 1
+ * (an ":index 0" is an error, as in Pigeonhole). */
+void sg_index_check(sg_validator *v, const sg_node *node, const sg_bound *b);
+
 #endif

@@ -6,3 +6,4 @@ if date "date" "fortnight" "1" { keep; }
 if currentdate :originalzone "year" "2026" { keep; }
 if date "date" "year" { keep; }
 if address :index "1" "from" "a@b.c" { keep; }
+if header :index 0 "subject" "x" { keep; }

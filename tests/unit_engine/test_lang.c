@@ -299,6 +299,7 @@ static void test_index(void **state)
            "fileinto:h2-two fileinto:l1-three fileinto:multi-one fileinto:r2-07:30:00 fileinto:rl-07:30:00 ");
     assert_true(invalid("require \"index\";\nif header :last \"x\" \"y\" { keep; }\n", "missing-tag"));
     assert_true(invalid("if header :index 1 \"x\" \"y\" { keep; }\n", "missing-require"));
+    assert_true(invalid("require \"index\";\nif header :index 0 \"x\" \"y\" { keep; }\n", "bad-argument"));
 }
 
 static void test_environment(void **state)
