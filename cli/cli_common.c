@@ -198,6 +198,13 @@ void sg_cli_run_options(const sg_cli *cli, sg_run_options *opt)
         opt->mime.max_depth = n > 1000 ? 1000 : (unsigned)n;
     if ((v = sg_config_get(cli->config, "mime_max_parts")) && sg_parse_size(v, &n))
         opt->mime.max_parts = n;
+    /* RFC 5183 §4.1 items (engine/ext_environment.c has the defaults). */
+    opt->environment.host = sg_config_get(cli->config, "hostname");
+    opt->environment.domain = sg_config_get(cli->config, "environment_domain");
+    opt->environment.location = sg_config_get(cli->config, "environment_location");
+    opt->environment.phase = sg_config_get(cli->config, "environment_phase");
+    opt->environment.remote_host = sg_config_get(cli->config, "environment_remote_host");
+    opt->environment.remote_ip = sg_config_get(cli->config, "environment_remote_ip");
 }
 
 /* Pigeonhole's location syntax "file:PATH;option=..." reduced to PATH. */

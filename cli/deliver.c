@@ -371,8 +371,13 @@ static int run_one_script(delivery *d, const sg_registry *reg, const char *path,
             sg_duplicate_tracker tracker = {duplicate_seen, d};
             opt.duplicates = &tracker;
             result->limits = opt.limits;
+            size_t warned = result->warnings.count;
             if (!sg_interp_run(reg, script, d->msg, &d->env, &opt, result))
                 runtime = &result->errors;
+            /* Non-fatal runtime problems (e.g. an invalid :regex built from variables) go to the mail log. */
+            for (size_t i = warned; i < result->warnings.count; i++)
+                log_error(d, "%s:%u:%u: runtime warning: %s", path, result->warnings.items[i].loc.line,
+                          result->warnings.items[i].loc.column, result->warnings.items[i].message);
         } else {
             sg_diags_sort(&diags);
             failed = &diags;

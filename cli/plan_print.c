@@ -206,6 +206,12 @@ void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc
         }
         fputs("\n ],\n", out);
     }
+    if (r->warnings.count) {
+        /* Non-fatal runtime problems; the field is there only when there are some. */
+        fputs(" \"warnings\": ", out);
+        sg_plan_print_json_errors(out, &r->warnings);
+        fputs(",\n", out);
+    }
     fputs(" \"errors\": ", out);
     sg_plan_print_json_errors(out, &r->errors);
     fputs("}\n", out);
@@ -274,6 +280,9 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
                 r->errors.items[i].loc.line,
                 r->errors.items[i].loc.column, r->errors.items[i].message);
     }
+    for (size_t i = 0; i < r->warnings.count; i++)
+        fprintf(out, "runtime warning at line %u, column %u: %s\n", r->warnings.items[i].loc.line,
+                r->warnings.items[i].loc.column, r->warnings.items[i].message);
     for (size_t i = 0; i < r->count; i++) {
         const sg_action *a = &r->actions[i];
         switch (a->kind) {

@@ -31,6 +31,9 @@ static void usage(FILE *out)
           "  -a to its first To address. Scripts named by include come from -o sieve_dir=DIR (default:\n"
           "  SCRIPT's directory) and -o sieve_global=DIR; spamtest/virustest read the headers the\n"
           "  sieve_spamtest_* / sieve_virustest_* settings name (README.md).\n"
+          "  --now also fixes what currentdate sees (RFC 5260).\n"
+          "  Environment items (RFC 5183) come from -o/config keys hostname, environment_domain,\n"
+          "  environment_location, environment_phase, environment_remote_host, environment_remote_ip.\n"
           "  exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
           out);
 }
@@ -185,6 +188,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
 
         sg_run_options opt;
         sg_cli_run_options(cli, &opt);
+        opt.now = (long long)o->now; /* RFC 5260 currentdate */
 
         sg_result result;
         sg_result_init(&result, arena, &opt.limits);

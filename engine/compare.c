@@ -1,6 +1,9 @@
 /* compare.c - see compare.h. */
 #include "compare.h"
 
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -179,6 +182,120 @@ static bool matches(bool casemap, const char *v, size_t vlen, const char *p, siz
     return true;
 }
 
+/* ---- :regex (draft-murchison-sieve-regex-07 §3) ---- */
+
+/* The guards of compare.h, checked on the pattern text before regcomp. */
+static const char *regex_guard(const char *key, size_t klen)
+{
+    if (klen > SG_REGEX_MAX_PATTERN)
+        return "pattern too long";
+    if (memchr(key, '\0', klen))
+        return "pattern contains a NUL byte";
+    unsigned long repeat = 1;
+    bool in_bracket = false;
+    for (size_t i = 0; i < klen; i++) {
+        char c = key[i];
+        if (in_bracket) {
+            /* ']' right after '[' or '[^' is literal; '[:class:]' is skipped whole. */
+            if (c == '[' && i + 1 < klen && (key[i + 1] == ':' || key[i + 1] == '.' || key[i + 1] == '=')) {
+                const char *end = strstr(key + i + 2, key[i + 1] == ':' ? ":]" : key[i + 1] == '.' ? ".]" : "=]");
+                if (end)
+                    i = (size_t)(end - key) + 1;
+            } else if (c == ']') {
+                in_bracket = false;
+            }
+            continue;
+        }
+        if (c == '\\' && i + 1 < klen) {
+            if (key[i + 1] >= '1' && key[i + 1] <= '9')
+                return "back-references are not part of POSIX extended regular expressions";
+            i++;
+        } else if (c == '[') {
+            in_bracket = true;
+            if (i + 1 < klen && key[i + 1] == '^')
+                i++;
+            if (i + 1 < klen && key[i + 1] == ']')
+                i++;
+        } else if (c == '{') {
+            unsigned long n = 0, max = 0;
+            size_t j = i + 1;
+            while (j < klen && ((key[j] >= '0' && key[j] <= '9') || key[j] == ',')) {
+                if (key[j] == ',') {
+                    n = 0;
+                } else {
+                    n = n * 10 + (unsigned long)(key[j] - '0');
+                    if (n > max)
+                        max = n;
+                    if (n > SG_REGEX_MAX_BOUND)
+                        return "repetition bound too large";
+                }
+                j++;
+            }
+            if (max > 1 && (repeat *= max) > SG_REGEX_MAX_REPEAT)
+                return "repetition bounds too large together";
+        }
+    }
+    return NULL;
+}
+
+static int regex_compile(regex_t *re, bool casemap, const char *key, size_t klen, char *why, size_t whylen)
+{
+    const char *guard = regex_guard(key, klen);
+    if (guard) {
+        snprintf(why, whylen, "%s", guard);
+        return -1;
+    }
+    char *pattern = malloc(klen + 1);
+    if (!pattern) {
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    memcpy(pattern, key, klen);
+    pattern[klen] = '\0';
+    int rc = regcomp(re, pattern, REG_EXTENDED | (casemap ? REG_ICASE : 0));
+    free(pattern);
+    if (rc != 0) {
+        regerror(rc, re, why, whylen);
+        return -1;
+    }
+    return 0;
+}
+
+const char *sg_regex_check(const char *key, size_t klen, bool casemap, char *why, size_t whylen)
+{
+    regex_t re;
+    if (regex_compile(&re, casemap, key, klen, why, whylen) != 0)
+        return why;
+    regfree(&re);
+    return NULL;
+}
+
+int sg_regex_match(bool casemap, const char *value, size_t vlen, const char *key, size_t klen, sg_captures *caps,
+                   char *why, size_t whylen)
+{
+    regex_t re;
+    if (regex_compile(&re, casemap, key, klen, why, whylen) != 0)
+        return -1;
+    regmatch_t pm[SG_MATCH_VARS];
+    pm[0].rm_so = 0;
+    pm[0].rm_eo = (regoff_t)(vlen < SG_REGEX_MAX_SUBJECT ? vlen : SG_REGEX_MAX_SUBJECT);
+    /* REG_STARTEND: the value need not be NUL-terminated and may hold NUL bytes. */
+    int rc = regexec(&re, value, SG_MATCH_VARS, pm, REG_STARTEND);
+    size_t groups = re.re_nsub;
+    regfree(&re);
+    if (rc != 0)
+        return 0;
+    if (caps) {
+        caps->count = groups + 1 < SG_MATCH_VARS ? (unsigned)groups + 1 : SG_MATCH_VARS;
+        for (unsigned i = 0; i < caps->count; i++) {
+            bool set = pm[i].rm_so >= 0 && pm[i].rm_eo >= pm[i].rm_so;
+            caps->start[i] = set ? value + pm[i].rm_so : value;
+            caps->len[i] = set ? (size_t)(pm[i].rm_eo - pm[i].rm_so) : 0;
+        }
+    }
+    return 1;
+}
+
 bool sg_match(int match, sg_relop relop, int comparator, const char *value, size_t vlen, const char *key,
               size_t klen, sg_captures *caps)
 {
@@ -188,6 +305,10 @@ bool sg_match(int match, sg_relop relop, int comparator, const char *value, size
         return contains(casemap, value, vlen, key, klen);
     case SG_MATCH_MATCHES:
         return matches(casemap, value, vlen, key, klen, caps);
+    case SG_MATCH_REGEX: {
+        char why[128];
+        return sg_regex_match(casemap, value, vlen, key, klen, caps, why, sizeof why) == 1;
+    }
     case SG_MATCH_VALUE:
         return sg_relop_holds(relop, sg_compare_order(comparator, value, vlen, key, klen));
     case SG_MATCH_IS:

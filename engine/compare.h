@@ -31,8 +31,28 @@ int sg_compare_order(int comparator, const char *a, size_t alen, const char *b, 
 
 bool sg_relop_holds(sg_relop op, int order);
 
+/* draft-murchison-sieve-regex-07 ":regex": POSIX extended expressions
+ * (regcomp REG_EXTENDED, REG_ICASE under i;ascii-casemap, as Pigeonhole).
+ * Guards against pathological input: a pattern longer than
+ * SG_REGEX_MAX_PATTERN, with back-references (not POSIX ERE; glibc matches
+ * them by backtracking), a bound {n,m} over SG_REGEX_MAX_BOUND or bounds
+ * whose product exceeds SG_REGEX_MAX_REPEAT is invalid; only the first
+ * SG_REGEX_MAX_SUBJECT bytes of a value are searched. */
+#define SG_REGEX_MAX_PATTERN 4096
+#define SG_REGEX_MAX_BOUND 255
+#define SG_REGEX_MAX_REPEAT 4096
+#define SG_REGEX_MAX_SUBJECT 65536
+
+/* Checks a :regex key: NULL when usable, else why not (written to `why`). */
+const char *sg_regex_check(const char *key, size_t klen, bool casemap, char *why, size_t whylen);
+/* 1 match (caps filled when not NULL: ${0} the matched text, ${1}.. the
+ * groups), 0 no match, -1 invalid key (`why` says why). */
+int sg_regex_match(bool casemap, const char *value, size_t vlen, const char *key, size_t klen, sg_captures *caps,
+                   char *why, size_t whylen);
+
 /* :is, :contains, :matches and :value under the comparator. `caps` may be NULL;
- * it is filled only by a successful :matches. */
+ * it is filled only by a successful :matches or :regex (an invalid :regex
+ * key matches nothing). */
 bool sg_match(int match, sg_relop relop, int comparator, const char *value, size_t vlen, const char *key,
               size_t klen, sg_captures *caps);
 

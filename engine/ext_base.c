@@ -10,6 +10,7 @@
 #include "ext_mime.h"
 #include "address.h"
 #include "ids.h"
+#include "index.h"
 #include "interp.h"
 #include "registry.h"
 #include "validate.h"
@@ -81,7 +82,7 @@ static bool header_name_ok(const sg_string *s)
  * match; say so, since it is almost always a typo such as "From:". */
 static void header_names_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
-    (void)node;
+    sg_index_check(v, node, b); /* RFC 5260 §6 :index/:last */
     uint32_t count;
     const sg_string *items = sg_arg_strings(sg_positional_arg(b, 0), &count); /* none: a type error already */
     for (uint32_t i = 0; i < count; i++) {
@@ -106,21 +107,14 @@ static bool header_test(sg_interp *in, const sg_node *node, const sg_bound *b)
         return sg_mime_test(in, node, b, SG_TEST_HEADER);
     sg_matcher m;
     sg_interp_matcher(in, b, sg_positional_arg(b, 1), &m);
-    sg_strview *names;
-    size_t nnames = sg_interp_strings(in, sg_positional_arg(b, 0), &names);
-    size_t count = 0;
-    for (size_t i = 0; i < nnames; i++) {
-        const char *const *values;
-        size_t n = sg_message_header_values(sg_interp_message(in), names[i].data, &values);
-        if (m.match == SG_MATCH_COUNT) {
-            count += n;
-            continue;
-        }
-        for (size_t v = 0; v < n; v++)
-            if (sg_interp_match(in, &m, values[v], strlen(values[v])))
-                return true;
-    }
-    return m.match == SG_MATCH_COUNT && sg_interp_match_count(in, &m, count);
+    const char **values;
+    size_t n = sg_index_fields(in, b, sg_positional_arg(b, 0), false, &values);
+    if (m.match == SG_MATCH_COUNT)
+        return sg_interp_match_count(in, &m, n);
+    for (size_t v = 0; v < n; v++)
+        if (sg_interp_match(in, &m, values[v], strlen(values[v])))
+            return true;
+    return false;
 }
 
 /* RFC 5228 §5.1 "address": the addresses in the named fields. */
@@ -130,18 +124,14 @@ static bool address_test(sg_interp *in, const sg_node *node, const sg_bound *b)
         return sg_mime_test(in, node, b, SG_TEST_ADDRESS);
     sg_matcher m;
     sg_interp_matcher(in, b, sg_positional_arg(b, 1), &m);
-    sg_strview *names;
-    size_t nnames = sg_interp_strings(in, sg_positional_arg(b, 0), &names);
+    const char **values;
+    size_t n = sg_index_fields(in, b, sg_positional_arg(b, 0), true, &values);
     size_t count = 0;
-    for (size_t i = 0; i < nnames; i++) {
-        const char *const *values;
-        size_t n = sg_message_header_raw_values(sg_interp_message(in), names[i].data, &values);
-        for (size_t v = 0; v < n; v++) {
-            sg_mailbox *list;
-            size_t nmb = sg_addrlist_parse(values[v], strlen(values[v]), sg_interp_arena(in), &list);
-            if (sg_match_mailboxes(in, b, &m, list, nmb, &count))
-                return true;
-        }
+    for (size_t v = 0; v < n; v++) {
+        sg_mailbox *list;
+        size_t nmb = sg_addrlist_parse(values[v], strlen(values[v]), sg_interp_arena(in), &list);
+        if (sg_match_mailboxes(in, b, &m, list, nmb, &count))
+            return true;
     }
     return m.match == SG_MATCH_COUNT && sg_interp_match_count(in, &m, count);
 }

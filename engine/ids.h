@@ -109,6 +109,17 @@ enum sg_id {
     SG_TAG_CONTENTTYPE,
     SG_TAG_PARAM,
     SG_TAG_FIRST,
+    /* issue 4, language part: draft-murchison-sieve-regex, RFC 5260 date/index,
+     * RFC 5183 environment, RFC 5463 ihave/error */
+    SG_MATCH_REGEX,
+    SG_TEST_DATE,
+    SG_TEST_CURRENTDATE,
+    SG_TAG_ZONE,
+    SG_TAG_ORIGINALZONE,
+    SG_TAG_INDEX,
+    SG_TEST_ENVIRONMENT,
+    SG_TEST_IHAVE,
+    SG_CMD_ERROR,
 };
 
 #endif

@@ -57,6 +57,7 @@ struct sg_interp {
     unsigned loop_depth;
     bool breaking;          /* a break is unwinding to its loop */
     const char *break_name; /* NULL: the innermost loop */
+    const sg_node *test_node; /* the test being evaluated, for warnings */
 };
 
 static double cpu_now(void)
@@ -104,6 +105,14 @@ void sg_interp_error(sg_interp *in, const sg_node *node, const char *code, const
     va_end(ap);
     sg_result_fail(in->r, node ? node->loc : (sg_loc){0, 0}, code, "%s", msg);
     in->stopped = true;
+}
+
+void sg_interp_warning(sg_interp *in, const sg_node *node, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sg_diag_add(&in->r->warnings, SG_SEV_WARNING, node ? node->loc : (sg_loc){0, 0}, code, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- variables (RFC 5229) ---- */
@@ -376,11 +385,29 @@ void sg_interp_matcher(sg_interp *in, const sg_bound *b, const sg_arg *keys, sg_
 bool sg_interp_match(sg_interp *in, const sg_matcher *m, const char *value, size_t len)
 {
     sg_captures caps;
-    bool want = in->f.variables && m->match == SG_MATCH_MATCHES;
+    bool want = in->f.variables && (m->match == SG_MATCH_MATCHES || m->match == SG_MATCH_REGEX);
     for (size_t k = 0; k < m->nkeys; k++) {
-        if (!sg_match(m->match, m->relop, m->comparator, value, len, m->keys[k].data, m->keys[k].len,
-                      want ? &caps : NULL))
+        if (m->match == SG_MATCH_REGEX) {
+            /* draft-murchison-sieve-regex-07 §3: a pattern built from variables
+             * that does not compile matches nothing; logged, the run goes on (as Pigeonhole). */
+            char why[256];
+            int rc = sg_regex_match(m->comparator == SG_CMP_ASCII_CASEMAP, value, len, m->keys[k].data,
+                                    m->keys[k].len, want ? &caps : NULL, why, sizeof why);
+            if (rc < 0) {
+                sg_diags *w = &in->r->warnings;
+                sg_loc loc = in->test_node ? in->test_node->loc : (sg_loc){0, 0};
+                bool repeated = w->count && w->items[w->count - 1].loc.line == loc.line &&
+                                w->items[w->count - 1].loc.column == loc.column;
+                if (!repeated)
+                    sg_interp_warning(in, in->test_node, "invalid-regex",
+                                      "invalid regular expression \"%s\" for :regex: %s", m->keys[k].data, why);
+            }
+            if (rc != 1)
+                continue;
+        } else if (!sg_match(m->match, m->relop, m->comparator, value, len, m->keys[k].data, m->keys[k].len,
+                             want ? &caps : NULL)) {
             continue;
+        }
         if (want) {
             /* The captures point into `value`; copy them, it may not outlive the test. */
             in->f.nmatch = caps.count;
@@ -440,6 +467,7 @@ static bool eval(sg_interp *in, const sg_node *node)
                 return !in->stopped;
         return false;
     default:
+        in->test_node = node;
         return node->def->test ? node->def->test(in, node, node->bound) : false;
     }
 }

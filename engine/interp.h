@@ -52,6 +52,12 @@ typedef struct sg_spamvirus_config {
     const char *max_value;
     const char *text_values[11]; /* text: the value meaning 0..10 (virustest 0..5) */
 } sg_spamvirus_config;
+/* RFC 5183 §4.1 environment items as the host knows them; NULL: unknown, and
+ * then the environment test is false for that item (as Pigeonhole). "name"
+ * and "version" are sievegate's own. */
+typedef struct sg_environment {
+    const char *domain, *host, *location, *phase, *remote_host, *remote_ip;
+} sg_environment;
 
 typedef struct sg_run_options {
     sg_result_limits limits;
@@ -64,6 +70,8 @@ typedef struct sg_run_options {
     sg_spamvirus_config spamtest, virustest;     /* RFC 5235 */
     sg_mime_limits mime; /* RFC 5173 / RFC 5703 MIME parsing bounds (0: defaults) */
     size_t max_variable_size; /* bytes a variable holds (RFC 5229 §6); 0: SG_DEFAULT_MAX_VARIABLE_SIZE */
+    long long now;                /* RFC 5260 currentdate, seconds since the epoch; 0: the real clock */
+    sg_environment environment;   /* RFC 5183 */
 } sg_run_options;
 
 /* Pigeonhole's sieve_variables_max_variable_size: longer values are cut (at a
@@ -129,6 +137,9 @@ bool sg_interp_match_count(sg_interp *in, const sg_matcher *m, size_t count);
 
 /* A runtime error at the node: recorded, the plan falls back to the implicit keep, the run stops. */
 void sg_interp_error(sg_interp *in, const sg_node *node, const char *code, const char *fmt, ...) SG_PRINTF(4, 5);
+
+/* A non-fatal runtime problem at the node: recorded in result->warnings, the run goes on. */
+void sg_interp_warning(sg_interp *in, const sg_node *node, const char *code, const char *fmt, ...) SG_PRINTF(4, 5);
 
 /* The flags a keep/fileinto stores with (RFC 5232 §5): its :flags argument
  * when given, else the internal variable. */

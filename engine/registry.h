@@ -104,6 +104,9 @@ typedef struct sg_class_member {
     /* Checks a literal parameter (e.g. relational's "gt"); returns an error message or NULL. */
     const char *(*check_param)(const char *param);
     bool no_substring; /* comparators: cannot be used with :contains or :matches (RFC 4790 §9.1) */
+    /* Match types: checks the literal keys (the command's last positional
+     * argument) once the command is bound, e.g. :regex patterns. */
+    void (*check_keys)(struct sg_validator *v, const struct sg_bound *b, const sg_arg *keys);
 } sg_class_member;
 
 typedef struct sg_extension {

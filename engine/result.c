@@ -17,6 +17,7 @@ void sg_result_init(sg_result *r, sg_arena *arena, const sg_result_limits *limit
     r->limits.max_actions = limits && limits->max_actions ? limits->max_actions : 32;
     r->limits.max_redirects = limits && limits->max_redirects ? limits->max_redirects : 4;
     sg_diags_init(&r->errors, 0);
+    sg_diags_init(&r->warnings, 0);
 }
 
 void sg_result_free(sg_result *r)
@@ -24,6 +25,7 @@ void sg_result_free(sg_result *r)
     free(r->actions);
     free(r->duplicates);
     sg_diags_clear(&r->errors);
+    sg_diags_clear(&r->warnings);
     r->actions = NULL;
     r->count = r->cap = 0;
     r->duplicates = NULL;

@@ -92,6 +92,7 @@ typedef struct sg_result {
     size_t redirects;
     bool failed;          /* a runtime error happened: only the implicit keep remains */
     sg_diags errors;      /* runtime errors, located */
+    sg_diags warnings;    /* non-fatal runtime problems (e.g. an invalid :regex built from variables) */
     sg_result_limits limits;
     sg_duplicate_mark *duplicates; /* RFC 7352: to record after a successful delivery */
     size_t nduplicates, capduplicates;

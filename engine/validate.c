@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ext_encoded_character.h"
+#include "ext_ihave.h"
 #include "ext_variables.h"
 #include "ids.h"
 
@@ -348,11 +349,14 @@ static void bind_arguments(sg_validator *v, sg_node *node, sg_bound *b)
                      "too many arguments for '%s': it takes %u, got %u", def->name, def->npositional,
                      def->npositional + extra);
     }
-    /* RFC 4790 §9.1: i;ascii-numeric only orders and tests equality. */
+    /* RFC 4790 §9.1: i;ascii-numeric only orders and tests equality (and so
+     * cannot search, draft-murchison-sieve-regex-07 §3). */
     if (b->comparator && b->comparator->no_substring && b->match &&
-        (b->match->id == SG_MATCH_CONTAINS || b->match->id == SG_MATCH_MATCHES))
+        (b->match->id == SG_MATCH_CONTAINS || b->match->id == SG_MATCH_MATCHES || b->match->id == SG_MATCH_REGEX))
         sg_error(v->diags, tag_loc(node, b->match->name), "comparator-mismatch",
                  "comparator \"%s\" cannot be used with ':%s'", b->comparator->name, b->match->name);
+    if (b->match && b->match->check_keys && b->npositional == def->npositional && b->npositional > 0)
+        b->match->check_keys(v, b, sg_positional_arg(b, b->npositional - 1u));
     if (b->npositional < def->nrequired) {
         const sg_positional *p = &def->positional[b->npositional];
         sg_error(v->diags, node->loc, "missing-argument", "'%s' is missing its %s argument (%s)", def->name,
@@ -372,6 +376,11 @@ static void walk_children(sg_validator *v, sg_node *node)
         for (sg_node *t = node->tests; t; t = t->next)
             validate_test(v, t);
     if (!node->has_block)
+        return;
+    /* RFC 5463 §4 and Pigeonhole: the block of a test known false when the
+     * script is compiled (e.g. ihave of an unknown extension) is not checked. */
+    if (node->def && (node->def->id == SG_CMD_IF || node->def->id == SG_CMD_ELSIF) &&
+        sg_static_test_value(v, node->tests) == 0)
         return;
     if (v->block_depth + 1 > v->limits->max_nesting) {
         /* Reported once, at the command whose block is one too deep; what is inside is not checked. */

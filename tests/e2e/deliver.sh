@@ -447,6 +447,28 @@ expect_rc "From_ line in a -p file" 0
 expect_count "From_ line in a -p file: delivered" "$home/Maildir/new" 2
 if [ "$(grep -l '^From dave@partner.example ' "$home/Maildir/new"/* | wc -l)" = 1 ]; then ok; else fail "-p: the file is not stored as it is"; fi
 
+# Language extensions through deliver's configuration: environment items from -o
+# (as an MTA passes them), currentdate from the clock, regex captures into the folder
+# name, ihave guarding an unknown extension; an invalid :regex built from variables is
+# logged as a runtime warning in the mail log (stderr) and the message still filed.
+reset
+cat >"$home/.dovecot.sieve" <<'EOS'
+require ["environment", "date", "regex", "ihave", "variables", "relational", "fileinto"];
+if ihave "vnd.example.teleport" { teleport "mars"; }
+set "p" "(";
+if header :regex "subject" "${p}" { discard; }
+if allof(environment :is "remote-ip" "192.0.2.7", environment :is "host" "mx.example.com",
+         currentdate :value "ge" "year" "2024",
+         header :regex "subject" "^([a-z]+) ([a-z]+)$") {
+  fileinto "Net.${2}";
+}
+EOS
+deliver -o lda_mailbox_autocreate=yes -o environment_remote_ip=192.0.2.7
+expect_rc "language extensions" 0
+expect_count "language extensions: filed by environment, date and regex" "$home/Maildir/.Net.plan/new" 1
+expect_count "language extensions: not in INBOX" "$home/Maildir/new" 0
+if grep -q 'runtime warning: invalid regular expression "(" for :regex' "$tmp/err"; then ok; else fail "no runtime warning for the invalid :regex: $(cat "$tmp/err")"; fi
+
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then
     u=sievegate-e2e

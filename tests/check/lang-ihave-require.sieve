@@ -1,0 +1,2 @@
+if ihave "fileinto" { keep; }
+error "x";

@@ -1,0 +1,2 @@
+require ["date", "fileinto"];
+if date "date" "fortnight" "1" { fileinto "x"; }

@@ -1,0 +1,2 @@
+require "fileinto";
+if date "date" "year" "2020" { fileinto "x"; }

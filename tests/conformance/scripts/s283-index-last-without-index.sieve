@@ -1,0 +1,2 @@
+require ["index", "fileinto"];
+if header :last :is "x-tag" "gamma" { fileinto "x"; }

@@ -1,0 +1,2 @@
+require "fileinto";
+if header :index 1 :is "x-tag" "alpha" { fileinto "x"; }

@@ -1,0 +1,2 @@
+require "fileinto";
+if environment :is "location" "MS" { fileinto "x"; }
