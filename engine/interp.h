@@ -41,6 +41,18 @@ typedef struct sg_duplicate_tracker {
 #define SG_DUPLICATE_DEFAULT_PERIOD (12ull * 3600) /* Pigeonhole 2.3 sieve_duplicate_default_period */
 #define SG_DUPLICATE_MAX_PERIOD (2ull * 86400)     /* Pigeonhole 2.3 sieve_duplicate_max_period */
 
+/* editheader (RFC 5293 §6) as Pigeonhole's sieve_editheader_* settings: names
+ * are space-separated, compared ASCII case-insensitively. Received,
+ * Auto-Submitted and X-Sieve-Redirected-From are always protected. */
+typedef struct sg_editheader_config {
+    const char *protected_names; /* sieve_editheader_protected: neither added nor deleted */
+    const char *forbid_add;      /* sieve_editheader_forbid_add */
+    const char *forbid_delete;   /* sieve_editheader_forbid_delete */
+    size_t max_header_size;      /* sieve_editheader_max_header_size; 0: 2048 */
+} sg_editheader_config;
+
+#define SG_EDITHEADER_DEFAULT_MAX_SIZE 2048 /* Pigeonhole's default */
+
 typedef struct sg_run_options {
     sg_result_limits limits;
     double max_cpu_seconds;          /* 0: unlimited */
@@ -49,6 +61,7 @@ typedef struct sg_run_options {
     const sg_duplicate_tracker *duplicates;
     unsigned long long duplicate_default_period; /* 0: SG_DUPLICATE_DEFAULT_PERIOD */
     unsigned long long duplicate_max_period;     /* 0: SG_DUPLICATE_MAX_PERIOD */
+    const sg_editheader_config *editheader;      /* NULL: the defaults */
 } sg_run_options;
 
 typedef struct sg_interp sg_interp;

@@ -32,6 +32,7 @@ typedef enum {
 } sg_action_kind;
 
 struct sg_mailto;
+struct sg_header_snapshot;
 
 typedef struct sg_flags {
     const char **items;
@@ -65,6 +66,9 @@ typedef struct sg_action {
     size_t noptions;
     const char *message;
     const struct sg_mailto *mailto;
+    /* editheader (RFC 5293 §7): the header fields when the action was taken,
+     * NULL when they were not edited (the message as received). */
+    const struct sg_header_snapshot *header;
 } sg_action;
 
 typedef struct sg_result_limits {
@@ -89,6 +93,9 @@ typedef struct sg_result {
     size_t count, cap;
     bool implicit_keep;   /* still in force */
     sg_flags keep_flags;  /* flags for the implicit keep (imap4flags internal variable) */
+    /* RFC 5293 §7: the implicit keep stores the header as edited at the end
+     * of the run (NULL: unedited, and always after a runtime error) */
+    const struct sg_header_snapshot *keep_header;
     size_t redirects;
     bool failed;          /* a runtime error happened: only the implicit keep remains */
     sg_diags errors;      /* runtime errors, located */
