@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../engine/config.h"
+#include "../engine/interp.h"
 #include "../grammar/parse.h"
 
 enum {
@@ -32,6 +33,7 @@ typedef struct sg_cli {
     size_t noverrides;
     sg_config *config;
     sg_limits limits;
+    sg_editheader_config editheader; /* sieve_editheader_* (RFC 5293 §6) */
 } sg_cli;
 
 /* getopt_long codes of the options every subcommand shares. */
@@ -68,6 +70,12 @@ struct sg_run_options;
  * sieve_duplicate_default_period (12h) and sieve_duplicate_max_period (2d). One
  * reader, so that `test` plans exactly what `deliver` does. */
 void sg_cli_run_options(const sg_cli *cli, struct sg_run_options *opt);
+
+struct sg_registry;
+/* The extension registry with sieve_extensions applied (Pigeonhole's
+ * syntax: "+NAME" enables, "-NAME" disables, a list of plain names is the
+ * whole set; every extension is on by default). The caller frees it. */
+struct sg_registry *sg_cli_registry(const sg_cli *cli);
 
 int sg_cmd_check(int argc, char **argv);
 int sg_cmd_test(int argc, char **argv);

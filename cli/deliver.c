@@ -495,7 +495,8 @@ static bool already_forwarded(void *tracker, sg_fwd_mechanism mech, const char *
 
 /* One allowed forward: claimed in the tracker first, so a retried delivery or
  * a concurrent one never sends the same copy twice (user_state.h). */
-static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_decision *fd)
+static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_decision *fd,
+                        const sg_header_snapshot *header)
 {
     sg_state_key key;
     forward_key(d, SG_FWD_REDIRECT, fd->target, &key);
@@ -511,7 +512,21 @@ static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_de
     const char *copy;
     size_t copy_len;
     const char *host = sg_config_get(d->cli->config, "hostname");
-    if (!sg_redirect_prepare(d->data, d->len, d->owner, fd->target, host, d->now, d->arena, &copy, &copy_len, err,
+    const char *data = d->data;
+    size_t len = d->len;
+    if (header) {
+        /* RFC 5293 §7: the header as edited when redirect was done, the body as received */
+        const char *h, *body;
+        size_t hlen, blen;
+        sg_message_render(d->msg, header, d->arena, &h, &hlen, &body, &blen);
+        char *buf = sg_arena_alloc_bytes(d->arena, hlen + blen + 1);
+        memcpy(buf, h, hlen);
+        memcpy(buf + hlen, body, blen);
+        buf[hlen + blen] = '\0';
+        data = buf;
+        len = hlen + blen;
+    }
+    if (!sg_redirect_prepare(data, len, d->owner, fd->target, host, d->now, d->arena, &copy, &copy_len, err,
                              sizeof err)) {
         log_error(d, "redirect to %s: %s", fd->target, err);
         sg_user_state_forget(d->state, &key, err, sizeof err);
@@ -596,7 +611,9 @@ static int send_bounce(delivery *d, const sg_submit_config *sc, const sg_plan *p
     sg_bounce_request br = {d->env.from, d->msg, d->owner, plan->bounce_targets, plan->nbounce_targets, false};
     sg_bounce_options bo = {sg_config_get(d->cli->config, "hostname"), d->now, NULL, NULL};
     sg_bounce b;
+    sg_message_use_original(d->msg, true); /* RFC 5293 §7: DSNs quote the header as received */
     sg_bounce_build(&br, &bo, d->arena, &b);
+    sg_message_use_original(d->msg, false);
     const char *rcpts[] = {b.envelope_to};
     sg_submit_status st = sg_submit_message(sc, "", rcpts, 1, b.data, b.len, err, sizeof err);
     if (st == SG_SUBMIT_TEMPFAIL) {
@@ -691,7 +708,9 @@ static int send_mdn(delivery *d, const sg_submit_config *sc, const sg_action *re
     }
     sg_mdn_options mo = {sg_config_get(d->cli->config, "hostname"), d->now, NULL, NULL};
     sg_mdn mdn;
+    sg_message_use_original(d->msg, true); /* RFC 5293 §7: MDNs quote the header as received */
     sg_mdn_build(&req, &mo, d->arena, &mdn);
+    sg_message_use_original(d->msg, false);
     const char *rcpts[] = {mdn.envelope_to};
     sg_submit_status st = sg_submit_message(sc, "", rcpts, 1, mdn.data, mdn.len, err, sizeof err);
     if (st != SG_SUBMIT_OK) {
@@ -721,7 +740,7 @@ static int send_outgoing(delivery *d, const sg_result *r, const sg_plan *plan, c
     for (size_t i = 0; i < r->count; i++) {
         if (!plan->decided[i] || plan->decisions[i].verdict != SG_FWD_ALLOW)
             continue;
-        int rc = send_forward(d, &sc, &plan->decisions[i]);
+        int rc = send_forward(d, &sc, &plan->decisions[i], r->actions[i].header);
         if (rc != SG_EXIT_OK)
             return rc;
     }
@@ -767,10 +786,16 @@ static bool already_added(local_targets *t, const char *mailbox)
 /* One copy into `mailbox`; a folder that is refused or missing (and may not
  * be created) gets INBOX instead, as dovecot-lda and Pigeonhole do. */
 static sg_maildir_status add_copy(delivery *d, sg_maildir_txn *txn, local_targets *t, const char *mailbox,
-                                  const sg_flags *flags, bool create, sg_maildir_error *err)
+                                  const sg_flags *flags, bool create, const sg_header_snapshot *header,
+                                  sg_maildir_error *err)
 {
     if (already_added(t, mailbox))
-        return SG_MAILDIR_OK;
+        return SG_MAILDIR_OK; /* RFC 5293 §7: an edited copy is the same message */
+    /* The header as edited when the action was taken (RFC 5293 §7). */
+    const char *h, *body;
+    size_t hlen, blen;
+    sg_message_render(d->msg, header, d->arena, &h, &hlen, &body, &blen);
+    sg_maildir_set_message(txn, h, hlen, body, blen);
     sg_maildir_status st = sg_maildir_add(txn, mailbox, flags ? flags->items : NULL, flags ? flags->count : 0,
                                           create, err);
     if (st == SG_MAILDIR_REFUSED || st == SG_MAILDIR_NOTFOUND) {
@@ -808,9 +833,9 @@ static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
     for (size_t i = 0; st == SG_MAILDIR_OK && i < r->count; i++) {
         const sg_action *a = &r->actions[i];
         if (a->kind == SG_ACT_KEEP)
-            st = add_copy(d, txn, &t, default_mailbox, &a->flags, false, &merr);
+            st = add_copy(d, txn, &t, default_mailbox, &a->flags, false, a->header, &merr);
         else if (a->kind == SG_ACT_FILEINTO)
-            st = add_copy(d, txn, &t, a->mailbox, &a->flags, a->create, &merr);
+            st = add_copy(d, txn, &t, a->mailbox, &a->flags, a->create, a->header, &merr);
     }
     /* The implicit keep; also whenever nothing else would store the message
      * (a blocked forward, a reject that was not sent: no mail is lost). */
@@ -822,7 +847,7 @@ static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
     for (size_t i = 0; i < r->count; i++)
         discarded |= r->actions[i].kind == SG_ACT_DISCARD;
     if (st == SG_MAILDIR_OK && (plan->implicit_keep || (!kept && !forwarded && !discarded)))
-        st = add_copy(d, txn, &t, default_mailbox, &r->keep_flags, false, &merr);
+        st = add_copy(d, txn, &t, default_mailbox, &r->keep_flags, false, r->failed ? NULL : r->keep_header, &merr);
     if (st == SG_MAILDIR_OK)
         st = sg_maildir_commit(txn, &merr);
     sg_maildir_free(txn); /* rolls back whatever was not committed */
@@ -893,7 +918,7 @@ static int deliver(delivery *d)
         d->state = NULL; /* local delivery still works; forwards will wait (below) */
     }
 
-    sg_registry *reg = sg_registry_new();
+    sg_registry *reg = sg_cli_registry(d->cli);
     sg_result result;
     sg_result_init(&result, d->arena, NULL);
     rc = run_scripts(d, reg, &result);

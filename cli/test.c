@@ -134,7 +134,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
     int rc = SG_EXIT_OK;
     sg_diags diags;
     sg_diags_init(&diags, 100);
-    sg_registry *reg = sg_registry_new();
+    sg_registry *reg = sg_cli_registry(cli);
     sg_script *script = sg_parse_buffer(script_path, src, src_len, &cli->limits, &diags);
     if (too_large) {
         sg_loc start = {1, 1};
@@ -218,14 +218,18 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
                 pc.mdn_check = plan.mdn;
                 if (o->show_messages && pc.mdn_check == SG_MDN_DUE) {
                     sg_mdn_options mo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                    sg_message_use_original(msg, true); /* RFC 5293 §7 */
                     sg_mdn_build(&mr, &mo, arena, &mdn);
+                    sg_message_use_original(msg, false);
                     pc.mdn = &mdn;
                 }
             }
             if (o->show_messages && plan.bounce == SG_BOUNCE_DUE) {
                 sg_bounce_request br = {env.from, msg, in.owner, plan.bounce_targets, plan.nbounce_targets, false};
                 sg_bounce_options bo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                sg_message_use_original(msg, true); /* RFC 5293 §7 */
                 sg_bounce_build(&br, &bo, arena, &bounce);
+                sg_message_use_original(msg, false);
                 pc.bounce = &bounce;
             }
             if (o->json)

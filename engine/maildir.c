@@ -429,6 +429,19 @@ static inline unsigned char byte_at(const sg_maildir_txn *t, size_t i)
     return (unsigned char)(i < t->prefix_len ? t->prefix[i] : t->data[i - t->prefix_len]);
 }
 
+void sg_maildir_set_message(sg_maildir_txn *t, const char *prefix, size_t prefix_len, const char *data, size_t len)
+{
+    t->prefix = prefix ? prefix : "";
+    t->prefix_len = prefix ? prefix_len : 0;
+    t->data = data ? data : "";
+    t->len = data ? len : 0;
+    size_t total = t->prefix_len + t->len, crlf = 0;
+    for (size_t i = 0; i + 1 < total; i++)
+        if (byte_at(t, i) == '\r' && byte_at(t, i + 1) == '\n')
+            crlf++;
+    t->size = total - crlf;
+}
+
 sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *opt, const char *prefix,
                                    size_t prefix_len, const char *data, size_t len, sg_maildir_txn **txn,
                                    sg_maildir_error *err)
@@ -461,15 +474,7 @@ sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *o
         host[0] = '\0';
     host[sizeof host - 1] = '\0';
     escape_host(host, t->host);
-    t->prefix = prefix ? prefix : "";
-    t->prefix_len = prefix ? prefix_len : 0;
-    t->data = data ? data : "";
-    t->len = data ? len : 0;
-    size_t total = t->prefix_len + t->len, crlf = 0;
-    for (size_t i = 0; i + 1 < total; i++)
-        if (byte_at(t, i) == '\r' && byte_at(t, i + 1) == '\n')
-            crlf++;
-    t->size = total - crlf;
+    sg_maildir_set_message(t, prefix, prefix_len, data, len);
     bool made = false;
     sg_maildir_status st = make_subdirs(t, rootfd, "", &made, err);
     int e = st == SG_MAILDIR_OK && made && !t->opt.no_fsync ? fsync_fd(rootfd) : 0;

@@ -106,6 +106,11 @@ sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *o
                                    size_t prefix_len, const char *data, size_t len, sg_maildir_txn **txn,
                                    sg_maildir_error *err);
 
+/* The message of the adds that follow: prefix + data, not copied (e.g. an
+ * edited header and the original body, RFC 5293). */
+void sg_maildir_set_message(sg_maildir_txn *txn, const char *prefix, size_t prefix_len, const char *data,
+                            size_t len);
+
 /* Writes one copy into `mailbox` (tmp/, fsynced), with `flags` (may be NULL
  * when nflags is 0). `create`: the folder may be created if missing. A second
  * add of the same folder stores no second copy; its flags are added to the

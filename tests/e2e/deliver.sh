@@ -445,6 +445,54 @@ expect_rc "From_ line in a -p file" 0
 expect_count "From_ line in a -p file: delivered" "$home/Maildir/new" 2
 if [ "$(grep -l '^From dave@partner.example ' "$home/Maildir/new"/* | wc -l)" = 1 ]; then ok; else fail "-p: the file is not stored as it is"; fi
 
+# 18. editheader (RFC 5293 section 7): each action stores the header as it was when the
+# action was taken; the body is untouched; the redirected copy carries the edits, gets exactly
+# one X-Sieve-Redirected-From (a protected field) and goes only where the envelope says.
+reset
+cat >"$home/.dovecot.sieve" <<'EOS'
+require ["editheader", "fileinto"];
+fileinto "Before";
+addheader "X-Filed" "yes";
+deleteheader "Subject";
+addheader :last "X-Sieve-Redirected-From" "mallory@evil.example";
+deleteheader "X-Sieve-Redirected-From";
+addheader "Bcc" "mallory@evil.example";
+addheader :last "To" "mallory@evil.example";
+redirect "bob@example.com";
+addheader "X-Final" "Grüße";
+keep;
+EOS
+deliver -o lda_mailbox_autocreate=yes
+expect_rc "editheader" 0
+expect_count "editheader: Before" "$home/Maildir/.Before/new" 1
+expect_count "editheader: INBOX" "$home/Maildir/new" 1
+expect_count "editheader: one submission" "$tmp/sent" 1
+before="$home/Maildir/.Before/new/$(ls "$home/Maildir/.Before/new" | head -1)"
+if cmp -s "$before" "$(tr -d '\r' <"$msg" >"$tmp/msg.lf"; echo "$tmp/msg.lf")"; then ok; else fail "editheader: the copy filed before the edits is not the original"; fi
+inbox="$home/Maildir/new/$(ls "$home/Maildir/new" | head -1)"
+printf 'X-Final: =?UTF-8?B?R3LDvMOfZQ==?=\nBcc: mallory@evil.example\nX-Filed: yes\nReturn-Path: <carol@partner.example>\nFrom: Carol <carol@partner.example>\nTo: alice@example.com\nMessage-ID: <plan-1@partner.example>\nTo: mallory@evil.example\n\nHere is the plan.\n' >"$tmp/edited.expected"
+if cmp -s "$inbox" "$tmp/edited.expected"; then ok; else fail "editheader: INBOX copy differs: $(cat "$inbox")"; fi
+tr -d '\r' <"$tmp/sent/0/data" | sed -n '3,$p' >"$tmp/redirected"
+printf 'X-Sieve-Redirected-From: alice@example.com\nBcc: mallory@evil.example\nX-Filed: yes\nFrom: Carol <carol@partner.example>\nTo: alice@example.com\nMessage-ID: <plan-1@partner.example>\nTo: mallory@evil.example\n\nHere is the plan.\n' >"$tmp/redirected.expected"
+if cmp -s "$tmp/redirected" "$tmp/redirected.expected"; then ok; else fail "editheader: redirected copy differs: $(cat "$tmp/redirected")"; fi
+if [ "$(grep -c '^X-Sieve-Redirected-From:' "$tmp/sent/0/data")" = 1 ]; then ok; else fail "editheader: not exactly one X-Sieve-Redirected-From"; fi
+if [ "$(cat "$tmp/sent/0/argv")" = "$(printf -- '-i\n-f\ncarol@partner.example\n--\nbob@example.com')" ]; then ok; else fail "editheader: sendmail argv: $(tr '\n' ' ' <"$tmp/sent/0/argv")"; fi
+# A runtime error: the implicit keep stores the original header (RFC 5293 section 7).
+reset
+printf 'require ["editheader", "variables"];\naddheader "X-Early" "1";\nset "n" "Bad Name";\naddheader "${n}" "v";\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "editheader runtime error" 0
+inbox="$home/Maildir/new/$(ls "$home/Maildir/new" | head -1)"
+if cmp -s "$inbox" "$tmp/msg.lf"; then ok; else fail "editheader: the keep after an error is not the original"; fi
+# sieve_extensions = -editheader turns it off: the script does not compile, the message is kept as it is.
+reset
+printf 'require "editheader";\naddheader "X-Off" "1";\n' >"$home/.dovecot.sieve"
+deliver -o "sieve_extensions=-editheader"
+expect_rc "editheader disabled" 0
+inbox="$home/Maildir/new/$(ls "$home/Maildir/new" | head -1)"
+if cmp -s "$inbox" "$tmp/msg.lf"; then ok; else fail "editheader disabled: the message was edited"; fi
+if grep -q 'unsupported extension "editheader"' "$home/.dovecot.sieve.log"; then ok; else fail "editheader disabled: no log line"; fi
+
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then
     u=sievegate-e2e
