@@ -9,6 +9,7 @@
 
 #include "../engine/config.h"
 #include "../engine/interp.h"
+#include "../engine/mailbox_store.h"
 #include "../grammar/parse.h"
 
 enum {
@@ -70,6 +71,20 @@ struct sg_run_options;
  * sieve_duplicate_default_period (12h) and sieve_duplicate_max_period (2d). One
  * reader, so that `test` plans exactly what `deliver` does. */
 void sg_cli_run_options(const sg_cli *cli, struct sg_run_options *opt);
+
+/* The mailbox store of a run (engine/mailbox_store.h). */
+typedef struct sg_cli_mailboxes {
+    sg_mailbox_list list;
+    sg_maildir_store maildir;
+    sg_mailbox_store store;
+    bool have; /* false: no store (only INBOX exists) */
+} sg_cli_mailboxes;
+
+/* From `list` (test --mailboxes "A,B"; NULL: none), else the Maildir at
+ * maildir_root (NULL: none); special-use attributes from mailbox_special_use.
+ * Returns an exit code after printing why (a malformed mailbox_special_use). */
+int sg_cli_mailbox_store(const sg_cli *cli, const char *list, const char *maildir_root, sg_arena *arena,
+                         sg_cli_mailboxes *out);
 
 struct sg_registry;
 /* The extension registry with sieve_extensions applied (Pigeonhole's

@@ -225,3 +225,27 @@ sg_registry *sg_cli_registry(const sg_cli *cli)
     }
     return reg;
 }
+
+int sg_cli_mailbox_store(const sg_cli *cli, const char *list, const char *maildir_root, sg_arena *arena,
+                         sg_cli_mailboxes *out)
+{
+    memset(out, 0, sizeof *out);
+    sg_special_use *uses = NULL;
+    size_t nuses = 0;
+    char err[512];
+    if (!sg_special_use_parse(sg_config_get(cli->config, "mailbox_special_use"), arena, &uses, &nuses, err,
+                              sizeof err)) {
+        sg_cli_error(cli, "configuration error: %s", err);
+        return SG_EXIT_CONFIG;
+    }
+    if (list) {
+        sg_mailbox_list_init(&out->list, arena, list, uses, nuses);
+        out->store = sg_mailbox_list_store(&out->list);
+        out->have = true;
+    } else if (maildir_root) {
+        out->maildir = (sg_maildir_store){maildir_root, uses, nuses};
+        out->store = sg_maildir_store_of(&out->maildir);
+        out->have = true;
+    }
+    return SG_EXIT_OK;
+}

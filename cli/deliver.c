@@ -77,6 +77,7 @@ typedef struct delivery {
     sg_script *scripts[MAX_SCRIPTS]; /* live as long as the delivery: the actions point into them */
     size_t nscripts;
     bool rejected; /* the reject MDN went out (now or in an earlier attempt): nothing is stored */
+    sg_cli_mailboxes mailboxes; /* the Maildir of mail_location, for mailboxexists (RFC 5490) */
 } delivery;
 
 static void usage(FILE *out)
@@ -327,6 +328,7 @@ static int run_one_script(delivery *d, const sg_registry *reg, const char *path,
             sg_cli_run_options(d->cli, &opt);
             sg_duplicate_tracker tracker = {duplicate_seen, d};
             opt.duplicates = &tracker;
+            opt.mailboxes = d->mailboxes.have ? &d->mailboxes.store : NULL;
             result->limits = opt.limits;
             if (!sg_interp_run(reg, script, d->msg, &d->env, &opt, result))
                 runtime = &result->errors;
@@ -918,6 +920,14 @@ static int deliver(delivery *d)
         d->state = NULL; /* local delivery still works; forwards will wait (below) */
     }
 
+    /* The mailbox store the scripts ask (mailboxexists, :specialuse): the Maildir stored into below. */
+    char *location = expand(d, "mail_location", "maildir:~/Maildir");
+    const char *root = NULL;
+    if (location && !sg_maildir_location_root(location, d->arena, &root, err, sizeof err))
+        root = NULL; /* store_locally says why */
+    if (sg_cli_mailbox_store(d->cli, NULL, root, d->arena, &d->mailboxes) != SG_EXIT_OK)
+        /* no store: only INBOX exists, :specialuse takes its fallback; nothing is lost */
+        log_error(d, "configuration error: mailbox_special_use is malformed (ignored)");
     sg_registry *reg = sg_cli_registry(d->cli);
     sg_result result;
     sg_result_init(&result, d->arena, NULL);

@@ -105,6 +105,8 @@ static void json_action(FILE *out, const sg_action *a, size_t index, const sg_pl
         json_flags(out, &a->flags);
         json_bool(out, "copy", a->copy);
         json_bool(out, "create", a->create);
+        if (a->specialuse)
+            json_field(out, "specialuse", a->specialuse);
         break;
     case SG_ACT_REDIRECT: {
         const sg_fwd_decision *d = &pc->plan->decisions[index];
@@ -275,7 +277,8 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
             text_flags(out, &a->flags);
             break;
         case SG_ACT_FILEINTO:
-            fprintf(out, "file into %s%s%s", a->mailbox, a->copy ? " (copy)" : "", a->create ? " (create)" : "");
+            fprintf(out, "file into %s%s%s%s%s%s", a->mailbox, a->copy ? " (copy)" : "", a->create ? " (create)" : "",
+                    a->specialuse ? " (special-use " : "", a->specialuse ? a->specialuse : "", a->specialuse ? ")" : "");
             text_flags(out, &a->flags);
             break;
         case SG_ACT_REDIRECT: {

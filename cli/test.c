@@ -9,6 +9,7 @@
 
 #include "../engine/addrlist.h"
 #include "../engine/interp.h"
+#include "../engine/maildir.h"
 #include "../engine/message.h"
 #include "../engine/registry.h"
 #include "../engine/validate.h"
@@ -24,10 +25,12 @@ static void usage(FILE *out)
 {
     fputs("usage: sievegate test [--config FILE] [-o KEY=VALUE] [-f ENVFROM] [-a ENVTO] [-u USER]\n"
           "                      [--format text|json] [--now ISO8601] [--show-messages]\n"
-          "                      [--message-id ID] [--boundary B] SCRIPT MESSAGE\n"
+          "                      [--message-id ID] [--boundary B] [--mailboxes NAME,...] SCRIPT MESSAGE\n"
           "  Runs SCRIPT on the RFC 5322 MESSAGE and prints what would happen; nothing is done.\n"
           "  -f defaults to the message's Return-Path or From (\"\" or \"<>\": null sender),\n"
-          "  -a to its first To address. exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
+          "  -a to its first To address. --mailboxes: the mailboxes that exist (mailboxexists,\n"
+          "  :specialuse; INBOX always does), else those of mail_location's Maildir, else INBOX alone.\n"
+          "  exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input, 78 configuration error\n",
           out);
 }
 
@@ -95,6 +98,7 @@ typedef struct test_options {
     const char *boundary;
     bool json;
     bool show_messages; /* print the messages that would be sent (the bounce, the reject MDN) */
+    const char *mailboxes; /* --mailboxes: the mailboxes that exist (RFC 5490), else mail_location's */
 } test_options;
 
 /* The owner: -u (with the domain of -a when it has none), else -a. */
@@ -180,17 +184,32 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
 
         sg_run_options opt;
         sg_cli_run_options(cli, &opt);
+        /* mailboxexists, :specialuse: --mailboxes, else the Maildir of mail_location, else INBOX alone */
+        const char *root = NULL;
+        const char *location = sg_config_get(cli->config, "mail_location");
+        if (!o->mailboxes && location) {
+            char bad = 0, why[256];
+            const char *home = getenv("HOME");
+            char *expanded = sg_config_expand(location, home ? home : "/", o->user ? o->user : "", &bad);
+            if (!expanded || !sg_maildir_location_root(expanded, arena, &root, why, sizeof why))
+                root = NULL; /* not a Maildir sievegate reads: no store */
+            free(expanded);
+        }
+        sg_cli_mailboxes mb;
+        rc = sg_cli_mailbox_store(cli, o->mailboxes, root, arena, &mb);
+        opt.mailboxes = mb.have ? &mb.store : NULL;
 
         sg_result result;
         sg_result_init(&result, arena, &opt.limits);
-        sg_interp_run(reg, script, msg, &env, &opt, &result);
+        if (rc == SG_EXIT_OK)
+            sg_interp_run(reg, script, msg, &env, &opt, &result);
 
         /* Enforcement: exactly what delivery does (engine/plan.h), nothing sent. */
         sg_policy *policy = NULL;
         sg_unavailable_mode mode;
         char why[512] = "";
         const char *owner = owner_of(o, &env, arena);
-        if (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY))
+        if (rc == SG_EXIT_OK && (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY)))
             /* local delivery never depends on the policy */
             rc = sg_cli_policy(cli, owner, &policy, &mode, why, sizeof why);
         if (rc == SG_EXIT_OK) {
@@ -260,6 +279,7 @@ int sg_cmd_test(int argc, char **argv)
         {"show-messages", no_argument, NULL, 'S'},
         {"message-id", required_argument, NULL, 'M'},
         {"boundary", required_argument, NULL, 'B'},
+        {"mailboxes", required_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     test_options o;
@@ -277,6 +297,7 @@ int sg_cmd_test(int argc, char **argv)
         case 'S': o.show_messages = true; break;
         case 'M': o.message_id = optarg; break;
         case 'B': o.boundary = optarg; break;
+        case 'X': o.mailboxes = optarg; break;
         case 'N':
             o.now = parse_iso8601(optarg);
             if (o.now == (time_t)-1) {

@@ -5,7 +5,8 @@ extern const sg_extension sg_ext_base, sg_ext_comparator_octet, sg_ext_comparato
     sg_ext_comparator_ascii_numeric, sg_ext_fileinto, sg_ext_envelope, sg_ext_encoded_character, sg_ext_copy,
     sg_ext_vacation, sg_ext_vacation_seconds, sg_ext_reject, sg_ext_ereject, sg_ext_relational, sg_ext_subaddress,
     sg_ext_variables, sg_ext_imap4flags, sg_ext_enotify, sg_ext_duplicate;
-extern const sg_extension sg_ext_editheader, sg_ext_mailbox, sg_ext_special_use, sg_ext_fcc;
+extern const sg_extension sg_ext_editheader, sg_ext_mailbox, sg_ext_mboxmetadata, sg_ext_servermetadata,
+    sg_ext_special_use;
 
 const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_base,
@@ -27,6 +28,10 @@ const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_enotify,
     &sg_ext_duplicate,
     &sg_ext_editheader,
+    &sg_ext_mailbox,
+    &sg_ext_mboxmetadata,
+    &sg_ext_servermetadata,
+    &sg_ext_special_use,
 };
 
 const size_t sg_builtin_extension_count = SG_COUNT(sg_builtin_extensions);

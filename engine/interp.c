@@ -407,7 +407,7 @@ static void run_list(sg_interp *in, const sg_node *list)
 bool sg_interp_run(const sg_registry *reg, const sg_script *script, sg_message *msg, const sg_envelope *env,
                    const sg_run_options *opt, sg_result *result)
 {
-    static const sg_run_options defaults = {{32, 4}, 0, "+", NULL, 0, 0, NULL};
+    static const sg_run_options defaults = {{32, 4}, 0, "+", NULL, 0, 0, NULL, NULL};
     sg_interp in;
     memset(&in, 0, sizeof in);
     in.reg = reg;

@@ -62,6 +62,9 @@ typedef struct sg_run_options {
     unsigned long long duplicate_default_period; /* 0: SG_DUPLICATE_DEFAULT_PERIOD */
     unsigned long long duplicate_max_period;     /* 0: SG_DUPLICATE_MAX_PERIOD */
     const sg_editheader_config *editheader;      /* NULL: the defaults */
+    /* RFC 5490 mailboxexists, RFC 8579 special-use: NULL answers as an
+     * empty store, where only INBOX exists. */
+    const struct sg_mailbox_store *mailboxes;
 } sg_run_options;
 
 typedef struct sg_interp sg_interp;

@@ -1068,3 +1068,55 @@ void sg_maildir_free(sg_maildir_txn *t)
     free(t->root);
     free(t);
 }
+
+/* ---- the mailbox store (engine/mailbox_store.h) ---- */
+
+bool sg_maildir_folder_exists(const char *root, const char *name)
+{
+    char folder[NAME_LIMIT + 1];
+    sg_maildir_error err;
+    if (sg_maildir_folder_dir(name, folder, sizeof folder, &err) != SG_MAILDIR_OK)
+        return false;
+    if (!*folder)
+        return true; /* INBOX: the root, made on the first delivery */
+    char *p = join_path(root, folder, "cur", NULL);
+    struct stat st;
+    bool ok = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    free(p);
+    p = join_path(root, folder, NULL, NULL);
+    ok = ok && lstat(p, &st) == 0 && S_ISDIR(st.st_mode); /* a symlinked folder is refused on delivery */
+    free(p);
+    return ok;
+}
+
+sg_maildir_status sg_maildir_folder_create(const char *root, const char *name, sg_maildir_error *err)
+{
+    clear_err(err);
+    char folder[NAME_LIMIT + 1];
+    sg_maildir_status st = sg_maildir_folder_dir(name, folder, sizeof folder, err);
+    if (st != SG_MAILDIR_OK)
+        return st;
+    if (make_root(root, err) != 0)
+        return SG_MAILDIR_TEMPFAIL;
+    static const char *const subs[] = {NULL, "tmp", "new", "cur"};
+    for (size_t i = 0; i < 4; i++) {
+        if (!*folder && !subs[i])
+            continue;
+        char *p = join_path(root, folder, subs[i], NULL);
+        if (mkdir(p, DIR_MODE) != 0 && errno != EEXIST) {
+            int e = errno;
+            set_err(err, e, "mkdir(%s): %s", p, strerror(e));
+            free(p);
+            return SG_MAILDIR_TEMPFAIL;
+        }
+        free(p);
+    }
+    if (*folder) {
+        char *p = join_path(root, folder, "maildirfolder", NULL);
+        int fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
+        if (fd >= 0)
+            close(fd);
+        free(p);
+    }
+    return SG_MAILDIR_OK;
+}

@@ -47,6 +47,7 @@ typedef struct sg_action {
     const char *reason;  /* reject, vacation */
     bool copy;           /* :copy (RFC 3894) */
     bool create;         /* :create (RFC 5490) */
+    const char *specialuse; /* fileinto :specialuse (RFC 8579): the attribute asked for, or NULL */
     bool extended;       /* ereject */
     sg_flags flags;      /* imap4flags on keep/fileinto */
     /* vacation (RFC 5230) */

@@ -103,7 +103,7 @@ static void run_script(run *r, const char *src, fake_tracker *t, unsigned long l
     sg_message *msg = sg_message_parse(message, sizeof message - 1, r->arena);
     sg_envelope env = {"from@example.com", "to@example.org", NULL, NULL};
     sg_duplicate_tracker tracker = {fake_seen, t};
-    sg_run_options opt = {{32, 4}, 0, "+", t ? &tracker : NULL, def, max, NULL};
+    sg_run_options opt = {{32, 4}, 0, "+", t ? &tracker : NULL, def, max, NULL, NULL};
     sg_result_init(&r->result, r->arena, &opt.limits);
     r->ok = sg_interp_run(r->reg, r->script, msg, &env, &opt, &r->result);
     size_t n = 0;

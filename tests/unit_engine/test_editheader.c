@@ -166,7 +166,7 @@ static void run_script(run *r, const char *src, const sg_editheader_config *cfg)
     sg_diags_clear(&diags);
     r->msg = sg_message_parse(message, sizeof message - 1, r->arena);
     sg_envelope env = {"from@example.com", "to@example.org", NULL, NULL};
-    sg_run_options opt = {{32, 4}, 0, "+", NULL, 0, 0, cfg};
+    sg_run_options opt = {{32, 4}, 0, "+", NULL, 0, 0, cfg, NULL};
     sg_result_init(&r->result, r->arena, &opt.limits);
     r->ok = sg_interp_run(r->reg, r->script, r->msg, &env, &opt, &r->result);
     const char *h, *b;
