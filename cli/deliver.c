@@ -78,6 +78,13 @@ typedef struct delivery {
     size_t nscripts;
     bool rejected; /* the reject MDN went out (now or in an earlier attempt): nothing is stored */
     sg_cli_mailboxes mailboxes; /* the Maildir of mail_location, for mailboxexists (RFC 5490) */
+    /* RFC 8580: the messages sent with :fcc, filed after the delivery */
+    struct fcc_copy {
+        const sg_action *action;
+        const char *data;
+        size_t len;
+    } fcc[8];
+    size_t nfcc;
 } delivery;
 
 static void usage(FILE *out)
@@ -549,6 +556,18 @@ static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_de
     return SG_EXIT_OK;
 }
 
+/* RFC 8580: a message sent by an action with :fcc, to be filed (store_fcc). */
+static void remember_fcc(delivery *d, const sg_action *a, const char *data, size_t len)
+{
+    if (!a->fcc)
+        return;
+    if (d->nfcc == sizeof d->fcc / sizeof d->fcc[0]) {
+        log_error(d, "fcc: more than %zu copies; \"%s\" not filed", d->nfcc, a->fcc);
+        return;
+    }
+    d->fcc[d->nfcc++] = (struct fcc_copy){a, data, len};
+}
+
 /* One notification (RFC 5436) to its allowed recipients. Each recipient is
  * claimed in the forward tracker first, as a redirect's target is: one an
  * earlier attempt already notified is left out, so a retried delivery never
@@ -591,6 +610,8 @@ static int send_notify(delivery *d, const sg_submit_config *sc, const sg_action 
         if (st != SG_SUBMIT_OK) {
             log_error(d, "notification (%s) failed (%s): %s", a->method, sg_submit_status_name(st), err);
             rc = SG_EXIT_TEMPFAIL;
+        } else {
+            remember_fcc(d, a, nm.data, nm.len);
         }
     }
     for (size_t k = 0; k < pn->n && d->state; k++) {
@@ -676,6 +697,8 @@ static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_acti
         log_error(d, "vacation reply to %s not sent (%s): %s", reply.envelope_to, sg_submit_status_name(st), err);
         if (d->state)
             sg_user_state_forget(d->state, &key, err, sizeof err);
+    } else {
+        remember_fcc(d, a, reply.data, reply.len);
     }
 }
 
@@ -860,6 +883,41 @@ static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
     return SG_EXIT_OK;
 }
 
+/* RFC 8580: files each message sent with :fcc, after the delivery itself.
+ * The message has gone out, so a copy that cannot be filed (no such
+ * mailbox without :create, a refused name, an I/O error) is logged and never
+ * defers the delivery: a retry would send the reply again. */
+static void store_fcc(delivery *d)
+{
+    if (!d->nfcc)
+        return;
+    char *location = expand(d, "mail_location", "maildir:~/Maildir");
+    const char *root;
+    char err[512];
+    if (!location || !sg_maildir_location_root(location, d->arena, &root, err, sizeof err))
+        return; /* store_locally has said why */
+    const char *autocreate = sg_config_get(d->cli->config, "lda_mailbox_autocreate");
+    const char *fsync_mode = sg_config_get(d->cli->config, "mail_fsync");
+    sg_maildir_options opt = {autocreate && strcmp(autocreate, "yes") == 0,
+                              fsync_mode && strcmp(fsync_mode, "never") == 0,
+                              sg_config_get(d->cli->config, "hostname")};
+    for (size_t i = 0; i < d->nfcc; i++) {
+        const sg_action *a = d->fcc[i].action;
+        sg_maildir_error merr;
+        memset(&merr, 0, sizeof merr);
+        sg_maildir_txn *txn = NULL;
+        sg_maildir_status st = sg_maildir_begin(root, &opt, NULL, 0, d->fcc[i].data, d->fcc[i].len, &txn, &merr);
+        if (st == SG_MAILDIR_OK)
+            st = sg_maildir_add(txn, a->fcc, a->fcc_flags.items, a->fcc_flags.count, a->fcc_create, &merr);
+        if (st == SG_MAILDIR_OK)
+            st = sg_maildir_commit(txn, &merr);
+        sg_maildir_free(txn);
+        if (st != SG_MAILDIR_OK)
+            log_error(d, "fcc: the sent message was not filed into \"%s\" (%s): %s", a->fcc,
+                      sg_maildir_status_name(st), merr.message);
+    }
+}
+
 /* ---- the pipeline ---- */
 
 /* An mbox "From sender date" line before the header, as Postfix's local(8)
@@ -979,6 +1037,7 @@ static int deliver(delivery *d)
         rc = store_locally(d, &result, &plan);
     if (rc == SG_EXIT_OK)
         record_duplicates(d, &result);
+    store_fcc(d); /* whatever happened after: those messages have gone out */
 
     sg_policy_free(policy);
     sg_result_free(&result);

@@ -6,7 +6,7 @@ extern const sg_extension sg_ext_base, sg_ext_comparator_octet, sg_ext_comparato
     sg_ext_vacation, sg_ext_vacation_seconds, sg_ext_reject, sg_ext_ereject, sg_ext_relational, sg_ext_subaddress,
     sg_ext_variables, sg_ext_imap4flags, sg_ext_enotify, sg_ext_duplicate;
 extern const sg_extension sg_ext_editheader, sg_ext_mailbox, sg_ext_mboxmetadata, sg_ext_servermetadata,
-    sg_ext_special_use;
+    sg_ext_special_use, sg_ext_fcc;
 
 const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_base,
@@ -32,6 +32,7 @@ const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_mboxmetadata,
     &sg_ext_servermetadata,
     &sg_ext_special_use,
+    &sg_ext_fcc,
 };
 
 const size_t sg_builtin_extension_count = SG_COUNT(sg_builtin_extensions);

@@ -70,6 +70,12 @@ typedef struct sg_action {
     /* editheader (RFC 5293 §7): the header fields when the action was taken,
      * NULL when they were not edited (the message as received). */
     const struct sg_header_snapshot *header;
+    /* fcc (RFC 8580) on vacation and notify: file the sent message into
+     * fcc (NULL: no copy), with these flags, creating the mailbox if asked */
+    const char *fcc;
+    sg_flags fcc_flags;
+    bool fcc_create;
+    const char *fcc_specialuse;
 } sg_action;
 
 typedef struct sg_result_limits {

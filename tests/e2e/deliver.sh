@@ -493,6 +493,45 @@ inbox="$home/Maildir/new/$(ls "$home/Maildir/new" | head -1)"
 if cmp -s "$inbox" "$tmp/msg.lf"; then ok; else fail "editheader disabled: the message was edited"; fi
 if grep -q 'unsupported extension "editheader"' "$home/.dovecot.sieve.log"; then ok; else fail "editheader disabled: no log line"; fi
 
+# 19. mailbox (RFC 5490), special-use (RFC 8579) and fcc (RFC 8580) against the real Maildir:
+# mailboxexists sees the folders, :create makes one, :specialuse finds the configured folder, and
+# the vacation reply sent is filed into Sent with \Seen.
+reset
+mkdir -p "$home/Maildir/.Archive/cur" "$home/Maildir/.Archive/new" "$home/Maildir/.Archive/tmp" \
+    "$home/Maildir/.Spam/cur" "$home/Maildir/.Spam/new" "$home/Maildir/.Spam/tmp"
+cat >"$home/.dovecot.sieve" <<'EOS'
+require ["mailbox", "fileinto", "special-use", "fcc", "vacation", "imap4flags"];
+if mailboxexists "Archive" { fileinto "Archive"; }
+if mailboxexists "Nowhere" { fileinto "Wrong"; }
+fileinto :create "Projects/2026";
+fileinto :specialuse "\\Junk" "Fallback";
+if specialuse_exists "Spam" "\\Junk" { fileinto :create "SpamIsJunk"; }
+vacation :fcc "Sent" :create :flags "\\Seen" :subject "Away" "I am away.";
+EOS
+deliver -o 'mailbox_special_use=Spam:\Junk; Sent:\Sent'
+expect_rc "mailbox/special-use/fcc" 0
+expect_count "mailboxexists Archive" "$home/Maildir/.Archive/new" 1
+expect_count "mailboxexists Nowhere: false" "$home/Maildir/.Wrong/new" 0
+expect_count ":create" "$home/Maildir/.Projects.2026/new" 1
+expect_count ":specialuse found Spam" "$home/Maildir/.Spam/new" 1
+expect_count ":specialuse: not the fallback" "$home/Maildir/.Fallback/new" 0
+expect_count "specialuse_exists" "$home/Maildir/.SpamIsJunk/new" 1
+expect_count "no implicit keep" "$home/Maildir/new" 0
+expect_count "vacation sent" "$tmp/sent" 1
+expect_count "fcc: filed with \\Seen (cur/)" "$home/Maildir/.Sent/cur" 1
+fcc="$home/Maildir/.Sent/cur/$(ls "$home/Maildir/.Sent/cur" | head -1)"
+case "$fcc" in *:2,S) ok ;; *) fail "fcc: not flagged \\Seen: $fcc" ;; esac
+if tr -d '\r' <"$tmp/sent/0/data" | cmp -s - "$fcc"; then ok; else fail "fcc: the filed copy is not the message sent"; fi
+if grep -q '^Subject: Away' "$fcc"; then ok; else fail "fcc: no Subject: Away"; fi
+# fcc into a folder that does not exist, without :create: the reply is still sent, nothing filed, logged.
+reset
+printf 'require ["fcc", "vacation"];\nvacation :fcc "NoSuchFolder" "I am away.";\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "fcc without :create" 0
+expect_count "fcc without :create: sent" "$tmp/sent" 1
+expect_count "fcc without :create: not filed" "$home/Maildir/.NoSuchFolder/new" 0
+expect_count "fcc without :create: kept" "$home/Maildir/new" 1
+
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then
     u=sievegate-e2e
