@@ -93,6 +93,16 @@ static bool allowed(sg_interp *in, const char *name, bool add)
     return !name_in(c->protected_names, name) && !name_in(add ? c->forbid_add : c->forbid_delete, name);
 }
 
+/* The bound on changes (SG_EDITHEADER_MAX_EDITS): a runtime error beyond it. */
+static bool under_limit(sg_interp *in, const sg_node *node, const char *cmd)
+{
+    if (sg_message_edit_count(sg_interp_message(in)) < SG_EDITHEADER_MAX_EDITS)
+        return true;
+    sg_interp_error(in, node, "limit-editheader", "%s: more than %d header changes in one run", cmd,
+                    SG_EDITHEADER_MAX_EDITS);
+    return false;
+}
+
 static bool runtime_name_ok(sg_interp *in, const sg_node *node, const char *cmd, sg_strview name)
 {
     if (sg_header_name_valid(name.data, name.len) && strlen(name.data) == name.len)
@@ -118,6 +128,8 @@ static void addheader_exec(sg_interp *in, const sg_node *node, const sg_bound *b
     }
     if (!allowed(in, name.data, true))
         return; /* §6: silently ignored */
+    if (!under_limit(in, node, "addheader"))
+        return;
     sg_arena *arena = sg_interp_arena(in);
     sg_message *msg = sg_interp_message(in);
     /* Line breaks and controls become spaces (no CR/LF injection), then
@@ -181,7 +193,7 @@ static void deleteheader_exec(sg_interp *in, const sg_node *node, const sg_bound
         }
         del[i] = any = true;
     }
-    if (any)
+    if (any && under_limit(in, node, "deleteheader"))
         sg_message_delete_fields(msg, del);
 }
 

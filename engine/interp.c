@@ -395,7 +395,7 @@ static void run_list(sg_interp *in, const sg_node *list)
                 size_t before = in->r->count;
                 n->def->exec(in, n, n->bound);
                 /* RFC 5293 §7: an action works on the header as it is now */
-                const sg_header_snapshot *h = sg_message_snapshot(in->msg);
+                const sg_header_snapshot *h = in->r->count > before ? sg_message_snapshot(in->msg) : NULL;
                 for (size_t i = before; h && i < in->r->count; i++)
                     in->r->actions[i].header = h;
             }

@@ -52,6 +52,9 @@ typedef struct sg_editheader_config {
 } sg_editheader_config;
 
 #define SG_EDITHEADER_DEFAULT_MAX_SIZE 2048 /* Pigeonhole's default */
+/* Header changes per run: each rebuilds the header index (memory and time
+ * linear in the fields), so a script cannot make them without bound. */
+#define SG_EDITHEADER_MAX_EDITS 100
 
 typedef struct sg_run_options {
     sg_result_limits limits;

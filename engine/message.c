@@ -40,6 +40,7 @@ struct sg_message {
     const sg_header_field *orig_fields, *edit_fields;
     size_t orig_count, edit_count;
     const sg_header_snapshot *snap; /* of the current edited state, made on demand */
+    size_t nedits;
 };
 
 /* Returned for names that have no field; shared and never written. */
@@ -154,7 +155,7 @@ static void parse_header(sg_message *m)
             size_t name_len, colon;
             skipping = !field_name(m, &l, &name_len, &colon);
             if (!skipping) {
-                sg_header_field f = {m->data + l.start, name_len, m->data + colon + 1, l.end - colon - 1};
+                sg_header_field f = {m->data + l.start, name_len, m->data + colon + 1, l.end - colon - 1, NULL, NULL};
                 add_field(m, &cap, &f);
                 cur = &m->fields[m->count - 1];
             }
@@ -336,21 +337,20 @@ static size_t values(sg_message *m, const char *name, bool decode, const char *c
         *out = *cache;
         return n;
     }
-    const char *const *raw = NULL;
-    if (decode)
-        values(m, name, false, &raw);
     const char **v = sg_arena_alloc(m->arena, (n + 1) * sizeof *v);
     for (size_t i = 0; i < n; i++) {
-        if (decode) {
-            /* RFC 5228 §2.7.2: encoded words are decoded before comparing */
-            size_t dlen, rlen = strlen(raw[i]);
-            const char *d = sg_rfc2047_decode(raw[i], rlen, m->arena, &dlen);
-            v[i] = d == raw[i] ? d : no_nuls(m->arena, d, dlen);
-        } else {
-            const sg_header_field *f = &m->fields[m->sorted[first + i]];
+        sg_header_field *f = &m->fields[m->sorted[first + i]];
+        if (!f->unfolded_cache) {
             size_t len;
-            v[i] = unfold(m->arena, f->raw, f->raw_len, &len);
+            f->unfolded_cache = unfold(m->arena, f->raw, f->raw_len, &len);
         }
+        if (decode && !f->decoded_cache) {
+            /* RFC 5228 §2.7.2: encoded words are decoded before comparing */
+            size_t dlen, rlen = strlen(f->unfolded_cache);
+            const char *d = sg_rfc2047_decode(f->unfolded_cache, rlen, m->arena, &dlen);
+            f->decoded_cache = d == f->unfolded_cache ? d : no_nuls(m->arena, d, dlen);
+        }
+        v[i] = decode ? f->decoded_cache : f->unfolded_cache;
     }
     v[n] = NULL;
     *cache = v;
@@ -388,8 +388,14 @@ static void set_fields(sg_message *m, sg_header_field *fields, size_t n)
     m->count = n;
     m->edit_fields = fields;
     m->edit_count = n;
-    m->sorted = NULL; /* the name index and value caches are rebuilt on the next lookup */
+    m->sorted = NULL; /* the name index is rebuilt on the next lookup (the values stay cached per field) */
     m->snap = NULL;
+    m->nedits++;
+}
+
+size_t sg_message_edit_count(const sg_message *m)
+{
+    return m->nedits;
 }
 
 void sg_message_add_field(sg_message *m, const char *text, size_t len, bool last)
@@ -403,7 +409,7 @@ void sg_message_add_field(sg_message *m, const char *text, size_t len, bool last
     while (name_len > 0 && is_wsp((unsigned char)copy[name_len - 1]))
         name_len--;
     sg_header_field f = {copy, name_len, colon ? colon + 1 : copy + len,
-                         colon ? len - (size_t)(colon + 1 - copy) : 0};
+                         colon ? len - (size_t)(colon + 1 - copy) : 0, NULL, NULL};
     sg_header_field *n = sg_arena_alloc(m->arena, (m->count + 1) * sizeof *n);
     size_t at = last ? m->count : 0;
     memcpy(n + (last ? 0 : 1), m->fields, m->count * sizeof *n);

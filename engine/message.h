@@ -21,6 +21,9 @@ typedef struct sg_header_field {
     size_t name_len;
     const char *raw;  /* value after the ':' up to the field's final line break, folded */
     size_t raw_len;
+    /* message.c's own: the unfolded and the decoded value, once computed, so
+     * that rebuilding the index after an edit never decodes a value twice */
+    const char *unfolded_cache, *decoded_cache;
 } sg_header_field;
 
 typedef struct sg_message sg_message;
@@ -70,6 +73,9 @@ void sg_message_add_field(sg_message *m, const char *text, size_t len, bool last
 /* Deletes the current fields i where del[i] is true (del has
  * sg_message_header_count() entries). */
 void sg_message_delete_fields(sg_message *m, const bool *del);
+/* How many edits changed the header (each costs a copy of the field array:
+ * the caller bounds them). */
+size_t sg_message_edit_count(const sg_message *m);
 /* Whether an edit happened since the parse. */
 bool sg_message_edited(const sg_message *m);
 /* The current fields, or NULL when the header is still the original one. */

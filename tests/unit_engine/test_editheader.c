@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -317,6 +318,31 @@ static void test_runtime_errors(void **state)
     run_free(&r);
 }
 
+/* At most SG_EDITHEADER_MAX_EDITS changes a run; each change followed by a
+ * lookup stays cheap (values are decoded once per field). */
+static void test_edit_limit(void **state)
+{
+    (void)state;
+    char *src = malloc(64 * 1024);
+    size_t n = (size_t)sprintf(src, EH);
+    for (int i = 0; i < SG_EDITHEADER_MAX_EDITS; i++)
+        n += (size_t)sprintf(src + n, "addheader \"X-N\" \"%d\";\nif header :is \"X-A\" \"none\" { stop; }\n", i);
+    run r;
+    run_script(&r, src, NULL);
+    assert_true(r.ok);
+    assert_int_equal(sg_message_header_count(r.msg), 7 + SG_EDITHEADER_MAX_EDITS);
+    run_free(&r);
+    /* deleting nothing is no change; one more change is a runtime error at its line */
+    n += (size_t)sprintf(src + n, "deleteheader \"X-Nothing\";\ndeleteheader \"X-N\";\n");
+    run_script(&r, src, NULL);
+    assert_false(r.ok);
+    assert_string_equal(r.result.errors.items[0].code, "limit-editheader");
+    assert_string_equal(r.result.errors.items[0].message, "deleteheader: more than 100 header changes in one run");
+    assert_int_equal(r.result.errors.items[0].loc.line, 1 + 2 * SG_EDITHEADER_MAX_EDITS + 2);
+    run_free(&r);
+    free(src);
+}
+
 /* sieve_editheader_protected / forbid_add / forbid_delete (Pigeonhole's settings). */
 static void test_config_lists(void **state)
 {
@@ -345,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_visible_and_snapshots),
         cmocka_unit_test(test_runtime_errors),
         cmocka_unit_test(test_config_lists),
+        cmocka_unit_test(test_edit_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
