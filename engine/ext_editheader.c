@@ -34,9 +34,17 @@ static void check_name(sg_validator *v, const char *cmd, const sg_arg *a)
 {
     if (!literal(v, a))
         return;
-    if (!sg_header_name_valid(a->u.string.data, a->u.string.len))
+    if (!sg_header_name_valid(a->u.string.data, a->u.string.len)) {
         sg_error(v->diags, a->u.string.loc, "invalid-header-name", "%s: \"%s\" is not a valid header field name%s",
                  cmd, a->u.string.data, memchr(a->u.string.data, ':', a->u.string.len) ? " (leave out the ':')" : "");
+        return;
+    }
+    /* §6: the change will be ignored; say so now, as Pigeonhole warns */
+    for (size_t i = 0; i < SG_COUNT(always_protected); i++)
+        if (strcasecmp(a->u.string.data, always_protected[i]) == 0)
+            sg_warning(v->diags, a->u.string.loc, "protected-header",
+                       "%s: the %s field is protected: this change will be ignored (RFC 5293 section 6)", cmd,
+                       a->u.string.data);
 }
 
 /* §4: a literal value is checked now; SG_EDITHEADER_DEFAULT_MAX_SIZE is the
