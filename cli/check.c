@@ -199,7 +199,7 @@ int sg_cmd_check(int argc, char **argv)
         pc.policy = policy;
         pc.arena = sg_arena_new();
     }
-    sg_registry *reg = sg_registry_new();
+    sg_registry *reg = sg_cli_registry(&cli);
     int nfiles = argc - optind;
     bool any_invalid = false, any_unreadable = false;
     if (json && nfiles > 1)

@@ -8,6 +8,8 @@
 #include <stdio.h>
 
 #include "../engine/config.h"
+#include "../engine/interp.h"
+#include "../engine/mailbox_store.h"
 #include "../grammar/parse.h"
 
 enum {
@@ -32,6 +34,7 @@ typedef struct sg_cli {
     size_t noverrides;
     sg_config *config;
     sg_limits limits;
+    sg_editheader_config editheader; /* sieve_editheader_* (RFC 5293 §6) */
 } sg_cli;
 
 /* getopt_long codes of the options every subcommand shares. */
@@ -80,6 +83,25 @@ const char *sg_cli_global_location(const sg_cli *cli);
 /* For `test` and `check`: personal scripts from sieve_dir, else the
  * directory of SCRIPT_PATH. */
 struct sg_includes *sg_cli_script_includes(const sg_cli *cli, const char *script_path);
+/* The mailbox store of a run (engine/mailbox_store.h). */
+typedef struct sg_cli_mailboxes {
+    sg_mailbox_list list;
+    sg_maildir_store maildir;
+    sg_mailbox_store store;
+    bool have; /* false: no store (only INBOX exists) */
+} sg_cli_mailboxes;
+
+/* From `list` (test --mailboxes "A,B"; NULL: none), else the Maildir at
+ * maildir_root (NULL: none); special-use attributes from mailbox_special_use.
+ * Returns an exit code after printing why (a malformed mailbox_special_use). */
+int sg_cli_mailbox_store(const sg_cli *cli, const char *list, const char *maildir_root, sg_arena *arena,
+                         sg_cli_mailboxes *out);
+
+struct sg_registry;
+/* The extension registry with sieve_extensions applied (Pigeonhole's
+ * syntax: "+NAME" enables, "-NAME" disables, a list of plain names is the
+ * whole set; every extension is on by default). The caller frees it. */
+struct sg_registry *sg_cli_registry(const sg_cli *cli);
 
 int sg_cmd_check(int argc, char **argv);
 int sg_cmd_test(int argc, char **argv);

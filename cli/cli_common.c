@@ -15,6 +15,8 @@
 #include "../grammar/arena.h"
 #include "cli.h"
 
+#include "../engine/registry.h"
+
 void sg_cli_init(sg_cli *cli, const char *command, int argc)
 {
     memset(cli, 0, sizeof *cli);
@@ -95,6 +97,17 @@ int sg_cli_load_config(sg_cli *cli)
         sg_cli_error(cli, "configuration error: %s", err);
         return SG_EXIT_CONFIG;
     }
+    const char *v = sg_config_get(cli->config, "sieve_editheader_max_header_size");
+    size_t max = 0;
+    if (v && (!sg_parse_size(v, &max) || max < 1024)) {
+        /* RFC 5293 §4: a limit "MUST NOT be less than 998 characters" (Pigeonhole: 1024) */
+        sg_cli_error(cli, "configuration error: sieve_editheader_max_header_size \"%s\" is not a size of at least 1024", v);
+        return SG_EXIT_CONFIG;
+    }
+    cli->editheader.max_header_size = max;
+    cli->editheader.protected_names = sg_config_get(cli->config, "sieve_editheader_protected");
+    cli->editheader.forbid_add = sg_config_get(cli->config, "sieve_editheader_forbid_add");
+    cli->editheader.forbid_delete = sg_config_get(cli->config, "sieve_editheader_forbid_delete");
     return SG_EXIT_OK;
 }
 
@@ -205,6 +218,7 @@ void sg_cli_run_options(const sg_cli *cli, sg_run_options *opt)
     opt->environment.phase = sg_config_get(cli->config, "environment_phase");
     opt->environment.remote_host = sg_config_get(cli->config, "environment_remote_host");
     opt->environment.remote_ip = sg_config_get(cli->config, "environment_remote_ip");
+    opt->editheader = &cli->editheader;
 }
 
 /* Pigeonhole's location syntax "file:PATH;option=..." reduced to PATH. */
@@ -276,4 +290,68 @@ sg_includes *sg_cli_script_includes(const sg_cli *cli, const char *script_path)
     }
     free(dir);
     return inc;
+}
+
+sg_registry *sg_cli_registry(const sg_cli *cli)
+{
+    sg_registry *reg = sg_registry_new();
+    const char *list = cli->config ? sg_config_get(cli->config, "sieve_extensions") : NULL;
+    if (!list)
+        return reg;
+    /* Plain names: only those (and the implicit ones, such as i;octet). */
+    bool absolute = false;
+    for (const char *p = list; *p;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p && *p != '+' && *p != '-')
+            absolute = true;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+    }
+    if (absolute)
+        for (size_t i = 0; i < sg_registry_extension_count(reg); i++) {
+            const sg_extension *ext = sg_registry_extension_at(reg, i);
+            if (ext->name && !ext->implicit)
+                sg_registry_set_enabled(reg, ext->name, false);
+        }
+    for (const char *p = list; *p;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *s = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (p == s)
+            continue;
+        char name[128];
+        bool on = *s != '-';
+        if (*s == '+' || *s == '-')
+            s++;
+        snprintf(name, sizeof name, "%.*s", (int)(p - s), s);
+        sg_registry_set_enabled(reg, name, on); /* an unknown name is ignored, as Pigeonhole warns and goes on */
+    }
+    return reg;
+}
+
+int sg_cli_mailbox_store(const sg_cli *cli, const char *list, const char *maildir_root, sg_arena *arena,
+                         sg_cli_mailboxes *out)
+{
+    memset(out, 0, sizeof *out);
+    sg_special_use *uses = NULL;
+    size_t nuses = 0;
+    char err[512];
+    if (!sg_special_use_parse(sg_config_get(cli->config, "mailbox_special_use"), arena, &uses, &nuses, err,
+                              sizeof err)) {
+        sg_cli_error(cli, "configuration error: %s", err);
+        return SG_EXIT_CONFIG;
+    }
+    if (list) {
+        sg_mailbox_list_init(&out->list, arena, list, uses, nuses);
+        out->store = sg_mailbox_list_store(&out->list);
+        out->have = true;
+    } else if (maildir_root) {
+        out->maildir = (sg_maildir_store){maildir_root, uses, nuses};
+        out->store = sg_maildir_store_of(&out->maildir);
+        out->have = true;
+    }
+    return SG_EXIT_OK;
 }

@@ -80,6 +80,14 @@ typedef struct delivery {
     size_t nscripts;
     struct sg_includes *includes; /* RFC 6609: what the scripts include, loaded once; lives as long */
     bool rejected; /* the reject MDN went out (now or in an earlier attempt): nothing is stored */
+    sg_cli_mailboxes mailboxes; /* the Maildir of mail_location, for mailboxexists (RFC 5490) */
+    /* RFC 8580: the messages sent with :fcc, filed after the delivery */
+    struct fcc_copy {
+        const sg_action *action;
+        const char *data;
+        size_t len;
+    } fcc[8];
+    size_t nfcc;
 } delivery;
 
 static void usage(FILE *out)
@@ -370,6 +378,7 @@ static int run_one_script(delivery *d, const sg_registry *reg, const char *path,
             sg_cli_run_options(d->cli, &opt);
             sg_duplicate_tracker tracker = {duplicate_seen, d};
             opt.duplicates = &tracker;
+            opt.mailboxes = d->mailboxes.have ? &d->mailboxes.store : NULL;
             result->limits = opt.limits;
             size_t warned = result->warnings.count;
             if (!sg_interp_run(reg, script, d->msg, &d->env, &opt, result))
@@ -551,7 +560,8 @@ static bool already_forwarded(void *tracker, sg_fwd_mechanism mech, const char *
 
 /* One allowed forward: claimed in the tracker first, so a retried delivery or
  * a concurrent one never sends the same copy twice (user_state.h). */
-static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_decision *fd)
+static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_decision *fd,
+                        const sg_header_snapshot *header)
 {
     sg_state_key key;
     forward_key(d, SG_FWD_REDIRECT, fd->target, &key);
@@ -567,7 +577,21 @@ static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_de
     const char *copy;
     size_t copy_len;
     const char *host = sg_config_get(d->cli->config, "hostname");
-    if (!sg_redirect_prepare(d->data, d->len, d->owner, fd->target, host, d->now, d->arena, &copy, &copy_len, err,
+    const char *data = d->data;
+    size_t len = d->len;
+    if (header) {
+        /* RFC 5293 §7: the header as edited when redirect was done, the body as received */
+        const char *h, *body;
+        size_t hlen, blen;
+        sg_message_render(d->msg, header, d->arena, &h, &hlen, &body, &blen);
+        char *buf = sg_arena_alloc_bytes(d->arena, hlen + blen + 1);
+        memcpy(buf, h, hlen);
+        memcpy(buf + hlen, body, blen);
+        buf[hlen + blen] = '\0';
+        data = buf;
+        len = hlen + blen;
+    }
+    if (!sg_redirect_prepare(data, len, d->owner, fd->target, host, d->now, d->arena, &copy, &copy_len, err,
                              sizeof err)) {
         log_error(d, "redirect to %s: %s", fd->target, err);
         sg_user_state_forget(d->state, &key, err, sizeof err);
@@ -586,6 +610,18 @@ static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_de
     if (d->state)
         sg_user_state_record(d->state, &key, (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
     return SG_EXIT_OK;
+}
+
+/* RFC 8580: a message sent by an action with :fcc, to be filed (store_fcc). */
+static void remember_fcc(delivery *d, const sg_action *a, const char *data, size_t len)
+{
+    if (!a->fcc)
+        return;
+    if (d->nfcc == sizeof d->fcc / sizeof d->fcc[0]) {
+        log_error(d, "fcc: more than %zu copies; \"%s\" not filed", d->nfcc, a->fcc);
+        return;
+    }
+    d->fcc[d->nfcc++] = (struct fcc_copy){a, data, len};
 }
 
 /* One notification (RFC 5436) to its allowed recipients. Each recipient is
@@ -630,6 +666,8 @@ static int send_notify(delivery *d, const sg_submit_config *sc, const sg_action 
         if (st != SG_SUBMIT_OK) {
             log_error(d, "notification (%s) failed (%s): %s", a->method, sg_submit_status_name(st), err);
             rc = SG_EXIT_TEMPFAIL;
+        } else {
+            remember_fcc(d, a, nm.data, nm.len);
         }
     }
     for (size_t k = 0; k < pn->n && d->state; k++) {
@@ -652,7 +690,9 @@ static int send_bounce(delivery *d, const sg_submit_config *sc, const sg_plan *p
     sg_bounce_request br = {d->env.from, d->msg, d->owner, plan->bounce_targets, plan->nbounce_targets, false};
     sg_bounce_options bo = {sg_config_get(d->cli->config, "hostname"), d->now, NULL, NULL};
     sg_bounce b;
+    sg_message_use_original(d->msg, true); /* RFC 5293 §7: DSNs quote the header as received */
     sg_bounce_build(&br, &bo, d->arena, &b);
+    sg_message_use_original(d->msg, false);
     const char *rcpts[] = {b.envelope_to};
     sg_submit_status st = sg_submit_message(sc, "", rcpts, 1, b.data, b.len, err, sizeof err);
     if (st == SG_SUBMIT_TEMPFAIL) {
@@ -713,6 +753,8 @@ static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_acti
         log_error(d, "vacation reply to %s not sent (%s): %s", reply.envelope_to, sg_submit_status_name(st), err);
         if (d->state)
             sg_user_state_forget(d->state, &key, err, sizeof err);
+    } else {
+        remember_fcc(d, a, reply.data, reply.len);
     }
 }
 
@@ -747,7 +789,9 @@ static int send_mdn(delivery *d, const sg_submit_config *sc, const sg_action *re
     }
     sg_mdn_options mo = {sg_config_get(d->cli->config, "hostname"), d->now, NULL, NULL};
     sg_mdn mdn;
+    sg_message_use_original(d->msg, true); /* RFC 5293 §7: MDNs quote the header as received */
     sg_mdn_build(&req, &mo, d->arena, &mdn);
+    sg_message_use_original(d->msg, false);
     const char *rcpts[] = {mdn.envelope_to};
     sg_submit_status st = sg_submit_message(sc, "", rcpts, 1, mdn.data, mdn.len, err, sizeof err);
     if (st != SG_SUBMIT_OK) {
@@ -777,7 +821,7 @@ static int send_outgoing(delivery *d, const sg_result *r, const sg_plan *plan, c
     for (size_t i = 0; i < r->count; i++) {
         if (!plan->decided[i] || plan->decisions[i].verdict != SG_FWD_ALLOW)
             continue;
-        int rc = send_forward(d, &sc, &plan->decisions[i]);
+        int rc = send_forward(d, &sc, &plan->decisions[i], r->actions[i].header);
         if (rc != SG_EXIT_OK)
             return rc;
     }
@@ -823,10 +867,16 @@ static bool already_added(local_targets *t, const char *mailbox)
 /* One copy into `mailbox`; a folder that is refused or missing (and may not
  * be created) gets INBOX instead, as dovecot-lda and Pigeonhole do. */
 static sg_maildir_status add_copy(delivery *d, sg_maildir_txn *txn, local_targets *t, const char *mailbox,
-                                  const sg_flags *flags, bool create, sg_maildir_error *err)
+                                  const sg_flags *flags, bool create, const sg_header_snapshot *header,
+                                  sg_maildir_error *err)
 {
     if (already_added(t, mailbox))
-        return SG_MAILDIR_OK;
+        return SG_MAILDIR_OK; /* RFC 5293 §7: an edited copy is the same message */
+    /* The header as edited when the action was taken (RFC 5293 §7). */
+    const char *h, *body;
+    size_t hlen, blen;
+    sg_message_render(d->msg, header, d->arena, &h, &hlen, &body, &blen);
+    sg_maildir_set_message(txn, h, hlen, body, blen);
     sg_maildir_status st = sg_maildir_add(txn, mailbox, flags ? flags->items : NULL, flags ? flags->count : 0,
                                           create, err);
     if (st == SG_MAILDIR_REFUSED || st == SG_MAILDIR_NOTFOUND) {
@@ -864,9 +914,9 @@ static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
     for (size_t i = 0; st == SG_MAILDIR_OK && i < r->count; i++) {
         const sg_action *a = &r->actions[i];
         if (a->kind == SG_ACT_KEEP)
-            st = add_copy(d, txn, &t, default_mailbox, &a->flags, false, &merr);
+            st = add_copy(d, txn, &t, default_mailbox, &a->flags, false, a->header, &merr);
         else if (a->kind == SG_ACT_FILEINTO)
-            st = add_copy(d, txn, &t, a->mailbox, &a->flags, a->create, &merr);
+            st = add_copy(d, txn, &t, a->mailbox, &a->flags, a->create, a->header, &merr);
     }
     /* The implicit keep; also whenever nothing else would store the message
      * (a blocked forward, a reject that was not sent: no mail is lost). */
@@ -878,7 +928,7 @@ static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
     for (size_t i = 0; i < r->count; i++)
         discarded |= r->actions[i].kind == SG_ACT_DISCARD;
     if (st == SG_MAILDIR_OK && (plan->implicit_keep || (!kept && !forwarded && !discarded)))
-        st = add_copy(d, txn, &t, default_mailbox, &r->keep_flags, false, &merr);
+        st = add_copy(d, txn, &t, default_mailbox, &r->keep_flags, false, r->failed ? NULL : r->keep_header, &merr);
     if (st == SG_MAILDIR_OK)
         st = sg_maildir_commit(txn, &merr);
     sg_maildir_free(txn); /* rolls back whatever was not committed */
@@ -887,6 +937,41 @@ static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
         return SG_EXIT_TEMPFAIL;
     }
     return SG_EXIT_OK;
+}
+
+/* RFC 8580: files each message sent with :fcc, after the delivery itself.
+ * The message has gone out, so a copy that cannot be filed (no such
+ * mailbox without :create, a refused name, an I/O error) is logged and never
+ * defers the delivery: a retry would send the reply again. */
+static void store_fcc(delivery *d)
+{
+    if (!d->nfcc)
+        return;
+    char *location = expand(d, "mail_location", "maildir:~/Maildir");
+    const char *root;
+    char err[512];
+    if (!location || !sg_maildir_location_root(location, d->arena, &root, err, sizeof err))
+        return; /* store_locally has said why */
+    const char *autocreate = sg_config_get(d->cli->config, "lda_mailbox_autocreate");
+    const char *fsync_mode = sg_config_get(d->cli->config, "mail_fsync");
+    sg_maildir_options opt = {autocreate && strcmp(autocreate, "yes") == 0,
+                              fsync_mode && strcmp(fsync_mode, "never") == 0,
+                              sg_config_get(d->cli->config, "hostname")};
+    for (size_t i = 0; i < d->nfcc; i++) {
+        const sg_action *a = d->fcc[i].action;
+        sg_maildir_error merr;
+        memset(&merr, 0, sizeof merr);
+        sg_maildir_txn *txn = NULL;
+        sg_maildir_status st = sg_maildir_begin(root, &opt, NULL, 0, d->fcc[i].data, d->fcc[i].len, &txn, &merr);
+        if (st == SG_MAILDIR_OK)
+            st = sg_maildir_add(txn, a->fcc, a->fcc_flags.items, a->fcc_flags.count, a->fcc_create, &merr);
+        if (st == SG_MAILDIR_OK)
+            st = sg_maildir_commit(txn, &merr);
+        sg_maildir_free(txn);
+        if (st != SG_MAILDIR_OK)
+            log_error(d, "fcc: the sent message was not filed into \"%s\" (%s): %s", a->fcc,
+                      sg_maildir_status_name(st), merr.message);
+    }
 }
 
 /* ---- the pipeline ---- */
@@ -951,7 +1036,15 @@ static int deliver(delivery *d)
         d->state = NULL; /* local delivery still works; forwards will wait (below) */
     }
 
-    sg_registry *reg = sg_registry_new();
+    /* The mailbox store the scripts ask (mailboxexists, :specialuse): the Maildir stored into below. */
+    char *location = expand(d, "mail_location", "maildir:~/Maildir");
+    const char *root = NULL;
+    if (location && !sg_maildir_location_root(location, d->arena, &root, err, sizeof err))
+        root = NULL; /* store_locally says why */
+    if (sg_cli_mailbox_store(d->cli, NULL, root, d->arena, &d->mailboxes) != SG_EXIT_OK)
+        /* no store: only INBOX exists, :specialuse takes its fallback; nothing is lost */
+        log_error(d, "configuration error: mailbox_special_use is malformed (ignored)");
+    sg_registry *reg = sg_cli_registry(d->cli);
     sg_result result;
     sg_result_init(&result, d->arena, NULL);
     rc = run_scripts(d, reg, &result);
@@ -1002,6 +1095,7 @@ static int deliver(delivery *d)
         rc = store_locally(d, &result, &plan);
     if (rc == SG_EXIT_OK)
         record_duplicates(d, &result);
+    store_fcc(d); /* whatever happened after: those messages have gone out */
 
     sg_policy_free(policy);
     sg_result_free(&result);

@@ -51,6 +51,21 @@ static void json_decision(FILE *out, const sg_fwd_decision *d, const sg_plan_con
 
 /* cli.md: {"action": "notify", "method", "verdict"}, extended with the other
  * arguments and one policy decision per recipient. */
+/* RFC 8580: where a copy of the sent message is filed ("fcc" only when given). */
+static void json_fcc(FILE *out, const sg_action *a)
+{
+    if (!a->fcc)
+        return;
+    fputs(", \"fcc\": {\"mailbox\": ", out);
+    sg_json_string(out, a->fcc);
+    fputs(", \"flags\": ", out);
+    json_flags(out, &a->fcc_flags);
+    json_bool(out, "create", a->fcc_create);
+    if (a->fcc_specialuse)
+        json_field(out, "specialuse", a->fcc_specialuse);
+    fputs("}", out);
+}
+
 static void json_notify(FILE *out, const sg_action *a, size_t index, const sg_plan_context *pc)
 {
     const sg_plan_notify *pn = &pc->plan->notify[index];
@@ -86,6 +101,7 @@ static void json_notify(FILE *out, const sg_action *a, size_t index, const sg_pl
         fputs(", \"notification\": ", out);
         sg_json_string_n(out, nm->data, nm->len);
     }
+    json_fcc(out, a);
 }
 
 static void json_action(FILE *out, const sg_action *a, size_t index, const sg_plan_context *pc)
@@ -105,6 +121,8 @@ static void json_action(FILE *out, const sg_action *a, size_t index, const sg_pl
         json_flags(out, &a->flags);
         json_bool(out, "copy", a->copy);
         json_bool(out, "create", a->create);
+        if (a->specialuse)
+            json_field(out, "specialuse", a->specialuse);
         break;
     case SG_ACT_REDIRECT: {
         const sg_fwd_decision *d = &pc->plan->decisions[index];
@@ -137,6 +155,7 @@ static void json_action(FILE *out, const sg_action *a, size_t index, const sg_pl
         json_field(out, "reason", a->reason);
         fprintf(out, ", \"seconds\": %llu", a->period_seconds);
         json_bool(out, "mime", a->mime);
+        json_fcc(out, a);
         break;
     case SG_ACT_NOTIFY:
         json_notify(out, a, index, pc);
@@ -291,7 +310,8 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
             text_flags(out, &a->flags);
             break;
         case SG_ACT_FILEINTO:
-            fprintf(out, "file into %s%s%s", a->mailbox, a->copy ? " (copy)" : "", a->create ? " (create)" : "");
+            fprintf(out, "file into %s%s%s%s%s%s", a->mailbox, a->copy ? " (copy)" : "", a->create ? " (create)" : "",
+                    a->specialuse ? " (special-use " : "", a->specialuse ? a->specialuse : "", a->specialuse ? ")" : "");
             text_flags(out, &a->flags);
             break;
         case SG_ACT_REDIRECT: {
@@ -317,8 +337,8 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
                 fprintf(out, "\nno mdn (%s): the message is kept in INBOX", sg_mdn_check_name(pc->mdn_check));
             break;
         case SG_ACT_VACATION:
-            fprintf(out, "vacation reply to %s%s%s", pc->env->from, a->subject ? ", subject: " : "",
-                    a->subject ? a->subject : "");
+            fprintf(out, "vacation reply to %s%s%s%s%s", pc->env->from, a->subject ? ", subject: " : "",
+                    a->subject ? a->subject : "", a->fcc ? ", copy filed into " : "", a->fcc ? a->fcc : "");
             break;
         case SG_ACT_NOTIFY:
             text_notify(out, a, i, pc);

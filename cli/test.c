@@ -10,6 +10,7 @@
 #include "../engine/addrlist.h"
 #include "../engine/include.h"
 #include "../engine/interp.h"
+#include "../engine/maildir.h"
 #include "../engine/message.h"
 #include "../engine/registry.h"
 #include "../engine/validate.h"
@@ -25,7 +26,7 @@ static void usage(FILE *out)
 {
     fputs("usage: sievegate test [--config FILE] [-o KEY=VALUE] [-f ENVFROM] [-a ENVTO] [-u USER]\n"
           "                      [--format text|json] [--now ISO8601] [--show-messages]\n"
-          "                      [--message-id ID] [--boundary B] SCRIPT MESSAGE\n"
+          "                      [--message-id ID] [--boundary B] [--mailboxes NAME,...] SCRIPT MESSAGE\n"
           "  Runs SCRIPT on the RFC 5322 MESSAGE and prints what would happen; nothing is done.\n"
           "  -f defaults to the message's Return-Path or From (\"\" or \"<>\": null sender),\n"
           "  -a to its first To address. Scripts named by include come from -o sieve_dir=DIR (default:\n"
@@ -34,7 +35,9 @@ static void usage(FILE *out)
           "  --now also fixes what currentdate sees (RFC 5260).\n"
           "  Environment items (RFC 5183) come from -o/config keys hostname, environment_domain,\n"
           "  environment_location, environment_phase, environment_remote_host, environment_remote_ip.\n"
-          "  exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input\n",
+          "  --mailboxes: the mailboxes that exist (mailboxexists, :specialuse; INBOX always does),\n"
+          "  else those of mail_location's Maildir, else INBOX alone.\n"
+          "  exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input, 78 configuration error\n",
           out);
 }
 
@@ -102,6 +105,7 @@ typedef struct test_options {
     const char *boundary;
     bool json;
     bool show_messages; /* print the messages that would be sent (the bounce, the reject MDN) */
+    const char *mailboxes; /* --mailboxes: the mailboxes that exist (RFC 5490), else mail_location's */
 } test_options;
 
 /* The owner: -u (with the domain of -a when it has none), else -a. */
@@ -141,7 +145,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
     int rc = SG_EXIT_OK;
     sg_diags diags;
     sg_diags_init(&diags, 100);
-    sg_registry *reg = sg_registry_new();
+    sg_registry *reg = sg_cli_registry(cli);
     sg_script *script = sg_parse_buffer(script_path, src, src_len, &cli->limits, &diags);
     if (too_large) {
         sg_loc start = {1, 1};
@@ -189,17 +193,32 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_run_options opt;
         sg_cli_run_options(cli, &opt);
         opt.now = (long long)o->now; /* RFC 5260 currentdate */
+        /* mailboxexists, :specialuse: --mailboxes, else the Maildir of mail_location, else INBOX alone */
+        const char *root = NULL;
+        const char *location = sg_config_get(cli->config, "mail_location");
+        if (!o->mailboxes && location) {
+            char bad = 0, why[256];
+            const char *home = getenv("HOME");
+            char *expanded = sg_config_expand(location, home ? home : "/", o->user ? o->user : "", &bad);
+            if (!expanded || !sg_maildir_location_root(expanded, arena, &root, why, sizeof why))
+                root = NULL; /* not a Maildir sievegate reads: no store */
+            free(expanded);
+        }
+        sg_cli_mailboxes mb;
+        rc = sg_cli_mailbox_store(cli, o->mailboxes, root, arena, &mb);
+        opt.mailboxes = mb.have ? &mb.store : NULL;
 
         sg_result result;
         sg_result_init(&result, arena, &opt.limits);
-        sg_interp_run(reg, script, msg, &env, &opt, &result);
+        if (rc == SG_EXIT_OK)
+            sg_interp_run(reg, script, msg, &env, &opt, &result);
 
         /* Enforcement: exactly what delivery does (engine/plan.h), nothing sent. */
         sg_policy *policy = NULL;
         sg_unavailable_mode mode;
         char why[512] = "";
         const char *owner = owner_of(o, &env, arena);
-        if (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY))
+        if (rc == SG_EXIT_OK && (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY)))
             /* local delivery never depends on the policy */
             rc = sg_cli_policy(cli, owner, &policy, &mode, why, sizeof why);
         if (rc == SG_EXIT_OK) {
@@ -227,14 +246,18 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
                 pc.mdn_check = plan.mdn;
                 if (o->show_messages && pc.mdn_check == SG_MDN_DUE) {
                     sg_mdn_options mo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                    sg_message_use_original(msg, true); /* RFC 5293 §7 */
                     sg_mdn_build(&mr, &mo, arena, &mdn);
+                    sg_message_use_original(msg, false);
                     pc.mdn = &mdn;
                 }
             }
             if (o->show_messages && plan.bounce == SG_BOUNCE_DUE) {
                 sg_bounce_request br = {env.from, msg, in.owner, plan.bounce_targets, plan.nbounce_targets, false};
                 sg_bounce_options bo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                sg_message_use_original(msg, true); /* RFC 5293 §7 */
                 sg_bounce_build(&br, &bo, arena, &bounce);
+                sg_message_use_original(msg, false);
                 pc.bounce = &bounce;
             }
             if (o->json)
@@ -266,6 +289,7 @@ int sg_cmd_test(int argc, char **argv)
         {"show-messages", no_argument, NULL, 'S'},
         {"message-id", required_argument, NULL, 'M'},
         {"boundary", required_argument, NULL, 'B'},
+        {"mailboxes", required_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     test_options o;
@@ -283,6 +307,7 @@ int sg_cmd_test(int argc, char **argv)
         case 'S': o.show_messages = true; break;
         case 'M': o.message_id = optarg; break;
         case 'B': o.boundary = optarg; break;
+        case 'X': o.mailboxes = optarg; break;
         case 'N':
             o.now = parse_iso8601(optarg);
             if (o.now == (time_t)-1) {

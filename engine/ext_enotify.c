@@ -38,9 +38,12 @@ static bool from_valid(const char *s, size_t len, const char **why)
     return sg_address_parse_sieve(s, len, NULL, NULL, why);
 }
 
+void sg_fcc_validate(sg_validator *v, const sg_node *node, const sg_bound *b); /* ext_fcc.c */
+bool sg_fcc_apply(sg_interp *in, const sg_node *node, const sg_bound *b, sg_action *a);
+
 static void notify_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
-    (void)node;
+    sg_fcc_validate(v, node, b); /* RFC 8580 */
     const sg_arg *method_arg = sg_positional_arg(b, 0);
     const sg_string *method = literal(v, method_arg);
     bool is_mailto = false;
@@ -140,6 +143,8 @@ static void notify_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
         a.noptions = n;
     }
     a.message = tag_string(in, b, "message");
+    if (!sg_fcc_apply(in, node, b, &a)) /* RFC 8580 */
+        return;
     sg_result_add(sg_interp_result(in), &a);
 }
 

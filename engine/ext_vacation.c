@@ -9,10 +9,13 @@
 #include "registry.h"
 #include "validate.h"
 
+void sg_fcc_validate(sg_validator *v, const sg_node *node, const sg_bound *b); /* ext_fcc.c */
+bool sg_fcc_apply(sg_interp *in, const sg_node *node, const sg_bound *b, sg_action *a);
+
 /* RFC 5230 §4.4: ":from" is an address; a literal one is checked now. */
 static void vacation_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
-    (void)node;
+    sg_fcc_validate(v, node, b); /* RFC 8580 */
     const sg_bound_tag *from = sg_bound_tag_find(b, "from");
     if (!from || !from->param || from->param->kind != SG_ARG_STRING)
         return;
@@ -85,6 +88,8 @@ static void vacation_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
     if (days && period < MIN_PERIOD)
         period = MIN_PERIOD;
     a.period_seconds = period;
+    if (!sg_fcc_apply(in, node, b, &a))
+        return;
     sg_result_add(sg_interp_result(in), &a);
 }
 

@@ -8,6 +8,8 @@ extern const sg_extension sg_ext_base, sg_ext_comparator_octet, sg_ext_comparato
 extern const sg_extension sg_ext_include, sg_ext_spamtest, sg_ext_spamtestplus, sg_ext_virustest;
 extern const sg_extension sg_ext_body, sg_ext_mime, sg_ext_foreverypart, sg_ext_extracttext;
 extern const sg_extension sg_ext_regex, sg_ext_date, sg_ext_index, sg_ext_environment, sg_ext_ihave;
+extern const sg_extension sg_ext_editheader, sg_ext_mailbox, sg_ext_mboxmetadata, sg_ext_servermetadata,
+    sg_ext_special_use, sg_ext_fcc;
 
 const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_base,
@@ -38,6 +40,12 @@ const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_index,       /* RFC 5260 §6 */
     &sg_ext_environment, /* RFC 5183 */
     &sg_ext_ihave,       /* RFC 5463 */
+    &sg_ext_editheader,
+    &sg_ext_mailbox,
+    &sg_ext_mboxmetadata,
+    &sg_ext_servermetadata,
+    &sg_ext_special_use,
+    &sg_ext_fcc,
 };
 
 const size_t sg_builtin_extension_count = SG_COUNT(sg_builtin_extensions);

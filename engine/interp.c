@@ -508,8 +508,14 @@ static void run_list(sg_interp *in, const sg_node *list)
                 in->stopped = true;
             break;
         default:
-            if (n->def->exec)
+            if (n->def->exec) {
+                size_t before = in->r->count;
                 n->def->exec(in, n, n->bound);
+                /* RFC 5293 §7: an action works on the header as it is now */
+                const sg_header_snapshot *h = in->r->count > before ? sg_message_snapshot(in->msg) : NULL;
+                for (size_t i = before; h && i < in->r->count; i++)
+                    in->r->actions[i].header = h;
+            }
             break;
         }
     }
@@ -585,5 +591,8 @@ bool sg_interp_run(const sg_registry *reg, const sg_script *script, sg_message *
     in.f.variables = sg_interp_enabled(&in, "variables");
     run_list(&in, script->commands);
     result->keep_flags = storable(&in, in.flags);
+    /* RFC 5293 §7: the implicit keep takes the edited header, unless an
+     * error ended the run (then the original one). */
+    result->keep_header = result->failed ? NULL : sg_message_snapshot(msg);
     return !result->failed;
 }

@@ -58,6 +58,20 @@ typedef struct sg_spamvirus_config {
 typedef struct sg_environment {
     const char *domain, *host, *location, *phase, *remote_host, *remote_ip;
 } sg_environment;
+/* editheader (RFC 5293 §6) as Pigeonhole's sieve_editheader_* settings: names
+ * are space-separated, compared ASCII case-insensitively. Received,
+ * Auto-Submitted and X-Sieve-Redirected-From are always protected. */
+typedef struct sg_editheader_config {
+    const char *protected_names; /* sieve_editheader_protected: neither added nor deleted */
+    const char *forbid_add;      /* sieve_editheader_forbid_add */
+    const char *forbid_delete;   /* sieve_editheader_forbid_delete */
+    size_t max_header_size;      /* sieve_editheader_max_header_size; 0: 2048 */
+} sg_editheader_config;
+
+#define SG_EDITHEADER_DEFAULT_MAX_SIZE 2048 /* Pigeonhole's default */
+/* Header changes per run: each rebuilds the header index (memory and time
+ * linear in the fields), so a script cannot make them without bound. */
+#define SG_EDITHEADER_MAX_EDITS 100
 
 typedef struct sg_run_options {
     sg_result_limits limits;
@@ -72,6 +86,10 @@ typedef struct sg_run_options {
     size_t max_variable_size; /* bytes a variable holds (RFC 5229 §6); 0: SG_DEFAULT_MAX_VARIABLE_SIZE */
     long long now;                /* RFC 5260 currentdate, seconds since the epoch; 0: the real clock */
     sg_environment environment;   /* RFC 5183 */
+    const sg_editheader_config *editheader;      /* NULL: the defaults */
+    /* RFC 5490 mailboxexists, RFC 8579 special-use: NULL answers as an
+     * empty store, where only INBOX exists. */
+    const struct sg_mailbox_store *mailboxes;
 } sg_run_options;
 
 /* Pigeonhole's sieve_variables_max_variable_size: longer values are cut (at a

@@ -429,6 +429,19 @@ static inline unsigned char byte_at(const sg_maildir_txn *t, size_t i)
     return (unsigned char)(i < t->prefix_len ? t->prefix[i] : t->data[i - t->prefix_len]);
 }
 
+void sg_maildir_set_message(sg_maildir_txn *t, const char *prefix, size_t prefix_len, const char *data, size_t len)
+{
+    t->prefix = prefix ? prefix : "";
+    t->prefix_len = prefix ? prefix_len : 0;
+    t->data = data ? data : "";
+    t->len = data ? len : 0;
+    size_t total = t->prefix_len + t->len, crlf = 0;
+    for (size_t i = 0; i + 1 < total; i++)
+        if (byte_at(t, i) == '\r' && byte_at(t, i + 1) == '\n')
+            crlf++;
+    t->size = total - crlf;
+}
+
 sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *opt, const char *prefix,
                                    size_t prefix_len, const char *data, size_t len, sg_maildir_txn **txn,
                                    sg_maildir_error *err)
@@ -461,15 +474,7 @@ sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *o
         host[0] = '\0';
     host[sizeof host - 1] = '\0';
     escape_host(host, t->host);
-    t->prefix = prefix ? prefix : "";
-    t->prefix_len = prefix ? prefix_len : 0;
-    t->data = data ? data : "";
-    t->len = data ? len : 0;
-    size_t total = t->prefix_len + t->len, crlf = 0;
-    for (size_t i = 0; i + 1 < total; i++)
-        if (byte_at(t, i) == '\r' && byte_at(t, i + 1) == '\n')
-            crlf++;
-    t->size = total - crlf;
+    sg_maildir_set_message(t, prefix, prefix_len, data, len);
     bool made = false;
     sg_maildir_status st = make_subdirs(t, rootfd, "", &made, err);
     int e = st == SG_MAILDIR_OK && made && !t->opt.no_fsync ? fsync_fd(rootfd) : 0;
@@ -1062,4 +1067,56 @@ void sg_maildir_free(sg_maildir_txn *t)
     close_fd(&t->rootfd);
     free(t->root);
     free(t);
+}
+
+/* ---- the mailbox store (engine/mailbox_store.h) ---- */
+
+bool sg_maildir_folder_exists(const char *root, const char *name)
+{
+    char folder[NAME_LIMIT + 1];
+    sg_maildir_error err;
+    if (sg_maildir_folder_dir(name, folder, sizeof folder, &err) != SG_MAILDIR_OK)
+        return false;
+    if (!*folder)
+        return true; /* INBOX: the root, made on the first delivery */
+    char *p = join_path(root, folder, "cur", NULL);
+    struct stat st;
+    bool ok = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    free(p);
+    p = join_path(root, folder, NULL, NULL);
+    ok = ok && lstat(p, &st) == 0 && S_ISDIR(st.st_mode); /* a symlinked folder is refused on delivery */
+    free(p);
+    return ok;
+}
+
+sg_maildir_status sg_maildir_folder_create(const char *root, const char *name, sg_maildir_error *err)
+{
+    clear_err(err);
+    char folder[NAME_LIMIT + 1];
+    sg_maildir_status st = sg_maildir_folder_dir(name, folder, sizeof folder, err);
+    if (st != SG_MAILDIR_OK)
+        return st;
+    if (make_root(root, err) != 0)
+        return SG_MAILDIR_TEMPFAIL;
+    static const char *const subs[] = {NULL, "tmp", "new", "cur"};
+    for (size_t i = 0; i < 4; i++) {
+        if (!*folder && !subs[i])
+            continue;
+        char *p = join_path(root, folder, subs[i], NULL);
+        if (mkdir(p, DIR_MODE) != 0 && errno != EEXIST) {
+            int e = errno;
+            set_err(err, e, "mkdir(%s): %s", p, strerror(e));
+            free(p);
+            return SG_MAILDIR_TEMPFAIL;
+        }
+        free(p);
+    }
+    if (*folder) {
+        char *p = join_path(root, folder, "maildirfolder", NULL);
+        int fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
+        if (fd >= 0)
+            close(fd);
+        free(p);
+    }
+    return SG_MAILDIR_OK;
 }

@@ -97,6 +97,12 @@ bool sg_maildir_location_root(const char *location, sg_arena *arena, const char 
  * ".NAME" as above. No I/O. SG_MAILDIR_OK, or SG_MAILDIR_REFUSED with err. */
 sg_maildir_status sg_maildir_folder_dir(const char *name, char *out, size_t outlen, sg_maildir_error *err);
 
+/* Whether the folder of mailbox `name` exists under root (INBOX always
+ * does). No transaction; for mailboxexists (RFC 5490 §3.1). */
+bool sg_maildir_folder_exists(const char *root, const char *name);
+/* Creates the folder (tmp/, new/, cur/, maildirfolder) when missing. */
+sg_maildir_status sg_maildir_folder_create(const char *root, const char *name, sg_maildir_error *err);
+
 /* Starts a transaction on the Maildir at `root` (created if missing, with its
  * tmp/, new/, cur/). The prefix (may be NULL) and the message are not copied:
  * they must stay valid until the last sg_maildir_add(). opt may be NULL
@@ -105,6 +111,11 @@ sg_maildir_status sg_maildir_folder_dir(const char *name, char *out, size_t outl
 sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *opt, const char *prefix,
                                    size_t prefix_len, const char *data, size_t len, sg_maildir_txn **txn,
                                    sg_maildir_error *err);
+
+/* The message of the adds that follow: prefix + data, not copied (e.g. an
+ * edited header and the original body, RFC 5293). */
+void sg_maildir_set_message(sg_maildir_txn *txn, const char *prefix, size_t prefix_len, const char *data,
+                            size_t len);
 
 /* Writes one copy into `mailbox` (tmp/, fsynced), with `flags` (may be NULL
  * when nflags is 0). `create`: the folder may be created if missing. A second

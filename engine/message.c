@@ -34,6 +34,13 @@ struct sg_message {
     size_t *sorted;              /* field indexes, by lower-cased name, stable */
     const char *const **decoded; /* per sorted position of a name's first field */
     const char *const **raw;
+
+    /* RFC 5293 edits: fields/count above are what lookups see */
+    bool edited, viewing_original;
+    const sg_header_field *orig_fields, *edit_fields;
+    size_t orig_count, edit_count;
+    const sg_header_snapshot *snap; /* of the current edited state, made on demand */
+    size_t nedits;
 };
 
 /* Returned for names that have no field; shared and never written. */
@@ -148,7 +155,7 @@ static void parse_header(sg_message *m)
             size_t name_len, colon;
             skipping = !field_name(m, &l, &name_len, &colon);
             if (!skipping) {
-                sg_header_field f = {m->data + l.start, name_len, m->data + colon + 1, l.end - colon - 1};
+                sg_header_field f = {m->data + l.start, name_len, m->data + colon + 1, l.end - colon - 1, NULL, NULL};
                 add_field(m, &cap, &f);
                 cur = &m->fields[m->count - 1];
             }
@@ -330,21 +337,20 @@ static size_t values(sg_message *m, const char *name, bool decode, const char *c
         *out = *cache;
         return n;
     }
-    const char *const *raw = NULL;
-    if (decode)
-        values(m, name, false, &raw);
     const char **v = sg_arena_alloc(m->arena, (n + 1) * sizeof *v);
     for (size_t i = 0; i < n; i++) {
-        if (decode) {
-            /* RFC 5228 §2.7.2: encoded words are decoded before comparing */
-            size_t dlen, rlen = strlen(raw[i]);
-            const char *d = sg_rfc2047_decode(raw[i], rlen, m->arena, &dlen);
-            v[i] = d == raw[i] ? d : no_nuls(m->arena, d, dlen);
-        } else {
-            const sg_header_field *f = &m->fields[m->sorted[first + i]];
+        sg_header_field *f = &m->fields[m->sorted[first + i]];
+        if (!f->unfolded_cache) {
             size_t len;
-            v[i] = unfold(m->arena, f->raw, f->raw_len, &len);
+            f->unfolded_cache = unfold(m->arena, f->raw, f->raw_len, &len);
         }
+        if (decode && !f->decoded_cache) {
+            /* RFC 5228 §2.7.2: encoded words are decoded before comparing */
+            size_t dlen, rlen = strlen(f->unfolded_cache);
+            const char *d = sg_rfc2047_decode(f->unfolded_cache, rlen, m->arena, &dlen);
+            f->decoded_cache = d == f->unfolded_cache ? d : no_nuls(m->arena, d, dlen);
+        }
+        v[i] = decode ? f->decoded_cache : f->unfolded_cache;
     }
     v[n] = NULL;
     *cache = v;
@@ -360,4 +366,128 @@ size_t sg_message_header_values(sg_message *m, const char *name, const char *con
 size_t sg_message_header_raw_values(sg_message *m, const char *name, const char *const **values_out)
 {
     return values(m, name, false, values_out);
+}
+
+/* ---- header edits (RFC 5293) ---- */
+
+const char *sg_message_eol(sg_message *m)
+{
+    const char *nl = memchr(m->data, '\n', m->size);
+    return nl && nl > m->data && nl[-1] == '\r' ? "\r\n" : "\n";
+}
+
+/* Makes `fields` (n of them, in the arena) the current edited state. */
+static void set_fields(sg_message *m, sg_header_field *fields, size_t n)
+{
+    if (!m->edited) {
+        m->orig_fields = m->fields;
+        m->orig_count = m->count;
+        m->edited = true;
+    }
+    m->fields = fields;
+    m->count = n;
+    m->edit_fields = fields;
+    m->edit_count = n;
+    m->sorted = NULL; /* the name index is rebuilt on the next lookup (the values stay cached per field) */
+    m->snap = NULL;
+    m->nedits++;
+}
+
+size_t sg_message_edit_count(const sg_message *m)
+{
+    return m->nedits;
+}
+
+void sg_message_add_field(sg_message *m, const char *text, size_t len, bool last)
+{
+    parse_header(m);
+    char *copy = sg_arena_alloc_bytes(m->arena, len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    const char *colon = memchr(copy, ':', len);
+    size_t name_len = colon ? (size_t)(colon - copy) : len;
+    while (name_len > 0 && is_wsp((unsigned char)copy[name_len - 1]))
+        name_len--;
+    sg_header_field f = {copy, name_len, colon ? colon + 1 : copy + len,
+                         colon ? len - (size_t)(colon + 1 - copy) : 0, NULL, NULL};
+    sg_header_field *n = sg_arena_alloc(m->arena, (m->count + 1) * sizeof *n);
+    size_t at = last ? m->count : 0;
+    memcpy(n + (last ? 0 : 1), m->fields, m->count * sizeof *n);
+    n[at] = f;
+    set_fields(m, n, m->count + 1);
+}
+
+void sg_message_delete_fields(sg_message *m, const bool *del)
+{
+    parse_header(m);
+    sg_header_field *n = sg_arena_alloc(m->arena, (m->count ? m->count : 1) * sizeof *n);
+    size_t k = 0;
+    for (size_t i = 0; i < m->count; i++)
+        if (!del[i])
+            n[k++] = m->fields[i];
+    if (k != m->count)
+        set_fields(m, n, k);
+}
+
+bool sg_message_edited(const sg_message *m)
+{
+    return m->edited;
+}
+
+const sg_header_snapshot *sg_message_snapshot(sg_message *m)
+{
+    if (!m->edited)
+        return NULL;
+    if (!m->snap) {
+        sg_header_snapshot *s = sg_arena_alloc(m->arena, sizeof *s);
+        s->fields = m->edit_fields;
+        s->count = m->edit_count;
+        m->snap = s;
+    }
+    return m->snap;
+}
+
+void sg_message_use_original(sg_message *m, bool original)
+{
+    parse_header(m);
+    if (!m->edited || original == m->viewing_original)
+        return;
+    m->viewing_original = original;
+    m->fields = (sg_header_field *)(original ? m->orig_fields : m->edit_fields);
+    m->count = original ? m->orig_count : m->edit_count;
+    m->sorted = NULL;
+}
+
+void sg_message_render(sg_message *m, const sg_header_snapshot *snap, sg_arena *arena, const char **header,
+                       size_t *header_len, const char **body, size_t *body_len)
+{
+    parse_header(m);
+    if (!snap) {
+        *header = "";
+        *header_len = 0;
+        *body = m->data;
+        *body_len = m->size;
+        return;
+    }
+    const char *eol = sg_message_eol(m);
+    size_t el = strlen(eol), total = el;
+    for (size_t i = 0; i < snap->count; i++)
+        total += (size_t)(snap->fields[i].raw + snap->fields[i].raw_len - snap->fields[i].name) + el;
+    char *out = sg_arena_alloc_bytes(arena, total + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < snap->count; i++) {
+        const sg_header_field *f = &snap->fields[i];
+        size_t n = (size_t)(f->raw + f->raw_len - f->name);
+        memcpy(out + o, f->name, n);
+        o += n;
+        memcpy(out + o, eol, el);
+        o += el;
+    }
+    memcpy(out + o, eol, el); /* the empty line (RFC 5322 §2.1) */
+    o += el;
+    out[o] = '\0';
+    *header = out;
+    *header_len = o;
+    *body = m->data + m->body_offset;
+    *body_len = m->size - m->body_offset;
 }

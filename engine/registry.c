@@ -23,6 +23,7 @@ struct sg_registry {
     size_t nextensions;
     index_t commands, tags, members;
     char *keybuf; /* "command:tag" keys */
+    bool *disabled; /* per extension: turned off by the configuration (sieve_extensions) */
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -61,6 +62,8 @@ sg_registry *sg_registry_new(void)
             keylen += strlen(ext->tags[t].command) + strlen(ext->tags[t].tag.name) + 2;
     }
     reg->keybuf = sg_xmalloc(keylen + 1);
+    reg->disabled = sg_xmalloc(reg->nextensions ? reg->nextensions : 1);
+    memset(reg->disabled, 0, reg->nextensions ? reg->nextensions : 1);
     char *kp = reg->keybuf;
 
     size_t ccap = 0, tcap = 0, mcap = 0;
@@ -95,6 +98,7 @@ void sg_registry_free(sg_registry *reg)
     free(reg->tags.items);
     free(reg->members.items);
     free(reg->keybuf);
+    free(reg->disabled);
     free(reg);
 }
 
@@ -117,7 +121,7 @@ const char *sg_registry_name_at(const sg_registry *reg, size_t index)
 int sg_registry_extension_index(const sg_registry *reg, const char *name)
 {
     for (size_t i = 0; i < reg->nextensions; i++)
-        if (reg->extensions[i]->name && strcmp(reg->extensions[i]->name, name) == 0)
+        if (reg->extensions[i]->name && !reg->disabled[i] && strcmp(reg->extensions[i]->name, name) == 0)
             return (int)i;
     return -1;
 }
@@ -175,4 +179,20 @@ const sg_class_member *sg_registry_member(const sg_registry *reg, sg_tag_class c
     if (owner)
         *owner = e->owner;
     return e->item;
+}
+
+bool sg_registry_set_enabled(sg_registry *reg, const char *name, bool enabled)
+{
+    for (size_t i = 0; i < reg->nextensions; i++) {
+        if (reg->extensions[i]->name && strcmp(reg->extensions[i]->name, name) == 0) {
+            reg->disabled[i] = !enabled;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool sg_registry_disabled_at(const sg_registry *reg, size_t index)
+{
+    return index < reg->nextensions && reg->disabled[index];
 }

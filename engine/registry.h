@@ -129,7 +129,11 @@ sg_registry *sg_registry_new(void);
 void sg_registry_free(sg_registry *reg);
 
 size_t sg_registry_extension_count(const sg_registry *reg);
-/* Index of an extension by capability name, or -1. */
+/* Turns an extension off (a script cannot require it: Pigeonhole's
+ * sieve_extensions = -NAME) or back on. False when there is no such extension. */
+bool sg_registry_set_enabled(sg_registry *reg, const char *name, bool enabled);
+bool sg_registry_disabled_at(const sg_registry *reg, size_t index);
+/* Index of an enabled extension by capability name, or -1. */
 int sg_registry_extension_index(const sg_registry *reg, const char *name);
 const sg_extension *sg_registry_extension_at(const sg_registry *reg, size_t index);
 int sg_registry_index_of(const sg_registry *reg, const sg_extension *ext);

@@ -32,6 +32,7 @@ typedef enum {
 } sg_action_kind;
 
 struct sg_mailto;
+struct sg_header_snapshot;
 
 typedef struct sg_flags {
     const char **items;
@@ -46,6 +47,7 @@ typedef struct sg_action {
     const char *reason;  /* reject, vacation */
     bool copy;           /* :copy (RFC 3894) */
     bool create;         /* :create (RFC 5490) */
+    const char *specialuse; /* fileinto :specialuse (RFC 8579): the attribute asked for, or NULL */
     bool extended;       /* ereject */
     sg_flags flags;      /* imap4flags on keep/fileinto */
     /* vacation (RFC 5230) */
@@ -65,6 +67,15 @@ typedef struct sg_action {
     size_t noptions;
     const char *message;
     const struct sg_mailto *mailto;
+    /* editheader (RFC 5293 §7): the header fields when the action was taken,
+     * NULL when they were not edited (the message as received). */
+    const struct sg_header_snapshot *header;
+    /* fcc (RFC 8580) on vacation and notify: file the sent message into
+     * fcc (NULL: no copy), with these flags, creating the mailbox if asked */
+    const char *fcc;
+    sg_flags fcc_flags;
+    bool fcc_create;
+    const char *fcc_specialuse;
 } sg_action;
 
 typedef struct sg_result_limits {
@@ -89,6 +100,9 @@ typedef struct sg_result {
     size_t count, cap;
     bool implicit_keep;   /* still in force */
     sg_flags keep_flags;  /* flags for the implicit keep (imap4flags internal variable) */
+    /* RFC 5293 §7: the implicit keep stores the header as edited at the end
+     * of the run (NULL: unedited, and always after a runtime error) */
+    const struct sg_header_snapshot *keep_header;
     size_t redirects;
     bool failed;          /* a runtime error happened: only the implicit keep remains */
     sg_diags errors;      /* runtime errors, located */

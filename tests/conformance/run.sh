@@ -37,7 +37,7 @@ PIGEONHOLE_CONF = """protocols =
 mail_location = maildir:{maildir}
 plugin {{
   recipient_delimiter = +
-  sieve_extensions = +spamtest +spamtestplus +virustest
+  sieve_extensions = +spamtest +spamtestplus +virustest +editheader +special-use +mboxmetadata +servermetadata
   sieve = file:{includes}/personal;active={includes}/active.sieve
   sieve_global = file:{includes}/global
 {spamvirus}}}
@@ -295,9 +295,10 @@ def norm_mailbox(name):
     return "INBOX" if name.upper() == "INBOX" else sanitize(name)
 
 
-def store_line(mailbox, flags, copy):
+def store_line(mailbox, flags, copy, create=False, specialuse=None):
     m = norm_mailbox(mailbox)
-    return ("keep INBOX" if m == "INBOX" else "fileinto " + m) + norm_flags(flags) + (" copy" if copy else "")
+    return (("keep INBOX" if m == "INBOX" else "fileinto " + m) + norm_flags(flags) + (" copy" if copy else "")
+            + (" create" if create else "") + (" specialuse=" + specialuse if specialuse else ""))
 
 
 def norm_address(a):
@@ -377,7 +378,8 @@ def normalise_sievegate(rc, out, err):
             implicit_seen = True
             lines.append("implicit-keep INBOX" + ("" if failed else norm_flags(a.get("flags", []))))
         elif kind in ("keep", "fileinto"):
-            lines.append(store_line(a.get("mailbox") or "", a.get("flags", []), a.get("copy", False)))
+            lines.append(store_line(a.get("mailbox") or "", a.get("flags", []), a.get("copy", False),
+                                    a.get("create", False), a.get("specialuse")))
         elif kind == "redirect":
             lines.append("redirect " + norm_address(a.get("address") or "") + (" copy" if a.get("copy") else ""))
         elif kind == "discard":
@@ -429,7 +431,8 @@ def normalise_pigeonhole(rc, out, err):
             if section == "implicit":
                 lines.append("implicit-keep " + norm_mailbox(cur["mailbox"]) + norm_flags(cur["flags"]))
             else:
-                lines.append(store_line(cur["mailbox"], cur["flags"], cur["copy"]))
+                lines.append(store_line(cur["mailbox"], cur["flags"], cur["copy"], cur.get("create", False),
+                                        cur.get("specialuse")))
         elif k == "redirect":
             lines.append("redirect " + norm_address(cur["address"]) + (" copy" if cur["copy"] else ""))
         elif k == "vacation":
@@ -522,6 +525,10 @@ def normalise_pigeonhole(rc, out, err):
                 cur.setdefault("flags", []).extend(mod[len("add IMAP flags: "):].split())
             elif mod == "preserve implicit keep":
                 cur["copy"] = True
+            elif mod == "create mailbox if it does not exist":  # RFC 5490 fileinto :create
+                cur["create"] = True
+            elif re.match(r"^use mailbox with special-use flag `(.*)' instead if accessible$", mod):  # RFC 8579
+                cur["specialuse"] = re.match(r"^use mailbox with special-use flag `(.*)'", mod).group(1)
             else:
                 cur["text"] = cur.get("text", cur["kind"]) + " +" + mod
                 if cur["kind"] != "other":

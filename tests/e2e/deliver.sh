@@ -468,6 +468,92 @@ expect_rc "language extensions" 0
 expect_count "language extensions: filed by environment, date and regex" "$home/Maildir/.Net.plan/new" 1
 expect_count "language extensions: not in INBOX" "$home/Maildir/new" 0
 if grep -q 'runtime warning: invalid regular expression "(" for :regex' "$tmp/err"; then ok; else fail "no runtime warning for the invalid :regex: $(cat "$tmp/err")"; fi
+# 18. editheader (RFC 5293 section 7): each action stores the header as it was when the
+# action was taken; the body is untouched; the redirected copy carries the edits, gets exactly
+# one X-Sieve-Redirected-From (a protected field) and goes only where the envelope says.
+reset
+cat >"$home/.dovecot.sieve" <<'EOS'
+require ["editheader", "fileinto"];
+fileinto "Before";
+addheader "X-Filed" "yes";
+deleteheader "Subject";
+addheader :last "X-Sieve-Redirected-From" "mallory@evil.example";
+deleteheader "X-Sieve-Redirected-From";
+addheader "Bcc" "mallory@evil.example";
+addheader :last "To" "mallory@evil.example";
+redirect "bob@example.com";
+addheader "X-Final" "Grüße";
+keep;
+EOS
+deliver -o lda_mailbox_autocreate=yes
+expect_rc "editheader" 0
+expect_count "editheader: Before" "$home/Maildir/.Before/new" 1
+expect_count "editheader: INBOX" "$home/Maildir/new" 1
+expect_count "editheader: one submission" "$tmp/sent" 1
+before="$home/Maildir/.Before/new/$(ls "$home/Maildir/.Before/new" | head -1)"
+if cmp -s "$before" "$(tr -d '\r' <"$msg" >"$tmp/msg.lf"; echo "$tmp/msg.lf")"; then ok; else fail "editheader: the copy filed before the edits is not the original"; fi
+inbox="$home/Maildir/new/$(ls "$home/Maildir/new" | head -1)"
+printf 'X-Final: =?UTF-8?B?R3LDvMOfZQ==?=\nBcc: mallory@evil.example\nX-Filed: yes\nReturn-Path: <carol@partner.example>\nFrom: Carol <carol@partner.example>\nTo: alice@example.com\nMessage-ID: <plan-1@partner.example>\nTo: mallory@evil.example\n\nHere is the plan.\n' >"$tmp/edited.expected"
+if cmp -s "$inbox" "$tmp/edited.expected"; then ok; else fail "editheader: INBOX copy differs: $(cat "$inbox")"; fi
+tr -d '\r' <"$tmp/sent/0/data" | sed -n '3,$p' >"$tmp/redirected"
+printf 'X-Sieve-Redirected-From: alice@example.com\nBcc: mallory@evil.example\nX-Filed: yes\nFrom: Carol <carol@partner.example>\nTo: alice@example.com\nMessage-ID: <plan-1@partner.example>\nTo: mallory@evil.example\n\nHere is the plan.\n' >"$tmp/redirected.expected"
+if cmp -s "$tmp/redirected" "$tmp/redirected.expected"; then ok; else fail "editheader: redirected copy differs: $(cat "$tmp/redirected")"; fi
+if [ "$(grep -c '^X-Sieve-Redirected-From:' "$tmp/sent/0/data")" = 1 ]; then ok; else fail "editheader: not exactly one X-Sieve-Redirected-From"; fi
+if [ "$(cat "$tmp/sent/0/argv")" = "$(printf -- '-i\n-f\ncarol@partner.example\n--\nbob@example.com')" ]; then ok; else fail "editheader: sendmail argv: $(tr '\n' ' ' <"$tmp/sent/0/argv")"; fi
+# A runtime error: the implicit keep stores the original header (RFC 5293 section 7).
+reset
+printf 'require ["editheader", "variables"];\naddheader "X-Early" "1";\nset "n" "Bad Name";\naddheader "${n}" "v";\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "editheader runtime error" 0
+inbox="$home/Maildir/new/$(ls "$home/Maildir/new" | head -1)"
+if cmp -s "$inbox" "$tmp/msg.lf"; then ok; else fail "editheader: the keep after an error is not the original"; fi
+# sieve_extensions = -editheader turns it off: the script does not compile, the message is kept as it is.
+reset
+printf 'require "editheader";\naddheader "X-Off" "1";\n' >"$home/.dovecot.sieve"
+deliver -o "sieve_extensions=-editheader"
+expect_rc "editheader disabled" 0
+inbox="$home/Maildir/new/$(ls "$home/Maildir/new" | head -1)"
+if cmp -s "$inbox" "$tmp/msg.lf"; then ok; else fail "editheader disabled: the message was edited"; fi
+if grep -q 'unsupported extension "editheader"' "$home/.dovecot.sieve.log"; then ok; else fail "editheader disabled: no log line"; fi
+
+# 19. mailbox (RFC 5490), special-use (RFC 8579) and fcc (RFC 8580) against the real Maildir:
+# mailboxexists sees the folders, :create makes one, :specialuse finds the configured folder, and
+# the vacation reply sent is filed into Sent with \Seen.
+reset
+mkdir -p "$home/Maildir/.Archive/cur" "$home/Maildir/.Archive/new" "$home/Maildir/.Archive/tmp" \
+    "$home/Maildir/.Spam/cur" "$home/Maildir/.Spam/new" "$home/Maildir/.Spam/tmp"
+cat >"$home/.dovecot.sieve" <<'EOS'
+require ["mailbox", "fileinto", "special-use", "fcc", "vacation", "imap4flags"];
+if mailboxexists "Archive" { fileinto "Archive"; }
+if mailboxexists "Nowhere" { fileinto "Wrong"; }
+fileinto :create "Projects/2026";
+fileinto :specialuse "\\Junk" "Fallback";
+if specialuse_exists "Spam" "\\Junk" { fileinto :create "SpamIsJunk"; }
+vacation :fcc "Sent" :create :flags "\\Seen" :subject "Away" "I am away.";
+EOS
+deliver -o 'mailbox_special_use=Spam:\Junk; Sent:\Sent'
+expect_rc "mailbox/special-use/fcc" 0
+expect_count "mailboxexists Archive" "$home/Maildir/.Archive/new" 1
+expect_count "mailboxexists Nowhere: false" "$home/Maildir/.Wrong/new" 0
+expect_count ":create" "$home/Maildir/.Projects.2026/new" 1
+expect_count ":specialuse found Spam" "$home/Maildir/.Spam/new" 1
+expect_count ":specialuse: not the fallback" "$home/Maildir/.Fallback/new" 0
+expect_count "specialuse_exists" "$home/Maildir/.SpamIsJunk/new" 1
+expect_count "no implicit keep" "$home/Maildir/new" 0
+expect_count "vacation sent" "$tmp/sent" 1
+expect_count "fcc: filed with \\Seen (cur/)" "$home/Maildir/.Sent/cur" 1
+fcc="$home/Maildir/.Sent/cur/$(ls "$home/Maildir/.Sent/cur" | head -1)"
+case "$fcc" in *:2,S) ok ;; *) fail "fcc: not flagged \\Seen: $fcc" ;; esac
+if tr -d '\r' <"$tmp/sent/0/data" | cmp -s - "$fcc"; then ok; else fail "fcc: the filed copy is not the message sent"; fi
+if grep -q '^Subject: Away' "$fcc"; then ok; else fail "fcc: no Subject: Away"; fi
+# fcc into a folder that does not exist, without :create: the reply is still sent, nothing filed, logged.
+reset
+printf 'require ["fcc", "vacation"];\nvacation :fcc "NoSuchFolder" "I am away.";\n' >"$home/.dovecot.sieve"
+deliver
+expect_rc "fcc without :create" 0
+expect_count "fcc without :create: sent" "$tmp/sent" 1
+expect_count "fcc without :create: not filed" "$home/Maildir/.NoSuchFolder/new" 0
+expect_count "fcc without :create: kept" "$home/Maildir/new" 1
 
 # 12. Started as root with -d USER: the files are created as that user, never as root.
 if [ "$(id -u)" = 0 ]; then

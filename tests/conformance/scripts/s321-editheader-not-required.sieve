@@ -1,0 +1,2 @@
+# addheader needs require "editheader".
+addheader "X-A" "1";

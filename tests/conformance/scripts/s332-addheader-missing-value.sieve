@@ -1,0 +1,3 @@
+# addheader takes two strings.
+require ["editheader"];
+addheader "X-Hello";

@@ -1,0 +1,3 @@
+# :create needs require "mailbox".
+require "fileinto";
+fileinto :create "Projects";

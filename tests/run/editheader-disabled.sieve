@@ -1,0 +1,3 @@
+# sieve_extensions = -editheader (Pigeonhole's setting) turns the extension off.
+require "editheader";
+addheader "X-A" "1";
