@@ -49,7 +49,8 @@ typedef struct {
     sg_policy *policy; /* SG_POLICY_OK: owned by the caller (sg_policy_free); else NULL */
     sg_policy_origin origin;
     sg_unavailable_mode on_unavailable; /* what to do when the status is SG_POLICY_UNAVAILABLE */
-    char reason[320]; /* SG_POLICY_UNAVAILABLE: why, for the log; else what failed on the way, or "" */
+    char reason[480]; /* SG_POLICY_UNAVAILABLE: why, for the log; else what failed on the way, or "" (room
+                         for a store error and a cache error of 200 each) */
 } sg_policy_answer;
 
 typedef struct sg_policy_source sg_policy_source;
