@@ -52,8 +52,12 @@ static void redirect_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
     (void)node;
     const sg_arg *a = sg_positional_arg(b, 0);
-    if (!a || a->kind != SG_ARG_STRING || sg_bound_tag_find(b, "list"))
-        return; /* redirect :list names a list (ext_extlists.c) */
+    if (sg_bound_tag_find(b, "list")) {
+        sg_extlists_check_redirect(v, b); /* redirect :list names a list (RFC 6134) */
+        return;
+    }
+    if (!a || a->kind != SG_ARG_STRING)
+        return;
     const sg_string *s = &a->u.string;
     if (sg_validator_enabled(v, "variables") && strstr(s->data, "${"))
         return; /* checked at run time, once expanded */

@@ -48,6 +48,13 @@ static void valid_ext_list_hook(sg_validator *v, sg_node *node, const sg_bound *
         check_list_names(v, a, "valid_ext_list");
 }
 
+void sg_extlists_check_redirect(sg_validator *v, const sg_bound *b)
+{
+    const sg_arg *a = sg_positional_arg(b, 0);
+    if (a)
+        check_list_names(v, a, "redirect :list");
+}
+
 /* RFC 6134 §2: true when every named list is supported and can be read. */
 static bool valid_ext_list_test(sg_interp *in, const sg_node *node, const sg_bound *b)
 {
