@@ -28,6 +28,7 @@
 #include "../engine/addrlist.h"
 #include "../engine/include.h"
 #include "../engine/interp.h"
+#include "../engine/list_store.h"
 #include "../engine/maildir.h"
 #include "../engine/mdn.h"
 #include "../engine/message.h"
@@ -81,6 +82,8 @@ typedef struct delivery {
     struct sg_includes *includes; /* RFC 6609: what the scripts include, loaded once; lives as long */
     bool rejected; /* the reject MDN went out (now or in an earlier attempt): nothing is stored */
     sg_cli_mailboxes mailboxes; /* the Maildir of mail_location, for mailboxexists (RFC 5490) */
+    sg_list_dir lists;          /* sieve_extlists_dir, for :list and valid_ext_list (RFC 6134) */
+    sg_list_store list_store;
     /* RFC 8580: the messages sent with :fcc, filed after the delivery */
     struct fcc_copy {
         const sg_action *action;
@@ -379,6 +382,7 @@ static int run_one_script(delivery *d, const sg_registry *reg, const char *path,
             sg_duplicate_tracker tracker = {duplicate_seen, d};
             opt.duplicates = &tracker;
             opt.mailboxes = d->mailboxes.have ? &d->mailboxes.store : NULL;
+            opt.lists = &d->list_store;
             result->limits = opt.limits;
             size_t warned = result->warnings.count;
             if (!sg_interp_run(reg, script, d->msg, &d->env, &opt, result))
@@ -1044,6 +1048,10 @@ static int deliver(delivery *d)
     if (sg_cli_mailbox_store(d->cli, NULL, root, d->arena, &d->mailboxes) != SG_EXIT_OK)
         /* no store: only INBOX exists, :specialuse takes its fallback; nothing is lost */
         log_error(d, "configuration error: mailbox_special_use is malformed (ignored)");
+    /* RFC 6134 lists: one file per list in sieve_extlists_dir (~ and %u expanded); unset: no list exists */
+    const char *lists_dir = sg_config_get(d->cli->config, "sieve_extlists_dir");
+    sg_list_dir_init(&d->lists, lists_dir ? expand(d, "sieve_extlists_dir", lists_dir) : NULL, d->arena);
+    d->list_store = sg_list_dir_store(&d->lists);
     sg_registry *reg = sg_cli_registry(d->cli);
     sg_result result;
     sg_result_init(&result, d->arena, NULL);

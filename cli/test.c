@@ -10,6 +10,7 @@
 #include "../engine/addrlist.h"
 #include "../engine/include.h"
 #include "../engine/interp.h"
+#include "../engine/list_store.h"
 #include "../engine/maildir.h"
 #include "../engine/message.h"
 #include "../engine/registry.h"
@@ -37,6 +38,8 @@ static void usage(FILE *out)
           "  environment_location, environment_phase, environment_remote_host, environment_remote_ip.\n"
           "  --mailboxes: the mailboxes that exist (mailboxexists, :specialuse; INBOX always does),\n"
           "  else those of mail_location's Maildir, else INBOX alone.\n"
+          "  Externally stored lists (RFC 6134 :list, valid_ext_list, redirect :list) are the files of\n"
+          "  -o sieve_extlists_dir=DIR, one value a line (README.md says how list names map to files).\n"
           "  exit: 0 ran, 1 invalid script, 64 usage, 66 unreadable input, 78 configuration error\n",
           out);
 }
@@ -207,6 +210,11 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_cli_mailboxes mb;
         rc = sg_cli_mailbox_store(cli, o->mailboxes, root, arena, &mb);
         opt.mailboxes = mb.have ? &mb.store : NULL;
+        /* RFC 6134 :list, valid_ext_list, redirect :list: the files of sieve_extlists_dir (as deliver) */
+        sg_list_dir lists;
+        sg_list_dir_init(&lists, sg_config_get(cli->config, "sieve_extlists_dir"), arena);
+        sg_list_store list_store = sg_list_dir_store(&lists);
+        opt.lists = &list_store;
 
         sg_result result;
         sg_result_init(&result, arena, &opt.limits);

@@ -9,6 +9,7 @@
 #include "addrpart.h"
 #include "ext_mime.h"
 #include "address.h"
+#include "ext_extlists.h"
 #include "ids.h"
 #include "index.h"
 #include "interp.h"
@@ -51,6 +52,10 @@ static void redirect_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
     (void)node;
     const sg_arg *a = sg_positional_arg(b, 0);
+    if (sg_bound_tag_find(b, "list")) {
+        sg_extlists_check_redirect(v, b); /* redirect :list names a list (RFC 6134) */
+        return;
+    }
     if (!a || a->kind != SG_ARG_STRING)
         return;
     const sg_string *s = &a->u.string;
@@ -180,6 +185,10 @@ static void discard_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
 /* RFC 5228 §4.2: the target, once expanded, must still be a valid address. */
 static void redirect_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
 {
+    if (sg_bound_tag_find(b, "list")) {
+        sg_extlists_redirect(in, node, b); /* RFC 6134 */
+        return;
+    }
     sg_strview target = sg_interp_string(in, sg_positional_arg(b, 0));
     const char *spec, *why;
     size_t spec_len;

@@ -10,6 +10,7 @@ extern const sg_extension sg_ext_body, sg_ext_mime, sg_ext_foreverypart, sg_ext_
 extern const sg_extension sg_ext_regex, sg_ext_date, sg_ext_index, sg_ext_environment, sg_ext_ihave;
 extern const sg_extension sg_ext_editheader, sg_ext_mailbox, sg_ext_mboxmetadata, sg_ext_servermetadata,
     sg_ext_special_use, sg_ext_fcc;
+extern const sg_extension sg_ext_extlists;
 
 const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_base,
@@ -46,6 +47,7 @@ const sg_extension *const sg_builtin_extensions[] = {
     &sg_ext_servermetadata,
     &sg_ext_special_use,
     &sg_ext_fcc,
+    &sg_ext_extlists, /* RFC 6134 */
 };
 
 const size_t sg_builtin_extension_count = SG_COUNT(sg_builtin_extensions);

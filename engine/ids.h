@@ -132,6 +132,8 @@ enum sg_id {
     SG_TAG_SPECIALUSE,
     SG_TEST_SPECIALUSE_EXISTS,
     SG_TAG_FCC,
+    /* extlists (RFC 6134): "redirect :list" (SG_MATCH_LIST, SG_TEST_VALID_EXT_LIST above) */
+    SG_TAG_LIST,
 };
 
 #endif

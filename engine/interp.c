@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ids.h"
+#include "list_store.h"
 
 #define CPU_CHECK_EVERY 256 /* nodes between two looks at the CPU clock */
 
@@ -387,6 +388,23 @@ bool sg_interp_match(sg_interp *in, const sg_matcher *m, const char *value, size
     sg_captures caps;
     bool want = in->f.variables && (m->match == SG_MATCH_MATCHES || m->match == SG_MATCH_REGEX);
     for (size_t k = 0; k < m->nkeys; k++) {
+        if (m->match == SG_MATCH_LIST) {
+            /* RFC 6134 §2: the keys name lists; the value matches when it is a
+             * member of one. A list that does not exist is a runtime error. */
+            const sg_list_store *ls = in->opt->lists;
+            if (in->stopped)
+                return false;
+            int rc = -1;
+            if (sg_list_name_valid(m->keys[k].data, m->keys[k].len) && strlen(m->keys[k].data) == m->keys[k].len)
+                rc = ls ? ls->lookup(ls->ctx, m->keys[k].data, value, len, m->comparator) : -1;
+            if (rc < 0) {
+                sg_interp_error(in, in->test_node, "unknown-list", "no external list \"%s\" for :list", m->keys[k].data);
+                return false;
+            }
+            if (rc == 1)
+                return true;
+            continue;
+        }
         if (m->match == SG_MATCH_REGEX) {
             /* draft-murchison-sieve-regex-07 §3: a pattern built from variables
              * that does not compile matches nothing; logged, the run goes on (as Pigeonhole). */

@@ -90,6 +90,8 @@ typedef struct sg_run_options {
     /* RFC 5490 mailboxexists, RFC 8579 special-use: NULL answers as an
      * empty store, where only INBOX exists. */
     const struct sg_mailbox_store *mailboxes;
+    /* RFC 6134 externally stored lists (engine/list_store.h): NULL, no list exists. */
+    const struct sg_list_store *lists;
 } sg_run_options;
 
 /* Pigeonhole's sieve_variables_max_variable_size: longer values are cut (at a
