@@ -68,6 +68,8 @@ static double cpu_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static bool cpu_exceeded(sg_interp *in, const sg_node *node);
+
 sg_message *sg_interp_message(sg_interp *in) { return in->msg; }
 const sg_envelope *sg_interp_envelope(sg_interp *in) { return in->env; }
 sg_result *sg_interp_result(sg_interp *in) { return in->r; }
@@ -420,6 +422,11 @@ bool sg_interp_match(sg_interp *in, const sg_matcher *m, const char *value, size
                     sg_interp_warning(in, in->test_node, "invalid-regex",
                                       "invalid regular expression \"%s\" for :regex: %s", m->keys[k].data, why);
             }
+            /* One regexec can take long (compare.h): the clock is read after
+             * each, not every CPU_CHECK_EVERY nodes, so max_cpu_time bounds
+             * a run of many costly patterns. */
+            if (cpu_exceeded(in, in->test_node))
+                return false;
             if (rc != 1)
                 continue;
         } else if (!sg_match(m->match, m->relop, m->comparator, value, len, m->keys[k].data, m->keys[k].len,
@@ -450,15 +457,21 @@ bool sg_interp_match_count(sg_interp *in, const sg_matcher *m, size_t count)
 
 /* ---- control flow (RFC 5228 §3) ---- */
 
-static bool over_budget(sg_interp *in, const sg_node *node)
+/* max_cpu_time: reads the clock now; true (and a runtime error) when over. */
+static bool cpu_exceeded(sg_interp *in, const sg_node *node)
 {
-    if (in->opt->max_cpu_seconds <= 0 || ++in->steps % CPU_CHECK_EVERY)
-        return false;
-    if (cpu_now() - in->cpu_start <= in->opt->max_cpu_seconds)
+    if (in->opt->max_cpu_seconds <= 0 || cpu_now() - in->cpu_start <= in->opt->max_cpu_seconds)
         return false;
     sg_interp_error(in, node, "limit-cpu-time", "script exceeded its CPU time limit (max_cpu_time %g s)",
                     in->opt->max_cpu_seconds);
     return true;
+}
+
+static bool over_budget(sg_interp *in, const sg_node *node)
+{
+    if (in->opt->max_cpu_seconds <= 0 || ++in->steps % CPU_CHECK_EVERY)
+        return false;
+    return cpu_exceeded(in, node);
 }
 
 static bool eval(sg_interp *in, const sg_node *node);

@@ -10,7 +10,8 @@
 #     not exactly LOCAL@corp.example (no %, !, @, quotes or routes in LOCAL).
 # Optional per case: NAME.eml (the message; default cases/message.eml),
 # NAME.policy (`sievegate policy` commands, one a line), NAME.conf (config
-# lines; @CASES@ is the cases directory), NAME.before (a sieve_before script:
+# lines; @CASES@ is the cases directory), NAME.rcpts (the exact envelope
+# recipients submitted, one a line), NAME.before (a sieve_before script:
 # then step 1 runs it instead of NAME.sieve, step 2 runs both).
 # usage: run.sh SIEVEGATE   (UPDATE=1 rewrites NAME.json and NAME.rc)
 set -u
@@ -88,6 +89,7 @@ EOC
     [ "$rc" = 0 ] || fail "deliver: exit code $rc (stderr: $(head -c 300 "$tmp/err"))"
     n=$(ls "$tmp/home/Maildir/new" 2>/dev/null | wc -l | tr -d ' ')
     [ "$n" = 1 ] || fail "deliver: $n message(s) in INBOX, expected 1"
+    : >"$tmp/all-rcpts"
     for sub in "$tmp"/sent/*; do
         [ -d "$sub" ] || continue
         # argv: options, then --, then the recipients.
@@ -99,7 +101,12 @@ EOC
                 fail "deliver: submitted to \"$r\""
             fi
         done <"$tmp/rcpts"
+        cat "$tmp/rcpts" >>"$tmp/all-rcpts"
     done
+    # NAME.rcpts: the exact envelope recipients of every submission, in order.
+    if [ -f "$name.rcpts" ] && ! cmp -s "$name.rcpts" "$tmp/all-rcpts"; then
+        fail "deliver: envelope recipients $(tr '\n' ' ' <"$tmp/all-rcpts"), expected $(tr '\n' ' ' <"$name.rcpts")"
+    fi
     if [ $ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 echo "$passed passed, $failed failed"
