@@ -69,9 +69,15 @@ struct sg_run_options;
  * reader, so that `test` plans exactly what `deliver` does. */
 void sg_cli_run_options(const sg_cli *cli, struct sg_run_options *opt);
 
+struct sg_message;
+struct sg_arena;
+/* The first valid address of a header field, as local@domain (arena), or NULL. */
+const char *sg_cli_first_address(struct sg_message *msg, const char *field, struct sg_arena *arena);
+
 int sg_cmd_check(int argc, char **argv);
 int sg_cmd_test(int argc, char **argv);
 int sg_cmd_policy(int argc, char **argv);
 int sg_cmd_deliver(int argc, char **argv);
+int sg_cmd_filter(int argc, char **argv);
 
 #endif
