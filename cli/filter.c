@@ -242,15 +242,16 @@ static void print_json_line(const char *path, const sg_result *r, const sg_plan_
      * never hold a raw line break: json.c escapes them) */
     size_t start = len && buf[0] == '{' ? 1 : 0;
     fputs(", ", stdout);
+    char last = ' ';
     for (size_t i = start; i < len; i++) {
-        if (buf[i] == '\n') {
+        if (buf[i] == '\n') { /* a line break and its indentation: one space after a comma */
             while (i + 1 < len && buf[i + 1] == ' ')
                 i++;
-            if (i > 0 && buf[i] == ' ' ? buf[i - 1] == ',' || buf[i - 1] == ' ' : false)
-                putchar(' ');
+            if (last == ',')
+                putchar(last = ' ');
             continue;
         }
-        putchar(buf[i]);
+        putchar(last = buf[i]);
     }
     putchar('\n');
     free(buf);
@@ -303,23 +304,6 @@ static bool is_folder(const char *root, const char *mailbox, const struct stat *
     return same;
 }
 
-/* The system flags of a Maildir file name (":2,FS"), for a copy of it. */
-static size_t name_system_flags(const char *path, const char **out)
-{
-    static const struct {
-        char letter;
-        const char *name;
-    } sys[] = {{'D', "\\Draft"}, {'F', "\\Flagged"}, {'R', "\\Answered"}, {'S', "\\Seen"}, {'T', "\\Deleted"}};
-    const char *base = strrchr(path, '/');
-    const char *info = strstr(base ? base : path, ":2,");
-    size_t n = 0;
-    for (const char *p = info ? info + 3 : ""; *p; p++)
-        for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
-            if (sys[i].letter == *p)
-                out[n++] = sys[i].name;
-    return n;
-}
-
 /* Applies the plan to the file `path`: copies into every target but one,
  * then the move into that one (the source folder itself when it is a target).
  * Returns 0 or SG_EXIT_TEMPFAIL with *error; *done says what happened. */
@@ -350,8 +334,8 @@ static int apply(filter_run *fr, const char *path, const char *data, size_t len,
     memset(&merr, 0, sizeof merr);
     sg_maildir_status st = SG_MAILDIR_OK;
     if (nt > 1) {
-        const char *own[8];
-        size_t nown = name_system_flags(path, own);
+        const char **own;
+        size_t nown = sg_maildir_name_flags(path, arena, &own);
         sg_maildir_txn *txn = NULL;
         st = sg_maildir_begin(root, &fr->mopt, NULL, 0, data, len, &txn, &merr);
         for (size_t i = 0; i < nt && st == SG_MAILDIR_OK; i++) {

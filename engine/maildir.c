@@ -1151,6 +1151,11 @@ sg_maildir_status sg_maildir_move(const char *root, const sg_maildir_options *op
         bool to_cur = in_cur || c.sysflags || c.keywords;
         int dest = to_cur ? c.curfd : c.newfd;
         char *dname = final_name(&c, base);
+        if (to_cur && !c.sysflags && !c.keywords) { /* in cur/, a name has its info, if empty */
+            size_t dn = strlen(dname);
+            dname = sg_xrealloc(dname, dn + 4);
+            memcpy(dname + dn, ":2,", 4);
+        }
         struct stat a, b;
         int srcdirfd = openat(sfd, in_cur ? "cur" : "new", OPEN_DIR);
         bool same_dir = srcdirfd >= 0 && fstat(srcdirfd, &a) == 0 && fstat(dest, &b) == 0 && a.st_dev == b.st_dev &&
@@ -1190,4 +1195,36 @@ sg_maildir_status sg_maildir_move(const char *root, const sg_maildir_options *op
     free(base);
     free(folder_path);
     return st;
+}
+
+size_t sg_maildir_name_flags(const char *path, sg_arena *arena, const char ***flags)
+{
+    *flags = NULL;
+    const char *slash = strrchr(path, '/');
+    const char *info = strstr(slash ? slash : path, ":2,");
+    if (!info || !info[3])
+        return 0;
+    keyword_list kw;
+    memset(&kw, 0, sizeof kw);
+    /* FOLDER/SUB/NAME: the keywords are FOLDER's */
+    const char *sub = NULL;
+    for (const char *p = slash ? slash - 1 : NULL; p && p >= path; p--)
+        if (*p == '/') {
+            sub = p;
+            break;
+        }
+    char *folder = sub ? sg_arena_strndup(arena, path, (size_t)(sub - path) + 1) : sg_arena_strdup(arena, "./");
+    int fd = open(folder, OPEN_DIR & ~O_NOFOLLOW);
+    if (fd >= 0) {
+        keywords_read(fd, &kw);
+        close(fd);
+    }
+    const char *all[NSYSTEM + KEYWORDS_MAX];
+    size_t n = name_flags(info + 3, &kw, all, NSYSTEM + KEYWORDS_MAX);
+    const char **out = sg_arena_alloc(arena, (n + 1) * sizeof *out);
+    for (size_t i = 0; i < n; i++)
+        out[i] = sg_arena_strdup(arena, all[i]);
+    keywords_clear(&kw);
+    *flags = out;
+    return n;
 }

@@ -142,6 +142,11 @@ sg_maildir_status sg_maildir_move(const char *root, const sg_maildir_options *op
                                   const char *mailbox, const char *const *flags, size_t nflags, bool create,
                                   char **new_path, sg_maildir_error *err);
 
+/* The flags of a stored message file, from its name's ":2,FLAGS" (keyword
+ * letters through its folder's dovecot-keywords; a letter not listed there
+ * is left out). Returns the count; *flags is an arena array. */
+size_t sg_maildir_name_flags(const char *path, sg_arena *arena, const char ***flags);
+
 /* Ends the transaction and frees it (NULL is fine). A transaction not
  * committed is rolled back: every copy it wrote is removed. */
 void sg_maildir_free(sg_maildir_txn *txn);
