@@ -87,6 +87,7 @@ typedef struct filter_run {
     const char *login; /* for the logs */
     sg_user_state *state; /* --execute --allow-redirect: the forward tracker */
     time_t now;
+    sg_arena *msg_arena; /* one message's data, reset after each (no mapping per message) */
     int rc; /* the worst per-message outcome */
 } filter_run;
 
@@ -384,7 +385,7 @@ static void filter_one(filter_run *fr, const char *path)
         return;
     }
     const filter_options *o = fr->o;
-    sg_arena *arena = sg_arena_new();
+    sg_arena *arena = fr->msg_arena;
     sg_message *msg = sg_message_parse(data, len, arena);
     sg_envelope env;
     const char *owner;
@@ -461,7 +462,7 @@ static void filter_one(filter_run *fr, const char *path)
     }
     sg_policy_free(policy);
     sg_result_free(&result);
-    sg_arena_free(arena);
+    sg_arena_reset(arena);
     free(data);
 }
 
@@ -542,8 +543,10 @@ static int run(sg_cli *cli, const filter_options *o, const char *script_path, ch
         fr.mopt.hostname = sg_config_get(cli->config, "hostname");
         if (o->execute && o->allow_redirect)
             open_state(&fr, arena);
+        fr.msg_arena = sg_arena_new();
         for (size_t i = 0; i < files.n; i++)
             filter_one(&fr, files.items[i]);
+        sg_arena_free(fr.msg_arena);
         rc = fr.rc;
         sg_user_state_close(fr.state);
         sg_arena_free(arena);
