@@ -59,6 +59,7 @@ if [ -x "$lda" ] && [ "$(id -u)" = 0 ] && { id sgtest >/dev/null 2>&1 || useradd
     cp "$work/corpus/script.sieve" "$dhome/.dovecot.sieve"
     cat >"$work/dovecot.conf" <<EOC
 protocols =
+sendmail_path = /bin/true
 mail_location = maildir:$dhome/Maildir
 lda_mailbox_autocreate = yes
 protocol lda {
