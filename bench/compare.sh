@@ -22,7 +22,7 @@
 #
 # usage: bench/compare.sh BUILD-DIR       (or: cmake --build BUILD-DIR --target bench)
 # environment: RUNS (default 3), PER_PROCESS (messages in figure 2, default 100),
-#              SKIP_DELIVER=1 to leave out figure 4
+#              SKIP_DELIVER=1 to leave out figure 4, DELIVER_MESSAGES (default 300)
 set -eu
 build=$(cd "$1" && pwd)
 bin="$build/sievegate"
@@ -97,8 +97,25 @@ if [ -n "$ph" ]; then
     done
 fi
 
+# timed.sh OUT CMD...: the wall time of CMD alone (microseconds), then its
+# peak RSS (KiB) and CPU (user, system seconds) on one line of OUT; run as the
+# measuring user, so runuser's own start is not counted.
+cat >"$work/timed.sh" <<'EOS'
+#!/bin/sh
+out=$1
+shift
+t0=$(date +%s%N)
+/usr/bin/time -o "$out.rusage" -f "%M %U %S" "$@" >/dev/null 2>"$out.err"
+st=$?
+t1=$(date +%s%N)
+echo "$(((t1 - t0) / 1000)) $(tail -1 "$out.rusage")" >"$out"
+exit $st
+EOS
+chmod 755 "$work/timed.sh"
+
 # measure RUNS CMD...: runs CMD RUNS times (as $as_user when set); sets med,
-# lo, hi (microseconds of wall time) and rss (KiB, the largest over the runs).
+# lo, hi (microseconds of wall time), cpu (the median user + system) and rss
+# (KiB, the largest over the runs).
 measure() {
     runs=$1
     shift
@@ -107,22 +124,17 @@ measure() {
     rss=0
     i=0
     while [ "$i" -lt "$runs" ]; do
-        t0=$(date +%s%N)
         if [ -n "$as_user" ]; then
-            runuser -u "$as_user" -- env HOME="$work/ph" /usr/bin/time -o "$work/ph/rss" -f "%M %U %S" "$@" >/dev/null 2>"$work/ph/err" || {
-                echo "  (warning: $1 failed: $(tail -c 300 "$work/ph/err"))"
-            }
+            runuser -u "$as_user" -- env HOME="$work/ph" "$work/timed.sh" "$work/ph/m" "$@" ||
+                echo "  (warning: $1 failed: $(tail -c 300 "$work/ph/m.err"))"
         else
-            /usr/bin/time -o "$work/ph/rss" -f "%M %U %S" "$@" >/dev/null 2>"$work/ph/err" || {
-                echo "  (warning: $1 failed: $(tail -c 300 "$work/ph/err"))"
-            }
+            "$work/timed.sh" "$work/ph/m" "$@" || echo "  (warning: $1 failed: $(tail -c 300 "$work/ph/m.err"))"
         fi
-        t1=$(date +%s%N)
-        echo $(((t1 - t0) / 1000)) >>"$work/times"
-        last=$(tail -1 "$work/ph/rss" 2>/dev/null || true)
-        r=$(echo "$last" | awk '{ printf "%d", $1 }')
+        last=$(cat "$work/ph/m")
+        echo "$last" | awk '{ printf "%d\n", $1 }' >>"$work/times"
+        r=$(echo "$last" | awk '{ printf "%d", $2 }')
         [ "$r" -gt "$rss" ] && rss=$r
-        echo "$last" | awk '{ printf "%d\n", ($2 + $3) * 1e6 }' >>"$work/cpus"
+        echo "$last" | awk '{ printf "%d\n", ($3 + $4) * 1e6 }' >>"$work/cpus"
         i=$((i + 1))
     done
     set -- $(sort -n "$work/times" | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%d %d %d", m, v[1], v[NR] }')
@@ -242,7 +254,7 @@ growth "rules 2,000" rules "$corpus/script2000.sieve"
 if [ "${SKIP_DELIVER:-0}" != 1 ]; then
     echo
     echo "(4) deliver, one process per message (bench_deliver.sh)"
-    "$here/bench_deliver.sh" "$bin" "$interp" | sed 's/^/  /'
+    DELIVER_MESSAGES=${DELIVER_MESSAGES:-300} "$here/bench_deliver.sh" "$bin" "$interp" 2>&1 | sed 's/^/  /'
 fi
 echo
 echo "compare.sh: $(($(date +%s) - start)) s in all"

@@ -220,7 +220,7 @@ static void stored_envelope(const filter_options *o, sg_message *msg, sg_arena *
 
 /* The JSON of the plan on one line, with "message" (and what --execute did) first. */
 static void print_json_line(const char *path, const sg_result *r, const sg_plan_context *pc, const char *done,
-                            const char *error)
+                            const char *error, bool outgoing_off)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -239,6 +239,8 @@ static void print_json_line(const char *path, const sg_result *r, const sg_plan_
         fputs(", \"error\": ", stdout);
         sg_json_string(stdout, error);
     }
+    if (outgoing_off) /* the plan's redirects and notifications are not performed */
+        fputs(", \"outgoing\": \"off\"", stdout);
     /* the plan's own JSON without its braces and its line breaks (strings
      * never hold a raw line break: json.c escapes them) */
     size_t start = len && buf[0] == '{' ? 1 : 0;
@@ -451,10 +453,12 @@ static void filter_one(filter_run *fr, const char *path)
 
     sg_plan_context pc = {&env, &plan, NULL, NULL, plan.mdn, NULL};
     if (o->json) {
-        print_json_line(path, &result, &pc, done, error);
+        print_json_line(path, &result, &pc, done, error, outgoing && !o->allow_redirect);
     } else {
         printf("== %s\n", path);
         sg_plan_print_text(stdout, &result, &pc);
+        if (outgoing && !o->allow_redirect)
+            puts("(redirects and notifications are off in filter mode: --allow-redirect)");
         if (done && strcmp(done, path) != 0)
             printf("-> %s\n", done);
         else if (done)

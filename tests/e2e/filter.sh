@@ -117,11 +117,15 @@ filter --execute -m Archive -o lda_mailbox_autocreate=yes "$tmp/keep.sieve" "$md
 expect_rc "-m" 0
 expect_files "-m" "./.Archive/maildirfolder ./.Archive/new/1000.M1P1.mx ./cur/2000.M1P1.mx,S=140:2,Sa ./cur/3000.M1P1.mx:2, "
 
-# 8. Redirects are off without --allow-redirect: nothing sent, the message stays.
+# 8. Redirects are off without --allow-redirect: nothing sent, the message stays, the plan says so.
 reset
 printf 'redirect "bob@example.com";\n' >"$tmp/fwd.sieve"
 filter --execute "$tmp/fwd.sieve" "$md/new/1000.M1P1.mx"
 expect_rc "redirect off" 0
+expect_out "redirect off" "== $md/new/1000.M1P1.mx
+redirect to bob@example.com (internal): allowed
+(redirects and notifications are off in filter mode: --allow-redirect)
+-> unchanged"
 n=$(ls "$tmp/sent" | wc -l | tr -d ' ')
 if [ "$n" = 0 ]; then ok; else fail "redirect off: $n sent"; fi
 expect_files "redirect off" "./cur/2000.M1P1.mx,S=140:2,Sa ./cur/3000.M1P1.mx:2, ./new/1000.M1P1.mx "
