@@ -102,17 +102,19 @@ void sg_arena_reset(sg_arena *arena)
     arena->head = NULL;
 }
 
-/* A spare chunk with room for `need` bytes, taken off the spare list, or NULL. */
+/* The smallest spare chunk with room for `need` bytes (so a large one stays
+ * for the large block it was made for), taken off the spare list, or NULL. */
 static chunk *take_spare(sg_arena *a, size_t need)
 {
-    for (chunk **p = &a->spare; *p; p = &(*p)->prev) {
-        chunk *c = *p;
-        if (c->size >= need) {
-            *p = c->prev;
-            return c;
-        }
-    }
-    return NULL;
+    chunk **best = NULL;
+    for (chunk **p = &a->spare; *p; p = &(*p)->prev)
+        if ((*p)->size >= need && (!best || (*p)->size < (*best)->size))
+            best = p;
+    if (!best)
+        return NULL;
+    chunk *c = *best;
+    *best = c->prev;
+    return c;
 }
 
 static chunk *arena_grow(sg_arena *a, size_t need)
