@@ -51,21 +51,19 @@ for tool in sievec sieve-test sieve-filter; do
 done
 if [ "$(id -u)" = 0 ] && [ -z "$as_user" ]; then ph=""; fi
 
-# Maildirs (cur/NAME:2,) of a directory of .eml files.
+# A Maildir whose cur/ is a copy of a directory of .eml files (one cp: the
+# names need no ":2," info, Dovecot and sievegate read them as unflagged).
 maildir_of() { # SRC-DIR DEST
-    mkdir -p "$2/new" "$2/cur" "$2/tmp"
-    for f in "$1"/*.eml; do
-        b=$(basename "$f" .eml)
-        cp "$f" "$2/cur/$b.M1P1.bench:2,"
-    done
+    mkdir -p "$2/new" "$2/tmp"
+    cp -r "$1" "$2/cur"
 }
 maildir_of "$corpus/messages" "$work/md/main"
 for g in "$corpus"/growth/*; do
     maildir_of "$g" "$work/md/$(basename "$g")"
 done
-mkdir -p "$work/rules200"
-ls "$corpus/messages" | head -n 500 | while read -r f; do cp "$corpus/messages/$f" "$work/rules200/"; done
-maildir_of "$work/rules200" "$work/md/rules"
+mkdir -p "$work/rules500"
+ls "$corpus/messages" | head -n 500 | sed "s|^|$corpus/messages/|" | xargs cp -t "$work/rules500"
+maildir_of "$work/rules500" "$work/md/rules"
 mkdir -p "$work/md/empty/new" "$work/md/empty/cur" "$work/md/empty/tmp"
 
 cat >"$work/sievegate.conf" <<EOC
