@@ -327,11 +327,24 @@ static int apply(filter_run *fr, const char *path, const char *data, size_t len,
     }
     /* the primary target: the source folder when it is one, else the first */
     size_t primary = 0;
+    bool in_source = false;
     for (size_t i = 0; i < nt; i++) {
         if (t[i].mailbox && is_folder(root, t[i].mailbox, &fst))
             t[i].mailbox = NULL;
-        if (!t[i].mailbox)
+        if (t[i].mailbox)
+            continue;
+        if (!in_source) {
             primary = i;
+            in_source = true;
+            continue;
+        }
+        /* keep and fileinto "INBOX" in INBOX: one message, the flags add up */
+        const char **all = sg_arena_alloc(arena, (t[primary].nflags + t[i].nflags + 1) * sizeof *all);
+        memcpy(all, t[primary].flags, t[primary].nflags * sizeof *all);
+        memcpy(all + t[primary].nflags, t[i].flags, t[i].nflags * sizeof *all);
+        t[primary].flags = all;
+        t[primary].nflags += t[i].nflags;
+        t[i].nflags = 0;
     }
     sg_maildir_error merr;
     memset(&merr, 0, sizeof merr);
@@ -342,7 +355,7 @@ static int apply(filter_run *fr, const char *path, const char *data, size_t len,
         sg_maildir_txn *txn = NULL;
         st = sg_maildir_begin(root, &fr->mopt, NULL, 0, data, len, &txn, &merr);
         for (size_t i = 0; i < nt && st == SG_MAILDIR_OK; i++) {
-            if (i == primary)
+            if (i == primary || !t[i].mailbox) /* the source folder: the message itself */
                 continue;
             const char **fl = sg_arena_alloc(arena, (nown + t[i].nflags + 1) * sizeof *fl);
             memcpy(fl, own, nown * sizeof *fl);

@@ -117,6 +117,17 @@ filter --execute -m Archive -o lda_mailbox_autocreate=yes "$tmp/keep.sieve" "$md
 expect_rc "-m" 0
 expect_files "-m" "./.Archive/maildirfolder ./.Archive/new/1000.M1P1.mx ./cur/2000.M1P1.mx,S=140:2,Sa ./cur/3000.M1P1.mx:2, "
 
+# 7b. In a subfolder, keep (its own folder) and fileinto that same folder:
+# one message, left in place, with both flags.
+reset
+mkdir -p "$md/.Work/cur" "$md/.Work/new" "$md/.Work/tmp"
+: >"$md/.Work/maildirfolder"
+mv "$md/new/1000.M1P1.mx" "$md/.Work/new/"
+printf 'require ["fileinto", "imap4flags"];\nkeep :flags "\\\\Seen";\nfileinto :flags "\\\\Flagged" "Work";\n' >"$tmp/work.sieve"
+filter --execute "$tmp/work.sieve" "$md/.Work/new/1000.M1P1.mx"
+expect_rc "keep + fileinto own folder" 0
+expect_files "keep + fileinto own folder" "./.Work/cur/1000.M1P1.mx:2,FS ./.Work/maildirfolder ./cur/2000.M1P1.mx,S=140:2,Sa ./cur/3000.M1P1.mx:2, "
+
 # 8. Redirects are off without --allow-redirect: nothing sent, the message stays, the plan says so.
 reset
 printf 'redirect "bob@example.com";\n' >"$tmp/fwd.sieve"
