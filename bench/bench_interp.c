@@ -10,6 +10,7 @@
  *        bench_interp --write DIR          (only writes DIR/script.sieve and DIR/messages/N.eml)
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,8 +62,10 @@ static const char *const subjects[] = {
     "Weekly report", "=?UTF-8?Q?Caf=C3=A9_meeting?=", "Invoice 2026-11", "[dev] Release candidate",
     "Re: lunch on Sunday", "=?ISO-8859-1?B?R3L832U=?=", "Your order has shipped", "MAKE MONEY FAST"};
 
-/* One ~4 KB message with realistic headers and a padded body. */
-static size_t make_message(rng *r, char *out, size_t cap)
+/* One message with realistic headers and a body padded to `size` bytes;
+ * `extra` more header fields (Received and X-Trace lines) for the growth
+ * figures. */
+static size_t make_message_sized(rng *r, char *out, size_t cap, size_t size, unsigned extra)
 {
     int n = snprintf(out, cap,
                      "Return-Path: <%s@%s>\r\n"
@@ -77,7 +80,7 @@ static size_t make_message(rng *r, char *out, size_t cap)
                      "Message-ID: <%llu@%s>\r\n"
                      "%s"
                      "X-Spam-Score: %u\r\n"
-                     "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n",
+                     "MIME-Version: 1.0\r\n",
                      PICK(r, names), PICK(r, domains), (unsigned)(next(r) % 9), PICK(r, domains), PICK(r, domains),
                      (unsigned)(next(r) % 250), (unsigned)(next(r) % 60), PICK(r, domains), PICK(r, domains),
                      (unsigned)(next(r) % 60), PICK(r, names), PICK(r, names), PICK(r, domains), PICK(r, names),
@@ -86,11 +89,43 @@ static size_t make_message(rng *r, char *out, size_t cap)
                      next(r) % 3 == 0 ? "List-Id: Developers <dev.lists.example.com>\r\nPrecedence: list\r\n" : "",
                      (unsigned)(next(r) % 12));
     size_t len = (size_t)n;
-    while (len + 80 < cap && len < MESSAGE_SIZE) {
+    for (unsigned h = 0; h < extra && len + 200 < cap; h++)
+        len += (size_t)snprintf(out + len, cap - len,
+                                h % 2 ? "X-Trace-%u: hop %llu checked by filter node %u\r\n"
+                                      : "Received: from hop%u.relay.example by hop%llu.example; Mon, 23 Nov 2026 "
+                                        "08:%02u:00 +0000\r\n",
+                                h, (unsigned long long)(next(r) % 100000), (unsigned)(next(r) % 60));
+    /* one message in four is multipart: a text part and a base64 attachment */
+    bool multipart = next(r) % 4 == 0;
+    len += (size_t)snprintf(out + len, cap - len,
+                            multipart ? "Content-Type: multipart/mixed; boundary=\"=_sg_part\"\r\n\r\n"
+                                        "This is a multi-part message in MIME format.\r\n--=_sg_part\r\n"
+                                        "Content-Type: text/plain; charset=UTF-8\r\n\r\n"
+                                      : "Content-Type: text/plain; charset=UTF-8\r\n\r\n");
+    size_t text_end = multipart ? len + (size > len ? (size - len) / 2 : 0) : size;
+    while (len + 80 < cap && len < text_end)
         len += (size_t)snprintf(out + len, cap - len, "Line %llu of the body, plain text to reach four kilobytes.\r\n",
                                 (unsigned long long)(next(r) % 100000));
+    if (!multipart)
+        return len;
+    len += (size_t)snprintf(out + len, cap - len,
+                            "\r\n--=_sg_part\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\n"
+                            "Content-Transfer-Encoding: base64\r\n\r\n");
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    while (len + 120 < cap && len < size) {
+        for (int k = 0; k < 76; k++)
+            out[len++] = b64[next(r) % 64];
+        out[len++] = '\r';
+        out[len++] = '\n';
     }
+    len += (size_t)snprintf(out + len, cap - len, "--=_sg_part--\r\n");
     return len;
+}
+
+/* One ~4 KB message with realistic headers and a padded body. */
+static size_t make_message(rng *r, char *out, size_t cap)
+{
+    return make_message_sized(r, out, cap, MESSAGE_SIZE, 0);
 }
 
 static const char script_text[] =
@@ -195,7 +230,76 @@ static int process_runs(const char *bin, const char *script, const char *message
     return 0;
 }
 
-/* --write DIR: the corpus for bench_deliver.sh. */
+/* The generated filter of a large organisation: `nrules` rules, mostly
+ * header/address tests on many distinct values (lists, partners, tickets,
+ * vendors, projects), as a rule generator writes them. */
+static char *org_script(unsigned nrules)
+{
+    size_t cap = 256 + (size_t)nrules * 200, len = 0;
+    char *s = malloc(cap);
+    len += (size_t)snprintf(s, cap, "require [\"fileinto\", \"envelope\", \"copy\", \"imap4flags\"];\n");
+    for (unsigned i = 0; i < nrules; i++) {
+        const char *fmt;
+        switch (i % 8) {
+        case 0: fmt = "if header :contains \"list-id\" \"team%u.lists.example.com\" { fileinto \"Lists.team%u\"; stop; }\n"; break;
+        case 1: fmt = "if address :is \"from\" \"user%u@partner.example\" { fileinto \"Partners.p%u\"; }\n"; break;
+        case 2: fmt = "if header :is \"subject\" \"Ticket #%u\" { addflag \"\\\\Flagged\"; fileinto \"Tickets.t%u\"; }\n"; break;
+        case 3: fmt = "if address :domain :is \"from\" \"vendor%u.example\" { fileinto \"Vendors.v%u\"; stop; }\n"; break;
+        case 4: fmt = "if anyof (header :contains \"x-project\" \"proj-%u\", header :contains \"subject\" \"[proj-%u]\") { fileinto \"Projects\"; }\n"; break;
+        case 5: fmt = "if allof (address :localpart :is \"to\" \"role%u\", header :contains \"subject\" \"alert %u\") { redirect :copy \"oncall@example.com\"; }\n"; break;
+        case 6: fmt = "if header :matches \"subject\" \"*case %u:*\" { fileinto \"Cases.c%u\"; }\n"; break;
+        default: fmt = "if envelope :is \"from\" \"bounce%u@mailer%u.example\" { discard; stop; }\n"; break;
+        }
+        len += (size_t)snprintf(s + len, cap - len, fmt, i, i);
+    }
+    /* the end of a user's script: the common cases */
+    len += (size_t)snprintf(s + len, cap - len,
+                            "if exists \"list-id\" { fileinto \"Lists\"; stop; }\n"
+                            "if header :contains \"subject\" \"invoice\" { fileinto \"Invoices\"; }\n");
+    return s;
+}
+
+static int write_text(const char *dir, const char *name, const char *text)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return 1;
+    fputs(text, f);
+    return fclose(f) != 0;
+}
+
+/* DIR/growth/NAME/NNN.eml: `n` messages of `size` bytes with `extra` more header fields. */
+static int write_growth(const char *dir, const char *name, unsigned n, size_t size, unsigned extra)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/growth", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/growth/%s", dir, name);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return 1;
+    rng r = {UINT64_C(0x5eedf00dcafe1234) ^ size ^ ((uint64_t)extra << 32)};
+    size_t cap = size + extra * 120 + 4096;
+    char *buf = malloc(cap);
+    for (unsigned i = 0; i < n; i++) {
+        size_t len = make_message_sized(&r, buf, cap, size, extra);
+        snprintf(path, sizeof path, "%s/growth/%s/%04u.eml", dir, name, i);
+        FILE *f = fopen(path, "w");
+        if (!f) {
+            free(buf);
+            return 1;
+        }
+        fwrite(buf, 1, len, f);
+        fclose(f);
+    }
+    free(buf);
+    return 0;
+}
+
+/* --write DIR: the corpus for bench_deliver.sh and compare.sh: messages/,
+ * script.sieve (40 rules), script400.sieve and script2000.sieve (generated),
+ * growth/size-{1k,10k,100k}/ and growth/headers-{10,100,1000}/ (1,000; 300 of the largest). */
 static int write_corpus(const char *dir, char **msgs, const size_t *lens)
 {
     char path[4096];
@@ -210,6 +314,17 @@ static int write_corpus(const char *dir, char **msgs, const size_t *lens)
         return 1;
     fwrite(script_text, 1, sizeof script_text - 1, f);
     fclose(f);
+    char *big = org_script(2000), *mid = org_script(400);
+    int rc = write_text(dir, "script2000.sieve", big) | write_text(dir, "script400.sieve", mid);
+    free(big);
+    free(mid);
+    rc |= write_growth(dir, "size-1k", 1000, 1024, 0) | write_growth(dir, "size-10k", 1000, 10240, 0) |
+          write_growth(dir, "size-100k", 300, 102400, 0);
+    /* the generated messages have 12 to 14 fields of their own */
+    rc |= write_growth(dir, "headers-10", 1000, 2048, 0) | write_growth(dir, "headers-100", 1000, 2048, 87) |
+          write_growth(dir, "headers-1000", 300, 2048, 987);
+    if (rc)
+        return 1;
     for (int i = 0; i < NMESSAGES; i++) {
         snprintf(path, sizeof path, "%s/messages/%04d.eml", dir, i);
         if (!(f = fopen(path, "w")))

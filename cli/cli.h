@@ -102,10 +102,15 @@ struct sg_registry;
  * syntax: "+NAME" enables, "-NAME" disables, a list of plain names is the
  * whole set; every extension is on by default). The caller frees it. */
 struct sg_registry *sg_cli_registry(const sg_cli *cli);
+struct sg_message;
+struct sg_arena;
+/* The first valid address of a header field, as local@domain (arena), or NULL. */
+const char *sg_cli_first_address(struct sg_message *msg, const char *field, struct sg_arena *arena);
 
 int sg_cmd_check(int argc, char **argv);
 int sg_cmd_test(int argc, char **argv);
 int sg_cmd_policy(int argc, char **argv);
 int sg_cmd_deliver(int argc, char **argv);
+int sg_cmd_filter(int argc, char **argv);
 
 #endif

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "../engine/include.h"
+#include "../engine/addrlist.h"
 #include "../engine/interp.h"
+#include "../engine/message.h"
 #include "../grammar/arena.h"
 #include "cli.h"
 
@@ -354,4 +356,30 @@ int sg_cli_mailbox_store(const sg_cli *cli, const char *list, const char *maildi
         out->have = true;
     }
     return SG_EXIT_OK;
+}
+
+/* The first address of a header field, as local@domain, or NULL. */
+const char *sg_cli_first_address(sg_message *msg, const char *field, sg_arena *arena)
+{
+    const char *const *values;
+    size_t n = sg_message_header_raw_values(msg, field, &values);
+    for (size_t i = 0; i < n; i++) {
+        sg_mailbox *list;
+        size_t count = sg_addrlist_parse(values[i], strlen(values[i]), arena, &list);
+        for (size_t k = 0; k < count; k++) {
+            if (!list[k].valid)
+                continue;
+            size_t l = strlen(list[k].local), d = list[k].domain ? strlen(list[k].domain) : 0;
+            char *s = sg_arena_alloc(arena, l + d + 2);
+            memcpy(s, list[k].local, l);
+            if (d) {
+                s[l] = '@';
+                memcpy(s + l + 1, list[k].domain, d + 1);
+            } else {
+                s[l] = '\0';
+            }
+            return s;
+        }
+    }
+    return NULL;
 }

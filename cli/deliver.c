@@ -42,6 +42,7 @@
 #include "../store/audit.h"
 #include "../store/user_state.h"
 #include "cli.h"
+#include "deliver_forward.h"
 #include "diag_print.h"
 #include "policy_load.h"
 
@@ -1165,5 +1166,68 @@ int sg_cmd_deliver(int argc, char **argv)
         closelog();
     }
     sg_cli_free(&cli);
+    return rc;
+}
+
+/* ---- for filter: the forwards of a stored message (deliver_forward.h) ---- */
+
+int sg_deliver_forwards(sg_cli *cli, const sg_forward_job *job, const sg_result *r, sg_plan *plan,
+                        sg_policy **policy)
+{
+    deliver_opts o;
+    memset(&o, 0, sizeof o);
+    delivery d;
+    memset(&d, 0, sizeof d);
+    d.cli = cli;
+    d.o = &o;
+    d.arena = job->arena;
+    d.user = job->user;
+    d.owner = job->owner;
+    d.env = *job->env;
+    d.data = (char *)job->data; /* only read */
+    d.len = job->len;
+    d.msg = job->msg;
+    d.now = job->now;
+    d.state = job->state;
+    const char *const *values;
+    d.message_id = sg_message_header_values(d.msg, "message-id", &values) > 0 ? values[0] : "";
+
+    *policy = NULL;
+    sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
+    char why[512] = "";
+    int rc = SG_EXIT_OK;
+    if (sg_result_find(r, SG_ACT_REDIRECT) || sg_result_find(r, SG_ACT_NOTIFY))
+        rc = sg_cli_policy(cli, d.owner, policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK
+                                                                                       : SG_EXIT_TEMPFAIL;
+    sg_plan_input in = {d.owner, d.env.from, d.msg, false, already_forwarded, &d};
+    sg_plan_enforce(*policy, mode, why, r, &in, d.arena, plan);
+    if (rc != SG_EXIT_OK)
+        return rc;
+    audit_decisions(&d, r, plan);
+    if (plan->tempfail) {
+        log_error(&d, "forwarding deferred: %s", plan->unavailable_reason);
+        return SG_EXIT_TEMPFAIL;
+    }
+    bool forwards = false;
+    for (size_t i = 0; i < r->count; i++)
+        forwards |= (plan->decided[i] && plan->decisions[i].verdict == SG_FWD_ALLOW) || plan->notify[i].nallowed;
+    if (!forwards)
+        return SG_EXIT_OK;
+    if (!d.state) {
+        log_error(&d, "forwarding deferred: the per-user state (duplicate tracker) is unavailable");
+        return SG_EXIT_TEMPFAIL;
+    }
+    sg_submit_config sc;
+    char err[512];
+    if (!sg_submit_config_load(cli->config, &sc, err, sizeof err)) {
+        log_error(&d, "configuration error: %s", err);
+        return SG_EXIT_TEMPFAIL;
+    }
+    for (size_t i = 0; i < r->count && rc == SG_EXIT_OK; i++)
+        if (plan->decided[i] && plan->decisions[i].verdict == SG_FWD_ALLOW)
+            rc = send_forward(&d, &sc, &plan->decisions[i], r->actions[i].header);
+    for (size_t i = 0; i < r->count && rc == SG_EXIT_OK; i++)
+        if (r->actions[i].kind == SG_ACT_NOTIFY && plan->notify[i].nallowed)
+            rc = send_notify(&d, &sc, &r->actions[i], &plan->notify[i]);
     return rc;
 }

@@ -17,6 +17,7 @@ static void usage(FILE *out)
           "commands:\n"
           "  check     parse and validate Sieve scripts (lint)\n"
           "  test      run a script on a message and print the plan (dry run)\n"
+          "  filter    run a script over stored mail (a Maildir folder or message files)\n"
           "  deliver   local delivery agent, a drop-in for dovecot-lda (also sievegate-lda)\n"
           "  policy    administer the organization's forwarding policy\n"
           "Run 'sievegate COMMAND --help' for a command's options.\n",
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
         return sg_cmd_test(argc - 1, argv + 1);
     if (strcmp(cmd, "policy") == 0)
         return sg_cmd_policy(argc - 1, argv + 1);
+    if (strcmp(cmd, "filter") == 0)
+        return sg_cmd_filter(argc - 1, argv + 1);
     if (strcmp(cmd, "deliver") == 0)
         return sg_cmd_deliver(argc - 1, argv + 1);
     fprintf(stderr, "sievegate: unknown command '%s'\n", cmd);

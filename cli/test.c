@@ -44,32 +44,6 @@ static void usage(FILE *out)
           out);
 }
 
-/* The first address of a header field, as local@domain, or NULL. */
-static const char *first_address(sg_message *msg, const char *field, sg_arena *arena)
-{
-    const char *const *values;
-    size_t n = sg_message_header_raw_values(msg, field, &values);
-    for (size_t i = 0; i < n; i++) {
-        sg_mailbox *list;
-        size_t count = sg_addrlist_parse(values[i], strlen(values[i]), arena, &list);
-        for (size_t k = 0; k < count; k++) {
-            if (!list[k].valid)
-                continue;
-            size_t l = strlen(list[k].local), d = list[k].domain ? strlen(list[k].domain) : 0;
-            char *s = sg_arena_alloc(arena, l + d + 2);
-            memcpy(s, list[k].local, l);
-            if (d) {
-                s[l] = '@';
-                memcpy(s + l + 1, list[k].domain, d + 1);
-            } else {
-                s[l] = '\0';
-            }
-            return s;
-        }
-    }
-    return NULL;
-}
-
 /* "<>" and "" are the null sender; angle brackets around a path are dropped. */
 static const char *envelope_path(const char *arg, sg_arena *arena)
 {
@@ -174,7 +148,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_message *msg = sg_message_parse(mail, mail_len, arena);
         sg_envelope env;
         memset(&env, 0, sizeof env);
-        env.to = o->to ? envelope_path(o->to, arena) : first_address(msg, "to", arena);
+        env.to = o->to ? envelope_path(o->to, arena) : sg_cli_first_address(msg, "to", arena);
         if (o->from) {
             env.from = envelope_path(o->from, arena);
         } else {
@@ -182,11 +156,11 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             if (sg_message_header_raw_values(msg, "return-path", &rp) > 0) {
                 sg_mailbox mb;
                 env.from = sg_envelope_address_parse(rp[0], arena, &mb) && mb.valid
-                               ? (*mb.local ? first_address(msg, "return-path", arena) : "")
+                               ? (*mb.local ? sg_cli_first_address(msg, "return-path", arena) : "")
                                : NULL;
             }
             if (!env.from)
-                env.from = first_address(msg, "from", arena);
+                env.from = sg_cli_first_address(msg, "from", arena);
         }
         if (!env.from)
             env.from = "";

@@ -138,6 +138,26 @@ const char *sg_maildir_path(const sg_maildir_txn *txn, size_t index);
 /* The mailbox name the copy was added under. */
 const char *sg_maildir_mailbox(const sg_maildir_txn *txn, size_t index);
 
+/* For `sievegate filter`: moves the stored message file `path` (in the new/ or
+ * cur/ of a folder of the Maildir at `root`) into `mailbox`, adding `flags`
+ * to those its name already carries (":2,FLAGS"). The base name is kept;
+ * keyword letters are translated from the source folder's dovecot-keywords to
+ * the target's. `create`: the folder may be created (as for an add). The file
+ * goes to cur/ when it was in cur/ or has flags, else new/; it is linked
+ * under its new name, never over an existing file, then unlinked from the
+ * old (Maildir's own rule for moves): a crash in between leaves two copies,
+ * never none. Moving a message onto its own name does nothing. *new_path
+ * (malloc'd; NULL allowed) gets the path after the move. REFUSED and NOTFOUND
+ * as for sg_maildir_add; TEMPFAIL leaves the message where it was. */
+sg_maildir_status sg_maildir_move(const char *root, const sg_maildir_options *opt, const char *path,
+                                  const char *mailbox, const char *const *flags, size_t nflags, bool create,
+                                  char **new_path, sg_maildir_error *err);
+
+/* The flags of a stored message file, from its name's ":2,FLAGS" (keyword
+ * letters through its folder's dovecot-keywords; a letter not listed there
+ * is left out). Returns the count; *flags is an arena array. */
+size_t sg_maildir_name_flags(const char *path, sg_arena *arena, const char ***flags);
+
 /* Ends the transaction and frees it (NULL is fine). A transaction not
  * committed is rolled back: every copy it wrote is removed. */
 void sg_maildir_free(sg_maildir_txn *txn);

@@ -25,6 +25,7 @@ typedef struct chunk {
 
 struct sg_arena {
     chunk *head;
+    chunk *spare; /* emptied by sg_arena_reset, reused before anything is mapped */
     size_t next_size;
     size_t footprint;
 };
@@ -61,16 +62,14 @@ sg_arena *sg_arena_new(void)
 {
     sg_arena *a = sg_xmalloc(sizeof *a);
     a->head = NULL;
+    a->spare = NULL;
     a->next_size = ARENA_FIRST_CHUNK;
     a->footprint = sizeof *a;
     return a;
 }
 
-void sg_arena_free(sg_arena *arena)
+static void free_chunks(chunk *c)
 {
-    if (!arena)
-        return;
-    chunk *c = arena->head;
     while (c) {
         chunk *prev = c->prev;
         if (c->mapped)
@@ -79,11 +78,53 @@ void sg_arena_free(sg_arena *arena)
             free(c);
         c = prev;
     }
+}
+
+void sg_arena_free(sg_arena *arena)
+{
+    if (!arena)
+        return;
+    free_chunks(arena->head);
+    free_chunks(arena->spare);
     free(arena);
+}
+
+void sg_arena_reset(sg_arena *arena)
+{
+    chunk *c = arena->head;
+    while (c) {
+        chunk *prev = c->prev;
+        c->used = 0;
+        c->prev = arena->spare;
+        arena->spare = c;
+        c = prev;
+    }
+    arena->head = NULL;
+}
+
+/* The smallest spare chunk with room for `need` bytes (so a large one stays
+ * for the large block it was made for), taken off the spare list, or NULL. */
+static chunk *take_spare(sg_arena *a, size_t need)
+{
+    chunk **best = NULL;
+    for (chunk **p = &a->spare; *p; p = &(*p)->prev)
+        if ((*p)->size >= need && (!best || (*p)->size < (*best)->size))
+            best = p;
+    if (!best)
+        return NULL;
+    chunk *c = *best;
+    *best = c->prev;
+    return c;
 }
 
 static chunk *arena_grow(sg_arena *a, size_t need)
 {
+    chunk *reused = a->spare ? take_spare(a, need) : NULL;
+    if (reused) {
+        reused->prev = a->head;
+        a->head = reused;
+        return reused;
+    }
     size_t size = a->next_size;
     if (size < need)
         size = need;
@@ -170,6 +211,6 @@ size_t sg_arena_used(const sg_arena *arena)
 {
     size_t used = 0;
     for (const chunk *c = arena->head; c; c = c->prev)
-        used += c->used;
+        used += c->used; /* spare chunks are empty */
     return used;
 }

@@ -15,6 +15,10 @@ typedef struct sg_arena sg_arena;
 
 sg_arena *sg_arena_new(void);
 void sg_arena_free(sg_arena *arena);
+/* Frees everything allocated so far but keeps the memory for the next
+ * allocations (a loop over messages maps and unmaps nothing after the
+ * first). Every pointer into the arena is invalid afterwards. */
+void sg_arena_reset(sg_arena *arena);
 
 /* Aligned for any pointer or 64-bit integer; never returns NULL. */
 void *sg_arena_alloc(sg_arena *arena, size_t size);

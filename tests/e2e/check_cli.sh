@@ -19,6 +19,7 @@ usage: sievegate COMMAND [OPTIONS] [ARGS]
 commands:
   check     parse and validate Sieve scripts (lint)
   test      run a script on a message and print the plan (dry run)
+  filter    run a script over stored mail (a Maildir folder or message files)
   deliver   local delivery agent, a drop-in for dovecot-lda (also sievegate-lda)
   policy    administer the organization's forwarding policy
 Run 'sievegate COMMAND --help' for a command's options."
