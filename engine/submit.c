@@ -386,11 +386,33 @@ bool sg_redirect_prepare(const char *data, size_t len, const char *owner, const 
     sg_mt_clean_host_into(hostname, host);
     sg_mt_date(now ? now : time(NULL), date);
 
-    size_t plen = (size_t)snprintf(NULL, 0, "Received: by %s (sievegate)%s\tfor <%s>; %s%sX-Sieve-Redirected-From: %s%s",
-                                   host, eol, target, date, eol, owner, eol);
-    char *buf = sg_arena_alloc_bytes(arena, plen + len + 1);
-    snprintf(buf, plen + 1, "Received: by %s (sievegate)%s\tfor <%s>; %s%sX-Sieve-Redirected-From: %s%s", host, eol,
-             target, date, eol, owner, eol);
+    /* Both fields are 7-bit whatever the addresses hold (issue 8, header
+     * safety): an 8-bit (SMTPUTF8) target cannot be RFC 2047 encoded inside
+     * an addr-spec (RFC 2047 §5), so Received then leaves out its optional
+     * "for" clause (RFC 5321 §4.4); the owner is an unstructured value,
+     * written as RFC 2047 encoded words when it is not printable ASCII. */
+    sg_mtbuf h = sg_mt_new(arena);
+    sg_mt_putf(&h, "Received: by %s (sievegate)\r\n", host);
+    if (sg_mt_printable_ascii(target)) {
+        sg_mt_puts(&h, "\tfor <"); /* not putf: a target may pass its 1023 bytes */
+        sg_mt_puts(&h, target);
+        sg_mt_putf(&h, ">; %s\r\n", date);
+    } else {
+        sg_mt_putf(&h, "\t; %s\r\n", date);
+    }
+    sg_mt_put_unstructured(&h, "X-Sieve-Redirected-From", sg_mt_clean_text(arena, owner));
+    /* mailtext writes CRLF; the copy keeps the message's own line ending */
+    char *buf = sg_arena_alloc_bytes(arena, h.len + len + 1);
+    size_t plen = 0;
+    for (size_t i = 0; i < h.len; i++) {
+        if (h.s[i] == '\r' && i + 1 < h.len && h.s[i + 1] == '\n') {
+            memcpy(buf + plen, eol, strlen(eol));
+            plen += strlen(eol);
+            i++;
+        } else {
+            buf[plen++] = h.s[i];
+        }
+    }
     size_t n = plen;
 
     /* The header section, line by line, up to the first empty line. */

@@ -79,8 +79,10 @@ sg_submit_status sg_submit_message(const sg_submit_config *cfg, const char *enve
  * where EOL is the message's own line ending (that of its first line), HOST
  * the cleaned hostname (letters, digits, '.', '-'; NULL = gethostname()), DATE
  * RFC 5322 in UTC (now 0 = the current time). All other bytes are unchanged
- * (DKIM survives). False, with err, when OWNER or TARGET is empty or holds a
- * control character (CR, LF, ...): nothing could add a header field. */
+ * (DKIM survives). Both fields are 7-bit: a TARGET that is not printable
+ * ASCII drops the "for <TARGET>" clause, an OWNER that is not is written as
+ * RFC 2047 encoded words. False, with err, when OWNER or TARGET is empty or
+ * holds a control character (CR, LF, ...): nothing could add a header field. */
 bool sg_redirect_prepare(const char *data, size_t len, const char *owner, const char *target, const char *hostname,
                          time_t now, sg_arena *arena, const char **out, size_t *outlen, char *err, size_t errlen);
 
