@@ -162,6 +162,22 @@ static void test_no_header_injection(void **state)
     /* 8-bit (SMTPUTF8) addresses are not control characters */
     assert_true(sg_redirect_prepare("A: b\n\nx", 7, "b\xc3\xb6@example.com", "c@d", "mx", NOW, f->arena, &out,
                                     &outlen, f->err, sizeof f->err));
+    /* ... but the header stays 7-bit (issue 8): the owner as RFC 2047 words, an 8-bit
+       target without Received's optional "for" clause (RFC 5321 §4.4) */
+    static const char eight[] = "Received: by mx (sievegate)\n"
+                                "\tfor <c@d>; Wed, 1 Jan 2020 00:01:00 +0000\n"
+                                "X-Sieve-Redirected-From: =?UTF-8?B?YsO2QGV4YW1wbGUuY29t?=\n"
+                                "A: b\n\nx";
+    assert_int_equal(outlen, sizeof eight - 1);
+    assert_memory_equal(out, eight, outlen);
+    assert_true(sg_redirect_prepare("A: b\r\n\r\nx", 9, "bob@example.com", "c\xc3\xb6@d", "mx", NOW, f->arena,
+                                    &out, &outlen, f->err, sizeof f->err));
+    static const char eight_target[] = "Received: by mx (sievegate)\r\n"
+                                       "\t; Wed, 1 Jan 2020 00:01:00 +0000\r\n"
+                                       "X-Sieve-Redirected-From: bob@example.com\r\n"
+                                       "A: b\r\n\r\nx";
+    assert_int_equal(outlen, sizeof eight_target - 1);
+    assert_memory_equal(out, eight_target, outlen);
 }
 
 static void test_envelope_from(void **state)
