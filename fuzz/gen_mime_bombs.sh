@@ -18,14 +18,15 @@ else
 fi
 mkdir -p "$out"
 
-# multipart/mixed inside multipart/mixed ... $depth levels, a text leaf inside.
+# multipart/mixed inside multipart/mixed ... $depth levels, a text leaf inside
+# (fixed-width boundaries: none is a prefix of another, RFC 2046 §5.1.1).
 awk -v n="$depth" 'BEGIN {
     printf "From: a@example.com\nSubject: deep\nMIME-Version: 1.0\n"
     for (i = 0; i < n; i++)
-        printf "Content-Type: multipart/mixed; boundary=\"b%d\"\n\npreamble %d\n--b%d\n", i, i, i
+        printf "Content-Type: multipart/mixed; boundary=\"b%04d\"\n\npreamble %d\n--b%04d\n", i, i, i
     printf "Content-Type: text/plain\n\nleaf\n"
     for (i = n - 1; i >= 0; i--)
-        printf "--b%d--\nepilogue %d\n", i, i
+        printf "--b%04d--\nepilogue %d\n", i, i
 }' >"$out/mime-bomb-deep-multipart-$tag.eml"
 
 # message/rfc822 inside message/rfc822 ... $depth levels.
