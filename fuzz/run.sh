@@ -11,7 +11,8 @@
 # Targets (fuzz/README.md): fuzz_script (parser + validator), fuzz_message
 # (headers, RFC 2047, address lists), fuzz_enforce (policy address
 # normaliser), fuzz_mailto (mailto URIs), fuzz_pipeline (test pipeline, message
-# fuzzed), fuzz_builders (DSN, MDN, vacation and notify messages).
+# fuzzed), fuzz_builders (DSN, MDN, vacation and notify messages), fuzz_mime
+# (the MIME walker with decoding; seeds include fuzz/gen_mime_bombs.sh's bombs).
 # Seed corpus per target: *.sieve (fuzz_script) or *.eml (message targets)
 # under tests/ and examples/, plus fuzz/seeds/TARGET/* (and fuzz/seeds/*.sieve
 # for fuzz_script), copied into a temporary directory (or into
@@ -35,7 +36,7 @@ fi
 root=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 cd "$root" || exit 2
 [[ $build_dir == /* ]] || build_dir=$root/$build_dir
-targets=${SIEVEGATE_FUZZ_TARGETS:-fuzz_script fuzz_message fuzz_enforce fuzz_mailto fuzz_pipeline fuzz_builders}
+targets=${SIEVEGATE_FUZZ_TARGETS:-fuzz_script fuzz_message fuzz_enforce fuzz_mailto fuzz_pipeline fuzz_builders fuzz_mime}
 ntargets=$(echo $targets | wc -w)
 share=$((seconds / ntargets))
 [ "$share" -ge 5 ] || share=5
@@ -67,6 +68,10 @@ fuzz_one() { # TARGET
     done < <([ -z "$pattern" ] || find tests examples -type f -name "$pattern" -print0 2>/dev/null
              [ "$t" != fuzz_script ] || find fuzz/seeds -maxdepth 1 -type f -print0 2>/dev/null
              find "fuzz/seeds/$t" -type f -print0 2>/dev/null)
+    if [ "$t" = fuzz_mime ]; then # MIME bombs, in the sizes that fit -max_len
+        fuzz/gen_mime_bombs.sh "$corpus" small || exit 2
+        nseeds=$((nseeds + 4))
+    fi
     echo "run.sh: $t: $nseeds seed file(s) copied to $corpus, fuzzing for ${share}s"
     [ "$t" = fuzz_script ] && extra=(-dict=fuzz/sieve.dict)
 
