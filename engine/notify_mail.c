@@ -13,7 +13,6 @@
 #include "mailtext.h"
 #include "mailto.h"
 
-#define LINE_MAX_7BIT 998
 
 /* An address that can stand in a header and an SMTP command as it is:
  * printable ASCII without white space, quotes kept only if balanced by the
@@ -98,43 +97,6 @@ static const char *field_name(const char *name, sg_arena *arena)
     return s;
 }
 
-typedef void (*line_fn)(sg_mtbuf *b, const char *s, size_t n);
-
-static void each_line(sg_mtbuf *b, const char *s, size_t len, line_fn f)
-{
-    size_t i = 0;
-    while (i < len) {
-        size_t j = i;
-        while (j < len && s[j] != '\r' && s[j] != '\n')
-            j++;
-        f(b, s + i, j - i);
-        if (j < len && s[j] == '\r' && j + 1 < len && s[j + 1] == '\n')
-            j++;
-        i = j + 1;
-    }
-}
-
-static void plain_line(sg_mtbuf *b, const char *s, size_t n)
-{
-    sg_mt_put(b, s, n);
-    sg_mt_puts(b, "\r\n");
-}
-
-static bool seven_bit_text(const char *s, size_t len)
-{
-    size_t col = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\r' || c == '\n') {
-            col = 0;
-            continue;
-        }
-        if ((c < 0x20 && c != '\t') || c > 0x7E || ++col >= LINE_MAX_7BIT)
-            return false;
-    }
-    return true;
-}
-
 /* RFC 5435 §3.6: the default message holds at least From and Subject. */
 static const char *default_body(const sg_notify_request *req, sg_arena *arena)
 {
@@ -215,11 +177,11 @@ void sg_notify_build(const sg_notify_request *req, const sg_notify_options *opt,
 
     const char *body = m && m->body ? m->body : default_body(req, arena);
     size_t len = strlen(body);
-    bool qp = !seven_bit_text(body, len);
+    bool qp = !sg_mt_seven_bit_text(body, len);
     sg_mt_puts(&b, "Content-Type: text/plain; charset=utf-8\r\n");
     sg_mt_puts(&b, qp ? "Content-Transfer-Encoding: quoted-printable\r\n" : "Content-Transfer-Encoding: 7bit\r\n");
     sg_mt_puts(&b, "\r\n");
-    each_line(&b, body, len, qp ? sg_mt_qp_line : plain_line);
+    sg_mt_put_text(&b, body, len, qp);
     out->data = b.s;
     out->len = b.len;
 }
