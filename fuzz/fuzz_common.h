@@ -53,9 +53,27 @@ static inline void fuzz_check_decision(const sg_fwd_decision *d)
     const char *at = d->target ? strrchr(d->target, '@') : NULL;
     if (!at || strcmp(at, "@corp.example") != 0)
         abort();
-    for (const char *s = d->target; s < at; s++)
-        if (*s == '%' || *s == '!' || *s == '@' || *s == '\r' || *s == '\n' || *s == '\0')
+    bool routed = false;
+    for (const char *s = d->target; s < at; s++) {
+        if (*s == '@' || *s == '\r' || *s == '\n' || *s == '\0')
             abort();
+        routed |= *s == '%' || *s == '!';
+    }
+    /* policy.md step 1: a %- or !-routed local part is classified by the
+     * domains it routes through; allowed only when every one of them is
+     * corp.example (the user being the one segment that is not). */
+    if (routed) {
+        size_t others = 0;
+        for (const char *s = d->target; s <= at;) {
+            const char *e = s;
+            while (e < at && *e != '%' && *e != '!')
+                e++;
+            others += !((size_t)(e - s) == 12 && strncasecmp(s, "corp.example", 12) == 0);
+            s = e + 1;
+        }
+        if (others > 1)
+            abort();
+    }
 }
 
 /* A header section sievegate wrote: CRLF lines, 7-bit, each a continuation
