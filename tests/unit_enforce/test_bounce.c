@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/common/golden.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,52 +371,10 @@ static part check_structure(world *w, const sg_bounce *b, const char *const *tar
     return parts[2];
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *s = NULL;
-    size_t cap = 0;
-    *len = 0;
-    for (;;) {
-        if (*len + 4096 + 1 > cap)
-            s = sg_xrealloc(s, cap = (cap ? cap * 2 : 8192));
-        size_t got = fread(s + *len, 1, 4096, f);
-        *len += got;
-        if (got < 4096)
-            break;
-    }
-    s[*len] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* Byte for byte against expected/NAME; SG_UPDATE_EXPECTED=1 writes the file instead. */
+/* Byte for byte against expected/NAME (tests/common/golden.h). */
 static void compare_expected(const sg_bounce *b, const char *name)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", SG_EXPECTED_DIR, name);
-    if (getenv("SG_UPDATE_EXPECTED")) {
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        assert_int_equal(fwrite(b->data, 1, b->len, f), b->len);
-        fclose(f);
-        return;
-    }
-    size_t len = 0;
-    char *want = read_file(path, &len);
-    if (!want)
-        fail_msg("cannot read %s (run with SG_UPDATE_EXPECTED=1 to create it)", path);
-    size_t i = 0;
-    while (i < len && i < b->len && want[i] == b->data[i])
-        i++;
-    if (i != len || i != b->len) {
-        print_error("%s differs at byte %zu\n--- expected:\n%s\n--- got:\n%s\n", name, i, want, b->data);
-        free(want);
-        fail();
-    }
-    free(want);
+    golden_compare(SG_EXPECTED_DIR, name, b->data, b->len);
 }
 
 static const sg_bounce_options FIXED = {HOST, NOW, "<bounce-1@" HOST ">", "=_sievegate_test"};

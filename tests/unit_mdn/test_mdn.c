@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/common/golden.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,47 +189,10 @@ static void check_structure(sg_arena *a, const sg_mdn *mdn, const char *sender, 
     assert_null(strstr(parts[2].body, "SECRET BODY LINE")); /* never the body */
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    *len = fread(s, 1, (size_t)n, f);
-    s[*len] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* Byte for byte against expected/NAME; SG_UPDATE_EXPECTED=1 writes the file instead. */
+/* Byte for byte against expected/NAME (tests/common/golden.h). */
 static void compare_expected(const sg_mdn *m, const char *name)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", SG_EXPECTED_DIR, name);
-    if (getenv("SG_UPDATE_EXPECTED")) {
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        assert_int_equal(fwrite(m->data, 1, m->len, f), m->len);
-        fclose(f);
-        return;
-    }
-    size_t len = 0;
-    char *want = read_file(path, &len);
-    if (!want)
-        fail_msg("cannot read %s (run with SG_UPDATE_EXPECTED=1 to create it)", path);
-    size_t i = 0;
-    while (i < len && i < m->len && want[i] == m->data[i])
-        i++;
-    if (i != len || i != m->len) {
-        print_error("%s differs at byte %zu\n--- expected:\n%s\n--- got:\n%s\n", name, i, want, m->data);
-        free(want);
-        fail();
-    }
-    free(want);
+    golden_compare(SG_EXPECTED_DIR, name, m->data, m->len);
 }
 
 static void mdn_ascii_golden(void **state)
