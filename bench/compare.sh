@@ -95,21 +95,11 @@ if [ -n "$ph" ]; then
     done
 fi
 
-# timed.sh OUT CMD...: the wall time of CMD alone (microseconds), then its
-# peak RSS (KiB) and CPU (user, system seconds) on one line of OUT; run as the
-# measuring user, so runuser's own start is not counted.
-cat >"$work/timed.sh" <<'EOS'
-#!/bin/sh
-out=$1
-shift
-t0=$(date +%s%N)
-/usr/bin/time -o "$out.rusage" -f "%M %U %S" "$@" >/dev/null 2>"$out.err"
-st=$?
-t1=$(date +%s%N)
-echo "$(((t1 - t0) / 1000)) $(tail -1 "$out.rusage")" >"$out"
-exit $st
-EOS
-chmod 755 "$work/timed.sh"
+# The timer (bench_timeit.c): the wall time of CMD alone from fork to wait
+# (microseconds), its peak RSS (KiB) and CPU (user, system seconds), on one
+# line of OUT; copied where the measuring user can run it.
+cp "$build/bench/bench_timeit" "$work/timeit"
+chmod 755 "$work/timeit"
 
 # measure RUNS CMD...: runs CMD RUNS times (as $as_user when set); sets med,
 # lo, hi (microseconds of wall time), cpu (the median user + system) and rss
@@ -123,10 +113,10 @@ measure() {
     i=0
     while [ "$i" -lt "$runs" ]; do
         if [ -n "$as_user" ]; then
-            runuser -u "$as_user" -- env HOME="$work/ph" "$work/timed.sh" "$work/ph/m" "$@" ||
+            runuser -u "$as_user" -- env HOME="$work/ph" "$work/timeit" "$work/ph/m" "$@" ||
                 echo "  (warning: $1 failed: $(tail -c 300 "$work/ph/m.err"))"
         else
-            "$work/timed.sh" "$work/ph/m" "$@" || echo "  (warning: $1 failed: $(tail -c 300 "$work/ph/m.err"))"
+            "$work/timeit" "$work/ph/m" "$@" || echo "  (warning: $1 failed: $(tail -c 300 "$work/ph/m.err"))"
         fi
         last=$(cat "$work/ph/m")
         echo "$last" | awk '{ printf "%d\n", $1 }' >>"$work/times"
