@@ -24,6 +24,7 @@
 #include "../grammar/arena.h"
 #include "../store/audit.h"
 #include "../store/policy_store.h"
+#include "../store/policy_snapshot_file.h"
 #include "../store/policy_source.h"
 #include "cli.h"
 #include "json.h"
@@ -48,6 +49,8 @@ static void usage(FILE *out)
           "  org set KEY VALUE                    automatic_means, bounce_internal_senders,\n"
           "                                       bounce_rate_period, max_forward_hops\n"
           "  report [--since DATE]                the audit of forwards allowed and blocked\n"
+          "  snapshot                             write the store's snapshot file again (deliveries\n"
+          "                                       read it instead of the store while it is current)\n"
           "  Every subcommand takes --json. exit: 0 ok, 64 usage, 65 refused input, 66 not found,\n"
           "  73 cannot create the store, 75 store unavailable or locked, 78 configuration error\n",
           out);
@@ -248,6 +251,25 @@ static void notify_cache(const policy_cli *pc, const sg_policy *after)
         sg_cli_error(&pc->cli, "warning: the memcached cache was not updated: %s", err);
 }
 
+/* policy_snapshot_file = yes (the default) and an SQLite store. */
+static const char *snapshot_file_path(const policy_cli *pc)
+{
+    const char *on = sg_config_get(pc->cli.config, "policy_snapshot_file");
+    return on && strcmp(on, "no") == 0 ? NULL : sg_snapshot_file_store_path(store_uri(pc));
+}
+
+/* Deliveries read the snapshot file instead of loading SQLite while it is as
+ * fresh as the store (store/policy_snapshot_file.h); when it cannot be
+ * written they read the store, so this is a warning, not a failure. */
+static void refresh_snapshot_file(const policy_cli *pc, sg_policy_store *store)
+{
+    const char *path = snapshot_file_path(pc);
+    char err[512] = "";
+    if (path && !sg_snapshot_file_write(path, store, NULL, err, sizeof err))
+        sg_cli_error(&pc->cli, "warning: the policy snapshot file was not updated (deliveries read the store): %s",
+                     err);
+}
+
 static int write_failed(policy_cli *pc, sg_store_status st, const char *err)
 {
     sg_cli_error(&pc->cli, "%s", err);
@@ -272,6 +294,8 @@ static int apply(policy_cli *pc, write_op op, const void *arg, change *ch)
             rc = write_failed(pc, st, err);
         else
             rc = load_policy(pc, store, &ch->after);
+        if (rc == SG_EXIT_OK)
+            refresh_snapshot_file(pc, store);
     }
     sg_policy_store_close(store);
     if (rc == SG_EXIT_OK)
@@ -558,6 +582,52 @@ static int cmd_show(policy_cli *pc, int argc, char **argv)
     else
         show_text(stdout, p);
     sg_policy_free(p);
+    return SG_EXIT_OK;
+}
+
+/* `policy snapshot`: writes the snapshot file again, e.g. after a store
+ * was restored from a backup or copied in by hand (every change through
+ * `sievegate policy` writes it already). */
+static int cmd_snapshot(policy_cli *pc, int argc, char **argv)
+{
+    int rc = parse_options(pc, argc, argv, json_only_opts, NULL, NULL);
+    if (rc != SG_EXIT_OK || pc->help)
+        return rc;
+    rc = positional(pc, argc, argv, 0, 0, "");
+    if ((rc = ready(pc, rc)) != SG_EXIT_OK)
+        return rc;
+    const char *path = snapshot_file_path(pc);
+    if (!path) {
+        sg_cli_error(&pc->cli, "configuration error: no snapshot file: policy_snapshot_file = no, or the "
+                               "policy store is not an sqlite: store");
+        return SG_EXIT_CONFIG;
+    }
+    if (!sg_policy_store_exists(store_uri(pc))) {
+        sg_cli_error(&pc->cli, "policy store %s does not exist (create it with a change, e.g. `sievegate policy "
+                               "accepted-domain add DOMAIN`)", store_uri(pc));
+        return SG_EXIT_NOINPUT;
+    }
+    sg_policy_store *store;
+    if ((rc = open_store(pc, false, &store)) != SG_EXIT_OK)
+        return rc;
+    char err[512] = "";
+    uint64_t generation = 0;
+    bool ok = sg_snapshot_file_write(path, store, &generation, err, sizeof err);
+    int e = errno; /* sg_snapshot_file_write leaves the failing call's errno */
+    sg_policy_store_close(store);
+    if (!ok) {
+        sg_cli_error(&pc->cli, "%s", err);
+        return e == EACCES || e == EPERM || e == EROFS || e == ENOSPC ? SG_EXIT_CANTCREAT : SG_EXIT_TEMPFAIL;
+    }
+    char file[4096];
+    snprintf(file, sizeof file, "%s.snapshot", path);
+    if (pc->json) {
+        fputs("{\"snapshot_file\": ", stdout);
+        sg_json_string(stdout, file);
+        printf(", \"generation\": %" PRIu64 "}\n", generation);
+    } else {
+        printf("Wrote %s (generation %" PRIu64 ")\n", file, generation);
+    }
     return SG_EXIT_OK;
 }
 
@@ -1377,6 +1447,7 @@ static const struct {
     {"group", cmd_group},
     {"org", cmd_org},
     {"report", cmd_report},
+    {"snapshot", cmd_snapshot},
 };
 
 /* The options before SUBCOMMAND: --config, -o, --json, --help. */

@@ -8,6 +8,7 @@
 
 #include "../engine/enforce.h"
 #include "policy_cache.h"
+#include "policy_snapshot_file.h"
 #include "policy_store.h"
 
 struct sg_policy_source {
@@ -15,6 +16,7 @@ struct sg_policy_source {
     sg_policy_store *store; /* NULL until opened, or after it failed to open */
     sg_policy_cache *cache; /* NULL when no memcached is configured */
     sg_unavailable_mode mode;
+    bool snapshot_file; /* policy_snapshot_file: try the snapshot file while the store is not open */
 };
 
 bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *err, size_t errlen)
@@ -24,6 +26,11 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
     const char *m = sg_config_get(cfg, "policy_unavailable");
     if (m && !sg_unavailable_mode_parse(m, &mode)) {
         snprintf(err, errlen, "invalid value for policy_unavailable: \"%s\" (expected tempfail, keep or block)", m);
+        return false;
+    }
+    const char *sf = sg_config_get(cfg, "policy_snapshot_file");
+    if (sf && strcmp(sf, "yes") != 0 && strcmp(sf, "no") != 0) {
+        snprintf(err, errlen, "invalid value for policy_snapshot_file: \"%s\" (expected yes or no)", sf);
         return false;
     }
     sg_policy_cache_options opt;
@@ -37,6 +44,7 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
     src->store = NULL;
     src->cache = cache;
     src->mode = mode;
+    src->snapshot_file = !sf || strcmp(sf, "yes") == 0;
     *out = src;
     return true;
 }
@@ -162,6 +170,15 @@ sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *own
 {
     memset(answer, 0, sizeof *answer);
     answer->on_unavailable = src->mode;
+    /* Step 0. Once this source has opened the store it keeps to it: reading
+     * the snapshot file opens and closes the store file (see its header). */
+    const char *path = sg_snapshot_file_store_path(src->uri);
+    if (src->snapshot_file && !src->store && path) {
+        sg_policy *p = NULL;
+        char why[300];
+        if (sg_snapshot_file_read(path, &p, why, sizeof why) == SG_SNAPSHOT_FILE_OK)
+            return found(answer, p, SG_POLICY_FROM_SNAPSHOT_FILE);
+    }
     uint64_t generation;
     char serr[200] = "";
     if (store_generation(src, &generation, serr, sizeof serr))

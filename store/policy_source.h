@@ -5,11 +5,15 @@
  * Takes: an sg_config with the keys
  *   policy_store        store URI (default SG_DEFAULT_POLICY_STORE)
  *   policy_unavailable  tempfail (default) | keep | block
+ *   policy_snapshot_file  yes (default) | no: read the store's snapshot file first
  *   memcached, policy_cache_ttl, memcached_*   see store/policy_cache.h
  * Returns: one snapshot per call, or SG_POLICY_UNAVAILABLE with the
  * configured policy_unavailable mode and a reason for the log.
  *
  * sg_policy_source_get, step by step:
+ *  0. policy_snapshot_file = yes (the default) and the store not opened yet
+ *     by this source: the store's snapshot file (store/policy_snapshot_file.h),
+ *     when it is exactly as fresh as the store file. Done, without SQLite.
  *  1. Read the store's generation (authoritative and cheap).
  *  2. Store readable: one mget of that generation's parts (with an owner: the
  *     shared parts and that owner's entry). Hit: done. Miss or
@@ -43,6 +47,7 @@ typedef enum {
     SG_POLICY_FROM_CACHE = 0,  /* memcached, for the store's current generation */
     SG_POLICY_FROM_STORE,      /* the store (and then put in the cache) */
     SG_POLICY_FROM_LAST_KNOWN, /* memcached, for its last known generation: the store was unreadable */
+    SG_POLICY_FROM_SNAPSHOT_FILE, /* the store's snapshot file, as fresh as the store */
 } sg_policy_origin;
 
 typedef struct {

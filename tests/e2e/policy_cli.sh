@@ -379,6 +379,41 @@ if [ -n "$fixture" ]; then
     expect_unchanged "a locked write"
 fi
 
+# ---- the snapshot file: deliveries read it instead of loading SQLite -------
+# (store/policy_snapshot_file.h). Every change writes it; `policy snapshot`
+# writes it again; a change that did not refresh it is still seen at once.
+printf 'redirect "friend@gmail.example";\n' >"$tmp/fw.sieve"
+printf 'From: a@example.com\nTo: zed@corp.example\nSubject: s\nMessage-ID: <1@example.com>\n\nbody\n' >"$tmp/fw.eml"
+verdict() { "$bin" test --config "$conf" -a zed@corp.example "$tmp/fw.sieve" "$tmp/fw.eml" 2>&1 | head -n 1; }
+run $P set-default --mode on
+expect_rc "snapshot: a change" 0
+if [ -f "$db.snapshot" ] && [ "$(stat -c '%u %a' "$db.snapshot")" = "$(stat -c '%u' "$db") $(stat -c '%a' "$db")" ]; then
+    ok
+else
+    fail "snapshot: the change wrote $db.snapshot, owned and moded like the store"
+fi
+gen=$($P show --json | sed -n 's/.*"generation": \([0-9]*\).*/\1/p' | head -n 1)
+run $P snapshot
+expect_rc "snapshot: rewrite" 0
+expect_out "snapshot: rewrite message" "Wrote $db.snapshot (generation $gen)"
+run $P snapshot --json
+expect_out "snapshot: json" "{\"snapshot_file\": \"$db.snapshot\", \"generation\": $gen}"
+if [ "$(verdict)" = "redirect to friend@gmail.example (external): allowed" ]; then ok; else fail "snapshot: allowed by the copy: $(verdict)"; fi
+run $P -o policy_snapshot_file=no set-default --mode off
+expect_rc "snapshot: a change that leaves the copy stale" 0
+if [ "$(verdict)" = 'redirect to friend@gmail.example (external): not sent, external forwarding is off for you (policy "default")' ]; then
+    ok
+else
+    fail "snapshot: a stale copy is not used: $(verdict)"
+fi
+run $P snapshot
+expect_rc "snapshot: rewrite after a stale copy" 0
+if verdict | grep -q 'not sent'; then ok; else fail "snapshot: the fresh copy blocks: $(verdict)"; fi
+run $P -o policy_snapshot_file=no snapshot
+expect_rc "snapshot: turned off" 78
+run $bin policy --config "$conf" -o "policy_store=sqlite:$tmp/none/p.db" snapshot
+expect_rc "snapshot: no store" 66
+
 # Delivery runs as other users: they read the root-owned store (a read-only
 # open, the rollback journal) but cannot change it.
 if [ "$(id -u)" = 0 ] && runuser -u nobody -- true 2>/dev/null; then
