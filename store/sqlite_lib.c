@@ -10,7 +10,11 @@ _Static_assert(sizeof(void *) == sizeof(void (*)(void)), "dlsym results must fit
 bool sg_sqlite_lib_open(sg_sqlite_lib *lib, char *err, size_t errlen)
 {
     memset(lib, 0, sizeof *lib);
-    void *h = dlopen(SG_SQLITE_LIB_SONAME, RTLD_NOW | RTLD_LOCAL);
+    /* RTLD_NODELETE: a delivery uses its stores one after the other (the
+     * policy store is closed before the state store is opened); once
+     * loaded, the library stays mapped, so the next store's dlopen only
+     * counts a reference instead of mapping and relocating it again. */
+    void *h = dlopen(SG_SQLITE_LIB_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!h) {
         const char *why = dlerror();
         snprintf(err, errlen, "cannot load " SG_SQLITE_LIB_SONAME ": %s", why ? why : "unknown error");

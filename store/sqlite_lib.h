@@ -14,14 +14,15 @@
  *
  * sg_sqlite_lib_open takes an empty sg_sqlite_lib (owned by the caller, e.g.
  * the store object) and dlopen()s SG_SQLITE_LIB_SONAME with RTLD_NOW |
- * RTLD_LOCAL, then resolves with dlsym() the functions below into its
+ * RTLD_LOCAL | RTLD_NODELETE (loaded once, it stays: stores used one after
+ * the other do not map and relocate it again), then resolves with dlsym() the functions below into its
  * pointers, then makes the process-wide settings (below). It returns true
  * with everything filled in, or false with the struct left empty and a
  * message naming the library (and the dlerror() text) in err: "cannot load
  * libsqlite3.so.0: ...". dlopen is reference-counted: a second store in the
  * same process gets the same library, cheaply. sg_sqlite_lib_close
- * dlclose()s what open loaded and empties the struct; it accepts an empty
- * one. No global state: call only the pointers of a struct that open filled
+ * dlclose()s what open loaded (a reference less) and empties the struct; it
+ * accepts an empty one. No global state: call only the pointers of a struct that open filled
  * in, and close it once every connection made through it is closed.
  *
  * Process-wide settings, made before the library is first used: no initial
