@@ -77,7 +77,10 @@ typedef struct delivery {
     sg_message *msg;
     const char *message_id;
     time_t now;
+    /* The per-user state, opened at its first use (user_state()): a delivery
+     * that needs no tracking opens no database and never loads SQLite. */
     sg_user_state *state;
+    bool state_tried; /* user_state() was called: state is open, or NULL and logged */
     sg_script *scripts[MAX_SCRIPTS]; /* live as long as the delivery: the actions point into them */
     size_t nscripts;
     struct sg_includes *includes; /* RFC 6609: what the scripts include, loaded once; lives as long */
@@ -296,19 +299,39 @@ static void write_script_log(delivery *d, const char *script_path, const char *s
     fclose(f);
 }
 
+/* The per-user state store (user_state.h), opened the first time something
+ * needs it: the duplicate test, the forward/notify/MDN claims, the bounce
+ * rate tracker, vacation. NULL when it cannot be opened, logged once: local
+ * delivery still works, and whatever must be tracked (forwards, bounces, the
+ * reject MDN) is deferred with 75 before anything is sent (deliver()). */
+static sg_user_state *user_state(delivery *d)
+{
+    if (d->state_tried)
+        return d->state;
+    d->state_tried = true;
+    char *path = expand(d, "state_file", "~/" SG_USER_STATE_DEFAULT_FILE);
+    char err[512];
+    if (!path || sg_user_state_open(path, (int64_t)d->now, NULL, &d->state, err, sizeof err) != SG_STATE_OK) {
+        log_error(d, "per-user state unavailable: %s", path ? err : "bad state_file");
+        d->state = NULL;
+    }
+    return d->state;
+}
+
 /* RFC 7352: the "duplicate" test's tracking list is the per-user state. A
  * store that cannot answer answers "not seen": never a false duplicate. */
 static bool duplicate_seen(void *ctx, const char *handle, const char *id, size_t id_len)
 {
     delivery *d = ctx;
-    if (!d->state)
+    sg_user_state *state = user_state(d);
+    if (!state)
         return false;
     char *copy = sg_arena_strndup(d->arena, id, id_len);
     sg_state_key key;
     sg_state_key_duplicate(&key, handle, copy);
     bool seen = false;
     char err[256];
-    if (sg_user_state_check(d->state, &key, (int64_t)d->now, &seen, err, sizeof err) != SG_STATE_OK) {
+    if (sg_user_state_check(state, &key, (int64_t)d->now, &seen, err, sizeof err) != SG_STATE_OK) {
         log_error(d, "duplicate tracking: %s (the message is taken as new)", err);
         return false;
     }
@@ -319,12 +342,13 @@ static bool duplicate_seen(void *ctx, const char *handle, const char *id, size_t
  * delivery that is deferred (75) and retried does not see itself. */
 static void record_duplicates(delivery *d, const sg_result *r)
 {
-    for (size_t i = 0; d->state && i < r->nduplicates; i++) {
+    sg_user_state *state = r->nduplicates ? user_state(d) : NULL;
+    for (size_t i = 0; state && i < r->nduplicates; i++) {
         const sg_duplicate_mark *m = &r->duplicates[i];
         sg_state_key key;
         sg_state_key_duplicate(&key, m->handle, sg_arena_strndup(d->arena, m->id, m->id_len));
         char err[256];
-        if (sg_user_state_record(d->state, &key, (int64_t)d->now, m->period_seconds, m->last, err, sizeof err) !=
+        if (sg_user_state_record(state, &key, (int64_t)d->now, m->period_seconds, m->last, err, sizeof err) !=
             SG_STATE_OK)
             log_error(d, "duplicate tracking: cannot record an id: %s", err);
     }
@@ -554,13 +578,14 @@ static void forward_key(delivery *d, sg_fwd_mechanism mech, const char *target, 
 static bool already_forwarded(void *tracker, sg_fwd_mechanism mech, const char *target)
 {
     delivery *d = tracker;
-    if (!d->state || !*d->message_id)
+    sg_user_state *state = *d->message_id ? user_state(d) : NULL;
+    if (!state)
         return false;
     sg_state_key key;
     forward_key(d, mech, target, &key);
     bool seen = false;
     char err[256];
-    return sg_user_state_check(d->state, &key, (int64_t)d->now, &seen, err, sizeof err) == SG_STATE_OK && seen;
+    return sg_user_state_check(state, &key, (int64_t)d->now, &seen, err, sizeof err) == SG_STATE_OK && seen;
 }
 
 /* One allowed forward: claimed in the tracker first, so a retried delivery or
@@ -568,11 +593,12 @@ static bool already_forwarded(void *tracker, sg_fwd_mechanism mech, const char *
 static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_decision *fd,
                         const sg_header_snapshot *header)
 {
+    sg_user_state *state = user_state(d);
     sg_state_key key;
     forward_key(d, SG_FWD_REDIRECT, fd->target, &key);
     bool won = true;
     char err[512];
-    if (d->state && sg_user_state_claim(d->state, &key, (int64_t)d->now, CLAIM_LEASE, &won, err, sizeof err) !=
+    if (state && sg_user_state_claim(state, &key, (int64_t)d->now, CLAIM_LEASE, &won, err, sizeof err) !=
                         SG_STATE_OK) {
         log_error(d, "forward tracker: %s", err);
         return SG_EXIT_TEMPFAIL;
@@ -599,7 +625,8 @@ static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_de
     if (!sg_redirect_prepare(data, len, d->owner, fd->target, host, d->now, d->arena, &copy, &copy_len, err,
                              sizeof err)) {
         log_error(d, "redirect to %s: %s", fd->target, err);
-        sg_user_state_forget(d->state, &key, err, sizeof err);
+        if (state)
+            sg_user_state_forget(state, &key, err, sizeof err);
         return SG_EXIT_TEMPFAIL;
     }
     const char *from = sg_redirect_envelope_from(sc, d->env.from, d->owner, d->now, d->arena, err, sizeof err);
@@ -608,12 +635,12 @@ static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_de
                                : SG_SUBMIT_TEMPFAIL;
     if (st != SG_SUBMIT_OK) {
         log_error(d, "redirect to %s failed (%s): %s", fd->target, sg_submit_status_name(st), err);
-        if (d->state)
-            sg_user_state_forget(d->state, &key, err, sizeof err);
+        if (state)
+            sg_user_state_forget(state, &key, err, sizeof err);
         return SG_EXIT_TEMPFAIL;
     }
-    if (d->state)
-        sg_user_state_record(d->state, &key, (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
+    if (state)
+        sg_user_state_record(state, &key, (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
     return SG_EXIT_OK;
 }
 
@@ -636,6 +663,7 @@ static void remember_fcc(delivery *d, const sg_action *a, const char *data, size
  * submission forgets the claims and defers the delivery like a redirect. */
 static int send_notify(delivery *d, const sg_submit_config *sc, const sg_action *a, const sg_plan_notify *pn)
 {
+    sg_user_state *state = user_state(d);
     char err[512];
     sg_plan_notify mine = *pn;
     mine.rcpts = sg_arena_alloc(d->arena, (pn->n ? pn->n : 1) * sizeof *mine.rcpts);
@@ -650,8 +678,8 @@ static int send_notify(delivery *d, const sg_submit_config *sc, const sg_action 
             continue;
         forward_key(d, SG_FWD_NOTIFY, fd->target, &keys[k]);
         bool won = true;
-        if (d->state &&
-            sg_user_state_claim(d->state, &keys[k], (int64_t)d->now, CLAIM_LEASE, &won, err, sizeof err) != SG_STATE_OK) {
+        if (state &&
+            sg_user_state_claim(state, &keys[k], (int64_t)d->now, CLAIM_LEASE, &won, err, sizeof err) != SG_STATE_OK) {
             log_error(d, "forward tracker: %s", err);
             rc = SG_EXIT_TEMPFAIL;
         } else if (!won) {
@@ -675,13 +703,13 @@ static int send_notify(delivery *d, const sg_submit_config *sc, const sg_action 
             remember_fcc(d, a, nm.data, nm.len);
         }
     }
-    for (size_t k = 0; k < pn->n && d->state; k++) {
+    for (size_t k = 0; k < pn->n && state; k++) {
         if (!claimed[k])
             continue;
         if (rc == SG_EXIT_OK)
-            sg_user_state_record(d->state, &keys[k], (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
+            sg_user_state_record(state, &keys[k], (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
         else
-            sg_user_state_forget(d->state, &keys[k], err, sizeof err);
+            sg_user_state_forget(state, &keys[k], err, sizeof err);
     }
     return rc;
 }
@@ -689,6 +717,7 @@ static int send_notify(delivery *d, const sg_submit_config *sc, const sg_action 
 /* The one 5.7.520 bounce of this message (policy.md, "What a block does"). */
 static int send_bounce(delivery *d, const sg_submit_config *sc, const sg_plan *plan, const sg_policy *policy)
 {
+    sg_user_state *state = user_state(d);
     char err[512];
     sg_state_key key;
     sg_state_key_bounce(&key, d->env.from, d->owner);
@@ -707,8 +736,8 @@ static int send_bounce(delivery *d, const sg_submit_config *sc, const sg_plan *p
     if (st == SG_SUBMIT_PERMFAIL)
         log_error(d, "bounce to %s refused: %s", b.envelope_to, err); /* nothing more to do: never loop */
     unsigned long period = policy ? policy->org.bounce_rate_period : 86400;
-    if (d->state)
-        sg_user_state_record(d->state, &key, (int64_t)d->now, period, true, err, sizeof err);
+    if (state)
+        sg_user_state_record(state, &key, (int64_t)d->now, period, true, err, sizeof err);
     return SG_EXIT_OK;
 }
 
@@ -741,8 +770,9 @@ static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_acti
     sg_state_key key;
     /* RFC 5230 §4.2: tracking uses the arguments before variable expansion. */
     sg_state_key_vacation(&key, d->env.from, a->handle, a->track_subject, a->track_from, a->mime, a->track_reason);
+    sg_user_state *state = user_state(d);
     bool won = true;
-    if (d->state && sg_user_state_claim(d->state, &key, (int64_t)d->now, a->period_seconds, &won, err, sizeof err) !=
+    if (state && sg_user_state_claim(state, &key, (int64_t)d->now, a->period_seconds, &won, err, sizeof err) !=
                         SG_STATE_OK) {
         log_error(d, "no vacation reply: %s", err);
         return;
@@ -756,8 +786,8 @@ static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_acti
     sg_submit_status st = sg_submit_message(sc, "", rcpts, 1, reply.data, reply.len, err, sizeof err);
     if (st != SG_SUBMIT_OK) {
         log_error(d, "vacation reply to %s not sent (%s): %s", reply.envelope_to, sg_submit_status_name(st), err);
-        if (d->state)
-            sg_user_state_forget(d->state, &key, err, sizeof err);
+        if (state)
+            sg_user_state_forget(state, &key, err, sizeof err);
     } else {
         remember_fcc(d, a, reply.data, reply.len);
     }
@@ -782,9 +812,10 @@ static int send_mdn(delivery *d, const sg_submit_config *sc, const sg_action *re
     sg_state_key key;
     /* The forward tracker's kind, with a target no address can be: " reject-mdn". */
     sg_state_key_forward(&key, *d->message_id ? d->message_id : d->env.from, " reject-mdn");
+    sg_user_state *state = user_state(d);
     bool won = true;
-    if (d->state &&
-        sg_user_state_claim(d->state, &key, (int64_t)d->now, CLAIM_LEASE, &won, err, sizeof err) != SG_STATE_OK) {
+    if (state &&
+        sg_user_state_claim(state, &key, (int64_t)d->now, CLAIM_LEASE, &won, err, sizeof err) != SG_STATE_OK) {
         log_error(d, "reject tracker: %s", err);
         return SG_EXIT_TEMPFAIL;
     }
@@ -803,12 +834,12 @@ static int send_mdn(delivery *d, const sg_submit_config *sc, const sg_action *re
         /* Nothing is stored and the MTA retries: the sender learns of the
          * rejection, or the message is delivered, never neither. */
         log_error(d, "reject MDN to %s failed (%s): %s", mdn.envelope_to, sg_submit_status_name(st), err);
-        if (d->state)
-            sg_user_state_forget(d->state, &key, err, sizeof err);
+        if (state)
+            sg_user_state_forget(state, &key, err, sizeof err);
         return SG_EXIT_TEMPFAIL;
     }
-    if (d->state)
-        sg_user_state_record(d->state, &key, (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
+    if (state)
+        sg_user_state_record(state, &key, (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
     syslog(LOG_MAIL | LOG_INFO, "user=%s: rejected message %s from <%s>: MDN sent", d->user, d->message_id,
            mdn.envelope_to);
     d->rejected = true;
@@ -1033,14 +1064,8 @@ static int deliver(delivery *d)
         return rc;
     build_envelope(d);
 
-    char *state_path = expand(d, "state_file", "~/" SG_USER_STATE_DEFAULT_FILE);
+    /* The per-user state is opened at its first use (user_state()). */
     char err[512];
-    if (!state_path ||
-        sg_user_state_open(state_path, (int64_t)d->now, NULL, &d->state, err, sizeof err) != SG_STATE_OK) {
-        log_error(d, "per-user state unavailable: %s", state_path ? err : "bad state_file");
-        d->state = NULL; /* local delivery still works; forwards will wait (below) */
-    }
-
     /* The mailbox store the scripts ask (mailboxexists, :specialuse): the Maildir stored into below. */
     char *location = expand(d, "mail_location", "maildir:~/Maildir");
     const char *root = NULL;
@@ -1061,17 +1086,19 @@ static int deliver(delivery *d)
     sg_policy *policy = NULL;
     sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
     char why[512] = "";
-    if (rc == SG_EXIT_OK && (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_VACATION) ||
-                             sg_result_find(&result, SG_ACT_NOTIFY)))
+    /* Only a redirect or a notification can be a forward, and so be blocked and bounced. */
+    bool may_forward = sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY);
+    if (rc == SG_EXIT_OK && (may_forward || sg_result_find(&result, SG_ACT_VACATION)))
         rc = sg_cli_policy(d->cli, d->owner, &policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK
                                                                                           : SG_EXIT_TEMPFAIL;
     sg_plan plan;
     if (rc == SG_EXIT_OK) {
         bool recently_bounced = false;
-        if (d->state && *d->env.from) {
+        sg_user_state *state = may_forward && *d->env.from ? user_state(d) : NULL;
+        if (state) {
             sg_state_key key;
             sg_state_key_bounce(&key, d->env.from, d->owner);
-            sg_user_state_check(d->state, &key, (int64_t)d->now, &recently_bounced, err, sizeof err);
+            sg_user_state_check(state, &key, (int64_t)d->now, &recently_bounced, err, sizeof err);
         }
         sg_plan_input in = {d->owner, d->env.from, d->msg, recently_bounced, already_forwarded, d};
         sg_plan_enforce(policy, mode, why, &result, &in, d->arena, &plan);
@@ -1093,7 +1120,8 @@ static int deliver(delivery *d)
         for (size_t i = 0; i < result.count; i++)
             forwards |= (plan.decided[i] && plan.decisions[i].verdict == SG_FWD_ALLOW) || plan.notify[i].nallowed;
         bool mdn = reject && !d->o->reject_to_stderr && plan.mdn == SG_MDN_DUE;
-        if ((forwards || plan.bounce == SG_BOUNCE_DUE || mdn) && !d->state) {
+        /* Before anything is sent: these are tracked, so a retry never sends twice. */
+        if ((forwards || plan.bounce == SG_BOUNCE_DUE || mdn) && !user_state(d)) {
             log_error(d, "forwarding deferred: the per-user state (duplicate tracker) is unavailable");
             rc = SG_EXIT_TEMPFAIL;
         }
@@ -1188,7 +1216,8 @@ int sg_deliver_forwards(sg_cli *cli, const sg_forward_job *job, const sg_result 
     d.len = job->len;
     d.msg = job->msg;
     d.now = job->now;
-    d.state = job->state;
+    d.state = job->state; /* the caller's: opened (or not) by filter */
+    d.state_tried = true;
     const char *const *values;
     d.message_id = sg_message_header_values(d.msg, "message-id", &values) > 0 ? values[0] : "";
 

@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "cli.h"
 
 #ifndef SIEVEGATE_VERSION
@@ -26,14 +24,6 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    /* Process-wide library settings, made once before SQLite is first used:
-     * no initial bulk page cache (20 pages, about 87 KiB per open database)
-     * and no lookaside buffers (about 120 KiB per connection), both touched
-     * when set up. A delivery makes a few statements on two or three small
-     * databases; pages and objects are then allocated as needed. Issue 6's
-     * memory target: peak RSS of one delivery 4,212 -> 3,952 KiB (bench corpus). */
-    sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
-    sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
     if (strcmp(base, "sievegate-lda") == 0)

@@ -7,7 +7,6 @@
 #include "audit.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,8 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "sqlite_lib.h"
+
 #define AUDIT_SCHEMA_VERSION 1
 #define AUDIT_APPLICATION_ID 0x53474155 /* "SGAU" */
 #define AUDIT_BUSY_TIMEOUT_MS 5000
@@ -23,8 +24,9 @@
 
 struct sg_audit {
     bool to_syslog;
-    char *db_path; /* NULL: no database */
-    sqlite3 *db;   /* opened at the first record */
+    char *db_path;   /* NULL: no database */
+    sg_sqlite_lib f; /* SQLite, loaded at the first record (sqlite_lib.h) */
+    sqlite3 *db;     /* opened at the first record */
     sg_audit_line_fn sink;
     void *sink_ctx;
 };
@@ -87,7 +89,9 @@ void sg_audit_close(sg_audit *audit)
 {
     if (!audit)
         return;
-    sqlite3_close(audit->db);
+    if (audit->f.handle)
+        audit->f.close(audit->db);
+    sg_sqlite_lib_close(&audit->f);
     free(audit->db_path);
     free(audit);
 }
@@ -228,49 +232,49 @@ static void emit(const sg_audit *a, int priority, const char *line)
 /* ------------------------------------------------------------ database */
 
 /* Version 1: one row per decision; indexes for the report's "first ever". */
-static int audit_migrate_to_1(sqlite3 *db)
+static int audit_migrate_to_1(const sg_sqlite_conn *q)
 {
-    return sqlite3_exec(db,
-                        "CREATE TABLE forwards ("
-                        "  id INTEGER PRIMARY KEY,"
-                        "  time INTEGER NOT NULL,"
-                        "  owner TEXT NOT NULL,"
-                        "  target TEXT NOT NULL,"
-                        "  target_domain TEXT NOT NULL,"
-                        "  mechanism TEXT NOT NULL,"
-                        "  verdict TEXT NOT NULL,"
-                        "  policy TEXT,"
-                        "  remote_domain TEXT,"
-                        "  message_id TEXT);"
-                        "CREATE INDEX forwards_time ON forwards (time);"
-                        "CREATE INDEX forwards_owner ON forwards (owner, time);"
-                        "CREATE INDEX forwards_domain ON forwards (target_domain, time);",
-                        NULL, NULL, NULL);
+    return q->f->exec(q->db,
+                      "CREATE TABLE forwards ("
+                      "  id INTEGER PRIMARY KEY,"
+                      "  time INTEGER NOT NULL,"
+                      "  owner TEXT NOT NULL,"
+                      "  target TEXT NOT NULL,"
+                      "  target_domain TEXT NOT NULL,"
+                      "  mechanism TEXT NOT NULL,"
+                      "  verdict TEXT NOT NULL,"
+                      "  policy TEXT,"
+                      "  remote_domain TEXT,"
+                      "  message_id TEXT);"
+                      "CREATE INDEX forwards_time ON forwards (time);"
+                      "CREATE INDEX forwards_owner ON forwards (owner, time);"
+                      "CREATE INDEX forwards_domain ON forwards (target_domain, time);",
+                      NULL, NULL, NULL);
 }
 
-static int (*const audit_migrations[AUDIT_SCHEMA_VERSION])(sqlite3 *db) = {audit_migrate_to_1};
+static int (*const audit_migrations[AUDIT_SCHEMA_VERSION])(const sg_sqlite_conn *q) = {audit_migrate_to_1};
 
-static int pragma_int(sqlite3 *db, const char *sql, int *value)
+static int pragma_int(const sg_sqlite_conn *q, const char *sql, int *value)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        *value = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    int rc = q->f->prepare_v2(q->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW)
+        *value = q->f->column_int(st, 0);
+    q->f->finalize(st);
     return rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
 /* Checks it is ours and at most our version; *version gets its version. */
-static bool audit_version(sqlite3 *db, const char *path, int *version, char *err, size_t errlen)
+static bool audit_version(const sg_sqlite_conn *q, const char *path, int *version, char *err, size_t errlen)
 {
     int app = 0, ntables = 0;
-    int rc = pragma_int(db, "PRAGMA user_version", version);
+    int rc = pragma_int(q, "PRAGMA user_version", version);
     if (rc == SQLITE_OK)
-        rc = pragma_int(db, "PRAGMA application_id", &app);
+        rc = pragma_int(q, "PRAGMA application_id", &app);
     if (rc == SQLITE_OK)
-        rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &ntables);
+        rc = pragma_int(q, "SELECT count(*) FROM sqlite_master", &ntables);
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "audit database %s is unreadable: %s", path, sqlite3_errmsg(db));
+        snprintf(err, errlen, "audit database %s is unreadable: %s", path, q->f->errmsg(q->db));
         return false;
     }
     if ((app != 0 && app != AUDIT_APPLICATION_ID) || (*version == 0 && ntables > 0)) {
@@ -285,57 +289,60 @@ static bool audit_version(sqlite3 *db, const char *path, int *version, char *err
     return true;
 }
 
-static bool audit_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+static bool audit_migrate(const sg_sqlite_conn *q, const char *path, char *err, size_t errlen)
 {
     int version;
-    if (!audit_version(db, path, &version, err, errlen))
+    if (!audit_version(q, path, &version, err, errlen))
         return false;
     if (version == AUDIT_SCHEMA_VERSION)
         return true;
-    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    bool ok = rc == SQLITE_OK && audit_version(db, path, &version, err, errlen);
+    int rc = q->f->exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    bool ok = rc == SQLITE_OK && audit_version(q, path, &version, err, errlen);
     for (; ok && version < AUDIT_SCHEMA_VERSION; version++)
-        ok = (rc = audit_migrations[version](db)) == SQLITE_OK;
+        ok = (rc = audit_migrations[version](q)) == SQLITE_OK;
     if (ok) {
         char sql[96];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d", AUDIT_SCHEMA_VERSION,
                  AUDIT_APPLICATION_ID);
-        ok = (rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) == SQLITE_OK &&
-             (rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) == SQLITE_OK;
+        ok = (rc = q->f->exec(q->db, sql, NULL, NULL, NULL)) == SQLITE_OK &&
+             (rc = q->f->exec(q->db, "COMMIT", NULL, NULL, NULL)) == SQLITE_OK;
     }
     if (!ok) {
         if (rc != SQLITE_OK)
-            snprintf(err, errlen, "audit database %s cannot be written: %s", path, sqlite3_errmsg(db));
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            snprintf(err, errlen, "audit database %s cannot be written: %s", path, q->f->errmsg(q->db));
+        q->f->exec(q->db, "ROLLBACK", NULL, NULL, NULL);
     }
     return ok;
 }
 
-/* Opens (creating it when missing) the database for appending. */
+/* Opens (creating it when missing) the database for appending; SQLite
+ * itself is loaded here, at the first record that needs it. */
 static bool audit_connect(sg_audit *a, char *err, size_t errlen)
 {
     if (a->db)
         return true;
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(a->db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (!a->f.handle && !sg_sqlite_lib_open(&a->f, err, errlen))
+        return false;
+    sg_sqlite_conn c = {&a->f, NULL};
+    int rc = a->f.open_v2(a->db_path, &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open audit database %s: %s", a->db_path,
-                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        sqlite3_close(db);
+                 c.db ? a->f.errmsg(c.db) : a->f.errstr(rc));
+        a->f.close(c.db);
         return false;
     }
-    sqlite3_busy_timeout(db, AUDIT_BUSY_TIMEOUT_MS);
-    rc = sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+    a->f.busy_timeout(c.db, AUDIT_BUSY_TIMEOUT_MS);
+    rc = a->f.exec(c.db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "cannot open audit database %s: %s", a->db_path, sqlite3_errmsg(db));
-        sqlite3_close(db);
+        snprintf(err, errlen, "cannot open audit database %s: %s", a->db_path, a->f.errmsg(c.db));
+        a->f.close(c.db);
         return false;
     }
-    if (!audit_migrate(db, a->db_path, err, errlen)) {
-        sqlite3_close(db);
+    if (!audit_migrate(&c, a->db_path, err, errlen)) {
+        a->f.close(c.db);
         return false;
     }
-    a->db = db;
+    a->db = c.db;
     return true;
 }
 
@@ -344,24 +351,24 @@ static bool audit_insert(sg_audit *a, const sg_audit_record *rec, int64_t when, 
     if (!audit_connect(a, err, errlen))
         return false;
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(a->db,
-                                "INSERT INTO forwards (time, owner, target, target_domain, mechanism, verdict,"
-                                " policy, remote_domain, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                -1, &st, NULL);
+    int rc = a->f.prepare_v2(a->db,
+                             "INSERT INTO forwards (time, owner, target, target_domain, mechanism, verdict,"
+                             " policy, remote_domain, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                             -1, &st, NULL);
     if (rc == SQLITE_OK) {
         const char *texts[] = {rec->owner,  rec->target,        rec->target_domain,
                                rec->mechanism, rec->verdict, rec->policy, rec->remote_domain, rec->message_id};
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)when);
+        a->f.bind_int64(st, 1, (sqlite3_int64)when);
         for (int i = 0; i < 8; i++) {
             const char *v = texts[i] ? texts[i] : (i < 5 ? "" : NULL);
             if (v)
-                sqlite3_bind_text(st, i + 2, v, -1, SQLITE_STATIC);
+                a->f.bind_text(st, i + 2, v, -1, SQLITE_STATIC);
         }
-        rc = sqlite3_step(st);
+        rc = a->f.step(st);
     }
-    sqlite3_finalize(st);
+    a->f.finalize(st);
     if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "cannot write audit database %s: %s", a->db_path, sqlite3_errmsg(a->db));
+        snprintf(err, errlen, "cannot write audit database %s: %s", a->db_path, a->f.errmsg(a->db));
         return false;
     }
     return true;
@@ -390,9 +397,9 @@ bool sg_audit_record_decision(sg_audit *audit, const sg_audit_record *rec, char 
 
 /* -------------------------------------------------------------- report */
 
-static const char *col_dup(sqlite3_stmt *st, int i, sg_arena *arena)
+static const char *col_dup(const sg_sqlite_conn *q, sqlite3_stmt *st, int i, sg_arena *arena)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
+    const unsigned char *t = q->f->column_text(st, i);
     return t ? sg_arena_strdup(arena, (const char *)t) : NULL;
 }
 
@@ -408,89 +415,89 @@ static void *grow(sg_arena *arena, void *items, size_t count, size_t *cap, size_
     return n;
 }
 
-static sqlite3_stmt *prepare_since(sqlite3 *db, const char *sql, int64_t since, int *rc)
+static sqlite3_stmt *prepare_since(const sg_sqlite_conn *q, const char *sql, int64_t since, int *rc)
 {
     sqlite3_stmt *st = NULL;
-    *rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    *rc = q->f->prepare_v2(q->db, sql, -1, &st, NULL);
     if (*rc == SQLITE_OK)
-        *rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+        *rc = q->f->bind_int64(st, 1, (sqlite3_int64)since);
     return st;
 }
 
-static int report_forwarders(sqlite3 *db, sg_audit_report *r)
+static int report_forwarders(const sg_sqlite_conn *q, sg_audit_report *r)
 {
     int rc;
     size_t cap = 0;
-    sqlite3_stmt *st = prepare_since(db,
+    sqlite3_stmt *st = prepare_since(q,
                                      "SELECT owner, count(*), total(verdict = 'allow'), count(DISTINCT target),"
                                      " count(DISTINCT target_domain),"
                                      " (SELECT min(time) FROM forwards a WHERE a.owner = f.owner)"
                                      " FROM forwards f WHERE time >= ?1 GROUP BY owner ORDER BY owner",
                                      r->since, &rc);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
         r->forwarders = grow(r->arena, r->forwarders, r->nforwarders, &cap, sizeof *r->forwarders);
         sg_audit_forwarder *f = &r->forwarders[r->nforwarders++];
-        f->owner = col_dup(st, 0, r->arena);
-        f->forwards = (unsigned long)sqlite3_column_int64(st, 1);
-        f->allowed = (unsigned long)sqlite3_column_double(st, 2);
+        f->owner = col_dup(q, st, 0, r->arena);
+        f->forwards = (unsigned long)q->f->column_int64(st, 1);
+        f->allowed = (unsigned long)q->f->column_double(st, 2);
         f->blocked = f->forwards - f->allowed;
-        f->recipients = (unsigned long)sqlite3_column_int64(st, 3);
-        f->domains = (unsigned long)sqlite3_column_int64(st, 4);
-        f->first_forward = sqlite3_column_int64(st, 5);
+        f->recipients = (unsigned long)q->f->column_int64(st, 3);
+        f->domains = (unsigned long)q->f->column_int64(st, 4);
+        f->first_forward = q->f->column_int64(st, 5);
         f->is_new = f->first_forward >= r->since;
         r->new_forwarders += f->is_new;
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    q->f->finalize(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int report_domains(sqlite3 *db, sg_audit_report *r)
+static int report_domains(const sg_sqlite_conn *q, sg_audit_report *r)
 {
     int rc;
     size_t cap = 0;
-    sqlite3_stmt *st = prepare_since(db,
+    sqlite3_stmt *st = prepare_since(q,
                                      "SELECT target_domain, count(*), total(verdict = 'allow'), count(DISTINCT owner),"
                                      " (SELECT min(time) FROM forwards a WHERE a.target_domain = f.target_domain)"
                                      " FROM forwards f WHERE time >= ?1 GROUP BY target_domain ORDER BY target_domain",
                                      r->since, &rc);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
         r->domains = grow(r->arena, r->domains, r->ndomains, &cap, sizeof *r->domains);
         sg_audit_domain_stat *d = &r->domains[r->ndomains++];
-        d->domain = col_dup(st, 0, r->arena);
-        d->forwards = (unsigned long)sqlite3_column_int64(st, 1);
-        d->allowed = (unsigned long)sqlite3_column_double(st, 2);
+        d->domain = col_dup(q, st, 0, r->arena);
+        d->forwards = (unsigned long)q->f->column_int64(st, 1);
+        d->allowed = (unsigned long)q->f->column_double(st, 2);
         d->blocked = d->forwards - d->allowed;
-        d->forwarders = (unsigned long)sqlite3_column_int64(st, 3);
-        d->first_forward = sqlite3_column_int64(st, 4);
+        d->forwarders = (unsigned long)q->f->column_int64(st, 3);
+        d->first_forward = q->f->column_int64(st, 4);
         d->is_new = d->first_forward >= r->since;
         r->new_domains += d->is_new;
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    q->f->finalize(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int report_records(sqlite3 *db, sg_audit_report *r)
+static int report_records(const sg_sqlite_conn *q, sg_audit_report *r)
 {
     int rc;
     size_t cap = 0;
-    sqlite3_stmt *st = prepare_since(db,
+    sqlite3_stmt *st = prepare_since(q,
                                      "SELECT time, owner, target, target_domain, mechanism, verdict, policy,"
                                      " remote_domain, message_id FROM forwards WHERE time >= ?1 ORDER BY time, id",
                                      r->since, &rc);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
         r->records = grow(r->arena, r->records, r->nrecords, &cap, sizeof *r->records);
         sg_audit_record *rec = &r->records[r->nrecords++];
-        rec->time = sqlite3_column_int64(st, 0);
-        rec->owner = col_dup(st, 1, r->arena);
-        rec->target = col_dup(st, 2, r->arena);
-        rec->target_domain = col_dup(st, 3, r->arena);
-        rec->mechanism = col_dup(st, 4, r->arena);
-        rec->verdict = col_dup(st, 5, r->arena);
-        rec->policy = col_dup(st, 6, r->arena);
-        rec->remote_domain = col_dup(st, 7, r->arena);
-        rec->message_id = col_dup(st, 8, r->arena);
+        rec->time = q->f->column_int64(st, 0);
+        rec->owner = col_dup(q, st, 1, r->arena);
+        rec->target = col_dup(q, st, 2, r->arena);
+        rec->target_domain = col_dup(q, st, 3, r->arena);
+        rec->mechanism = col_dup(q, st, 4, r->arena);
+        rec->verdict = col_dup(q, st, 5, r->arena);
+        rec->policy = col_dup(q, st, 6, r->arena);
+        rec->remote_domain = col_dup(q, st, 7, r->arena);
+        rec->message_id = col_dup(q, st, 8, r->arena);
         if (rec->verdict && strcmp(rec->verdict, "allow") == 0)
             r->allowed++;
         else
@@ -498,28 +505,28 @@ static int report_records(sqlite3 *db, sg_audit_report *r)
         r->total++;
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    q->f->finalize(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* All three parts in one read transaction, so their figures agree. */
-static bool report_query(sqlite3 *db, const char *path, sg_audit_report *r, char *err, size_t errlen)
+static bool report_query(const sg_sqlite_conn *q, const char *path, sg_audit_report *r, char *err, size_t errlen)
 {
     int version = 0;
-    if (!audit_version(db, path, &version, err, errlen))
+    if (!audit_version(q, path, &version, err, errlen))
         return false;
     if (version == 0)
         return true; /* created but never written */
-    int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    int rc = q->f->exec(q->db, "BEGIN", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = report_records(db, r);
+        rc = report_records(q, r);
     if (rc == SQLITE_OK)
-        rc = report_forwarders(db, r);
+        rc = report_forwarders(q, r);
     if (rc == SQLITE_OK)
-        rc = report_domains(db, r);
+        rc = report_domains(q, r);
     if (rc != SQLITE_OK)
-        snprintf(err, errlen, "audit database %s is unreadable: %s", path, sqlite3_errmsg(db));
-    sqlite3_exec(db, rc == SQLITE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+        snprintf(err, errlen, "audit database %s is unreadable: %s", path, q->f->errmsg(q->db));
+    q->f->exec(q->db, rc == SQLITE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     return rc == SQLITE_OK;
 }
 
@@ -535,16 +542,22 @@ bool sg_audit_report_read(const char *path, int64_t since, sg_audit_report **out
         *out = r; /* nothing recorded yet */
         return true;
     }
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-    bool ok = rc == SQLITE_OK;
-    if (!ok)
-        snprintf(err, errlen, "cannot open audit database %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sg_sqlite_lib lib; /* SQLite, for this report only (sqlite_lib.h) */
+    sg_sqlite_conn c = {&lib, NULL};
+    bool ok = sg_sqlite_lib_open(&lib, err, errlen);
     if (ok) {
-        sqlite3_busy_timeout(db, AUDIT_BUSY_TIMEOUT_MS);
-        ok = report_query(db, path, r, err, errlen);
+        int rc = lib.open_v2(path, &c.db, SQLITE_OPEN_READONLY, NULL);
+        ok = rc == SQLITE_OK;
+        if (!ok)
+            snprintf(err, errlen, "cannot open audit database %s: %s", path,
+                     c.db ? lib.errmsg(c.db) : lib.errstr(rc));
+        if (ok) {
+            lib.busy_timeout(c.db, AUDIT_BUSY_TIMEOUT_MS);
+            ok = report_query(&c, path, r, err, errlen);
+        }
+        lib.close(c.db);
+        sg_sqlite_lib_close(&lib);
     }
-    sqlite3_close(db);
     if (!ok) {
         sg_arena_free(arena);
         return false;

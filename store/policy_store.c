@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include <unistd.h>
 
 #include "../engine/idna.h"
+#include "sqlite_lib.h"
 
 #define SCHEMA_VERSION 1
 #define STORE_APPLICATION_ID 0x53475053 /* "SGPS": PRAGMA application_id of a sievegate policy store */
@@ -45,7 +45,8 @@
 struct sg_policy_store {
     char *path;
     bool writable;
-    sqlite3 *db; /* NULL while the file does not exist (readers) or before the first write */
+    sg_sqlite_lib f;  /* SQLite, loaded at the first connection (sqlite_lib.h); empty before */
+    sg_sqlite_conn q; /* q.f = &f; q.db NULL while the file does not exist (readers) or before the first write */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -84,9 +85,9 @@ static sg_store_status db_fail(const sg_policy_store *s, sqlite3 *db, int rc, ch
                     s->path, BUSY_TIMEOUT_MS / 1000);
     if (primary == SQLITE_CONSTRAINT)
         return fail(SG_STORE_INVALID, err, errlen, "policy store %s refused the change: %s", s->path,
-                    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+                    db ? s->f.errmsg(db) : s->f.errstr(rc));
     return fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s is unreadable: %s", s->path,
-                db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+                db ? s->f.errmsg(db) : s->f.errstr(rc));
 }
 
 /* ------------------------------------------------------- normalisation */
@@ -298,28 +299,28 @@ static bool normalize_list(const sg_strlist *in, norm_kind kind, sg_arena *arena
 /* Runs one statement with bound values: `types` has one letter per value,
  * 't' text (NULL allowed), 'i' int, 'L' sqlite3_int64. Returns the SQLite code
  * (SQLITE_DONE or SQLITE_ROW on success); *changes gets the rows changed. */
-static int run_sql(sqlite3 *db, int *changes, const char *sql, const char *types, ...)
+static int run_sql(const sg_sqlite_conn *q, int *changes, const char *sql, const char *types, ...)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    int rc = q->f->prepare_v2(q->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     va_list ap;
     va_start(ap, types);
     for (int i = 0; types && types[i] && rc == SQLITE_OK; i++) {
         if (types[i] == 't')
-            rc = sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+            rc = q->f->bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
         else if (types[i] == 'i')
-            rc = sqlite3_bind_int(st, i + 1, va_arg(ap, int));
+            rc = q->f->bind_int(st, i + 1, va_arg(ap, int));
         else
-            rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, sqlite3_int64));
+            rc = q->f->bind_int64(st, i + 1, va_arg(ap, sqlite3_int64));
     }
     va_end(ap);
     if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
+        rc = q->f->step(st);
     if (changes)
-        *changes = sqlite3_changes(db);
-    int frc = sqlite3_finalize(st);
+        *changes = q->f->changes(q->db);
+    int frc = q->f->finalize(st);
     return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? rc : (frc != SQLITE_OK ? frc : rc);
 }
 
@@ -330,36 +331,36 @@ static bool sql_ok(int rc)
 
 /* The first column of the first row of `sql` (bound to one optional text
  * value) as an integer; *found says whether there was a row. */
-static int query_int(sqlite3 *db, const char *sql, const char *arg, sqlite3_int64 *value, bool *found)
+static int query_int(const sg_sqlite_conn *q, const char *sql, const char *arg, sqlite3_int64 *value, bool *found)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    int rc = q->f->prepare_v2(q->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     if (arg)
-        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
+        q->f->bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    rc = q->f->step(st);
     if (found)
         *found = rc == SQLITE_ROW;
-    *value = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    int frc = sqlite3_finalize(st);
+    *value = rc == SQLITE_ROW ? q->f->column_int64(st, 0) : 0;
+    int frc = q->f->finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : (frc != SQLITE_OK ? frc : rc);
 }
 
 /* The first text column of the first row of `sql` bound to `arg`, copied
  * into buf ("" when there is no row). */
-static int query_text(sqlite3 *db, const char *sql, const char *arg, char *buf, size_t len)
+static int query_text(const sg_sqlite_conn *q, const char *sql, const char *arg, char *buf, size_t len)
 {
     sqlite3_stmt *st = NULL;
     buf[0] = '\0';
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    int rc = q->f->prepare_v2(q->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
-    int frc = sqlite3_finalize(st);
+    q->f->bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    rc = q->f->step(st);
+    if (rc == SQLITE_ROW && q->f->column_text(st, 0))
+        snprintf(buf, len, "%s", (const char *)q->f->column_text(st, 0));
+    int frc = q->f->finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : (frc != SQLITE_OK ? frc : rc);
 }
 
@@ -368,7 +369,7 @@ static int query_text(sqlite3 *db, const char *sql, const char *arg, char *buf, 
 /* Version 1: the entities of policy.md, "Entities", and the meta table
  * (generation and schema version). The default policy and the "*" remote
  * domain always exist. */
-static int migrate_to_1(sqlite3 *db)
+static int migrate_to_1(const sg_sqlite_conn *q)
 {
     static const char sql[] =
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
@@ -406,34 +407,35 @@ static int migrate_to_1(sqlite3 *db)
         "  auto_forward INTEGER NOT NULL, auto_reply INTEGER NOT NULL,"
         "  ndr INTEGER NOT NULL, is_internal INTEGER NOT NULL);"
         "INSERT INTO remote_domains VALUES ('*', 1, 1, 1, 0);";
-    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+    return q->f->exec(q->db, sql, NULL, NULL, NULL);
 }
 
 /* migrations[v] takes a store from version v to v + 1. */
-static int (*const migrations[SCHEMA_VERSION])(sqlite3 *db) = {migrate_to_1};
+static int (*const migrations[SCHEMA_VERSION])(const sg_sqlite_conn *q) = {migrate_to_1};
 
-/* Checks that `db` is ours (or empty) and reads its schema version. */
-static sg_store_status read_version(const sg_policy_store *s, sqlite3 *db, int *version, char *err, size_t errlen)
+/* Checks that the database of `q` is ours (or empty) and reads its schema version. */
+static sg_store_status read_version(const sg_policy_store *s, const sg_sqlite_conn *q, int *version, char *err,
+                                    size_t errlen)
 {
     /* One statement, so one read transaction: three separate ones could see a
      * concurrent creator's schema half before and half after its commit and
      * call a fresh store foreign (found by the user-state race test). */
     sqlite3_int64 v = 0, app = 0, ntables = 0;
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT (SELECT user_version FROM pragma_user_version),"
-                                " (SELECT application_id FROM pragma_application_id),"
-                                " (SELECT count(*) FROM sqlite_master)",
-                                -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
-        app = sqlite3_column_int64(st, 1);
-        ntables = sqlite3_column_int64(st, 2);
+    int rc = q->f->prepare_v2(q->db,
+                              "SELECT (SELECT user_version FROM pragma_user_version),"
+                              " (SELECT application_id FROM pragma_application_id),"
+                              " (SELECT count(*) FROM sqlite_master)",
+                              -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
+        v = q->f->column_int64(st, 0);
+        app = q->f->column_int64(st, 1);
+        ntables = q->f->column_int64(st, 2);
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    q->f->finalize(st);
     if (rc != SQLITE_OK)
-        return db_fail(s, db, rc, err, errlen);
+        return db_fail(s, q->db, rc, err, errlen);
     if ((app != 0 && app != STORE_APPLICATION_ID) || (v == 0 && ntables > 0))
         return fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s is not a sievegate policy store", s->path);
     if (v > SCHEMA_VERSION)
@@ -445,33 +447,33 @@ static sg_store_status read_version(const sg_policy_store *s, sqlite3 *db, int *
 }
 
 /* Brings a writable store up to SCHEMA_VERSION in one transaction. */
-static sg_store_status migrate(const sg_policy_store *s, sqlite3 *db, char *err, size_t errlen)
+static sg_store_status migrate(const sg_policy_store *s, const sg_sqlite_conn *q, char *err, size_t errlen)
 {
     int version;
-    sg_store_status st = read_version(s, db, &version, err, errlen);
+    sg_store_status st = read_version(s, q, &version, err, errlen);
     if (st != SG_STORE_OK || version == SCHEMA_VERSION)
         return st;
-    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = q->f->exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return db_fail(s, db, rc, err, errlen);
-    st = read_version(s, db, &version, err, errlen); /* another process may have migrated meanwhile */
+        return db_fail(s, q->db, rc, err, errlen);
+    st = read_version(s, q, &version, err, errlen); /* another process may have migrated meanwhile */
     for (; st == SG_STORE_OK && version < SCHEMA_VERSION; version++) {
-        rc = migrations[version](db);
+        rc = migrations[version](q);
         if (rc != SQLITE_OK)
-            st = db_fail(s, db, rc, err, errlen);
+            st = db_fail(s, q->db, rc, err, errlen);
     }
     if (st == SG_STORE_OK) {
         char sql[96];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d", SCHEMA_VERSION,
                  STORE_APPLICATION_ID);
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        rc = q->f->exec(q->db, sql, NULL, NULL, NULL);
         if (rc == SQLITE_OK)
-            rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+            rc = q->f->exec(q->db, "COMMIT", NULL, NULL, NULL);
         if (rc != SQLITE_OK)
-            st = db_fail(s, db, rc, err, errlen);
+            st = db_fail(s, q->db, rc, err, errlen);
     }
     if (st != SG_STORE_OK)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        q->f->exec(q->db, "ROLLBACK", NULL, NULL, NULL);
     return st;
 }
 
@@ -520,10 +522,10 @@ static sg_store_status check_parent(const sg_policy_store *s, char *err, size_t 
 }
 
 /* Opens the file when it exists (or, with `create`, creates it). Leaves
- * s->db NULL, with SG_STORE_OK, when it does not exist and must not be created. */
+ * s->q.db NULL, with SG_STORE_OK, when it does not exist and must not be created. */
 static sg_store_status connect_db(sg_policy_store *s, bool create, char *err, size_t errlen)
 {
-    if (s->db)
+    if (s->q.db)
         return SG_STORE_OK;
     struct stat sb;
     if (stat(s->path, &sb) != 0) {
@@ -540,30 +542,33 @@ static sg_store_status connect_db(sg_policy_store *s, bool create, char *err, si
     } else if (access(s->path, s->writable ? R_OK | W_OK : R_OK) != 0) {
         return fail(SG_STORE_UNAVAILABLE, err, errlen, "cannot open policy store %s: %s", s->path, strerror(errno));
     }
+    /* SQLite itself only now that there is a file to read or write (sqlite_lib.h). */
+    if (!s->f.handle && !sg_sqlite_lib_open(&s->f, err, errlen))
+        return SG_STORE_UNAVAILABLE;
     int flags = s->writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(s->path, &db, flags, NULL);
+    sg_sqlite_conn c = {&s->f, NULL};
+    int rc = s->f.open_v2(s->path, &c.db, flags, NULL);
     if (rc != SQLITE_OK) {
         sg_store_status st = fail(SG_STORE_UNAVAILABLE, err, errlen, "cannot open policy store %s: %s", s->path,
-                                  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        sqlite3_close(db);
+                                  c.db ? s->f.errmsg(c.db) : s->f.errstr(rc));
+        s->f.close(c.db);
         return st;
     }
-    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    s->f.busy_timeout(c.db, BUSY_TIMEOUT_MS);
     sg_store_status st = SG_STORE_OK;
     if (s->writable) {
         /* The rollback journal: readers need no write access (WAL would need the -shm file). */
-        rc = sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
-        st = rc == SQLITE_OK ? migrate(s, db, err, errlen) : db_fail(s, db, rc, err, errlen);
+        rc = s->f.exec(c.db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+        st = rc == SQLITE_OK ? migrate(s, &c, err, errlen) : db_fail(s, c.db, rc, err, errlen);
     } else {
         int version;
-        st = read_version(s, db, &version, err, errlen); /* a garbage file fails here */
+        st = read_version(s, &c, &version, err, errlen); /* a garbage file fails here */
     }
     if (st != SG_STORE_OK) {
-        sqlite3_close(db);
+        s->f.close(c.db);
         return st;
     }
-    s->db = db;
+    s->q.db = c.db;
     return SG_STORE_OK;
 }
 
@@ -580,7 +585,9 @@ sg_store_status sg_policy_store_open(const char *uri, bool writable, sg_policy_s
     sg_policy_store *s = sg_xmalloc(sizeof *s);
     s->path = sg_xstrdup(path);
     s->writable = writable;
-    s->db = NULL;
+    memset(&s->f, 0, sizeof s->f);
+    s->q.f = &s->f;
+    s->q.db = NULL;
     sg_store_status st = connect_db(s, false, err, errlen);
     if (st != SG_STORE_OK) {
         sg_policy_store_close(s);
@@ -594,7 +601,9 @@ void sg_policy_store_close(sg_policy_store *store)
 {
     if (!store)
         return;
-    sqlite3_close(store->db);
+    if (store->f.handle)
+        store->f.close(store->q.db);
+    sg_sqlite_lib_close(&store->f);
     free(store->path);
     free(store);
 }
@@ -604,7 +613,7 @@ void sg_policy_store_close(sg_policy_store *store)
 /* The schema version inside the current transaction: 0 means "never written". */
 static sg_store_status current_version(sg_policy_store *s, int *version, char *err, size_t errlen)
 {
-    sg_store_status st = read_version(s, s->db, version, err, errlen);
+    sg_store_status st = read_version(s, &s->q, version, err, errlen);
     if (st == SG_STORE_OK && *version != 0 && *version != SCHEMA_VERSION)
         st = fail(SG_STORE_UNAVAILABLE, err, errlen,
                   "policy store %s has schema version %d; run a `sievegate policy` write as its owner to upgrade it",
@@ -616,17 +625,17 @@ sg_store_status sg_policy_store_generation(sg_policy_store *store, uint64_t *gen
 {
     *generation = 0;
     sg_store_status st = connect_db(store, false, err, errlen);
-    if (st != SG_STORE_OK || !store->db)
+    if (st != SG_STORE_OK || !store->q.db)
         return st;
     sqlite3_int64 v;
     bool found;
-    int rc = query_int(store->db, "SELECT value FROM meta WHERE key = 'generation'", NULL, &v, &found);
+    int rc = query_int(&store->q, "SELECT value FROM meta WHERE key = 'generation'", NULL, &v, &found);
     if (rc != SQLITE_OK) {
         /* A store created but never written has no meta table: generation 0. */
         int version;
         if (current_version(store, &version, err, errlen) == SG_STORE_OK && version == 0)
             return SG_STORE_OK;
-        return db_fail(store, store->db, rc, err, errlen);
+        return db_fail(store, store->q.db, rc, err, errlen);
     }
     *generation = found ? (uint64_t)v : 0;
     return SG_STORE_OK;
@@ -651,47 +660,47 @@ static void strlist_push(sg_arena *arena, sg_strlist *l, size_t *cap, const char
     l->items[l->count++] = sg_arena_strdup(arena, s);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
+static const char *col_text(const sg_sqlite_conn *q, sqlite3_stmt *st, int i)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
+    const unsigned char *t = q->f->column_text(st, i);
     return t ? (const char *)t : "";
 }
 
-static int load_org(sqlite3 *db, sg_org_settings *org)
+static int load_org(const sg_sqlite_conn *q, sg_org_settings *org)
 {
     sqlite3_stmt *st = NULL;
     sg_org_settings_default(org);
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT automatic_means, bounce_internal_senders, bounce_rate_period,"
-                                " max_forward_hops FROM org_settings WHERE id = 1",
-                                -1, &st, NULL);
+    int rc = q->f->prepare_v2(q->db,
+                              "SELECT automatic_means, bounce_internal_senders, bounce_rate_period,"
+                              " max_forward_hops FROM org_settings WHERE id = 1",
+                              -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
-    rc = sqlite3_step(st);
+    rc = q->f->step(st);
     if (rc == SQLITE_ROW) {
-        org->automatic_means = strcmp(col_text(st, 0), "on") == 0 ? SG_MODE_ON : SG_MODE_OFF;
-        org->bounce_internal_senders = sqlite3_column_int(st, 1) != 0;
-        org->bounce_rate_period = (unsigned long)sqlite3_column_int64(st, 2);
-        org->max_forward_hops = (unsigned)sqlite3_column_int(st, 3);
+        org->automatic_means = strcmp(col_text(q, st, 0), "on") == 0 ? SG_MODE_ON : SG_MODE_OFF;
+        org->bounce_internal_senders = q->f->column_int(st, 1) != 0;
+        org->bounce_rate_period = (unsigned long)q->f->column_int64(st, 2);
+        org->max_forward_hops = (unsigned)q->f->column_int(st, 3);
     }
-    sqlite3_finalize(st);
+    q->f->finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int load_accepted(sqlite3 *db, sg_policy *p)
+static int load_accepted(const sg_sqlite_conn *q, sg_policy *p)
 {
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
-    int rc = sqlite3_prepare_v2(db, "SELECT name, match_subdomains FROM accepted_domains ORDER BY name", -1, &st,
-                                NULL);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = q->f->prepare_v2(q->db, "SELECT name, match_subdomains FROM accepted_domains ORDER BY name", -1, &st,
+                              NULL);
+    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
         p->accepted = grow(p->arena, p->accepted, p->naccepted, &cap, sizeof *p->accepted);
         sg_accepted_domain *a = &p->accepted[p->naccepted++];
-        a->name = sg_arena_strdup(p->arena, col_text(st, 0));
-        a->match_subdomains = sqlite3_column_int(st, 1) != 0;
+        a->name = sg_arena_strdup(p->arena, col_text(q, st, 0));
+        a->match_subdomains = q->f->column_int(st, 1) != 0;
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    q->f->finalize(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -712,16 +721,16 @@ static void scope_lists(const sg_outbound_policy *op, const sg_strlist *lists[NS
 
 /* Every policy's scope in one query: a prepared statement per policy cost
  * more than the rest of a load (bench_policy). */
-static int load_scopes(sqlite3 *db, sg_policy *p)
+static int load_scopes(const sg_sqlite_conn *q, sg_policy *p)
 {
     sqlite3_stmt *st = NULL;
     size_t(*caps)[NSCOPE] = sg_arena_calloc(p->arena, (p->npolicies + 1) * sizeof *caps);
-    int rc = sqlite3_prepare_v2(db, "SELECT policy, kind, value FROM policy_scope ORDER BY policy, kind, pos", -1,
-                                &st, NULL);
+    int rc = q->f->prepare_v2(q->db, "SELECT policy, kind, value FROM policy_scope ORDER BY policy, kind, pos", -1,
+                              &st, NULL);
     size_t at = 0; /* rows come grouped by policy: look the name up only when it changes */
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
         rc = SQLITE_OK;
-        const char *name = col_text(st, 0);
+        const char *name = col_text(q, st, 0);
         if (at >= p->npolicies || strcmp(p->policies[at].name, name) != 0) {
             for (at = 0; at < p->npolicies && strcmp(p->policies[at].name, name) != 0; at++)
                 ;
@@ -731,71 +740,71 @@ static int load_scopes(sqlite3 *db, sg_policy *p)
         const sg_strlist *lists[NSCOPE];
         scope_lists(&p->policies[at], lists);
         for (size_t k = 0; k < NSCOPE; k++)
-            if (strcmp(col_text(st, 1), scope_kinds[k]) == 0)
-                strlist_push(p->arena, (sg_strlist *)lists[k], &caps[at][k], col_text(st, 2));
+            if (strcmp(col_text(q, st, 1), scope_kinds[k]) == 0)
+                strlist_push(p->arena, (sg_strlist *)lists[k], &caps[at][k], col_text(q, st, 2));
     }
-    sqlite3_finalize(st);
+    q->f->finalize(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int load_policies(sqlite3 *db, sg_policy *p)
+static int load_policies(const sg_sqlite_conn *q, sg_policy *p)
 {
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT name, is_default, enabled, priority, mode FROM outbound_policies"
-                                " ORDER BY is_default DESC, priority",
-                                -1, &st, NULL);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = q->f->prepare_v2(q->db,
+                              "SELECT name, is_default, enabled, priority, mode FROM outbound_policies"
+                              " ORDER BY is_default DESC, priority",
+                              -1, &st, NULL);
+    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
         p->policies = grow(p->arena, p->policies, p->npolicies, &cap, sizeof *p->policies);
         sg_outbound_policy *op = &p->policies[p->npolicies++];
         memset(op, 0, sizeof *op);
-        op->name = sg_arena_strdup(p->arena, col_text(st, 0));
-        op->is_default = sqlite3_column_int(st, 1) != 0;
-        op->enabled = sqlite3_column_int(st, 2) != 0;
-        op->priority = op->is_default ? -1 : sqlite3_column_int(st, 3);
-        if (!sg_fwd_mode_parse(col_text(st, 4), &op->mode))
+        op->name = sg_arena_strdup(p->arena, col_text(q, st, 0));
+        op->is_default = q->f->column_int(st, 1) != 0;
+        op->enabled = q->f->column_int(st, 2) != 0;
+        op->priority = op->is_default ? -1 : q->f->column_int(st, 3);
+        if (!sg_fwd_mode_parse(col_text(q, st, 4), &op->mode))
             op->mode = SG_MODE_OFF; /* CHECK constraint makes this unreachable; fail closed */
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    q->f->finalize(st);
     if (rc != SQLITE_DONE)
         return rc;
-    return load_scopes(db, p);
+    return load_scopes(q, p);
 }
 
-static int load_remote(sqlite3 *db, sg_policy *p)
+static int load_remote(const sg_sqlite_conn *q, sg_policy *p)
 {
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT pattern, auto_forward, auto_reply, ndr, is_internal FROM remote_domains"
-                                " ORDER BY pattern",
-                                -1, &st, NULL);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = q->f->prepare_v2(q->db,
+                              "SELECT pattern, auto_forward, auto_reply, ndr, is_internal FROM remote_domains"
+                              " ORDER BY pattern",
+                              -1, &st, NULL);
+    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
         p->remote = grow(p->arena, p->remote, p->nremote, &cap, sizeof *p->remote);
         sg_remote_domain *rd = &p->remote[p->nremote++];
-        rd->pattern = sg_arena_strdup(p->arena, col_text(st, 0));
-        rd->auto_forward = sqlite3_column_int(st, 1) != 0;
-        rd->auto_reply = sqlite3_column_int(st, 2) != 0;
-        rd->ndr = sqlite3_column_int(st, 3) != 0;
-        rd->is_internal = sqlite3_column_int(st, 4) != 0;
+        rd->pattern = sg_arena_strdup(p->arena, col_text(q, st, 0));
+        rd->auto_forward = q->f->column_int(st, 1) != 0;
+        rd->auto_reply = q->f->column_int(st, 2) != 0;
+        rd->ndr = q->f->column_int(st, 3) != 0;
+        rd->is_internal = q->f->column_int(st, 4) != 0;
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    q->f->finalize(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int load_groups(sqlite3 *db, sg_policy *p)
+static int load_groups(const sg_sqlite_conn *q, sg_policy *p)
 {
     sqlite3_stmt *st = NULL;
     size_t cap = 0, mcap = 0;
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT g.name, m.member FROM user_groups g LEFT JOIN group_members m"
-                                " ON m.grp = g.name ORDER BY g.name, m.pos",
-                                -1, &st, NULL);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = col_text(st, 0);
+    int rc = q->f->prepare_v2(q->db,
+                              "SELECT g.name, m.member FROM user_groups g LEFT JOIN group_members m"
+                              " ON m.grp = g.name ORDER BY g.name, m.pos",
+                              -1, &st, NULL);
+    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
+        const char *name = col_text(q, st, 0);
         if (p->ngroups == 0 || strcmp(p->groups[p->ngroups - 1].name, name) != 0) {
             p->groups = grow(p->arena, p->groups, p->ngroups, &cap, sizeof *p->groups);
             sg_group *g = &p->groups[p->ngroups++];
@@ -804,31 +813,31 @@ static int load_groups(sqlite3 *db, sg_policy *p)
             g->members.count = 0;
             mcap = 0;
         }
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-            strlist_push(p->arena, &p->groups[p->ngroups - 1].members, &mcap, col_text(st, 1));
+        if (q->f->column_type(st, 1) != SQLITE_NULL)
+            strlist_push(p->arena, &p->groups[p->ngroups - 1].members, &mcap, col_text(q, st, 1));
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    q->f->finalize(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* Reads everything of a version-1 store; the caller holds a read transaction. */
-static int load_all(sqlite3 *db, sg_policy *p)
+static int load_all(const sg_sqlite_conn *q, sg_policy *p)
 {
     sqlite3_int64 gen;
     bool found;
-    int rc = query_int(db, "SELECT value FROM meta WHERE key = 'generation'", NULL, &gen, &found);
+    int rc = query_int(q, "SELECT value FROM meta WHERE key = 'generation'", NULL, &gen, &found);
     p->generation = found ? (uint64_t)gen : 0;
     if (rc == SQLITE_OK)
-        rc = load_org(db, &p->org);
+        rc = load_org(q, &p->org);
     if (rc == SQLITE_OK)
-        rc = load_accepted(db, p);
+        rc = load_accepted(q, p);
     if (rc == SQLITE_OK)
-        rc = load_policies(db, p);
+        rc = load_policies(q, p);
     if (rc == SQLITE_OK)
-        rc = load_remote(db, p);
+        rc = load_remote(q, p);
     if (rc == SQLITE_OK)
-        rc = load_groups(db, p);
+        rc = load_groups(q, p);
     return rc;
 }
 
@@ -862,14 +871,14 @@ sg_store_status sg_policy_store_load(sg_policy_store *store, sg_policy **out, ch
     sg_store_status st = connect_db(store, false, err, errlen);
     if (st != SG_STORE_OK)
         return st;
-    if (!store->db) {
+    if (!store->q.db) {
         *out = sg_policy_new_default();
         return SG_STORE_OK;
     }
     /* One read transaction: every table as of the same commit. */
-    int rc = sqlite3_exec(store->db, "BEGIN", NULL, NULL, NULL);
+    int rc = store->f.exec(store->q.db, "BEGIN", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return db_fail(store, store->db, rc, err, errlen);
+        return db_fail(store, store->q.db, rc, err, errlen);
     int version = 0;
     st = current_version(store, &version, err, errlen);
     sg_policy *p = NULL;
@@ -879,13 +888,13 @@ sg_store_status sg_policy_store_load(sg_policy_store *store, sg_policy **out, ch
         sg_arena *arena = sg_arena_new();
         p = sg_arena_calloc(arena, sizeof *p);
         p->arena = arena;
-        rc = load_all(store->db, p);
+        rc = load_all(&store->q, p);
         if (rc == SQLITE_OK)
             ensure_invariants(p);
         else
-            st = db_fail(store, store->db, rc, err, errlen);
+            st = db_fail(store, store->q.db, rc, err, errlen);
     }
-    sqlite3_exec(store->db, st == SG_STORE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+    store->f.exec(store->q.db, st == SG_STORE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     if (st != SG_STORE_OK) {
         sg_policy_free(p);
         return st;
@@ -908,22 +917,22 @@ static sg_store_status run_write(sg_policy_store *s, bool create, bool *missing,
         return fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s was opened read-only", s->path);
     sg_store_status st = connect_db(s, create, err, errlen);
     if (missing)
-        *missing = st == SG_STORE_OK && !s->db;
-    if (st != SG_STORE_OK || !s->db)
+        *missing = st == SG_STORE_OK && !s->q.db;
+    if (st != SG_STORE_OK || !s->q.db)
         return st;
-    int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = s->f.exec(s->q.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return db_fail(s, s->db, rc, err, errlen);
+        return db_fail(s, s->q.db, rc, err, errlen);
     st = fn(s, arg, err, errlen);
     if (st == SG_STORE_OK) {
-        rc = run_sql(s->db, NULL, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", NULL);
+        rc = run_sql(&s->q, NULL, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", NULL);
         if (sql_ok(rc))
-            rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+            rc = s->f.exec(s->q.db, "COMMIT", NULL, NULL, NULL);
         if (!sql_ok(rc))
-            st = db_fail(s, s->db, rc, err, errlen);
+            st = db_fail(s, s->q.db, rc, err, errlen);
     }
     if (st != SG_STORE_OK)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        s->f.exec(s->q.db, "ROLLBACK", NULL, NULL, NULL);
     return st;
 }
 
@@ -932,7 +941,7 @@ static sg_store_status removed(sg_policy_store *s, int rc, int changes, char *er
                                const char *name)
 {
     if (!sql_ok(rc))
-        return db_fail(s, s->db, rc, err, errlen);
+        return db_fail(s, s->q.db, rc, err, errlen);
     if (changes == 0)
         return fail(SG_STORE_NOT_FOUND, err, errlen, "no %s \"%s\"", what, name);
     return SG_STORE_OK;
@@ -940,14 +949,14 @@ static sg_store_status removed(sg_policy_store *s, int rc, int changes, char *er
 
 static sg_store_status exec_or_fail(sg_policy_store *s, int rc, char *err, size_t errlen)
 {
-    return sql_ok(rc) ? SG_STORE_OK : db_fail(s, s->db, rc, err, errlen);
+    return sql_ok(rc) ? SG_STORE_OK : db_fail(s, s->q.db, rc, err, errlen);
 }
 
 static sg_store_status do_set_default_mode(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     const sg_fwd_mode *mode = arg;
     return exec_or_fail(s,
-                        run_sql(s->db, NULL, "UPDATE outbound_policies SET mode = ?1 WHERE is_default = 1", "t",
+                        run_sql(&s->q, NULL, "UPDATE outbound_policies SET mode = ?1 WHERE is_default = 1", "t",
                                 sg_fwd_mode_name(*mode)),
                         err, errlen);
 }
@@ -970,10 +979,10 @@ static sg_store_status check_policy_refs(sg_policy_store *s, const sg_outbound_p
     char holder[MAX_NAME_LEN + 1];
     char prio[24];
     snprintf(prio, sizeof prio, "%d", op->priority);
-    int rc = query_text(s->db, "SELECT name FROM outbound_policies WHERE priority = CAST(?1 AS INTEGER)", prio,
+    int rc = query_text(&s->q, "SELECT name FROM outbound_policies WHERE priority = CAST(?1 AS INTEGER)", prio,
                         holder, sizeof holder);
     if (rc != SQLITE_OK)
-        return db_fail(s, s->db, rc, err, errlen);
+        return db_fail(s, s->q.db, rc, err, errlen);
     if (holder[0] && strcasecmp(holder, op->name) != 0)
         return fail(SG_STORE_INVALID, err, errlen, "priority %d is already held by policy \"%s\"", op->priority,
                     holder);
@@ -982,9 +991,9 @@ static sg_store_status check_policy_refs(sg_policy_store *s, const sg_outbound_p
         for (size_t i = 0; i < lists[l]->count; i++) {
             sqlite3_int64 one;
             bool found;
-            rc = query_int(s->db, "SELECT 1 FROM user_groups WHERE name = ?1", lists[l]->items[i], &one, &found);
+            rc = query_int(&s->q, "SELECT 1 FROM user_groups WHERE name = ?1", lists[l]->items[i], &one, &found);
             if (rc != SQLITE_OK)
-                return db_fail(s, s->db, rc, err, errlen);
+                return db_fail(s, s->q.db, rc, err, errlen);
             if (!found)
                 return fail(SG_STORE_INVALID, err, errlen, "group \"%s\" does not exist", lists[l]->items[i]);
         }
@@ -998,10 +1007,10 @@ static sg_store_status insert_scope(sg_policy_store *s, const sg_outbound_policy
     scope_lists(op, lists);
     for (size_t k = 0; k < NSCOPE; k++) {
         for (size_t i = 0; i < lists[k]->count; i++) {
-            int rc = run_sql(s->db, NULL, "INSERT INTO policy_scope (policy, kind, pos, value) VALUES (?1, ?2, ?3, ?4)",
+            int rc = run_sql(&s->q, NULL, "INSERT INTO policy_scope (policy, kind, pos, value) VALUES (?1, ?2, ?3, ?4)",
                              "ttit", op->name, scope_kinds[k], (int)i, lists[k]->items[i]);
             if (!sql_ok(rc))
-                return db_fail(s, s->db, rc, err, errlen);
+                return db_fail(s, s->q.db, rc, err, errlen);
         }
     }
     return SG_STORE_OK;
@@ -1013,16 +1022,16 @@ static sg_store_status do_put_policy(sg_policy_store *s, const void *arg, char *
     sg_store_status st = check_policy_refs(s, op, err, errlen);
     if (st != SG_STORE_OK)
         return st;
-    int rc = run_sql(s->db, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", op->name);
+    int rc = run_sql(&s->q, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", op->name);
     if (sql_ok(rc))
-        rc = run_sql(s->db, NULL, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t", op->name);
+        rc = run_sql(&s->q, NULL, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t", op->name);
     if (sql_ok(rc))
-        rc = run_sql(s->db, NULL,
+        rc = run_sql(&s->q, NULL,
                      "INSERT INTO outbound_policies (name, is_default, enabled, priority, mode)"
                      " VALUES (?1, 0, ?2, ?3, ?4)",
                      "tiit", op->name, op->enabled ? 1 : 0, op->priority, sg_fwd_mode_name(op->mode));
     if (!sql_ok(rc))
-        return db_fail(s, s->db, rc, err, errlen);
+        return db_fail(s, s->q.db, rc, err, errlen);
     return insert_scope(s, op, err, errlen);
 }
 
@@ -1068,9 +1077,9 @@ static sg_store_status do_remove_policy(sg_policy_store *s, const void *arg, cha
 {
     const char *name = arg;
     int changes = 0;
-    int rc = run_sql(s->db, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", name);
+    int rc = run_sql(&s->q, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", name);
     if (sql_ok(rc))
-        rc = run_sql(s->db, &changes, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t", name);
+        rc = run_sql(&s->q, &changes, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t", name);
     return removed(s, rc, changes, err, errlen, "policy", name);
 }
 
@@ -1103,7 +1112,7 @@ static sg_store_status do_add_accepted(sg_policy_store *s, const void *arg, char
 {
     const accepted_arg *a = arg;
     return exec_or_fail(s,
-                        run_sql(s->db, NULL,
+                        run_sql(&s->q, NULL,
                                 "INSERT INTO accepted_domains (name, match_subdomains) VALUES (?1, ?2)"
                                 " ON CONFLICT (name) DO UPDATE SET match_subdomains = excluded.match_subdomains",
                                 "ti", a->name, a->match_subdomains ? 1 : 0),
@@ -1125,7 +1134,7 @@ sg_store_status sg_policy_store_add_accepted_domain(sg_policy_store *store, cons
 static sg_store_status do_remove_accepted(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     int changes = 0;
-    int rc = run_sql(s->db, &changes, "DELETE FROM accepted_domains WHERE name = ?1", "t", (const char *)arg);
+    int rc = run_sql(&s->q, &changes, "DELETE FROM accepted_domains WHERE name = ?1", "t", (const char *)arg);
     return removed(s, rc, changes, err, errlen, "accepted domain", arg);
 }
 
@@ -1145,7 +1154,7 @@ static sg_store_status do_put_remote(sg_policy_store *s, const void *arg, char *
 {
     const sg_remote_domain *rd = arg;
     return exec_or_fail(s,
-                        run_sql(s->db, NULL,
+                        run_sql(&s->q, NULL,
                                 "INSERT OR REPLACE INTO remote_domains"
                                 " (pattern, auto_forward, auto_reply, ndr, is_internal) VALUES (?1, ?2, ?3, ?4, ?5)",
                                 "tiiii", rd->pattern, rd->auto_forward ? 1 : 0, rd->auto_reply ? 1 : 0,
@@ -1168,7 +1177,7 @@ sg_store_status sg_policy_store_put_remote_domain(sg_policy_store *store, const 
 static sg_store_status do_remove_remote(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     int changes = 0;
-    int rc = run_sql(s->db, &changes, "DELETE FROM remote_domains WHERE pattern = ?1", "t", (const char *)arg);
+    int rc = run_sql(&s->q, &changes, "DELETE FROM remote_domains WHERE pattern = ?1", "t", (const char *)arg);
     return removed(s, rc, changes, err, errlen, "remote domain", arg);
 }
 
@@ -1195,11 +1204,11 @@ typedef struct {
 static sg_store_status do_put_group(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     const group_arg *g = arg;
-    int rc = run_sql(s->db, NULL, "INSERT OR IGNORE INTO user_groups (name) VALUES (?1)", "t", g->name);
+    int rc = run_sql(&s->q, NULL, "INSERT OR IGNORE INTO user_groups (name) VALUES (?1)", "t", g->name);
     if (sql_ok(rc))
-        rc = run_sql(s->db, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", g->name);
+        rc = run_sql(&s->q, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", g->name);
     for (size_t i = 0; sql_ok(rc) && i < g->members.count; i++)
-        rc = run_sql(s->db, NULL, "INSERT INTO group_members (grp, pos, member) VALUES (?1, ?2, ?3)", "tit", g->name,
+        rc = run_sql(&s->q, NULL, "INSERT INTO group_members (grp, pos, member) VALUES (?1, ?2, ?3)", "tit", g->name,
                      (int)i, g->members.items[i]);
     return exec_or_fail(s, rc, err, errlen);
 }
@@ -1225,19 +1234,19 @@ static sg_store_status do_remove_group(sg_policy_store *s, const void *arg, char
 {
     const char *name = arg;
     char user[MAX_NAME_LEN + 1];
-    int rc = query_text(s->db,
+    int rc = query_text(&s->q,
                         "SELECT policy FROM policy_scope WHERE kind IN ('groups', 'exclude_groups')"
                         " AND value = ?1 ORDER BY policy LIMIT 1",
                         name, user, sizeof user);
     if (rc != SQLITE_OK)
-        return db_fail(s, s->db, rc, err, errlen);
+        return db_fail(s, s->q.db, rc, err, errlen);
     if (user[0])
         return fail(SG_STORE_INVALID, err, errlen, "group \"%s\" is used by policy \"%s\"; change that policy first",
                     name, user);
     int changes = 0;
-    rc = run_sql(s->db, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", name);
+    rc = run_sql(&s->q, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", name);
     if (sql_ok(rc))
-        rc = run_sql(s->db, &changes, "DELETE FROM user_groups WHERE name = ?1", "t", name);
+        rc = run_sql(&s->q, &changes, "DELETE FROM user_groups WHERE name = ?1", "t", name);
     return removed(s, rc, changes, err, errlen, "group", name);
 }
 
@@ -1256,7 +1265,7 @@ static sg_store_status do_put_org(sg_policy_store *s, const void *arg, char *err
 {
     const sg_org_settings *org = arg;
     return exec_or_fail(s,
-                        run_sql(s->db, NULL,
+                        run_sql(&s->q, NULL,
                                 "INSERT OR REPLACE INTO org_settings (id, automatic_means, bounce_internal_senders,"
                                 " bounce_rate_period, max_forward_hops) VALUES (1, ?1, ?2, ?3, ?4)",
                                 "tiLi", sg_fwd_mode_name(org->automatic_means), org->bounce_internal_senders ? 1 : 0,

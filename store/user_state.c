@@ -12,6 +12,8 @@
  *   AUTOINCREMENT ids never go back, and a renewed record is re-inserted, so
  *   "ORDER BY id" is the order of the last write: the bound drops the lowest.
  * - Every write is one BEGIN IMMEDIATE transaction; a check is one SELECT.
+ * - SQLite itself is loaded (sqlite_lib.h) by sg_user_state_open, after the
+ *   path checks: a process that opens no state store never loads it.
  * - Keys are SHA-256 (FIPS 180-4, below) of a tagged, length-prefixed
  *   encoding of the fields, so no two field lists hash the same input.
  */
@@ -19,7 +21,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "grammar/arena.h"
+#include "sqlite_lib.h"
 
 #define SCHEMA_VERSION 1
 #define STATE_APPLICATION_ID 0x53475553 /* "SGUS": PRAGMA application_id of a sievegate user state store */
@@ -37,6 +39,7 @@
 
 struct sg_user_state {
     char *path;
+    sg_sqlite_lib f; /* loaded by sg_user_state_open, before the connection */
     sqlite3 *db;
     size_t max_rows[SG_STATE_NKINDS];
     unsigned purge_every;
@@ -272,7 +275,7 @@ static sg_state_status fail(sg_state_status st, char *err, size_t errlen, const 
 /* An SQLite failure, by what the caller can do about it. */
 static sg_state_status db_fail(const sg_user_state *s, int rc, char *err, size_t errlen)
 {
-    const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+    const char *msg = s->db ? s->f.errmsg(s->db) : s->f.errstr(rc);
     switch (rc & 0xFF) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
@@ -298,11 +301,11 @@ static sg_state_status db_fail(const sg_user_state *s, int rc, char *err, size_t
  * 'k' a key (two values: kind, digest). *value (may be NULL) gets the first
  * column of the first row as an integer, *found whether there was a row, and
  * *changes the rows changed. Returns an SQLite code (SQLITE_OK on success). */
-static int run(sqlite3 *db, const char *sql, const char *types, sqlite3_int64 *value, bool *found, int *changes,
+static int run(sg_user_state *s, const char *sql, const char *types, sqlite3_int64 *value, bool *found, int *changes,
                ...)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    int rc = s->f.prepare_v2(s->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     va_list ap;
@@ -310,24 +313,24 @@ static int run(sqlite3 *db, const char *sql, const char *types, sqlite3_int64 *v
     int col = 1;
     for (const char *t = types; t && *t && rc == SQLITE_OK; t++) {
         if (*t == 'L') {
-            rc = sqlite3_bind_int64(st, col++, va_arg(ap, sqlite3_int64));
+            rc = s->f.bind_int64(st, col++, va_arg(ap, sqlite3_int64));
         } else {
             const sg_state_key *k = va_arg(ap, const sg_state_key *);
-            rc = sqlite3_bind_int(st, col++, (int)k->kind);
+            rc = s->f.bind_int(st, col++, (int)k->kind);
             if (rc == SQLITE_OK)
-                rc = sqlite3_bind_blob(st, col++, k->digest, (int)sizeof k->digest, SQLITE_STATIC);
+                rc = s->f.bind_blob(st, col++, k->digest, (int)sizeof k->digest, SQLITE_STATIC);
         }
     }
     va_end(ap);
     if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
+        rc = s->f.step(st);
     if (found)
         *found = rc == SQLITE_ROW;
     if (value)
-        *value = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        *value = rc == SQLITE_ROW ? s->f.column_int64(st, 0) : 0;
     if (changes)
-        *changes = sqlite3_changes(db);
-    int frc = sqlite3_finalize(st);
+        *changes = s->f.changes(s->db);
+    int frc = s->f.finalize(st);
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return SQLITE_OK;
     return frc != SQLITE_OK ? frc : rc;
@@ -344,28 +347,28 @@ static int64_t expiry(int64_t now, uint64_t period)
 /* Begins the write transaction (the write lock first: no deadlock on upgrade). */
 static int begin(sg_user_state *s)
 {
-    return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    return s->f.exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 }
 
 /* Commits, or on rc != OK records the error and rolls back. */
 static sg_state_status finish(sg_user_state *s, int rc, char *err, size_t errlen)
 {
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        rc = s->f.exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return SG_STATE_OK;
     sg_state_status st = db_fail(s, rc, err, errlen);
-    if (!sqlite3_get_autocommit(s->db))
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!s->f.get_autocommit(s->db))
+        s->f.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return st;
 }
 
 /* Inside a write transaction: drops expired rows, resets the write counter. */
 static int purge_locked(sg_user_state *s, int64_t now, int *removed)
 {
-    int rc = run(s->db, "DELETE FROM seen WHERE expires_at <= ?", "L", NULL, NULL, removed, (sqlite3_int64)now);
+    int rc = run(s, "DELETE FROM seen WHERE expires_at <= ?", "L", NULL, NULL, removed, (sqlite3_int64)now);
     if (rc == SQLITE_OK)
-        rc = run(s->db, "UPDATE meta SET value = 0 WHERE key = 'writes'", NULL, NULL, NULL, NULL);
+        rc = run(s, "UPDATE meta SET value = 0 WHERE key = 'writes'", NULL, NULL, NULL, NULL);
     return rc;
 }
 
@@ -374,19 +377,19 @@ static int purge_locked(sg_user_state *s, int64_t now, int *removed)
 static int after_insert(sg_user_state *s, sg_state_kind kind, int64_t now)
 {
     sqlite3_int64 writes = 0, rows = 0;
-    int rc = run(s->db, "UPDATE meta SET value = value + 1 WHERE key = 'writes' RETURNING value", NULL, &writes,
+    int rc = run(s, "UPDATE meta SET value = value + 1 WHERE key = 'writes' RETURNING value", NULL, &writes,
                  NULL, NULL);
     if (rc == SQLITE_OK && writes >= (sqlite3_int64)s->purge_every)
         rc = purge_locked(s, now, NULL);
     if (rc == SQLITE_OK)
-        rc = run(s->db, "SELECT count(*) FROM seen WHERE kind = ?", "L", &rows, NULL, NULL, (sqlite3_int64)kind);
+        rc = run(s, "SELECT count(*) FROM seen WHERE kind = ?", "L", &rows, NULL, NULL, (sqlite3_int64)kind);
     if (rc != SQLITE_OK || rows <= (sqlite3_int64)s->max_rows[kind])
         return rc;
     rc = purge_locked(s, now, NULL);
     if (rc == SQLITE_OK)
-        rc = run(s->db, "SELECT count(*) FROM seen WHERE kind = ?", "L", &rows, NULL, NULL, (sqlite3_int64)kind);
+        rc = run(s, "SELECT count(*) FROM seen WHERE kind = ?", "L", &rows, NULL, NULL, (sqlite3_int64)kind);
     if (rc == SQLITE_OK && rows > (sqlite3_int64)s->max_rows[kind])
-        rc = run(s->db,
+        rc = run(s,
                  "DELETE FROM seen WHERE id IN (SELECT id FROM seen WHERE kind = ? ORDER BY id LIMIT ?)", "LL",
                  NULL, NULL, NULL, (sqlite3_int64)kind, rows - (sqlite3_int64)s->max_rows[kind]);
     return rc;
@@ -399,7 +402,7 @@ static bool valid_key(const sg_state_key *key)
 
 /* ----------------------------------------------------------------- schema */
 
-static int migrate_to_1(sqlite3 *db)
+static int migrate_to_1(sg_user_state *s)
 {
     static const char sql[] =
         "CREATE TABLE seen ("
@@ -412,11 +415,11 @@ static int migrate_to_1(sqlite3 *db)
         "CREATE INDEX seen_expiry ON seen (expires_at);"
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
         "INSERT INTO meta VALUES ('writes', 0);";
-    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+    return s->f.exec(s->db, sql, NULL, NULL, NULL);
 }
 
 /* migrations[v] takes a store from version v to v + 1. */
-static int (*const migrations[SCHEMA_VERSION])(sqlite3 *db) = {migrate_to_1};
+static int (*const migrations[SCHEMA_VERSION])(sg_user_state *s) = {migrate_to_1};
 
 /* Checks that the file is ours (or empty) and reads its schema version. */
 static sg_state_status read_version(sg_user_state *s, int *version, char *err, size_t errlen)
@@ -425,27 +428,27 @@ static sg_state_status read_version(sg_user_state *s, int *version, char *err, s
      * by another delivery in between looks like a foreign file. */
     sqlite3_int64 v = 0, app = 0, ntables = 0;
     sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(s->db,
-                                "SELECT (SELECT user_version FROM pragma_user_version),"
-                                " (SELECT application_id FROM pragma_application_id),"
-                                " (SELECT count(*) FROM sqlite_master)",
-                                -1, &q, NULL);
+    int rc = s->f.prepare_v2(s->db,
+                             "SELECT (SELECT user_version FROM pragma_user_version),"
+                             " (SELECT application_id FROM pragma_application_id),"
+                             " (SELECT count(*) FROM sqlite_master)",
+                             -1, &q, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_step(q);
+        rc = s->f.step(q);
     if (rc == SQLITE_ROW) {
-        v = sqlite3_column_int64(q, 0);
-        app = sqlite3_column_int64(q, 1);
-        ntables = sqlite3_column_int64(q, 2);
+        v = s->f.column_int64(q, 0);
+        app = s->f.column_int64(q, 1);
+        ntables = s->f.column_int64(q, 2);
         rc = SQLITE_OK;
     } else if (rc == SQLITE_DONE) {
         rc = SQLITE_ERROR;
     }
     if (rc != SQLITE_OK) {
         sg_state_status st = db_fail(s, rc, err, errlen); /* before finalize, which resets the message */
-        sqlite3_finalize(q);
+        s->f.finalize(q);
         return st;
     }
-    sqlite3_finalize(q);
+    s->f.finalize(q);
     if ((app != 0 && app != STATE_APPLICATION_ID) || (v == 0 && ntables > 0))
         return fail(SG_STATE_CORRUPT, err, errlen, "state store %s is not a sievegate state store", s->path);
     if (v > SCHEMA_VERSION)
@@ -467,19 +470,19 @@ static sg_state_status migrate(sg_user_state *s, char *err, size_t errlen)
         return db_fail(s, rc, err, errlen);
     st = read_version(s, &version, err, errlen); /* another delivery may have migrated meanwhile */
     for (; st == SG_STATE_OK && version < SCHEMA_VERSION; version++) {
-        rc = migrations[version](s->db);
+        rc = migrations[version](s);
         if (rc != SQLITE_OK)
             break;
     }
     if (st != SG_STATE_OK) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        s->f.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return st;
     }
     if (rc == SQLITE_OK) {
         char sql[96];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d", SCHEMA_VERSION,
                  STATE_APPLICATION_ID);
-        rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        rc = s->f.exec(s->db, sql, NULL, NULL, NULL);
     }
     return finish(s, rc, err, errlen);
 }
@@ -545,6 +548,7 @@ sg_state_status sg_user_state_open(const char *path, int64_t now, const sg_user_
     sg_user_state *s = sg_xmalloc(sizeof *s);
     s->path = sg_xstrdup(path);
     s->db = NULL;
+    memset(&s->f, 0, sizeof s->f);
     for (int k = 0; k < SG_STATE_NKINDS; k++)
         s->max_rows[k] = limits && limits->max_rows[k] ? limits->max_rows[k] : DEFAULT_MAX_ROWS;
     s->purge_every = limits && limits->purge_every ? limits->purge_every : DEFAULT_PURGE_EVERY;
@@ -553,22 +557,25 @@ sg_state_status sg_user_state_open(const char *path, int64_t now, const sg_user_
     sg_state_status st = check_dir(s, err, errlen);
     if (st == SG_STATE_OK)
         st = check_file(s, err, errlen);
+    /* SQLite itself only now that the store is really used (sqlite_lib.h). */
+    if (st == SG_STATE_OK && !sg_sqlite_lib_open(&s->f, err, errlen))
+        st = SG_STATE_UNAVAILABLE;
     if (st == SG_STATE_OK) {
-        int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
+        int rc = s->f.open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
         if (rc != SQLITE_OK) {
             st = fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: %s", s->path,
-                      s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+                      s->db ? s->f.errmsg(s->db) : s->f.errstr(rc));
         } else {
-            sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
+            s->f.busy_timeout(s->db, s->busy_timeout_ms);
             /* Rollback journal, fsync'ed (user_state.h says why not WAL). */
-            rc = sqlite3_exec(s->db, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL", NULL, NULL, NULL);
+            rc = s->f.exec(s->db, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL", NULL, NULL, NULL);
             st = rc == SQLITE_OK ? migrate(s, err, errlen) : db_fail(s, rc, err, errlen);
         }
     }
     if (st == SG_STATE_OK) {
         bool any = false;
         sqlite3_int64 one;
-        int rc = run(s->db, "SELECT 1 FROM seen WHERE expires_at <= ? LIMIT 1", "L", &one, &any, NULL,
+        int rc = run(s, "SELECT 1 FROM seen WHERE expires_at <= ? LIMIT 1", "L", &one, &any, NULL,
                      (sqlite3_int64)now);
         if (rc != SQLITE_OK)
             st = db_fail(s, rc, err, errlen);
@@ -587,7 +594,9 @@ void sg_user_state_close(sg_user_state *state)
 {
     if (!state)
         return;
-    sqlite3_close(state->db);
+    if (state->f.handle)
+        state->f.close(state->db);
+    sg_sqlite_lib_close(&state->f);
     free(state->path);
     free(state);
 }
@@ -602,7 +611,7 @@ sg_state_status sg_user_state_check(sg_user_state *state, const sg_state_key *ke
         return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
     sqlite3_int64 expires_at = 0;
     bool found = false;
-    int rc = run(state->db, "SELECT expires_at FROM seen WHERE kind = ? AND key = ?", "k", &expires_at, &found, NULL,
+    int rc = run(state, "SELECT expires_at FROM seen WHERE kind = ? AND key = ?", "k", &expires_at, &found, NULL,
                  key);
     if (rc != SQLITE_OK)
         return db_fail(state, rc, err, errlen);
@@ -620,13 +629,13 @@ static int store_locked(sg_user_state *s, const sg_state_key *key, int64_t now, 
     sqlite3_int64 until = expiry(now, period);
     int rc;
     if (renew) {
-        rc = run(s->db, "INSERT OR REPLACE INTO seen (kind, key, expires_at) VALUES (?, ?, ?)", "kL", NULL, NULL,
+        rc = run(s, "INSERT OR REPLACE INTO seen (kind, key, expires_at) VALUES (?, ?, ?)", "kL", NULL, NULL,
                  &changes, key, until);
     } else {
-        rc = run(s->db, "DELETE FROM seen WHERE kind = ? AND key = ? AND expires_at <= ?", "kL", NULL, NULL, NULL,
+        rc = run(s, "DELETE FROM seen WHERE kind = ? AND key = ? AND expires_at <= ?", "kL", NULL, NULL, NULL,
                  key, (sqlite3_int64)now);
         if (rc == SQLITE_OK)
-            rc = run(s->db, "INSERT OR IGNORE INTO seen (kind, key, expires_at) VALUES (?, ?, ?)", "kL", NULL, NULL,
+            rc = run(s, "INSERT OR IGNORE INTO seen (kind, key, expires_at) VALUES (?, ?, ?)", "kL", NULL, NULL,
                      &changes, key, until);
     }
     *inserted = rc == SQLITE_OK && changes == 1;
@@ -677,7 +686,7 @@ sg_state_status sg_user_state_forget(sg_user_state *state, const sg_state_key *k
     int rc = begin(state);
     if (rc != SQLITE_OK)
         return db_fail(state, rc, err, errlen);
-    rc = run(state->db, "DELETE FROM seen WHERE kind = ? AND key = ?", "k", NULL, NULL, NULL, key);
+    rc = run(state, "DELETE FROM seen WHERE kind = ? AND key = ?", "k", NULL, NULL, NULL, key);
     return finish(state, rc, err, errlen);
 }
 
@@ -701,7 +710,7 @@ sg_state_status sg_user_state_count(sg_user_state *state, sg_state_kind kind, si
 {
     *rows = 0;
     sqlite3_int64 n = 0;
-    int rc = run(state->db, "SELECT count(*) FROM seen WHERE kind = ?", "L", &n, NULL, NULL, (sqlite3_int64)kind);
+    int rc = run(state, "SELECT count(*) FROM seen WHERE kind = ?", "L", &n, NULL, NULL, (sqlite3_int64)kind);
     if (rc != SQLITE_OK)
         return db_fail(state, rc, err, errlen);
     *rows = (size_t)n;

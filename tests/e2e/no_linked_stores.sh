@@ -1,0 +1,22 @@
+#!/bin/sh
+# The sievegate binary must not link the libraries it loads at run time
+# (dlopen): SQLite (store/sqlite_lib.h; and the libm it pulls in),
+# libmemcached (store/memcached_lib.h) and libidn2 (engine/idna.h). Linked,
+# every process pays their dynamic linking and RSS even when it opens no
+# database, no cache, and meets no non-ASCII domain (issues 6 and 7).
+# usage: no_linked_stores.sh SIEVEGATE
+set -u
+bin=$1
+. "$(dirname "$0")/lib.sh"
+run readelf -d "$bin"
+expect_rc "readelf -d" 0
+grep 'NEEDED' "$tmp/out" | sed 's/.*\[\(.*\)\]/\1/' >"$tmp/needed"
+if grep -q '^libc\.so' "$tmp/needed"; then ok; else fail "no NEEDED libc in: $(tr '\n' ' ' <"$tmp/needed")"; fi
+for lib in libsqlite3 libm libmemcached libidn2; do
+    if grep -q "^$lib\.so" "$tmp/needed"; then
+        fail "$bin links $lib (NEEDED: $(tr '\n' ' ' <"$tmp/needed")); it is to be loaded with dlopen when used"
+    else
+        ok
+    fi
+done
+finish
