@@ -800,7 +800,7 @@ typedef struct add_args {
 static int add_option(policy_cli *pc, void *ctx, int opt, char *arg)
 {
     add_args *a = ctx;
-    long long n;
+    long long n = 0;
     int rc = SG_EXIT_OK;
     switch (opt) {
     case 'm': rc = parse_mode(pc, arg, &a->policy.mode), a->has_mode = true; break;
