@@ -53,6 +53,13 @@ typedef struct copy {
     unsigned sysflags; /* bit i = system_flags[i] */
     uint32_t keywords; /* bit i = letter 'a' + i */
     bool written, renamed;
+    /* The bytes as added (the caller's, valid until commit), to find a later
+     * copy with the same bytes; fd: the written file, open until it is
+     * fsynced at commit; -1 for a copy that is a hard link to another. */
+    const char *prefix, *data;
+    size_t prefix_len, len;
+    int fd;
+    bool linked;
 } copy;
 
 struct sg_maildir_txn {
@@ -880,8 +887,67 @@ static int write_message(const sg_maildir_txn *t, int fd)
     return e;
 }
 
+/* The same bytes as copy e: the current message against e's. */
+static bool same_content(const sg_maildir_txn *t, const copy *e)
+{
+    if (e->prefix_len + e->len != t->prefix_len + t->len)
+        return false;
+    /* Compare the two (prefix, data) pairs as one stream each. */
+    const char *a[2] = {e->prefix, e->data}, *b[2] = {t->prefix, t->data};
+    size_t an[2] = {e->prefix_len, e->len}, bn[2] = {t->prefix_len, t->len};
+    size_t ai = 0, bi = 0, ao = 0, bo = 0;
+    while (ai < 2 && bi < 2) {
+        if (ao == an[ai]) {
+            ai++, ao = 0;
+            continue;
+        }
+        if (bo == bn[bi]) {
+            bi++, bo = 0;
+            continue;
+        }
+        size_t n = an[ai] - ao < bn[bi] - bo ? an[ai] - ao : bn[bi] - bo;
+        if (memcmp(a[ai] + ao, b[bi] + bo, n) != 0)
+            return false;
+        ao += n, bo += n;
+    }
+    return true;
+}
+
+/* A copy with the same bytes is a hard link to the first one written, as
+ * Dovecot copies between Maildirs: one file to write and to fsync, whatever
+ * the number of folders. False when there is none or the link cannot be
+ * made (another file system, no hard links): the caller writes the file. */
+static bool link_copy(sg_maildir_txn *t, copy *c)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        const copy *e = &t->copies[i];
+        if (e->linked || !e->written || !same_content(t, e))
+            continue;
+        char name[NAME_LIMIT + 1];
+        for (int tries = 0; tries < 100; tries++) {
+            unique_name(t, name, sizeof name);
+            if (linkat(e->tmpfd, e->tmp_name, c->tmpfd, name, 0) == 0) {
+                c->tmp_name = sg_xstrdup(name);
+                c->path = join_path(t->root, c->folder, "tmp", name);
+                c->written = c->linked = true;
+                return true;
+            }
+            if (errno != EEXIST)
+                return false;
+        }
+        return false;
+    }
+    return false;
+}
+
+/* Writes the copy into tmp/ (or links it, see link_copy). The file is
+ * fsynced by the commit, once all its links exist. */
 static sg_maildir_status write_copy(sg_maildir_txn *t, copy *c, sg_maildir_error *err)
 {
+    c->prefix = t->prefix, c->prefix_len = t->prefix_len;
+    c->data = t->data, c->len = t->len;
+    if (link_copy(t, c))
+        return SG_MAILDIR_OK;
     char name[NAME_LIMIT + 1];
     int fd = -1;
     for (int tries = 0; fd < 0; tries++) {
@@ -898,18 +964,10 @@ static sg_maildir_status write_copy(sg_maildir_txn *t, copy *c, sg_maildir_error
     c->tmp_name = sg_xstrdup(name);
     c->path = join_path(t->root, c->folder, "tmp", name);
     c->written = true; /* from here on a rollback removes it */
-    const char *what = "write";
+    c->fd = fd;
     int e = write_message(t, fd);
-    if (!e && !t->opt.no_fsync) {
-        what = "fsync";
-        e = fsync_fd(fd);
-    }
-    if (close(fd) != 0 && !e) {
-        what = "close";
-        e = errno;
-    }
     if (e) {
-        set_err(err, e, "%s(%s): %s", what, c->path, strerror(e));
+        set_err(err, e, "write(%s): %s", c->path, strerror(e));
         return SG_MAILDIR_TEMPFAIL;
     }
     return SG_MAILDIR_OK;
@@ -917,6 +975,7 @@ static sg_maildir_status write_copy(sg_maildir_txn *t, copy *c, sg_maildir_error
 
 static void copy_free(copy *c)
 {
+    close_fd(&c->fd);
     close_fd(&c->dirfd);
     close_fd(&c->tmpfd);
     close_fd(&c->newfd);
@@ -946,7 +1005,7 @@ sg_maildir_status sg_maildir_add(sg_maildir_txn *t, const char *mailbox, const c
     }
     copy c;
     memset(&c, 0, sizeof c);
-    c.dirfd = c.tmpfd = c.newfd = c.curfd = -1;
+    c.dirfd = c.tmpfd = c.newfd = c.curfd = c.fd = -1;
     c.mailbox = sg_xstrdup(mailbox);
     c.folder = sg_xstrdup(folder);
     st = open_folder(t, &c, create, err);
@@ -997,6 +1056,23 @@ sg_maildir_status sg_maildir_commit(sg_maildir_txn *t, sg_maildir_error *err)
     if (t->failed || t->committed) {
         set_err(err, EINVAL, "the delivery to %s is already %s", t->root, t->failed ? "rolled back" : "committed");
         return SG_MAILDIR_TEMPFAIL;
+    }
+    /* Each file once, with all its links: its bytes and its link count. */
+    for (size_t i = 0; i < t->count; i++) {
+        copy *c = &t->copies[i];
+        if (c->fd < 0)
+            continue;
+        const char *what = "fsync";
+        int e = t->opt.no_fsync ? 0 : fsync_fd(c->fd);
+        if (close(c->fd) != 0 && !e) {
+            what = "close";
+            e = errno;
+        }
+        c->fd = -1;
+        if (e) {
+            set_err(err, e, "%s(%s): %s", what, c->path, strerror(e));
+            return fail(t);
+        }
     }
     for (size_t i = 0; i < t->count; i++) {
         copy *c = &t->copies[i];
@@ -1188,7 +1264,7 @@ sg_maildir_status sg_maildir_move(const char *root, const sg_maildir_options *op
         st = sg_maildir_begin(root, opt, NULL, 0, NULL, 0, &t, err);
     copy c;
     memset(&c, 0, sizeof c);
-    c.dirfd = c.tmpfd = c.newfd = c.curfd = -1;
+    c.dirfd = c.tmpfd = c.newfd = c.curfd = c.fd = -1;
     char folder[NAME_LIMIT + 1];
     if (st == SG_MAILDIR_OK)
         st = sg_maildir_folder_dir(mailbox, folder, sizeof folder, err);

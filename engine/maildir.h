@@ -8,8 +8,11 @@
  *
  * One delivery is one transaction, all-or-nothing from the sender's point of
  * view: sg_maildir_add() writes a copy into the folder's tmp/ under a unique
- * name ("SECS.M<usec>P<pid>Q<n>.<host>,S=<size>") and fsyncs it;
- * sg_maildir_commit() renames every copy into new/ (into cur/ with ":2,FLAGS"
+ * name ("SECS.M<usec>P<pid>Q<n>.<host>,S=<size>"), or, when an earlier copy
+ * of the transaction has the same bytes, hard-links that copy's file there
+ * (as Dovecot copies between Maildirs; a plain write when the link cannot be
+ * made, e.g. across file systems); sg_maildir_commit() fsyncs each file once,
+ * with all its links, renames every copy into new/ (into cur/ with ":2,FLAGS"
  * when flags are set), then fsyncs each of those directories. When any step
  * fails, everything written or renamed so far is unlinked before the call
  * returns SG_MAILDIR_TEMPFAIL: nothing half-delivered is left in new/ or cur/
@@ -105,19 +108,21 @@ sg_maildir_status sg_maildir_folder_create(const char *root, const char *name, s
 
 /* Starts a transaction on the Maildir at `root` (created if missing, with its
  * tmp/, new/, cur/). The prefix (may be NULL) and the message are not copied:
- * they must stay valid until the last sg_maildir_add(). opt may be NULL
+ * they must stay valid until sg_maildir_commit() (a later add compares its
+ * bytes with them to link instead of writing) or sg_maildir_free(). opt may be NULL
  * (defaults: no autocreate, fsync on). OK with *txn set, or TEMPFAIL with err
  * (*txn NULL). */
 sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *opt, const char *prefix,
                                    size_t prefix_len, const char *data, size_t len, sg_maildir_txn **txn,
                                    sg_maildir_error *err);
 
-/* The message of the adds that follow: prefix + data, not copied (e.g. an
- * edited header and the original body, RFC 5293). */
+/* The message of the adds that follow: prefix + data, not copied and kept
+ * valid until the commit, as for sg_maildir_begin (e.g. an edited header and
+ * the original body, RFC 5293). */
 void sg_maildir_set_message(sg_maildir_txn *txn, const char *prefix, size_t prefix_len, const char *data,
                             size_t len);
 
-/* Writes one copy into `mailbox` (tmp/, fsynced), with `flags` (may be NULL
+/* Writes one copy into `mailbox` (tmp/; fsynced by the commit), with `flags` (may be NULL
  * when nflags is 0). `create`: the folder may be created if missing. A second
  * add of the same folder stores no second copy; its flags are added to the
  * first's. REFUSED and NOTFOUND leave the transaction usable (add "INBOX"
@@ -126,7 +131,8 @@ void sg_maildir_set_message(sg_maildir_txn *txn, const char *prefix, size_t pref
 sg_maildir_status sg_maildir_add(sg_maildir_txn *txn, const char *mailbox, const char *const *flags, size_t nflags,
                                  bool create, sg_maildir_error *err);
 
-/* Moves every copy into new/ or cur/ and fsyncs those directories. OK: all
+/* Fsyncs every file written, moves every copy into new/ or cur/ and fsyncs
+ * those directories. OK: all
  * delivered. TEMPFAIL: nothing delivered (everything removed). A transaction
  * with no copies commits nothing and returns OK. */
 sg_maildir_status sg_maildir_commit(sg_maildir_txn *txn, sg_maildir_error *err);

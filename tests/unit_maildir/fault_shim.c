@@ -1,10 +1,10 @@
 /* fault_shim.c - a preloaded library (LD_PRELOAD) that makes write, fsync,
- * rename/renameat and mkdir/mkdirat fail as the environment says, so the
+ * rename/renameat, linkat and mkdir/mkdirat fail as the environment says, so the
  * Maildir tests can inject a full disk (ENOSPC), a quota (EDQUOT), an I/O
  * error, EINTR or short writes into the real code path. Nothing happens
  * unless SG_FAULT_OP is set; the test sets the variables around the calls
  * under test:
- *   SG_FAULT_OP     write | fsync | rename | mkdir: the call to fail
+ *   SG_FAULT_OP     write | fsync | rename | link | mkdir: the call to fail
  *   SG_FAULT_MATCH  only calls whose path contains this (the fd's path from
  *                   /proc/self/fd, or for *at calls dir + "/" + name; for a
  *                   rename, the new name); empty = every call
@@ -97,12 +97,14 @@ typedef ssize_t (*write_fn)(int, const void *, size_t);
 typedef int (*fsync_fn)(int);
 typedef int (*renameat_fn)(int, const char *, int, const char *);
 typedef int (*rename_fn)(const char *, const char *);
+typedef int (*linkat_fn)(int, const char *, int, const char *, int);
 typedef int (*mkdirat_fn)(int, const char *, mode_t);
 typedef int (*mkdir_fn)(const char *, mode_t);
 static write_fn real_write;
 static fsync_fn real_fsync;
 static renameat_fn real_renameat;
 static rename_fn real_rename;
+static linkat_fn real_linkat;
 static mkdirat_fn real_mkdirat;
 static mkdir_fn real_mkdir;
 
@@ -128,6 +130,19 @@ ssize_t write(int fd, const void *buf, size_t n)
             n = (size_t)short_max;
     }
     return real_write(fd, buf, n);
+}
+
+/* Matched on the new name, as rename. */
+int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+    REAL(linkat);
+    if (getenv("SG_FAULT_OP")) {
+        char path[PATH_MAX];
+        at_path(newdirfd, newpath, path, sizeof path);
+        if (must_fail("link", path, NULL))
+            return -1;
+    }
+    return real_linkat(olddirfd, oldpath, newdirfd, newpath, flags);
 }
 
 int fsync(int fd)

@@ -333,6 +333,51 @@ static void test_inbox_and_two_folders(void **state)
     sg_maildir_free(txn);
 }
 
+/* The inode of the only message of folder `name` ("" for INBOX) in new/. */
+static struct stat message_stat(const fixture *f, const char *name)
+{
+    char *dir = *name ? md_join(f->root, name) : strdup(f->root);
+    char *path = md_only_message(dir, "new");
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    free(path);
+    free(dir);
+    return sb;
+}
+
+/* The same bytes in three folders are one file with three links (written
+ * and fsynced once); a copy with other bytes (an edited header, RFC 5293)
+ * is a file of its own. */
+static void test_identical_copies_are_hard_links(void **state)
+{
+    fixture *f = *state;
+    make_folder(f, ".Work");
+    make_folder(f, ".Lists.dev");
+    make_folder(f, ".Edited");
+    sg_maildir_options o = options(false);
+    sg_maildir_txn *txn = begin(f, &o, NULL, MSG);
+    add_ok(txn, "INBOX", NULL, 0, false);
+    add_ok(txn, "Work", NULL, 0, false);
+    static const char edited[] = "X-Edited: yes\r\n";
+    sg_maildir_set_message(txn, edited, strlen(edited), MSG, strlen(MSG));
+    add_ok(txn, "Edited", NULL, 0, false);
+    /* The same bytes again, split differently between prefix and data. */
+    sg_maildir_set_message(txn, MSG, 20, MSG + 20, strlen(MSG) - 20);
+    add_ok(txn, "Lists/dev", NULL, 0, false);
+    commit_ok(txn);
+    struct stat inbox = message_stat(f, ""), work = message_stat(f, ".Work"), lists = message_stat(f, ".Lists.dev"),
+                ed = message_stat(f, ".Edited");
+    assert_int_equal(inbox.st_nlink, 3);
+    assert_int_equal(inbox.st_ino, work.st_ino);
+    assert_int_equal(inbox.st_ino, lists.st_ino);
+    assert_int_equal(ed.st_nlink, 1);
+    assert_int_not_equal(ed.st_ino, inbox.st_ino);
+    md_assert_file(sg_maildir_path(txn, 1), MSG_LF);
+    md_assert_file(sg_maildir_path(txn, 2), "X-Edited: yes\n" MSG_LF);
+    md_assert_file(sg_maildir_path(txn, 3), MSG_LF);
+    sg_maildir_free(txn);
+}
+
 static void test_folder_created_only_when_allowed(void **state)
 {
     fixture *f = *state;
@@ -762,6 +807,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_line_endings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inbox_and_two_folders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identical_copies_are_hard_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_created_only_when_allowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_existing_folder_missing_subdirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_root_created_with_parents, setup, teardown),

@@ -123,6 +123,16 @@ static void assert_error(const fixture *f, const sg_maildir_error *err, int errn
     free(want);
 }
 
+/* Three different copies (as editheader makes them, RFC 5293): one file
+ * each. prefixes[i] goes before MSG in copy i. */
+static const char *const prefixes[] = {"X-Copy: 1\r\n", "X-Copy: 2\r\n", "X-Copy: 3\r\n"};
+
+static sg_maildir_status add_edited(sg_maildir_txn *txn, int i, const char *mailbox, sg_maildir_error *err)
+{
+    sg_maildir_set_message(txn, prefixes[i], strlen(prefixes[i]), MSG, strlen(MSG));
+    return sg_maildir_add(txn, mailbox, NULL, 0, false, err);
+}
+
 /* The second of three mailbox writes hits a full disk: the first copy is
  * removed, the third is never written, the transaction is spoiled. */
 static void test_second_of_three_writes_fails(void **state)
@@ -131,12 +141,12 @@ static void test_second_of_three_writes_fails(void **state)
     sg_maildir_txn *txn = begin(f, MSG);
     sg_maildir_error err;
     arm("write", NULL, 1, 0, ENOSPC);
-    add_ok(txn, "INBOX", NULL, 0);
-    assert_int_equal(sg_maildir_add(txn, "Work", NULL, 0, false, &err), SG_MAILDIR_TEMPFAIL);
+    assert_int_equal(add_edited(txn, 0, "INBOX", &err), SG_MAILDIR_OK);
+    assert_int_equal(add_edited(txn, 1, "Work", &err), SG_MAILDIR_TEMPFAIL);
     disarm();
     assert_error(f, &err, ENOSPC, "write", ".Work/tmp/");
     md_assert_tree(f->root, THREE_EMPTY);
-    assert_int_equal(sg_maildir_add(txn, "Lists/dev", NULL, 0, false, &err), SG_MAILDIR_TEMPFAIL);
+    assert_int_equal(add_edited(txn, 2, "Lists/dev", &err), SG_MAILDIR_TEMPFAIL);
     assert_int_equal(sg_maildir_commit(txn, &err), SG_MAILDIR_TEMPFAIL);
     sg_maildir_free(txn);
     md_assert_tree(f->root, THREE_EMPTY);
@@ -149,9 +159,9 @@ static void test_quota_in_third_folder(void **state)
     sg_maildir_txn *txn = begin(f, MSG);
     sg_maildir_error err;
     arm("write", "/.Lists.dev/tmp/", 0, 0, EDQUOT);
-    add_ok(txn, "INBOX", NULL, 0);
-    add_ok(txn, "Work", NULL, 0);
-    assert_int_equal(sg_maildir_add(txn, "Lists/dev", NULL, 0, false, &err), SG_MAILDIR_TEMPFAIL);
+    assert_int_equal(add_edited(txn, 0, "INBOX", &err), SG_MAILDIR_OK);
+    assert_int_equal(add_edited(txn, 1, "Work", &err), SG_MAILDIR_OK);
+    assert_int_equal(add_edited(txn, 2, "Lists/dev", &err), SG_MAILDIR_TEMPFAIL);
     disarm();
     assert_error(f, &err, EDQUOT, "write", ".Lists.dev/tmp/");
     sg_maildir_free(txn);
@@ -179,19 +189,67 @@ static void test_partial_write_removed(void **state)
     free(big);
 }
 
+/* Files are fsynced by the commit, before any rename: the third fails and
+ * nothing is delivered. */
 static void test_fsync_of_third_copy_fails(void **state)
 {
     fixture *f = *state;
     sg_maildir_txn *txn = begin(f, MSG);
     sg_maildir_error err;
     arm("fsync", "/.Lists.dev/tmp/", 0, 0, EIO);
-    add_ok(txn, "INBOX", NULL, 0);
-    add_ok(txn, "Work", NULL, 0);
-    assert_int_equal(sg_maildir_add(txn, "Lists/dev", NULL, 0, false, &err), SG_MAILDIR_TEMPFAIL);
+    assert_int_equal(add_edited(txn, 0, "INBOX", &err), SG_MAILDIR_OK);
+    assert_int_equal(add_edited(txn, 1, "Work", &err), SG_MAILDIR_OK);
+    assert_int_equal(add_edited(txn, 2, "Lists/dev", &err), SG_MAILDIR_OK);
+    assert_int_equal(sg_maildir_commit(txn, &err), SG_MAILDIR_TEMPFAIL);
     disarm();
     assert_error(f, &err, EIO, "fsync", ".Lists.dev/tmp/");
     sg_maildir_free(txn);
     md_assert_tree(f->root, THREE_EMPTY);
+}
+
+/* The same bytes in three folders: one file, hard-linked, fsynced once. Its
+ * fsync fails: nothing is delivered in any folder. */
+static void test_fsync_of_linked_file_fails(void **state)
+{
+    fixture *f = *state;
+    sg_maildir_txn *txn = begin(f, MSG);
+    sg_maildir_error err;
+    arm("fsync", "/Maildir/tmp/", 0, 0, EIO);
+    add_ok(txn, "INBOX", NULL, 0);
+    add_ok(txn, "Work", NULL, 0);
+    add_ok(txn, "Lists/dev", NULL, 0);
+    assert_int_equal(sg_maildir_commit(txn, &err), SG_MAILDIR_TEMPFAIL);
+    disarm();
+    assert_error(f, &err, EIO, "fsync", "tmp/");
+    sg_maildir_free(txn);
+    md_assert_tree(f->root, THREE_EMPTY);
+}
+
+/* No hard links here (another file system, a FUSE store...): each copy is
+ * written instead, and the delivery succeeds. */
+static void test_link_refused_writes_copies(void **state)
+{
+    fixture *f = *state;
+    sg_maildir_txn *txn = begin(f, MSG);
+    sg_maildir_error err;
+    arm("link", NULL, 0, 0, EXDEV);
+    add_ok(txn, "INBOX", NULL, 0);
+    add_ok(txn, "Work", NULL, 0);
+    assert_int_equal(sg_maildir_commit(txn, &err), SG_MAILDIR_OK);
+    disarm();
+    const char *roots[] = {f->root, NULL};
+    char *work = md_join(f->root, ".Work");
+    roots[1] = work;
+    for (int i = 0; i < 2; i++) {
+        char *m = md_only_message(roots[i], "new");
+        struct stat sb;
+        assert_int_equal(stat(m, &sb), 0);
+        assert_int_equal(sb.st_nlink, 1);
+        md_assert_file(m, MSG_LF);
+        free(m);
+    }
+    free(work);
+    sg_maildir_free(txn);
 }
 
 /* The second rename into new/ fails: the first, already in new/, is removed. */
@@ -407,6 +465,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_quota_in_third_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_write_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsync_of_third_copy_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsync_of_linked_file_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_refused_writes_copies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_rename_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_rename_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_directory_fsync_fails, setup, teardown),
