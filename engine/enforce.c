@@ -610,7 +610,7 @@ typedef struct target_info {
     raw_addr raw;
     mailbox_key key;              /* the address itself: its local part, its first domain */
     char route[DOMAIN_MAX + 1];   /* the domain that classifies it (after %- or !-routing) */
-    const char *via;              /* "percent hack", "bang path" or NULL */
+    const char *via;              /* "percent hack", "bang path", "quoted @ route" or NULL */
 } target_info;
 
 static void add_step(sg_fwd_decision *out, const char *line)
@@ -626,23 +626,26 @@ static void finish(sg_fwd_decision *out, sg_fwd_verdict v, const char *reason)
     out->status = v == SG_FWD_BLOCK_BOUNCE ? STATUS_BLOCKED : NULL;
 }
 
-/* Follows %- and !-routing while the hop is internal (the hop's MTA would
- * route it onward: Postfix swap_bangpath, allow_percent_hack): "a!b" goes to
- * a, "b%a" to a. Stops at the first external hop, which then classifies. */
+/* Follows %-, !- and @-routing while the hop is internal (the hop's MTA would
+ * route it onward: Postfix swap_bangpath, allow_percent_hack, and
+ * resolve_dequoted_address, which by default keeps an '@' inside a quoted
+ * local part visible as a route): "a!b" goes to a, "b%a" and "\"b@a\"" to a.
+ * Stops at the first external hop, which then classifies. */
 static bool follow_route(const sg_policy *policy, char *local, target_info *t, const char **why)
 {
     while (!is_literal(t->route) && sg_policy_is_internal_domain(policy, t->route)) {
-        char *bang = strchr(local, '!'), *pct = strrchr(local, '%');
+        char *bang = strchr(local, '!'), *pct = strrchr(local, '%'), *at = strrchr(local, '@');
+        char *hop = pct && (!at || pct > at) ? pct : at; /* the rightmost of '%' and '@' */
         const char *next;
         if (bang) {
             *bang = '\0';
             next = local;
             local = bang + 1;
             t->via = "bang path";
-        } else if (pct) {
-            *pct = '\0';
-            next = pct + 1;
-            t->via = "percent hack";
+        } else if (hop) {
+            t->via = *hop == '%' ? "percent hack" : "quoted @ route";
+            *hop = '\0';
+            next = hop + 1;
         } else {
             return true;
         }

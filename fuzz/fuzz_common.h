@@ -53,20 +53,28 @@ static inline void fuzz_check_decision(const sg_fwd_decision *d)
     const char *at = d->target ? strrchr(d->target, '@') : NULL;
     if (!at || strcmp(at, "@corp.example") != 0)
         abort();
+    /* The local part as the next MTA reads it: quotes and backslashes gone
+     * (Postfix resolve_dequoted_address keeps a quoted '@' visible). */
+    char local[1024];
+    size_t n = 0;
     bool routed = false;
     for (const char *s = d->target; s < at; s++) {
-        if (*s == '@' || *s == '\r' || *s == '\n' || *s == '\0')
+        if (*s == '\r' || *s == '\n' || *s == '\0' || n + 1 >= sizeof local)
             abort();
-        routed |= *s == '%' || *s == '!';
+        if (*s == '"' || *s == '\\')
+            continue;
+        routed |= *s == '%' || *s == '!' || *s == '@';
+        local[n++] = *s;
     }
-    /* policy.md step 1: a %- or !-routed local part is classified by the
+    local[n] = '\0';
+    /* policy.md step 1: a %-, !- or @-routed local part is classified by the
      * domains it routes through; allowed only when every one of them is
      * corp.example (the user being the one segment that is not). */
     if (routed) {
         size_t others = 0;
-        for (const char *s = d->target; s <= at;) {
+        for (const char *s = local; s <= local + n;) {
             const char *e = s;
-            while (e < at && *e != '%' && *e != '!')
+            while (e < local + n && *e != '%' && *e != '!' && *e != '@')
                 e++;
             others += !((size_t)(e - s) == 12 && strncasecmp(s, "corp.example", 12) == 0);
             s = e + 1;

@@ -436,6 +436,25 @@ static void quoted_local_part_with_internal_text(void **state)
     expect(&d, SG_FWD_ALLOW, false, "\"john smith\"@corp.example", "corp.example", NULL, NULL);
 }
 
+/* A quoted '@' at an internal domain routes onward (Postfix
+ * resolve_dequoted_address = yes, its default): found by fuzz_enforce. */
+static void quoted_at_routes(void **state)
+{
+    world *w = *state;
+    sg_fwd_decision d = decide(w, "\"victim@evil.example\"@corp.example");
+    expect(&d, SG_FWD_BLOCK_BOUNCE, true, "\"victim@evil.example\"@corp.example", "evil.example", "default", NULL);
+    assert_string_equal(d.steps[0],
+                        "1. normalise: \"victim@evil.example\"@corp.example routes to evil.example (quoted @ route)");
+    /* the rightmost of '@' and '%' is the next hop, as for the percent hack */
+    d = decide(w, "\"a%evil.example@corp.example\"@corp.example");
+    expect(&d, SG_FWD_BLOCK_BOUNCE, true, "\"a%evil.example@corp.example\"@corp.example", "evil.example", "default",
+           NULL);
+    d = decide(w, "\"bob@corp.example\"@corp.example");
+    expect(&d, SG_FWD_ALLOW, false, "\"bob@corp.example\"@corp.example", "corp.example", NULL, NULL);
+    d = decide(w, "\"bob@\"@corp.example");
+    expect(&d, SG_FWD_INVALID, false, "\"bob@\"@corp.example", NULL, NULL, NULL);
+}
+
 static void percent_hack_and_bang_path(void **state)
 {
     world *w = *state;
@@ -626,6 +645,7 @@ int main(void)
         T(remote_domain_marked_internal),
         T(mixed_case_and_idn_domains),
         T(quoted_local_part_with_internal_text),
+        T(quoted_at_routes),
         T(percent_hack_and_bang_path),
         T(invalid_forms),
         T(ip_literal_domains_are_external),

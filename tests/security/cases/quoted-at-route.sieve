@@ -1,0 +1,1 @@
+redirect "\"victim@evil.example\"@corp.example";
