@@ -255,7 +255,7 @@ static void notify_cache(const policy_cli *pc, const sg_policy *after)
 static const char *snapshot_file_path(const policy_cli *pc)
 {
     const char *on = sg_config_get(pc->cli.config, "policy_snapshot_file");
-    return on && strcmp(on, "no") == 0 ? NULL : sg_snapshot_file_store_path(store_uri(pc));
+    return on && strcmp(on, "no") == 0 ? NULL : sg_policy_store_path(store_uri(pc));
 }
 
 /* Deliveries read the snapshot file instead of loading SQLite while it is as

@@ -27,14 +27,6 @@ typedef struct {
     int64_t mtime_sec, mtime_nsec;
 } store_label;
 
-const char *sg_snapshot_file_store_path(const char *uri)
-{
-    static const char scheme[] = "sqlite:";
-    if (!uri || strncmp(uri, scheme, sizeof scheme - 1) != 0 || uri[sizeof scheme - 1] == '\0')
-        return NULL;
-    return uri + sizeof scheme - 1;
-}
-
 static bool labels_equal(const store_label *a, const store_label *b)
 {
     return a->counter == b->counter && a->size == b->size && a->ino == b->ino && a->dev == b->dev &&

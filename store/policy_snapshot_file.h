@@ -52,9 +52,6 @@ typedef enum {
     SG_SNAPSHOT_FILE_UNUSABLE, /* missing, stale, not trusted or corrupt: read the store */
 } sg_snapshot_file_status;
 
-/* "sqlite:/path" -> "/path"; NULL for another scheme (no snapshot file then). */
-const char *sg_snapshot_file_store_path(const char *uri);
-
 /* On SG_SNAPSHOT_FILE_OK, *out is the policy (the caller frees it with
  * sg_policy_free); else *out is NULL and `why` says why, for a debug log. */
 sg_snapshot_file_status sg_snapshot_file_read(const char *store_path, sg_policy **out, char *why, size_t whylen);

@@ -172,7 +172,7 @@ sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *own
     answer->on_unavailable = src->mode;
     /* Step 0. Once this source has opened the store it keeps to it: reading
      * the snapshot file opens and closes the store file (see its header). */
-    const char *path = sg_snapshot_file_store_path(src->uri);
+    const char *path = sg_policy_store_path(src->uri);
     if (src->snapshot_file && !src->store && path) {
         sg_policy *p = NULL;
         char why[300];

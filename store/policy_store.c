@@ -479,8 +479,7 @@ static sg_store_status migrate(const sg_policy_store *s, const sg_sqlite_conn *q
 
 /* ------------------------------------------------------- open and close */
 
-/* "sqlite:/path" -> "/path"; NULL for any other scheme. */
-static const char *uri_path(const char *uri)
+const char *sg_policy_store_path(const char *uri)
 {
     static const char scheme[] = "sqlite:";
     if (!uri || strncmp(uri, scheme, sizeof scheme - 1) != 0 || uri[sizeof scheme - 1] == '\0')
@@ -490,7 +489,7 @@ static const char *uri_path(const char *uri)
 
 bool sg_policy_store_exists(const char *uri)
 {
-    const char *path = uri_path(uri);
+    const char *path = sg_policy_store_path(uri);
     struct stat st;
     return path && stat(path, &st) == 0;
 }
@@ -575,7 +574,7 @@ static sg_store_status connect_db(sg_policy_store *s, bool create, char *err, si
 sg_store_status sg_policy_store_open(const char *uri, bool writable, sg_policy_store **out, char *err, size_t errlen)
 {
     *out = NULL;
-    const char *path = uri_path(uri);
+    const char *path = sg_policy_store_path(uri);
     if (!path) {
         char shown[96];
         printable(uri ? uri : "", shown, sizeof shown);

@@ -35,6 +35,8 @@ sg_store_status sg_policy_store_open(const char *uri, bool writable, sg_policy_s
  * cannot be read (policy_unavailable: nothing is decided on a guess); the
  * admin CLI reads it as the built-in default and creates it on first write. */
 bool sg_policy_store_exists(const char *uri);
+/* The file of an "sqlite:/path" URI ("/path"); NULL for any other scheme. */
+const char *sg_policy_store_path(const char *uri);
 void sg_policy_store_close(sg_policy_store *store);
 
 sg_store_status sg_policy_store_generation(sg_policy_store *store, uint64_t *generation, char *err, size_t errlen);
