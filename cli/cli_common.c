@@ -14,6 +14,7 @@
 #include "../engine/addrlist.h"
 #include "../engine/interp.h"
 #include "../engine/message.h"
+#include "../engine/read_fd.h"
 #include "../grammar/arena.h"
 #include "cli.h"
 
@@ -130,38 +131,13 @@ int sg_read_file(const char *path, size_t max, char **data, size_t *len, bool *t
         if (S_ISREG(st.st_mode))
             *size = (size_t)st.st_size;
     }
-    size_t cap = *size && *size <= max ? *size + 2 : 64 * 1024;
-    char *buf = sg_xmalloc(cap);
-    size_t n = 0;
-    for (;;) {
-        if (n == cap) {
-            if (n > max)
-                break;
-            cap *= 2;
-            buf = sg_xrealloc(buf, cap);
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            free(buf);
-            if (fd != STDIN_FILENO)
-                close(fd);
-            return e;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n > max)
-            break;
-    }
+    char *buf;
+    size_t n;
+    int e = sg_read_fd(fd, *size, max, &buf, &n);
     if (fd != STDIN_FILENO)
         close(fd);
-    /* Two NUL bytes after the data let the script parser scan it in place. */
-    if (cap - n < 2)
-        buf = sg_xrealloc(buf, n + 2);
-    buf[n] = buf[n + 1] = '\0';
+    if (e)
+        return e;
     if (n > max) {
         *too_large = true;
         if (*size < n)

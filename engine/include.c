@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../grammar/parse.h"
+#include "read_fd.h"
 #include "validate.h"
 
 typedef struct entry {
@@ -90,36 +91,15 @@ static int read_script(const char *path, size_t max, char **data, size_t *len)
         close(fd);
         return EFBIG;
     }
-    size_t cap = (size_t)st.st_size + 2, n = 0;
-    char *buf = sg_xmalloc(cap);
-    for (;;) {
-        if (cap - n < 3) {
-            if (n > max)
-                break;
-            cap *= 2;
-            buf = sg_xrealloc(buf, cap);
-        }
-        ssize_t r = read(fd, buf + n, cap - n - 2);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            close(fd);
-            return e;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
+    int e = sg_read_fd(fd, (size_t)st.st_size, max, data, len);
     close(fd);
-    if (n > max) {
-        free(buf);
+    if (e)
+        return e;
+    if (*len > max) {
+        free(*data);
+        *data = NULL;
         return EFBIG;
     }
-    buf[n] = buf[n + 1] = '\0';
-    *data = buf;
-    *len = n;
     return 0;
 }
 

@@ -17,6 +17,7 @@
 
 #include "../grammar/diag.h"
 #include "../grammar/utf8.h"
+#include "read_fd.h"
 
 #define NAME_LIMIT 255 /* bytes of a mailbox name, and of a directory entry (NAME_MAX) */
 #define HOST_LIMIT 100 /* bytes of the escaped host name in unique names */
@@ -647,30 +648,14 @@ static int keywords_read(int dirfd, keyword_list *kw)
         return e;
     }
     kw->mtime = st.st_mtime;
-    size_t cap = 4096, len = 0;
-    char *buf = sg_xmalloc(cap);
-    for (;;) {
-        if (len + 1 >= cap) {
-            if (cap >= KEYWORDS_FILE_LIMIT)
-                break;
-            cap *= 2;
-            buf = sg_xrealloc(buf, cap);
-        }
-        ssize_t r = read(fd, buf + len, cap - len - 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            close(fd);
-            return e;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
+    char *buf;
+    size_t len;
+    int e = sg_read_fd(fd, (size_t)st.st_size, KEYWORDS_FILE_LIMIT - 1, &buf, &len);
     close(fd);
-    buf[len] = '\0';
+    if (e)
+        return e;
+    if (len > KEYWORDS_FILE_LIMIT - 1) /* what is beyond the limit is not read */
+        buf[len = KEYWORDS_FILE_LIMIT - 1] = '\0';
     for (char *line = buf; line && *line;) {
         char *end = strchr(line, '\n');
         if (end)

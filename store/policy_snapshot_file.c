@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../engine/read_fd.h"
 #include "policy_codec.h"
 
 #define MAGIC "SGPSNAP1"
@@ -132,23 +133,6 @@ static bool trusted(const struct stat *snap, const struct stat *store)
            (!(snap->st_mode & S_IWGRP) || snap->st_gid == store->st_gid);
 }
 
-static char *read_all(int fd, size_t size)
-{
-    char *buf = malloc(size ? size : 1);
-    size_t got = 0;
-    while (buf && got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            free(buf);
-            return NULL;
-        }
-        got += (size_t)r;
-    }
-    return buf;
-}
-
 static sg_policy *decode(const char *buf, size_t size, const store_label *now, char *why, size_t whylen)
 {
     store_label label;
@@ -196,15 +180,19 @@ sg_snapshot_file_status sg_snapshot_file_read(const char *store_path, sg_policy 
         return SG_SNAPSHOT_FILE_UNUSABLE;
     }
     char *buf = NULL;
+    size_t len = 0;
+    int e = 0;
     const size_t max = HEADER_MAX + SG_PART_COUNT * SG_POLICY_ENTRY_MAX;
     if (fstat(fd, &snap_sb) != 0 || !trusted(&snap_sb, &store_sb))
         snprintf(why, whylen, "%s is not owned like the store, or is writable by others", snap);
     else if (snap_sb.st_size <= 0 || (uint64_t)snap_sb.st_size > max)
         snprintf(why, whylen, "%s has an impossible size", snap);
-    else if (!(buf = read_all(fd, (size_t)snap_sb.st_size)))
-        snprintf(why, whylen, "cannot read %s: %s", snap, errno ? strerror(errno) : "short read");
+    else if ((e = sg_read_fd(fd, (size_t)snap_sb.st_size, max, &buf, &len)) != 0)
+        snprintf(why, whylen, "cannot read %s: %s", snap, strerror(e));
+    else if (len > max)
+        snprintf(why, whylen, "%s has an impossible size", snap);
     else
-        *out = decode(buf, (size_t)snap_sb.st_size, &now, why, whylen);
+        *out = decode(buf, len, &now, why, whylen);
     close(fd);
     free(buf);
     free(snap);
