@@ -22,12 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/interp.h"
-#include "engine/message.h"
-#include "engine/registry.h"
-#include "engine/result.h"
-#include "engine/validate.h"
-#include "grammar/arena.h"
+#include "engine/core/interp.h"
+#include "engine/mail/message.h"
+#include "engine/core/registry.h"
+#include "engine/core/result.h"
+#include "engine/core/validate.h"
+#include "base/arena.h"
 #include "grammar/parse.h"
 
 #define NMESSAGES 1000

@@ -23,9 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/registry.h"
-#include "engine/validate.h"
-#include "grammar/arena.h"
+#include "engine/core/registry.h"
+#include "engine/core/validate.h"
+#include "base/arena.h"
 #include "grammar/diag.h"
 #include "grammar/parse.h"
 

@@ -1,6 +1,6 @@
 /* bench_policy.c - latency of one forwarding decision for one owner: read the
  * policy (from the SQLite store alone, and through a warm memcached when one
- * is given) and decide (engine/enforce.h), in process.
+ * is given) and decide (policy/decide.h), in process.
  *
  * Targets (issue 5): median <= 1 ms with SQLite alone, <= 100 us with a warm
  * cache. The policy is realistic and generated: 20 accepted domains, 30
@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/config.h"
-#include "engine/enforce.h"
+#include "base/config.h"
+#include "policy/decide.h"
 #include "store/policy_source.h"
 #include "store/policy_store.h"
 

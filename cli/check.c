@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engine/registry.h"
-#include "../engine/validate.h"
-#include "../grammar/arena.h"
-#include "../engine/enforce.h"
-#include "../engine/ids.h"
-#include "../engine/include.h"
-#include "../engine/mailto.h"
-#include "cli.h"
-#include "diag_print.h"
-#include "policy_load.h"
+#include "engine/core/registry.h"
+#include "engine/core/validate.h"
+#include "base/arena.h"
+#include "policy/decide.h"
+#include "engine/core/ids.h"
+#include "engine/core/include.h"
+#include "engine/mail/mailto.h"
+#include "cli/cli.h"
+#include "cli/diag_print.h"
+#include "cli/policy_load.h"
 
 #define MAX_ERRORS_SHOWN 100
 
@@ -29,7 +29,7 @@ static void usage(FILE *out)
 }
 
 /* `check -u USER`: the policy's verdict on every literal redirect target,
- * from the function delivery uses (engine/enforce.h). A target built from
+ * from the function delivery uses (policy/decide.h). A target built from
  * variables is decided only at delivery. */
 typedef struct policy_check {
     const sg_policy *policy; /* NULL: no -u */

@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../engine/config.h"
-#include "../engine/interp.h"
-#include "../engine/mailbox_store.h"
-#include "../grammar/parse.h"
+#include "base/config.h"
+#include "engine/core/interp.h"
+#include "engine/core/mailbox_store.h"
+#include "grammar/parse.h"
 
 enum {
     SG_EXIT_OK = 0,
@@ -83,7 +83,7 @@ const char *sg_cli_global_location(const sg_cli *cli);
 /* For `test` and `check`: personal scripts from sieve_dir, else the
  * directory of SCRIPT_PATH. */
 struct sg_includes *sg_cli_script_includes(const sg_cli *cli, const char *script_path);
-/* The mailbox store of a run (engine/mailbox_store.h). */
+/* The mailbox store of a run (engine/core/mailbox_store.h). */
 typedef struct sg_cli_mailboxes {
     sg_mailbox_list list;
     sg_maildir_store maildir;

@@ -10,15 +10,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../engine/include.h"
-#include "../engine/addrlist.h"
-#include "../engine/interp.h"
-#include "../engine/message.h"
-#include "../engine/read_fd.h"
-#include "../grammar/arena.h"
-#include "cli.h"
+#include "engine/core/include.h"
+#include "engine/mail/addrlist.h"
+#include "engine/core/interp.h"
+#include "engine/mail/message.h"
+#include "base/read_fd.h"
+#include "base/arena.h"
+#include "cli/cli.h"
 
-#include "../engine/registry.h"
+#include "engine/core/registry.h"
 
 void sg_cli_init(sg_cli *cli, const char *command, int argc)
 {
@@ -184,12 +184,12 @@ void sg_cli_run_options(const sg_cli *cli, sg_run_options *opt)
     /* RFC 5229 §6, with Pigeonhole's setting name; malformed: the default */
     if ((v = sg_config_get(cli->config, "sieve_variables_max_variable_size")) && sg_parse_size(v, &n) && n)
         opt->max_variable_size = n;
-    /* RFC 5173 / RFC 5703 MIME parsing bounds; 0 or malformed: the defaults (engine/mime.h) */
+    /* RFC 5173 / RFC 5703 MIME parsing bounds; 0 or malformed: the defaults (engine/mail/mime.h) */
     if ((v = sg_config_get(cli->config, "mime_max_depth")) && sg_parse_size(v, &n))
         opt->mime.max_depth = n > 1000 ? 1000 : (unsigned)n;
     if ((v = sg_config_get(cli->config, "mime_max_parts")) && sg_parse_size(v, &n))
         opt->mime.max_parts = n;
-    /* RFC 5183 §4.1 items (engine/ext_environment.c has the defaults). */
+    /* RFC 5183 §4.1 items (engine/ext/ext_environment.c has the defaults). */
     opt->environment.host = sg_config_get(cli->config, "hostname");
     opt->environment.domain = sg_config_get(cli->config, "environment_domain");
     opt->environment.location = sg_config_get(cli->config, "environment_location");

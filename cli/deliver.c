@@ -25,26 +25,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../engine/addrlist.h"
-#include "../engine/include.h"
-#include "../engine/interp.h"
-#include "../engine/list_store.h"
-#include "../engine/maildir.h"
-#include "../engine/mdn.h"
-#include "../engine/message.h"
-#include "../engine/notify_mail.h"
-#include "../engine/plan.h"
-#include "../engine/registry.h"
-#include "../engine/submit.h"
-#include "../engine/vacation.h"
-#include "../engine/validate.h"
-#include "../grammar/arena.h"
-#include "../store/audit.h"
-#include "../store/user_state.h"
-#include "cli.h"
-#include "deliver_forward.h"
-#include "diag_print.h"
-#include "policy_load.h"
+#include "engine/mail/addrlist.h"
+#include "engine/core/include.h"
+#include "engine/core/interp.h"
+#include "engine/core/list_store.h"
+#include "engine/deliver/maildir.h"
+#include "engine/deliver/mdn.h"
+#include "engine/mail/message.h"
+#include "engine/deliver/notify_mail.h"
+#include "engine/enforce/plan.h"
+#include "engine/core/registry.h"
+#include "engine/deliver/submit.h"
+#include "engine/deliver/vacation.h"
+#include "engine/core/validate.h"
+#include "base/arena.h"
+#include "store/audit.h"
+#include "store/user_state.h"
+#include "cli/cli.h"
+#include "cli/deliver_forward.h"
+#include "cli/diag_print.h"
+#include "cli/policy_load.h"
 
 #define FORWARD_PERIOD (12 * 3600) /* policy.md step 2: the same copy is not sent twice within 12 h */
 #define CLAIM_LEASE 600           /* user_state.h: a claim held while the copy is being sent */
@@ -802,7 +802,7 @@ static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_acti
  * (architecture.md, failure rules); the reason is logged (§2.2 SHOULD). */
 static int send_mdn(delivery *d, const sg_submit_config *sc, const sg_action *reject, const sg_plan *plan)
 {
-    if (plan->mdn != SG_MDN_DUE) { /* the plan keeps the message (engine/plan.c) */
+    if (plan->mdn != SG_MDN_DUE) { /* the plan keeps the message (engine/enforce/plan.c) */
         log_error(d, "reject: no MDN sent (%s): the message is kept in INBOX", sg_mdn_check_name(plan->mdn));
         return SG_EXIT_OK;
     }

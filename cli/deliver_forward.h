@@ -14,11 +14,11 @@
 
 #include <time.h>
 
-#include "../engine/interp.h"
-#include "../engine/plan.h"
-#include "../store/policy.h"
-#include "../store/user_state.h"
-#include "cli.h"
+#include "engine/core/interp.h"
+#include "engine/enforce/plan.h"
+#include "policy/policy.h"
+#include "store/user_state.h"
+#include "cli/cli.h"
 
 typedef struct sg_forward_job {
     const char *user;  /* login name, for the logs */

@@ -1,9 +1,9 @@
 /* diag_print.c - see diag_print.h. */
-#include "diag_print.h"
+#include "cli/diag_print.h"
 
 #include <string.h>
 
-#include "json.h"
+#include "cli/json.h"
 
 #define SHOW_COLUMNS 160 /* longest excerpt of a source line shown under a diagnostic */
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../grammar/diag.h"
+#include "grammar/diag.h"
 
 void sg_print_diags_text(FILE *out, const char *file, const char *source, size_t len, const sg_diags *d);
 void sg_print_diags_json(FILE *out, const char *file, const sg_diags *d);

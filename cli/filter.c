@@ -8,7 +8,7 @@
  * sent or recorded. With --execute, the plan is applied in the Maildir:
  *   keep          stays in the source folder (or -m MAILBOX), with the flags
  *                 addflag/setflag gave it added to the name (cur/:2,FLAGS)
- *   fileinto      the file moves into that folder (engine/maildir.h
+ *   fileinto      the file moves into that folder (engine/deliver/maildir.h
  *                 sg_maildir_move: a link then an unlink, flags and keywords
  *                 kept); a second target gets a copy
  *   discard       the --discard action: "keep" (default, as sieve-filter:
@@ -35,19 +35,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../engine/addrlist.h"
-#include "../engine/interp.h"
-#include "../engine/maildir.h"
-#include "../engine/message.h"
-#include "../engine/registry.h"
-#include "../engine/validate.h"
-#include "../grammar/arena.h"
-#include "cli.h"
-#include "deliver_forward.h"
-#include "diag_print.h"
-#include "json.h"
-#include "plan_print.h"
-#include "policy_load.h"
+#include "engine/mail/addrlist.h"
+#include "engine/core/interp.h"
+#include "engine/deliver/maildir.h"
+#include "engine/mail/message.h"
+#include "engine/core/registry.h"
+#include "engine/core/validate.h"
+#include "base/arena.h"
+#include "cli/cli.h"
+#include "cli/deliver_forward.h"
+#include "cli/diag_print.h"
+#include "cli/json.h"
+#include "cli/plan_print.h"
+#include "cli/policy_load.h"
 
 #define MAX_MESSAGE_SIZE ((size_t)1 << 30)
 

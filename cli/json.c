@@ -1,9 +1,9 @@
 /* json.c - see json.h. */
-#include "json.h"
+#include "cli/json.h"
 
 #include <string.h>
 
-#include "../grammar/utf8.h"
+#include "base/utf8.h"
 
 void sg_json_string_n(FILE *out, const char *s, size_t len)
 {

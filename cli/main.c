@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 #ifndef SIEVEGATE_VERSION
 #define SIEVEGATE_VERSION "0.0.0"

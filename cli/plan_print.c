@@ -1,11 +1,11 @@
 /* plan_print.c - see plan_print.h. */
-#include "plan_print.h"
+#include "cli/plan_print.h"
 
 #include <string.h>
 #include <strings.h>
 
-#include "../engine/mailto.h"
-#include "json.h"
+#include "engine/mail/mailto.h"
+#include "cli/json.h"
 
 
 static void json_flags(FILE *out, const sg_flags *f)

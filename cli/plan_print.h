@@ -5,11 +5,11 @@
 
 #include <stdio.h>
 
-#include "../engine/interp.h"
-#include "../engine/notify_mail.h"
-#include "../engine/mdn.h"
-#include "../engine/plan.h"
-#include "../engine/result.h"
+#include "engine/core/interp.h"
+#include "engine/deliver/notify_mail.h"
+#include "engine/deliver/mdn.h"
+#include "engine/enforce/plan.h"
+#include "engine/core/result.h"
 
 typedef struct sg_plan_context {
     const sg_envelope *env;

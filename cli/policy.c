@@ -20,14 +20,14 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "../engine/enforce.h"
-#include "../grammar/arena.h"
-#include "../store/audit.h"
-#include "../store/policy_store.h"
-#include "../store/policy_snapshot_file.h"
-#include "../store/policy_source.h"
-#include "cli.h"
-#include "json.h"
+#include "policy/decide.h"
+#include "base/arena.h"
+#include "store/audit.h"
+#include "store/policy_store.h"
+#include "store/policy_snapshot_file.h"
+#include "store/policy_source.h"
+#include "cli/cli.h"
+#include "cli/json.h"
 
 enum { SG_EXIT_CANTCREAT = 73 }; /* EX_CANTCREAT: the store cannot be created */
 

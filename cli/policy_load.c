@@ -1,10 +1,10 @@
 /* policy_load.c - see policy_load.h. */
-#include "policy_load.h"
+#include "cli/policy_load.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../store/policy_source.h"
+#include "store/policy_source.h"
 
 int sg_cli_policy(const sg_cli *cli, const char *owner, sg_policy **out, sg_unavailable_mode *mode, char *why,
                   size_t whylen)

@@ -4,9 +4,9 @@
 #ifndef SG_POLICY_LOAD_H
 #define SG_POLICY_LOAD_H
 
-#include "../engine/plan.h"
-#include "../store/policy.h"
-#include "cli.h"
+#include "engine/enforce/plan.h"
+#include "policy/policy.h"
+#include "cli/cli.h"
 
 /* Returns the snapshot for decisions about `owner` (free with sg_policy_free;
  * its groups may be the owner's view only, store/policy_source.h), or NULL

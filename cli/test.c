@@ -7,19 +7,19 @@
 #include <string.h>
 #include <time.h>
 
-#include "../engine/addrlist.h"
-#include "../engine/include.h"
-#include "../engine/interp.h"
-#include "../engine/list_store.h"
-#include "../engine/maildir.h"
-#include "../engine/message.h"
-#include "../engine/registry.h"
-#include "../engine/validate.h"
-#include "../grammar/arena.h"
-#include "cli.h"
-#include "diag_print.h"
-#include "plan_print.h"
-#include "policy_load.h"
+#include "engine/mail/addrlist.h"
+#include "engine/core/include.h"
+#include "engine/core/interp.h"
+#include "engine/core/list_store.h"
+#include "engine/deliver/maildir.h"
+#include "engine/mail/message.h"
+#include "engine/core/registry.h"
+#include "engine/core/validate.h"
+#include "base/arena.h"
+#include "cli/cli.h"
+#include "cli/diag_print.h"
+#include "cli/plan_print.h"
+#include "cli/policy_load.h"
 
 #define MAX_MESSAGE_SIZE ((size_t)1 << 30)
 
@@ -195,7 +195,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         if (rc == SG_EXIT_OK)
             sg_interp_run(reg, script, msg, &env, &opt, &result);
 
-        /* Enforcement: exactly what delivery does (engine/plan.h), nothing sent. */
+        /* Enforcement: exactly what delivery does (engine/enforce/plan.h), nothing sent. */
         sg_policy *policy = NULL;
         sg_unavailable_mode mode;
         char why[512] = "";

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine/enforce.h"
-#include "grammar/arena.h"
-#include "store/policy.h"
+#include "policy/decide.h"
+#include "base/arena.h"
+#include "policy/policy.h"
 
 /* The organization of tests/security: corp.example without subdomains,
  * external forwarding off for everyone, partner.example a remote domain

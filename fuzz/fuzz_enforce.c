@@ -1,5 +1,5 @@
 /* fuzz_enforce.c - libFuzzer target: the policy address normaliser and the
- * decision (engine/enforce.c sg_fwd_decide) under a fixed policy with
+ * decision (policy/decide.c sg_fwd_decide) under a fixed policy with
  * external forwarding off (fuzz_common.h).
  *
  * Takes: any byte string as a forward target (up to the first NUL, as a
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* fuzz_mailto.c - libFuzzer target: the mailto URI parser (engine/mailto.c)
+/* fuzz_mailto.c - libFuzzer target: the mailto URI parser (engine/mail/mailto.c)
  * through sg_notify_method_parse, as notify and valid_notify_method use it.
  *
  * Takes: any byte string as a notify :method.
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/mailto.h"
-#include "grammar/arena.h"
+#include "engine/mail/mailto.h"
+#include "base/arena.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* fuzz_message.c - libFuzzer target: the message parser (engine/message.c),
+/* fuzz_message.c - libFuzzer target: the message parser (engine/mail/message.c),
  * RFC 2047 decoding (rfc2047.c) and address lists (addrlist.c).
  *
  * Takes: any byte string as an RFC 5322 message.
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/addrlist.h"
-#include "engine/message.h"
-#include "engine/rfc2047.h"
-#include "grammar/arena.h"
+#include "engine/mail/addrlist.h"
+#include "engine/mail/message.h"
+#include "engine/mail/rfc2047.h"
+#include "base/arena.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* fuzz_mime.c - libFuzzer target: the MIME walker (engine/mime.c) as the body
+/* fuzz_mime.c - libFuzzer target: the MIME walker (engine/mail/mime.c) as the body
  * test (RFC 5173) and the mime extensions (RFC 5703) use it.
  *
  * Takes: any byte string as an RFC 5322 message, parsed with sg_message_parse
@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/message.h"
-#include "engine/mime.h"
-#include "grammar/arena.h"
+#include "engine/mail/message.h"
+#include "engine/mail/mime.h"
+#include "base/arena.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

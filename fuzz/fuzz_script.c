@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "engine/registry.h"
-#include "engine/validate.h"
-#include "grammar/arena.h"
+#include "engine/core/registry.h"
+#include "engine/core/validate.h"
+#include "base/arena.h"
 #include "grammar/diag.h"
 #include "grammar/parse.h"
 

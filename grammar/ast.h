@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "diag.h"
+#include "base/arena.h"
+#include "grammar/diag.h"
 
 typedef struct sg_string {
     const char *data; /* NUL-terminated; may hold other bytes only via encoded-character */
@@ -76,8 +76,8 @@ static inline sg_loc sg_arg_loc(const sg_arg *a)
     }
 }
 
-struct sg_command_def; /* engine/registry.h */
-struct sg_bound;       /* engine/validate.h */
+struct sg_command_def; /* engine/core/registry.h */
+struct sg_bound;       /* engine/core/validate.h */
 
 typedef struct sg_node {
     struct sg_node *next; /* next command in a block, or next test in a test-list */

@@ -1,11 +1,11 @@
 /* diag.c - see diag.h. */
-#include "diag.h"
+#include "grammar/diag.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "base/arena.h"
 
 void sg_diags_init(sg_diags *d, size_t max_errors)
 {

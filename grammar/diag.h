@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/attr.h"
+
 typedef struct sg_loc {
     uint32_t line;   /* 1-based */
     uint32_t column; /* 1-based, in characters (UTF-8 code points) */
@@ -40,12 +42,6 @@ typedef struct sg_diags {
 
 void sg_diags_init(sg_diags *d, size_t max_errors);
 void sg_diags_clear(sg_diags *d);
-
-#if defined(__GNUC__)
-#define SG_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define SG_PRINTF(a, b)
-#endif
 
 void sg_error(sg_diags *d, sg_loc loc, const char *code, const char *fmt, ...) SG_PRINTF(4, 5);
 void sg_warning(sg_diags *d, sg_loc loc, const char *code, const char *fmt, ...) SG_PRINTF(4, 5);

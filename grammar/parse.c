@@ -1,14 +1,14 @@
 /* parse.c - sg_parse(): runs the Flex scanner and Bison parser over one script. */
-#include "parse.h"
+#include "grammar/parse.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse_ctx.h"
-#include "parser.h"
+#include "grammar/parse_ctx.h"
+#include "grammar/parser.h"
 #define YYSTYPE SG_YYSTYPE
 #define YYLTYPE SG_YYLTYPE
-#include "lexer.h"
+#include "grammar/lexer.h"
 
 int sg_yyparse(yyscan_t scanner, sg_parse_ctx *ctx);
 

@@ -7,11 +7,12 @@
 #ifndef SG_PARSE_H
 #define SG_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ast.h"
-#include "diag.h"
+#include "grammar/ast.h"
+#include "grammar/diag.h"
 
 typedef struct sg_limits {
     size_t max_script_size;   /* bytes; default 1 MiB */
@@ -36,5 +37,10 @@ sg_script *sg_parse(const char *name, const char *source, size_t len, const sg_l
 /* The same without copying: buf[len] and buf[len + 1] must be 0, and the
  * scanner writes into buf while it runs (it is as it was on return). */
 sg_script *sg_parse_buffer(const char *name, char *buf, size_t len, const sg_limits *limits, sg_diags *diags);
+
+struct sg_config;
+/* Reads max_script_size, max_string_length, max_nesting, max_arguments from
+ * the configuration (grammar/limits_config.c); false with err on a bad value. */
+bool sg_config_limits(const struct sg_config *cfg, sg_limits *limits, char *err, size_t errlen);
 
 #endif

@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "ast.h"
-#include "parse.h"
+#include "grammar/ast.h"
+#include "grammar/parse.h"
 
 #define SG_BRACE_STACK 64
 #define SG_INTERN_SLOTS 512 /* distinct identifiers kept once per script (a power of two) */

@@ -19,7 +19,7 @@
 %parse-param {sg_parse_ctx *ctx}
 
 %code requires {
-#include "parse_ctx.h"
+#include "grammar/parse_ctx.h"
 #ifndef SG_YYSCAN_T_DEFINED
 #define SG_YYSCAN_T_DEFINED
 typedef void *yyscan_t;

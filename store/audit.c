@@ -4,7 +4,7 @@
  * Takes: the audit_log setting and decision records. Returns: syslog lines,
  * rows appended to the audit database, and reports read from it.
  */
-#include "audit.h"
+#include "store/audit.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "sqlite_lib.h"
+#include "store/sqlite_lib.h"
 
 #define AUDIT_SCHEMA_VERSION 1
 #define AUDIT_APPLICATION_ID 0x53474155 /* "SGAU" */

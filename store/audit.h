@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../grammar/arena.h"
+#include "base/arena.h"
 
 typedef struct sg_audit_record {
     int64_t time;              /* seconds since the epoch (UTC); 0 = now, when recording */

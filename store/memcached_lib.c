@@ -1,11 +1,11 @@
 /* memcached_lib.c - see memcached_lib.h. */
-#include "memcached_lib.h"
+#include "store/memcached_lib.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "dl_load.h"
+#include "base/dl_load.h"
 
 bool sg_memcached_lib_open(sg_memcached_lib *lib, char *err, size_t errlen)
 {

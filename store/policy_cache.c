@@ -1,5 +1,5 @@
 /* policy_cache.c - see policy_cache.h. */
-#include "policy_cache.h"
+#include "store/policy_cache.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "memcached_lib.h"
+#include "store/memcached_lib.h"
 
 #define KEY_VERSION "v1"
 #define GENERATION_MAGIC "SGG1 "

@@ -51,9 +51,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../engine/config.h"
-#include "policy.h"
-#include "policy_codec.h"
+#include "base/config.h"
+#include "policy/policy.h"
+#include "store/policy_codec.h"
 
 #define SG_CACHE_DEFAULT_TTL 300u
 #define SG_CACHE_MAX_TTL 2592000u

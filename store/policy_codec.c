@@ -1,5 +1,5 @@
 /* policy_codec.c - see policy_codec.h for the entry format. */
-#include "policy_codec.h"
+#include "store/policy_codec.h"
 
 #include <inttypes.h>
 #include <limits.h>

@@ -1,4 +1,4 @@
-/* policy_codec.h - one policy snapshot (store/policy.h) as five cache entries.
+/* policy_codec.h - one policy snapshot (policy/policy.h) as five cache entries.
  *
  * Takes: a snapshot and a part name to encode; bytes read back from the cache
  * to decode. Returns: a malloc'd entry (the caller frees it), or the decoded
@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 /* Entries above this size are neither stored nor decoded (memcached's
  * default item size limit is 1 MiB). */
@@ -53,7 +53,7 @@ char *sg_policy_encode_part(const sg_policy *policy, sg_policy_part part, size_t
  * is corrupt, truncated, or of another part or generation. */
 bool sg_policy_decode_part(sg_policy *into, sg_policy_part part, const char *data, size_t len);
 
-/* The per-owner entry: `groups` as sg_policy_owner_groups (engine/enforce.h)
+/* The per-owner entry: `groups` as sg_policy_owner_groups (policy/decide.h)
  * gives them for `owner`, framed like a part named "member" whose body starts
  * with the owner. Decoding replaces into->groups only when the entry is
  * intact, of into's generation, and names exactly `owner`. */

@@ -1,6 +1,6 @@
 /* policy_snapshot_file.c - see policy_snapshot_file.h. */
 #define _GNU_SOURCE /* O_NOFOLLOW, O_CLOEXEC, st_mtim */
-#include "policy_snapshot_file.h"
+#include "store/policy_snapshot_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../engine/read_fd.h"
-#include "policy_codec.h"
+#include "base/read_fd.h"
+#include "store/policy_codec.h"
 
 #define MAGIC "SGPSNAP1"
 #define HEADER_MAX 512

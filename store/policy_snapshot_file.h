@@ -44,8 +44,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy.h"
-#include "policy_store.h"
+#include "policy/policy.h"
+#include "store/policy_store.h"
 
 typedef enum {
     SG_SNAPSHOT_FILE_OK = 0,

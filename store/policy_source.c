@@ -1,15 +1,15 @@
 /* policy_source.c - see policy_source.h. */
-#include "policy_source.h"
+#include "store/policy_source.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engine/enforce.h"
-#include "policy_cache.h"
-#include "policy_snapshot_file.h"
-#include "policy_store.h"
+#include "policy/decide.h"
+#include "store/policy_cache.h"
+#include "store/policy_snapshot_file.h"
+#include "store/policy_store.h"
 
 struct sg_policy_source {
     char *uri;

@@ -35,8 +35,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../engine/config.h"
-#include "policy.h"
+#include "base/config.h"
+#include "policy/policy.h"
 
 typedef enum {
     SG_POLICY_OK = 0,

@@ -3,7 +3,7 @@
  * cannot be read").
  *
  * Takes: a "sqlite:/path" URI, and the admin's writes. Returns: whole
- * snapshots (store/policy.h) and the store-wide generation.
+ * snapshots (policy/policy.h) and the store-wide generation.
  *
  * - The file is created on the first write, with a versioned schema
  *   (PRAGMA user_version, one migration function per version) and the
@@ -17,7 +17,7 @@
  * - Input is validated and normalised before it is stored: domains to
  *   lower-case IDNA A-labels (libidn2), addresses to lower case.
  */
-#include "policy_store.h"
+#include "store/policy_store.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -29,8 +29,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../engine/idna.h"
-#include "sqlite_lib.h"
+#include "base/idna.h"
+#include "store/sqlite_lib.h"
 
 #define SCHEMA_VERSION 1
 #define STORE_APPLICATION_ID 0x53475053 /* "SGPS": PRAGMA application_id of a sievegate policy store */

@@ -3,7 +3,7 @@
  *
  * Takes: a URI ("sqlite:/var/lib/sievegate/policy.db", the embedded default:
  * no server needed). Returns: the generation number, whole snapshots
- * (store/policy.h), and write operations for `sievegate policy`, each one
+ * (policy/policy.h), and write operations for `sievegate policy`, each one
  * transaction that also bumps the generation, so that readers never see half
  * a change. Delivery opens it read-only: processes running as other users can
  * read a root-owned file. A database that does not exist yet reads as the
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 #define SG_DEFAULT_POLICY_STORE "sqlite:/var/lib/sievegate/policy.db"
 

@@ -1,11 +1,11 @@
 /* sqlite_lib.c - see sqlite_lib.h. */
-#include "sqlite_lib.h"
+#include "store/sqlite_lib.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "dl_load.h"
+#include "base/dl_load.h"
 
 bool sg_sqlite_lib_open(sg_sqlite_lib *lib, char *err, size_t errlen)
 {

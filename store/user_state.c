@@ -17,7 +17,7 @@
  * - Keys are SHA-256 (FIPS 180-4, below) of a tagged, length-prefixed
  *   encoding of the fields, so no two field lists hash the same input.
  */
-#include "user_state.h"
+#include "store/user_state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "grammar/arena.h"
-#include "sqlite_lib.h"
+#include "base/arena.h"
+#include "store/sqlite_lib.h"
 
 #define SCHEMA_VERSION 1
 #define STATE_APPLICATION_ID 0x53475553 /* "SGUS": PRAGMA application_id of a sievegate user state store */

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "grammar/arena.h"
+#include "base/arena.h"
 
 static inline char *golden_read(const char *path, size_t *len)
 {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The sievegate binary must not link the libraries it loads at run time
 # (dlopen): SQLite (store/sqlite_lib.h; and the libm it pulls in),
-# libmemcached (store/memcached_lib.h) and libidn2 (engine/idna.h). Linked,
+# libmemcached (store/memcached_lib.h) and libidn2 (base/idna.h). Linked,
 # every process pays their dynamic linking and RSS even when it opens no
 # database, no cache, and meets no non-ASCII domain (issues 6 and 7).
 # usage: no_linked_stores.sh SIEVEGATE

@@ -112,7 +112,7 @@ err() { printf '"message": "%s", "code": "%s"' "$(printf '%s' "$2" | sed 's/"/\\
 R='redirect "bob@corp.example";'
 
 # max_cpu_time: many costly :regex tests on a long header (the clock is read
-# after every regexec, engine/interp.c).
+# after every regexec, engine/core/interp.c).
 setup max_cpu_time
 echo 'max_cpu_time = 0.05' >>"$conf"
 { printf 'From: carol@corp.example\nTo: alice@corp.example\nSubject: '; repeat 8000 a | tr -d '\n'
@@ -256,7 +256,7 @@ echo 'sieve_editheader_max_header_size = 1024' >>"$conf"
 m='addheader: the value of X-Big is too large (1100 bytes > sieve_editheader_max_header_size 1024)'
 check 0 "$(err limit-header-size "$m")" "runtime error: $m"
 
-# regex guards on a literal pattern: compile errors (engine/compare.c).
+# regex guards on a literal pattern: compile errors (engine/core/compare.c).
 regex_guard() { # PATTERN WHY
     setup "regex_guard_$1"
     printf 'require "regex"; if header :regex "subject" "%s" { %s }\n' "$(printf '%s' "$1" | sed 's/\\/\\\\/g')" \

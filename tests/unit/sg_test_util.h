@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/registry.h"
-#include "engine/validate.h"
+#include "engine/core/registry.h"
+#include "engine/core/validate.h"
 #include "grammar/diag.h"
 #include "grammar/parse.h"
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "grammar/arena.h"
+#include "base/arena.h"
 
 /* After a reset, the same sizes are served from the kept chunks: the
  * footprint does not grow however many rounds run. */

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "sg_test_util.h"
+#include "tests/unit/sg_test_util.h"
 
 /* ---- scripts whose diagnostics (and optionally AST) are asserted ---- */
 

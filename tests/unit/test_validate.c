@@ -1,4 +1,4 @@
-/* test_validate.c - engine/validate.c with the built-in registry: names,
+/* test_validate.c - engine/core/validate.c with the built-in registry: names,
  * require, control structure, arguments and tags, limits, redirect addresses
  * and encoded-character (RFC 5228 §2.4.2.3, §2.4.2.4, §2.6, §2.7, §3, §4, §5). */
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "sg_test_util.h"
+#include "tests/unit/sg_test_util.h"
 
 /* The CLI's order: parse, then validate (also after syntax errors). */
 #define VALIDATE true

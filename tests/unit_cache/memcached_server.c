@@ -1,5 +1,5 @@
 /* memcached_server.c - see memcached_server.h. */
-#include "memcached_server.h"
+#include "tests/unit_cache/memcached_server.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>

@@ -1,5 +1,5 @@
 /* policy_sample.c - see policy_sample.h. */
-#include "policy_sample.h"
+#include "tests/unit_cache/policy_sample.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

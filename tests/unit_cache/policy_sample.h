@@ -1,7 +1,7 @@
 /* policy_sample.h - snapshots to encode and compare in the cache tests.
  *
  * Takes: a generation. Returns: a snapshot that uses every field of
- * store/policy.h (owned by its arena: sg_policy_free), and a field-by-field
+ * policy/policy.h (owned by its arena: sg_policy_free), and a field-by-field
  * comparison that fails the current cmocka test on the first difference.
  */
 #ifndef SG_TEST_POLICY_SAMPLE_H
@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "store/policy.h"
+#include "policy/policy.h"
 
 sg_policy *sample_policy(uint64_t generation);
 void assert_policy_equal(const sg_policy *a, const sg_policy *b);

@@ -28,9 +28,9 @@
 
 #include <libmemcached/memcached.h>
 
-#include "memcached_server.h"
-#include "policy_sample.h"
-#include "engine/enforce.h"
+#include "tests/unit_cache/memcached_server.h"
+#include "tests/unit_cache/policy_sample.h"
+#include "policy/decide.h"
 #include "store/policy_cache.h"
 #include "store/policy_source.h"
 #include "store/policy_store.h"

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "policy_sample.h"
+#include "tests/unit_cache/policy_sample.h"
 #include "store/policy_codec.h"
 
 typedef struct {

@@ -1,6 +1,6 @@
 /* fixture.h - policy snapshots for the enforce and bounce tests, built by hand
- * in an arena (store/policy.h structs filled directly: the tests depend on
- * neither the store nor store/policy.c).
+ * in an arena (policy/policy.h structs filled directly: the tests depend on
+ * neither the store nor policy/policy.c).
  *
  * Takes: an arena. Returns: a snapshot with the defaults of policy.md (default
  * policy in the given mode, a "*" remote domain with every flag at its default,
@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "grammar/arena.h"
-#include "store/policy.h"
+#include "base/arena.h"
+#include "policy/policy.h"
 
 #define FX_CAP 16
 

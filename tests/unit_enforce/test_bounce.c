@@ -1,10 +1,10 @@
-/* test_bounce.c - the 5.7.520 bounce (engine/bounce.c): when one is due
+/* test_bounce.c - the 5.7.520 bounce (engine/enforce/bounce.c): when one is due
  * (policy.md "What a block does", every suppression rule), and the RFC 3464
  * DSN itself.
  *
  * Bounces built with a fixed date, Message-ID and boundary are compared byte
  * for byte with tests/unit_enforce/expected/NAME.eml (SG_UPDATE_EXPECTED=1
- * rewrites them), then parsed back with engine/message.h to check the MIME
+ * rewrites them), then parsed back with engine/mail/message.h to check the MIME
  * structure, the delivery-status fields and the original header section.
  * Header-injection cases check that nothing from the original message adds
  * a header field, and every bounce is checked for CRLF, 7-bit, < 998 octets.
@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/bounce.h"
-#include "engine/message.h"
-#include "fixture.h"
+#include "engine/enforce/bounce.h"
+#include "engine/mail/message.h"
+#include "tests/unit_enforce/fixture.h"
 
 #define OWNER "alice@corp.example"
 #define HOST "mx.corp.example"

@@ -1,4 +1,4 @@
-/* test_enforce.c - the forwarding decision (engine/enforce.c), policy.md
+/* test_enforce.c - the forwarding decision (policy/decide.c), policy.md
  * "Decision for one forward" steps 1 to 6.
  *
  * Each test builds a policy snapshot by hand (fixture.h), decides one forward
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/enforce.h"
-#include "fixture.h"
+#include "policy/decide.h"
+#include "tests/unit_enforce/fixture.h"
 
 #define OWNER "alice@corp.example"
 

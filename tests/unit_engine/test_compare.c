@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "engine/compare.h"
-#include "engine/ids.h"
+#include "engine/core/compare.h"
+#include "engine/core/ids.h"
 
 typedef struct {
     int match;

@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "../unit/sg_test_util.h"
-#include "engine/interp.h"
-#include "engine/message.h"
+#include "tests/unit/sg_test_util.h"
+#include "engine/core/interp.h"
+#include "engine/mail/message.h"
 
 /* ---- validation ---- */
 

@@ -1,5 +1,5 @@
 /* test_editheader.c - editheader (RFC 5293): the header overlay of
- * engine/message.c (copy on write, snapshots, the original view, rendering)
+ * engine/mail/message.c (copy on write, snapshots, the original view, rendering)
  * and ext_editheader.c (validation with exact located diagnostics, and runs
  * whose resulting header bytes are compared exactly), including the bad
  * inputs: invalid names, CR/LF in values, 8-bit values, oversized values,
@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "../unit/sg_test_util.h"
-#include "engine/interp.h"
-#include "engine/message.h"
+#include "tests/unit/sg_test_util.h"
+#include "engine/core/interp.h"
+#include "engine/mail/message.h"
 
 /* ---- the overlay ---- */
 

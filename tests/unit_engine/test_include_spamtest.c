@@ -1,5 +1,5 @@
-/* test_include_spamtest.c - engine/include.c (RFC 6609 script loading) and
- * engine/ext_spamtest.c (RFC 5235 spamtest, spamtestplus, virustest).
+/* test_include_spamtest.c - engine/core/include.c (RFC 6609 script loading) and
+ * engine/ext/ext_spamtest.c (RFC 5235 spamtest, spamtestplus, virustest).
  *
  * include: scripts found by name in a personal and a global directory (a
  * fresh temporary tree), :once and :optional, loops, the nesting depth and
@@ -20,10 +20,10 @@
 
 #include <cmocka.h>
 
-#include "../unit/sg_test_util.h"
-#include "engine/include.h"
-#include "engine/interp.h"
-#include "engine/message.h"
+#include "tests/unit/sg_test_util.h"
+#include "engine/core/include.h"
+#include "engine/core/interp.h"
+#include "engine/mail/message.h"
 
 /* ---- running a script ---- */
 

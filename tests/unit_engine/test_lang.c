@@ -12,11 +12,11 @@
 
 #include <cmocka.h>
 
-#include "engine/compare.h"
-#include "engine/ids.h"
-#include "engine/interp.h"
-#include "engine/registry.h"
-#include "engine/validate.h"
+#include "engine/core/compare.h"
+#include "engine/core/ids.h"
+#include "engine/core/interp.h"
+#include "engine/core/registry.h"
+#include "engine/core/validate.h"
 #include "grammar/parse.h"
 
 /* ---- sg_regex_match ---- */

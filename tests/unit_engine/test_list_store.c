@@ -1,4 +1,4 @@
-/* test_list_store.c - engine/list_store.c: list-name syntax and the name to
+/* test_list_store.c - engine/core/list_store.c: list-name syntax and the name to
  * file-name mapping (exact names, nothing escapes the directory), the
  * file-backed store on a real temporary directory (comments, blanks, CRLF,
  * comparators, missing/oversized/non-regular files), and the extlists
@@ -15,11 +15,11 @@
 
 #include <cmocka.h>
 
-#include "../unit/sg_test_util.h"
-#include "engine/ids.h"
-#include "engine/interp.h"
-#include "engine/list_store.h"
-#include "engine/message.h"
+#include "tests/unit/sg_test_util.h"
+#include "engine/core/ids.h"
+#include "engine/core/interp.h"
+#include "engine/core/list_store.h"
+#include "engine/mail/message.h"
 
 static const char *file_name(const char *name)
 {

@@ -1,4 +1,4 @@
-/* test_mailbox_store.c - engine/mailbox_store.c: the mailbox_special_use
+/* test_mailbox_store.c - engine/core/mailbox_store.c: the mailbox_special_use
  * syntax (good and malformed, exact errors), the fixed-list store and the
  * Maildir store on a real temporary directory, and the mailbox/special-use
  * tests run through the interpreter against a list store. */
@@ -14,11 +14,11 @@
 
 #include <cmocka.h>
 
-#include "../unit/sg_test_util.h"
-#include "engine/interp.h"
-#include "engine/mailbox_store.h"
-#include "engine/maildir.h"
-#include "engine/message.h"
+#include "tests/unit/sg_test_util.h"
+#include "engine/core/interp.h"
+#include "engine/core/mailbox_store.h"
+#include "engine/deliver/maildir.h"
+#include "engine/mail/message.h"
 
 static void test_special_use_syntax(void **state)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "engine/result.h"
+#include "engine/core/result.h"
 
 typedef struct {
     sg_arena *arena;

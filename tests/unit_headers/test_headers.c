@@ -1,8 +1,8 @@
 /* test_headers.c - header safety (issue 8): no script string and no incoming
  * header can start a header line in anything sievegate writes.
  *
- * Each builder (engine/bounce.c, engine/vacation.c, engine/mdn.c,
- * engine/notify_mail.c, engine/submit.c sg_redirect_prepare and editheader's
+ * Each builder (engine/enforce/bounce.c, engine/deliver/vacation.c, engine/deliver/mdn.c,
+ * engine/deliver/notify_mail.c, engine/deliver/submit.c sg_redirect_prepare and editheader's
  * addheader run through the interpreter) gets every hostile value below in
  * every slot a script or a message fills: raw CR, LF, CRLF, a blank line,
  * U+2028/U+2029/NEL, RFC 2047 encoded CR LF (Q and B), percent-encoded CR LF
@@ -22,15 +22,15 @@
 
 #include <cmocka.h>
 
-#include "../unit/sg_test_util.h"
-#include "engine/bounce.h"
-#include "engine/interp.h"
-#include "engine/mailto.h"
-#include "engine/mdn.h"
-#include "engine/message.h"
-#include "engine/notify_mail.h"
-#include "engine/submit.h"
-#include "engine/vacation.h"
+#include "tests/unit/sg_test_util.h"
+#include "engine/enforce/bounce.h"
+#include "engine/core/interp.h"
+#include "engine/mail/mailto.h"
+#include "engine/deliver/mdn.h"
+#include "engine/mail/message.h"
+#include "engine/deliver/notify_mail.h"
+#include "engine/deliver/submit.h"
+#include "engine/deliver/vacation.h"
 
 #define HOST "mx.corp.example"
 #define NOW ((time_t)1764000000)
@@ -132,7 +132,7 @@ static sg_message *plain_message(sg_arena *a)
     return hostile_message(a, "Lunch");
 }
 
-/* ---- bounce (engine/bounce.c) ---- */
+/* ---- bounce (engine/enforce/bounce.c) ---- */
 
 static const char *const BOUNCE_FIELDS[] = {"From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted",
                                             "MIME-Version", "Content-Type"};
@@ -167,7 +167,7 @@ static void bounce_fields(void **state)
 }
 
 
-/* ---- vacation (engine/vacation.c) ---- */
+/* ---- vacation (engine/deliver/vacation.c) ---- */
 
 static const char *const VACATION_FIELDS[] = {"From", "To", "Subject", "In-Reply-To", "References", "Date",
                                               "Message-ID", "Auto-Submitted", "MIME-Version", "Content-Type",
@@ -226,7 +226,7 @@ static void vacation_fields(void **state)
     }
 }
 
-/* ---- MDN (engine/mdn.c) ---- */
+/* ---- MDN (engine/deliver/mdn.c) ---- */
 
 static const char *const MDN_FIELDS[] = {"From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted",
                                          "Precedence", "MIME-Version", "Content-Type"};
@@ -262,7 +262,7 @@ static void mdn_fields(void **state)
     }
 }
 
-/* ---- notify mailto (engine/notify_mail.c) ---- */
+/* ---- notify mailto (engine/deliver/notify_mail.c) ---- */
 
 static bool notify_case(const char *what, sg_message *m, const char *uri, const char *message, const char *from,
                         const char *const *extra, size_t nextra)
@@ -338,7 +338,7 @@ static void notify_fields(void **state)
     }
 }
 
-/* ---- Received and X-Sieve-Redirected-From (engine/submit.c) ---- */
+/* ---- Received and X-Sieve-Redirected-From (engine/deliver/submit.c) ---- */
 
 static void redirect_fields(void **state)
 {
@@ -376,7 +376,7 @@ static void redirect_fields(void **state)
     }
 }
 
-/* ---- editheader's addheader value (engine/ext_editheader.c) ---- */
+/* ---- editheader's addheader value (engine/ext/ext_editheader.c) ---- */
 
 static void addheader_fields(void **state)
 {

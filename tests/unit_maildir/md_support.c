@@ -1,5 +1,5 @@
 /* md_support.c - see md_support.h. */
-#include "md_support.h"
+#include "tests/unit_maildir/md_support.h"
 
 #include <dirent.h>
 #include <errno.h>

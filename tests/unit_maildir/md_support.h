@@ -3,7 +3,7 @@
  *
  * md_tree() lists every entry under a root, one a line, relative to it and in
  * strcmp order: directories end in '/', symbolic links in '@'. A message name
- * written by engine/maildir.c with the host "testhost"
+ * written by engine/deliver/maildir.c with the host "testhost"
  * ("SECS.M<usec>P<pid>Q<n>.testhost") shows as "<msg>", so a listing such as
  *   "cur/\nnew/\nnew/<msg>,S=42\ntmp/\n"
  * is what the tests compare, whole.

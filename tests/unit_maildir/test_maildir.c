@@ -1,4 +1,4 @@
-/* test_maildir.c - Maildir delivery (engine/maildir.c) on a real file system:
+/* test_maildir.c - Maildir delivery (engine/deliver/maildir.c) on a real file system:
  * after every operation the whole tree of the Maildir is listed and compared
  * with the expected listing (md_support.h), and the message files are read
  * back byte for byte. Faults are in test_maildir_faults.c. */
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "engine/maildir.h"
-#include "md_support.h"
+#include "engine/deliver/maildir.h"
+#include "tests/unit_maildir/md_support.h"
 
 #define MSG "From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\nline two\r\n"
 #define MSG_LF "From: a@example.org\nSubject: hi\n\nbody\nline two\n"

@@ -22,8 +22,8 @@
 
 #include <cmocka.h>
 
-#include "engine/maildir.h"
-#include "md_support.h"
+#include "engine/deliver/maildir.h"
+#include "tests/unit_maildir/md_support.h"
 
 #define MSG "From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\nline two\r\n"
 #define MSG_LF "From: a@example.org\nSubject: hi\n\nbody\nline two\n"

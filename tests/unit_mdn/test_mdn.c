@@ -1,9 +1,9 @@
-/* test_mdn.c - the reject MDN (engine/mdn.c, RFC 5429 §2.2.1, RFC 8098).
+/* test_mdn.c - the reject MDN (engine/deliver/mdn.c, RFC 5429 §2.2.1, RFC 8098).
  *
  * Every rule of sg_mdn_due; MDNs built with a fixed host, time, Message-ID and
  * boundary compared byte for byte with tests/unit_mdn/expected/NAME.eml
  * (SG_UPDATE_EXPECTED=1 rewrites them: review the diff), then parsed back with
- * engine/message.h to check the MIME structure and the disposition fields.
+ * engine/mail/message.h to check the MIME structure and the disposition fields.
  * Header-injection cases check that nothing from the reason, the envelope or
  * the message adds a header field; every MDN is CRLF, 7-bit, lines <= 998.
  */
@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/mdn.h"
-#include "engine/registry.h"
-#include "engine/message.h"
+#include "engine/deliver/mdn.h"
+#include "engine/core/registry.h"
+#include "engine/mail/message.h"
 
 #define HOST "mx.corp.example"
 #define NOW ((time_t)1764000000) /* Mon, 24 Nov 2025 16:00:00 +0000 */

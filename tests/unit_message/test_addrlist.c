@@ -1,5 +1,5 @@
 /* test_addrlist.c - address lists (RFC 5322 §3.4) and envelope paths
- * (RFC 5321 §4.1.2) in engine/addrlist.c.
+ * (RFC 5321 §4.1.2) in engine/mail/addrlist.c.
  *
  * Each mailbox renders as "VALID|LOCAL|DOMAIN|RAW\n" (C-escaped, NULL as
  * "(null)"), so a case asserts the count and every field of every mailbox.
@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "engine/addrlist.h"
-#include "grammar/arena.h"
-#include "msg_test.h"
+#include "engine/mail/addrlist.h"
+#include "base/arena.h"
+#include "tests/unit_message/msg_test.h"
 
 typedef struct {
     const char *name;

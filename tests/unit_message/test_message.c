@@ -1,4 +1,4 @@
-/* test_message.c - the RFC 5322 message model (engine/message.c).
+/* test_message.c - the RFC 5322 message model (engine/mail/message.c).
  *
  * Parse cases render every field as "NAME|RAW\n" (C-escaped) followed by
  * "body=OFFSET"; value cases render a name's values as "[v1][v2]..." both
@@ -14,9 +14,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "engine/message.h"
-#include "grammar/arena.h"
-#include "msg_test.h"
+#include "engine/mail/message.h"
+#include "base/arena.h"
+#include "tests/unit_message/msg_test.h"
 
 /* ---- header fields and the body offset ---- */
 

@@ -1,4 +1,4 @@
-/* test_mime.c - the MIME walker (engine/mime.c): structure, decoding,
+/* test_mime.c - the MIME walker (engine/mail/mime.c): structure, decoding,
  * charsets, malformed input and the depth and part limits. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/mime.h"
-#include "grammar/arena.h"
+#include "engine/mail/mime.h"
+#include "base/arena.h"
 
 /* One line per part: depth, type/subtype, M (multipart) or R (message/rfc822)
  * or '-', and the content decoded to UTF-8 with "\n" shown as '|'. */

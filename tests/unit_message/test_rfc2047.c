@@ -1,13 +1,13 @@
-/* test_rfc2047.c - RFC 2047 encoded-word decoding (engine/rfc2047.c). */
+/* test_rfc2047.c - RFC 2047 encoded-word decoding (engine/mail/rfc2047.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "engine/rfc2047.h"
-#include "grammar/arena.h"
-#include "msg_test.h"
+#include "engine/mail/rfc2047.h"
+#include "base/arena.h"
+#include "tests/unit_message/msg_test.h"
 
 typedef struct {
     const char *name;

@@ -1,5 +1,5 @@
 /* test_notify.c - the enotify extension's pure parts: the mailto URI parser
- * (engine/mailto.c: RFC 6068 syntax, RFC 5436 §2.7 URI header rules, malformed
+ * (engine/mail/mailto.c: RFC 6068 syntax, RFC 5436 §2.7 URI header rules, malformed
  * input, percent-encoding), :encodeurl, the :options syntax (RFC 5435 §3.5).
  */
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/mailto.h"
+#include "engine/mail/mailto.h"
 
 static int setup(void **state)
 {

@@ -1,5 +1,5 @@
 /* submit_support.c - see submit_support.h. */
-#include "submit_support.h"
+#include "tests/unit_submit/submit_support.h"
 
 #include <stdarg.h>
 #include <stddef.h>

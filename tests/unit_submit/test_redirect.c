@@ -1,5 +1,5 @@
 /* test_redirect.c - the redirected copy of a message and its envelope sender
- * (engine/submit.c; policy.md "What an allowed external forward carries"),
+ * (engine/deliver/submit.c; policy.md "What an allowed external forward carries"),
  * and the configuration keys that drive submission.
  */
 #include <stdarg.h>
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/config.h"
-#include "engine/submit.h"
-#include "grammar/arena.h"
+#include "base/config.h"
+#include "engine/deliver/submit.h"
+#include "base/arena.h"
 
 #define NOW 1577836860 /* Wed, 1 Jan 2020 00:01:00 UTC */
 

@@ -1,5 +1,5 @@
 /* test_sendmail.c - submission through a sendmail-compatible program
- * (engine/submit.c): the real fork/exec path against capture_sendmail, which
+ * (engine/deliver/submit.c): the real fork/exec path against capture_sendmail, which
  * records its exact argv and stdin and exits as told (capture_sendmail.c).
  */
 #include <stdarg.h>
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/submit.h"
-#include "submit_support.h"
+#include "engine/deliver/submit.h"
+#include "tests/unit_submit/submit_support.h"
 
 #ifndef CAPTURE_SENDMAIL
 #error "CAPTURE_SENDMAIL (the path of capture_sendmail) must be defined"

@@ -1,5 +1,5 @@
 /* test_srs.c - SHA-1 (FIPS 180 examples), HMAC-SHA1 (RFC 2202 §3, all seven
- * cases) and SRS forward rewriting (engine/submit.c) against the vectors of
+ * cases) and SRS forward rewriting (engine/deliver/submit.c) against the vectors of
  * postsrsd's own test suite (secret "tops3cr3t", domain example.com, time
  * 1577836860 = 2020-01-01 00:01:00 UTC), with libsrs2's standard base64 hash.
  */
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/submit.h"
-#include "grammar/arena.h"
+#include "engine/deliver/submit.h"
+#include "base/arena.h"
 
 static void hex(const unsigned char d[20], char out[41])
 {

@@ -1,4 +1,4 @@
-/* test_vacation.c - the vacation auto-reply (engine/vacation.c): every rule
+/* test_vacation.c - the vacation auto-reply (engine/deliver/vacation.c): every rule
  * that forbids a reply (RFC 5230 §4.5, §4.6), the user-address rule, replies
  * compared byte for byte, and header injection through :subject, :from and
  * the original Subject. Every reply is checked for CRLF, 7-bit, < 998 octets.
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine/message.h"
-#include "engine/vacation.h"
+#include "engine/mail/message.h"
+#include "engine/deliver/vacation.h"
 
 #define RCPT "alice@corp.example"
 #define SENDER "carol@sender.example"

@@ -1,0 +1,34 @@
+/* dl_load.c - see dl_load.h. */
+#include "base/dl_load.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(sizeof(void *) == sizeof(void (*)(void)), "dlsym results must fit a function pointer");
+
+void *sg_dl_open(const char *soname, int flags, char *err, size_t errlen)
+{
+    void *h = dlopen(soname, flags);
+    if (!h) {
+        const char *why = dlerror();
+        snprintf(err, errlen, "cannot load %s: %s", soname, why ? why : "unknown error");
+    }
+    return h;
+}
+
+bool sg_dl_resolve(void *handle, const char *soname, const char *name, void *fn, size_t size, char *err,
+                   size_t errlen)
+{
+    dlerror();
+    void *sym = dlsym(handle, name);
+    if (!sym || size != sizeof sym) {
+        const char *why = dlerror();
+        snprintf(err, errlen, "cannot load %s: no symbol %s (%s)", soname, name, why ? why : "null");
+        return false;
+    }
+    /* POSIX guarantees a data pointer from dlsym converts to a function
+     * pointer; memcpy keeps the conversion out of the compiler's way. */
+    memcpy(fn, &sym, sizeof sym);
+    return true;
+}

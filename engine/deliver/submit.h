@@ -1,0 +1,111 @@
+/* submit.h - outgoing mail: a sendmail-compatible program or SMTP, and the
+ * redirected copy of a message (../shared/spec/policy.md, "What an allowed
+ * external forward carries"; cli.md: sendmail_path, submission_host, hostname,
+ * redirect_envelope_from, with srs_secret and srs_domain).
+ *
+ * Takes: an envelope (sender, recipients) and the message bytes. Returns: OK,
+ * or TEMPFAIL / PERMFAIL with one sentence saying why. Nothing here is ever
+ * silently ignored: a non-zero exit of the program, a 4xx or 5xx reply where
+ * success is required, a connection failure or a timeout is a failure.
+ * Delivery is all-or-nothing: the message goes to every recipient or to none.
+ * No shell ever sees an argument; no value can add a header field or an SMTP
+ * command (addresses holding control characters are refused).
+ */
+#ifndef SG_SUBMIT_H
+#define SG_SUBMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "base/arena.h"
+#include "base/config.h"
+
+#define SG_DEFAULT_SENDMAIL_PATH "/usr/sbin/sendmail"
+#define SG_SUBMIT_DEFAULT_TIMEOUT_MS 120000u
+
+typedef enum {
+    SG_SUBMIT_OK = 0,
+    SG_SUBMIT_TEMPFAIL, /* retry later: non-zero exit, 4xx, no connection, timeout, a broken reply */
+    SG_SUBMIT_PERMFAIL, /* refused for good: a 5xx to MAIL, RCPT, DATA or the data; a bad address */
+} sg_submit_status;
+
+/* "ok", "tempfail", "permfail". */
+const char *sg_submit_status_name(sg_submit_status s);
+
+typedef enum {
+    SG_ENVFROM_SENDER = 0, /* the original envelope sender (default) */
+    SG_ENVFROM_OWNER,      /* the script's owner */
+    SG_ENVFROM_SRS,        /* the original sender rewritten by SRS (srs_secret, srs_domain) */
+} sg_envfrom_mode;
+
+/* "sender", "owner", "srs". */
+bool sg_envfrom_mode_parse(const char *text, sg_envfrom_mode *mode);
+
+typedef struct sg_submit_config {
+    /* The program and its own arguments, split on spaces and tabs (no quoting,
+     * no shell); sievegate appends "-i -f SENDER -- RCPT...". NULL or "" =
+     * SG_DEFAULT_SENDMAIL_PATH. Used when submission_host is NULL or "". */
+    const char *sendmail_path;
+    const char *submission_host; /* "host:port", "[v6addr]:port" or "host" (port 25): SMTP */
+    const char *hostname;        /* EHLO and Received; NULL or "" = gethostname() */
+    unsigned timeout_ms;         /* SMTP: connect and every reply or write; sendmail: the whole run
+                                    (then SIGKILL). 0 = SG_SUBMIT_DEFAULT_TIMEOUT_MS */
+    sg_envfrom_mode envelope_from; /* redirect_envelope_from */
+    const char *srs_secret;
+    const char *srs_domain;
+} sg_submit_config;
+
+/* Reads sendmail_path, submission_host, hostname, redirect_envelope_from,
+ * srs_secret and srs_domain (pointers into conf). False, with err, for an
+ * unknown redirect_envelope_from or "srs" without srs_secret and srs_domain. */
+bool sg_submit_config_load(const sg_config *conf, sg_submit_config *cfg, char *err, size_t errlen);
+
+/* Submits one message. envelope_from "" or "<>" is the null sender (passed to
+ * sendmail as "-f <>", to SMTP as "MAIL FROM:<>"). data is sent as given to
+ * the program (its stdin); over SMTP every line ending (LF, CRLF or a lone
+ * CR) becomes CRLF, a line starting with '.' gets one more (RFC 5321
+ * §4.5.2), and BODY=8BITMIME is asked for 8-bit data when the server offers
+ * it. A recipient starting with '-' or any address with a control character is
+ * refused (PERMFAIL) before anything runs. err (always set; "" when OK) says
+ * why, with the exit status or the server's reply. */
+sg_submit_status sg_submit_message(const sg_submit_config *cfg, const char *envelope_from, const char *const *rcpts,
+                                   size_t n, const char *data, size_t len, char *err, size_t errlen);
+
+/* The redirected copy of a message: every Return-Path field removed (with its
+ * continuation lines), then prepended
+ *   Received: by HOST (sievegate)<EOL>\tfor <TARGET>; DATE<EOL>
+ *   X-Sieve-Redirected-From: OWNER<EOL>
+ * where EOL is the message's own line ending (that of its first line), HOST
+ * the cleaned hostname (letters, digits, '.', '-'; NULL = gethostname()), DATE
+ * RFC 5322 in UTC (now 0 = the current time). All other bytes are unchanged
+ * (DKIM survives). Both fields are 7-bit: a TARGET that is not printable
+ * ASCII drops the "for <TARGET>" clause, an OWNER that is not is written as
+ * RFC 2047 encoded words. False, with err, when OWNER or TARGET is empty or
+ * holds a control character (CR, LF, ...): nothing could add a header field. */
+bool sg_redirect_prepare(const char *data, size_t len, const char *owner, const char *target, const char *hostname,
+                         time_t now, sg_arena *arena, const char **out, size_t *outlen, char *err, size_t errlen);
+
+/* The envelope sender of a redirected copy per cfg->envelope_from. A null
+ * sender ("" or "<>") stays null ("") in every mode. NULL, with err, for a
+ * sender or owner with a control character or "srs" without a secret and
+ * domain. Result in arena. */
+const char *sg_redirect_envelope_from(const sg_submit_config *cfg, const char *sender, const char *owner, time_t now,
+                                      sg_arena *arena, char *err, size_t errlen);
+
+/* SRS forward rewriting as libsrs2 (postsrsd 1.x, Mail::SRS) does it, hash
+ * length 4, separator '=', standard base64 hash, base32 day timestamp
+ * (now 0 = the current time):
+ *   local@host            -> SRS0=HHHH=TT=host=local@DOMAIN
+ *   SRS0=rest@host        -> SRS1=HHHH=host==rest@DOMAIN
+ *   SRS1=HHHH=h1==rest@h2 -> SRS1=HHHH=h1==rest@DOMAIN
+ * HHHH is HMAC-SHA1(secret, lowercased fields) in base64. A sender without
+ * '@', or already in DOMAIN (ASCII case-insensitive), is returned unchanged.
+ * Result in arena. */
+const char *sg_srs_forward(const char *secret, const char *domain, const char *sender, time_t now, sg_arena *arena);
+
+/* SHA-1 (FIPS 180-4) and HMAC-SHA1 (RFC 2104), self-contained. */
+void sg_sha1(const void *data, size_t len, unsigned char out[20]);
+void sg_hmac_sha1(const void *key, size_t keylen, const void *data, size_t len, unsigned char out[20]);
+
+#endif
