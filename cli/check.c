@@ -96,7 +96,7 @@ static int check_one(const sg_cli *cli, const sg_registry *reg, const policy_che
     sg_diags_init(&diags, MAX_ERRORS_SHOWN);
     int rc = SG_EXIT_OK;
 
-    int err = sg_read_file(path, cli->limits.max_script_size, &data, &len, &too_large, &size);
+    int err = sg_read_file(path, cli->settings.limits.max_script_size, &data, &len, &too_large, &size);
     if (err) {
         sg_cli_error(cli, "cannot open %s: %s", name, strerror(err));
         sg_loc nowhere = {0, 0};
@@ -105,12 +105,12 @@ static int check_one(const sg_cli *cli, const sg_registry *reg, const policy_che
     } else if (too_large) {
         sg_loc start = {1, 1};
         sg_error(&diags, start, "limit-script-size", "script is too large (%zu bytes > limit max_script_size %zu)",
-                 size, cli->limits.max_script_size);
+                 size, cli->settings.limits.max_script_size);
         rc = SG_EXIT_INVALID;
     } else {
-        sg_script *script = sg_parse_buffer(name, data, len, &cli->limits, &diags);
-        sg_includes *inc = sg_cli_script_includes(cli, path);
-        if (sg_validate_with(reg, script, &cli->limits, &diags, inc) && pc->policy) {
+        sg_script *script = sg_parse_buffer(name, data, len, &cli->settings.limits, &diags);
+        sg_includes *inc = sg_settings_script_includes(&cli->settings, path);
+        if (sg_validate_with(reg, script, &cli->settings.limits, &diags, inc) && pc->policy) {
             int var = sg_registry_extension_index(reg, "variables");
             check_forwards(pc, script->commands, var >= 0 && script->enabled[var], &diags);
         }
@@ -199,7 +199,7 @@ int sg_cmd_check(int argc, char **argv)
         pc.policy = policy;
         pc.arena = sg_arena_new();
     }
-    sg_registry *reg = sg_cli_registry(&cli);
+    sg_registry *reg = sg_settings_registry(&cli.settings);
     int nfiles = argc - optind;
     bool any_invalid = false, any_unreadable = false;
     if (json && nfiles > 1)

@@ -85,7 +85,7 @@ typedef struct delivery {
     size_t nscripts;
     struct sg_includes *includes; /* RFC 6609: what the scripts include, loaded once; lives as long */
     bool rejected; /* the reject MDN went out (now or in an earlier attempt): nothing is stored */
-    sg_cli_mailboxes mailboxes; /* the Maildir of mail_location, for mailboxexists (RFC 5490) */
+    sg_mailboxes mailboxes; /* the Maildir of mail_location, for mailboxexists (RFC 5490) */
     sg_list_dir lists;          /* sieve_extlists_dir, for :list and valid_ext_list (RFC 6134) */
     sg_list_store list_store;
     /* RFC 8580: the messages sent with :fcc, filed after the delivery */
@@ -386,7 +386,7 @@ static int run_one_script(delivery *d, const sg_registry *reg, const char *path,
     char *src = NULL;
     size_t len = 0, size = 0;
     bool too_large = false;
-    int err = sg_read_file(path, d->cli->limits.max_script_size, &src, &len, &too_large, &size);
+    int err = sg_read_file(path, d->cli->settings.limits.max_script_size, &src, &len, &too_large, &size);
     if (err) {
         log_error(d, "cannot read the script %s: %s (message kept in INBOX)", path, strerror(err));
         return SG_EXIT_OK;
@@ -396,14 +396,14 @@ static int run_one_script(delivery *d, const sg_registry *reg, const char *path,
     const sg_diags *failed = NULL, *runtime = NULL;
     if (too_large) {
         sg_error(&diags, (sg_loc){1, 1}, "limit-script-size",
-                 "script is too large (%zu bytes > limit max_script_size %zu)", size, d->cli->limits.max_script_size);
+                 "script is too large (%zu bytes > limit max_script_size %zu)", size, d->cli->settings.limits.max_script_size);
         failed = &diags;
     } else {
-        sg_script *script = sg_parse_buffer(path, src, len, &d->cli->limits, &diags);
+        sg_script *script = sg_parse_buffer(path, src, len, &d->cli->settings.limits, &diags);
         d->scripts[d->nscripts++] = script;
-        if (sg_validate_with(reg, script, &d->cli->limits, &diags, d->includes)) {
+        if (sg_validate_with(reg, script, &d->cli->settings.limits, &diags, d->includes)) {
             sg_run_options opt;
-            sg_cli_run_options(d->cli, &opt);
+            sg_settings_run_options(&d->cli->settings, &opt);
             sg_duplicate_tracker tracker = {duplicate_seen, d};
             opt.duplicates = &tracker;
             opt.mailboxes = d->mailboxes.have ? &d->mailboxes.store : NULL;
@@ -502,7 +502,7 @@ static int run_scripts(delivery *d, const sg_registry *reg, sg_result *result)
     const char *global = sg_config_get(d->cli->config, global_key) ? expand(d, global_key, "") : NULL;
     if (!personal || (sg_config_get(d->cli->config, global_key) && !global))
         return SG_EXIT_TEMPFAIL;
-    d->includes = sg_cli_includes(d->cli, personal, global);
+    d->includes = sg_settings_includes(&d->cli->settings, personal, global);
     if (!run_admin_scripts(d, reg, "sieve_before", result))
         return SG_EXIT_TEMPFAIL;
     char *path = expand(d, "sieve", "~/.dovecot.sieve");
@@ -1071,14 +1071,14 @@ static int deliver(delivery *d)
     const char *root = NULL;
     if (location && !sg_maildir_location_root(location, d->arena, &root, err, sizeof err))
         root = NULL; /* store_locally says why */
-    if (sg_cli_mailbox_store(d->cli, NULL, root, d->arena, &d->mailboxes) != SG_EXIT_OK)
+    if (!sg_settings_mailbox_store(&d->cli->settings, NULL, root, d->arena, &d->mailboxes, err, sizeof err))
         /* no store: only INBOX exists, :specialuse takes its fallback; nothing is lost */
         log_error(d, "configuration error: mailbox_special_use is malformed (ignored)");
     /* RFC 6134 lists: one file per list in sieve_extlists_dir (~ and %u expanded); unset: no list exists */
     const char *lists_dir = sg_config_get(d->cli->config, "sieve_extlists_dir");
     sg_list_dir_init(&d->lists, lists_dir ? expand(d, "sieve_extlists_dir", lists_dir) : NULL, d->arena);
     d->list_store = sg_list_dir_store(&d->lists);
-    sg_registry *reg = sg_cli_registry(d->cli);
+    sg_registry *reg = sg_settings_registry(&d->cli->settings);
     sg_result result;
     sg_result_init(&result, d->arena, NULL);
     rc = run_scripts(d, reg, &result);

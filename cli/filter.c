@@ -198,12 +198,12 @@ static void stored_envelope(const filter_options *o, sg_message *msg, sg_arena *
             env->from = mb.raw ? mb.raw : "";
     }
     if (!env->from)
-        env->from = sg_cli_first_address(msg, "from", arena);
-    env->to = sg_cli_first_address(msg, "delivered-to", arena);
+        env->from = sg_message_first_address(msg, "from", arena);
+    env->to = sg_message_first_address(msg, "delivered-to", arena);
     if (!env->to && o->user && strchr(o->user, '@'))
         env->to = o->user;
     if (!env->to)
-        env->to = sg_cli_first_address(msg, "to", arena);
+        env->to = sg_message_first_address(msg, "to", arena);
     env->from = env->from ? path_arg(env->from, arena) : "";
     env->to = env->to ? env->to : "";
     /* -u (with the domain of the recipient when it has none), else the recipient */
@@ -510,7 +510,7 @@ static int run(sg_cli *cli, const filter_options *o, const char *script_path, ch
     char *src = NULL;
     size_t src_len, size;
     bool too_large;
-    int err = sg_read_file(script_path, cli->limits.max_script_size, &src, &src_len, &too_large, &size);
+    int err = sg_read_file(script_path, cli->settings.limits.max_script_size, &src, &src_len, &too_large, &size);
     if (err) {
         sg_cli_error(cli, "cannot open %s: %s", script_path, strerror(err));
         return SG_EXIT_NOINPUT;
@@ -532,11 +532,11 @@ static int run(sg_cli *cli, const filter_options *o, const char *script_path, ch
     sg_diags diags;
     sg_diags_init(&diags, 100);
     sg_registry *reg = sg_registry_new();
-    sg_script *script = sg_parse_buffer(script_path, src, src_len, &cli->limits, &diags);
+    sg_script *script = sg_parse_buffer(script_path, src, src_len, &cli->settings.limits, &diags);
     if (too_large)
         sg_error(&diags, (sg_loc){1, 1}, "limit-script-size", "script is too large (more than limit max_script_size %zu)",
-                 cli->limits.max_script_size);
-    sg_validate(reg, script, &cli->limits, &diags);
+                 cli->settings.limits.max_script_size);
+    sg_validate(reg, script, &cli->settings.limits, &diags);
     if (diags.errors) {
         sg_diags_sort(&diags);
         sg_print_diags_text(stderr, script_path, src, src_len, &diags);
@@ -552,7 +552,7 @@ static int run(sg_cli *cli, const filter_options *o, const char *script_path, ch
         fr.script = script;
         fr.now = time(NULL);
         fr.login = "?";
-        sg_cli_run_options(cli, &fr.run);
+        sg_settings_run_options(&cli->settings, &fr.run);
         const char *autocreate = sg_config_get(cli->config, "lda_mailbox_autocreate");
         const char *fsync_mode = sg_config_get(cli->config, "mail_fsync");
         fr.mopt.autocreate = autocreate && strcmp(autocreate, "yes") == 0;

@@ -107,7 +107,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
     char *src = NULL, *mail = NULL;
     size_t src_len, mail_len, size;
     bool too_large;
-    int err = sg_read_file(script_path, cli->limits.max_script_size, &src, &src_len, &too_large, &size);
+    int err = sg_read_file(script_path, cli->settings.limits.max_script_size, &src, &src_len, &too_large, &size);
     if (err) {
         sg_cli_error(cli, "cannot open %s: %s", script_path, strerror(err));
         return SG_EXIT_NOINPUT;
@@ -122,15 +122,15 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
     int rc = SG_EXIT_OK;
     sg_diags diags;
     sg_diags_init(&diags, 100);
-    sg_registry *reg = sg_cli_registry(cli);
-    sg_script *script = sg_parse_buffer(script_path, src, src_len, &cli->limits, &diags);
+    sg_registry *reg = sg_settings_registry(&cli->settings);
+    sg_script *script = sg_parse_buffer(script_path, src, src_len, &cli->settings.limits, &diags);
     if (too_large) {
         sg_loc start = {1, 1};
         sg_error(&diags, start, "limit-script-size", "script is too large (more than limit max_script_size %zu)",
-                 cli->limits.max_script_size);
+                 cli->settings.limits.max_script_size);
     }
-    sg_includes *inc = sg_cli_script_includes(cli, script_path);
-    sg_validate_with(reg, script, &cli->limits, &diags, inc);
+    sg_includes *inc = sg_settings_script_includes(&cli->settings, script_path);
+    sg_validate_with(reg, script, &cli->settings.limits, &diags, inc);
     if (diags.errors) {
         sg_diags_sort(&diags);
         sg_print_diags_text(stderr, script_path, src, src_len, &diags);
@@ -148,7 +148,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_message *msg = sg_message_parse(mail, mail_len, arena);
         sg_envelope env;
         memset(&env, 0, sizeof env);
-        env.to = o->to ? envelope_path(o->to, arena) : sg_cli_first_address(msg, "to", arena);
+        env.to = o->to ? envelope_path(o->to, arena) : sg_message_first_address(msg, "to", arena);
         if (o->from) {
             env.from = envelope_path(o->from, arena);
         } else {
@@ -156,11 +156,11 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             if (sg_message_header_raw_values(msg, "return-path", &rp) > 0) {
                 sg_mailbox mb;
                 env.from = sg_envelope_address_parse(rp[0], arena, &mb) && mb.valid
-                               ? (*mb.local ? sg_cli_first_address(msg, "return-path", arena) : "")
+                               ? (*mb.local ? sg_message_first_address(msg, "return-path", arena) : "")
                                : NULL;
             }
             if (!env.from)
-                env.from = sg_cli_first_address(msg, "from", arena);
+                env.from = sg_message_first_address(msg, "from", arena);
         }
         if (!env.from)
             env.from = "";
@@ -168,7 +168,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             env.to = "";
 
         sg_run_options opt;
-        sg_cli_run_options(cli, &opt);
+        sg_settings_run_options(&cli->settings, &opt);
         opt.now = (long long)o->now; /* RFC 5260 currentdate */
         /* mailboxexists, :specialuse: --mailboxes, else the Maildir of mail_location, else INBOX alone */
         const char *root = NULL;
@@ -181,8 +181,12 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
                 root = NULL; /* not a Maildir sievegate reads: no store */
             free(expanded);
         }
-        sg_cli_mailboxes mb;
-        rc = sg_cli_mailbox_store(cli, o->mailboxes, root, arena, &mb);
+        sg_mailboxes mb;
+        char mberr[512];
+        if (!sg_settings_mailbox_store(&cli->settings, o->mailboxes, root, arena, &mb, mberr, sizeof mberr)) {
+            sg_cli_error(cli, "configuration error: %s", mberr);
+            rc = SG_EXIT_CONFIG;
+        }
         opt.mailboxes = mb.have ? &mb.store : NULL;
         /* RFC 6134 :list, valid_ext_list, redirect :list: the files of sieve_extlists_dir (as deliver) */
         sg_list_dir lists;

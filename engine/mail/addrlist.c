@@ -15,6 +15,8 @@
  */
 #include "engine/mail/addrlist.h"
 
+#include "engine/mail/message.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -404,4 +406,29 @@ bool sg_envelope_address_parse(const char *value, sg_arena *arena, sg_mailbox *m
     if (!mb->valid)
         mb->local = mb->domain = NULL;
     return mb->valid;
+}
+
+const char *sg_message_first_address(sg_message *msg, const char *field, sg_arena *arena)
+{
+    const char *const *values;
+    size_t n = sg_message_header_raw_values(msg, field, &values);
+    for (size_t i = 0; i < n; i++) {
+        sg_mailbox *mbs;
+        size_t count = sg_addrlist_parse(values[i], strlen(values[i]), arena, &mbs);
+        for (size_t k = 0; k < count; k++) {
+            if (!mbs[k].valid)
+                continue;
+            size_t l = strlen(mbs[k].local), d = mbs[k].domain ? strlen(mbs[k].domain) : 0;
+            char *s = sg_arena_alloc(arena, l + d + 2);
+            memcpy(s, mbs[k].local, l);
+            if (d) {
+                s[l] = '@';
+                memcpy(s + l + 1, mbs[k].domain, d + 1);
+            } else {
+                s[l] = '\0';
+            }
+            return s;
+        }
+    }
+    return NULL;
 }

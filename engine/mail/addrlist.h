@@ -33,4 +33,9 @@ size_t sg_addrlist_parse(const char *value, size_t len, sg_arena *arena, sg_mail
  * result equals mb->valid; mb->raw is the path without its angle brackets. */
 bool sg_envelope_address_parse(const char *value, sg_arena *arena, sg_mailbox *mb);
 
+struct sg_message;
+/* The first valid address of a header field of the message, as local@domain
+ * (in arena), or NULL. */
+const char *sg_message_first_address(struct sg_message *msg, const char *field, sg_arena *arena);
+
 #endif

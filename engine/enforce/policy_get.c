@@ -1,0 +1,27 @@
+/* policy_get.c - see policy_get.h. */
+#include "engine/enforce/policy_get.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool sg_policy_for_owner(sg_policy_source *source, const sg_config *cfg, const char *owner, sg_policy **out,
+                         sg_unavailable_mode *mode, char *why, size_t whylen)
+{
+    *out = NULL;
+    *mode = SG_UNAVAILABLE_TEMPFAIL;
+    sg_policy_source *own = NULL;
+    if (!source) {
+        if (!sg_policy_source_open(cfg, &own, why, whylen))
+            return false;
+        source = own;
+    }
+    sg_policy_answer answer;
+    memset(&answer, 0, sizeof answer);
+    if (sg_policy_source_get_for(source, owner, &answer) == SG_POLICY_OK)
+        *out = answer.policy;
+    else
+        snprintf(why, whylen, "%s", answer.reason);
+    *mode = answer.on_unavailable;
+    sg_policy_source_close(own);
+    return true;
+}
