@@ -84,7 +84,7 @@ typedef struct delivery {
     sg_script *scripts[MAX_SCRIPTS]; /* live as long as the delivery: the actions point into them */
     size_t nscripts;
     struct sg_includes *includes; /* RFC 6609: what the scripts include, loaded once; lives as long */
-    bool rejected; /* the reject MDN went out (now or in an earlier attempt): nothing is stored */
+    const sg_action *result_actions; /* the run's actions, for the log */
     sg_mailboxes mailboxes; /* the Maildir of mail_location, for mailboxexists (RFC 5490) */
     sg_list_dir lists;          /* sieve_extlists_dir, for :list and valid_ext_list (RFC 6134) */
     sg_list_store list_store;
@@ -588,6 +588,48 @@ static bool already_forwarded(void *tracker, sg_fwd_mechanism mech, const char *
     return sg_user_state_check(state, &key, (int64_t)d->now, &seen, err, sizeof err) == SG_STATE_OK && seen;
 }
 
+/* Vacation's response tracking (RFC 5230 §4.2), asked by the plan: the
+ * arguments before variable expansion key it. */
+static void vacation_key(delivery *d, const sg_action *a, sg_state_key *key)
+{
+    sg_state_key_vacation(key, d->env.from, a->handle, a->track_subject, a->track_from, a->mime, a->track_reason);
+}
+
+static bool vacation_replied(void *tracker, const sg_action *a)
+{
+    delivery *d = tracker;
+    sg_user_state *state = user_state(d);
+    if (!state)
+        return false; /* the claim at sending decides (and fails: no reply) */
+    sg_state_key key;
+    vacation_key(d, a, &key);
+    bool seen = false;
+    char err[256];
+    return sg_user_state_check(state, &key, (int64_t)d->now, &seen, err, sizeof err) == SG_STATE_OK && seen;
+}
+
+/* What the plan of this delivery is built from (engine/enforce/plan.h). */
+static sg_plan_input plan_input(delivery *d, const sg_policy *policy, sg_unavailable_mode mode, const char *why)
+{
+    sg_plan_input in;
+    memset(&in, 0, sizeof in);
+    in.owner = d->owner;
+    in.envelope_sender = d->env.from;
+    in.recipient = d->env.to;
+    in.message = d->msg;
+    in.policy = policy;
+    in.unavailable = mode;
+    in.unavailable_reason = why;
+    in.default_mailbox = d->o->mailbox;
+    in.mailboxes = d->mailboxes.have ? &d->mailboxes.store : NULL;
+    const char *autocreate = sg_config_get(d->cli->config, "lda_mailbox_autocreate");
+    in.autocreate = autocreate && strcmp(autocreate, "yes") == 0;
+    in.already_forwarded = already_forwarded;
+    in.vacation_replied = vacation_replied;
+    in.tracker = d;
+    return in;
+}
+
 /* One allowed forward: claimed in the tracker first, so a retried delivery or
  * a concurrent one never sends the same copy twice (user_state.h). */
 static int send_forward(delivery *d, const sg_submit_config *sc, const sg_fwd_decision *fd,
@@ -741,35 +783,20 @@ static int send_bounce(delivery *d, const sg_submit_config *sc, const sg_plan *p
     return SG_EXIT_OK;
 }
 
-/* RFC 5230: one reply per sender per period, never to lists or robots
- * (sg_vacation_due), and only where the sender's remote domain allows
- * automatic replies (policy.md). An auto-reply that cannot be sent is logged,
- * never a reason to defer the delivery. */
-static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_action *a, const sg_policy *policy)
+/* RFC 5230: the vacation reply, when the plan says one is due (RFC 5230
+ * §4.5-4.6, the remote domain's auto_reply, the period), claimed in the
+ * tracker first so that concurrent deliveries send one. An auto-reply that
+ * cannot be sent is logged, never a reason to defer the delivery. */
+static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_action *a, const char *skipped)
 {
+    if (skipped) { /* the plan decided (engine/enforce/plan.c) */
+        syslog(LOG_MAIL | LOG_INFO, "user=%s: no vacation reply: %s", d->user, skipped);
+        return;
+    }
     sg_vacation_request vr = {d->env.from, d->env.to, d->msg, a, a->addresses, a->naddresses};
-    sg_vacation_check vc = sg_vacation_due(&vr, d->arena);
-    if (vc != SG_VACATION_REPLY) {
-        syslog(LOG_MAIL | LOG_INFO, "user=%s: no vacation reply: %s", d->user, sg_vacation_check_name(vc));
-        return;
-    }
-    const char *at = strrchr(d->env.from, '@');
-    if (!policy) {
-        log_error(d, "no vacation reply: the forwarding policy cannot be read (remote domains decide auto-replies)");
-        return;
-    }
-    if (at && !sg_policy_is_internal_domain(policy, at + 1)) {
-        const sg_remote_domain *rd = sg_policy_remote_domain(policy, at + 1);
-        if (rd && !rd->auto_reply) {
-            syslog(LOG_MAIL | LOG_INFO, "user=%s: no vacation reply: remote domain %s has auto_reply = no", d->user,
-                   rd->pattern);
-            return;
-        }
-    }
     char err[512];
     sg_state_key key;
-    /* RFC 5230 §4.2: tracking uses the arguments before variable expansion. */
-    sg_state_key_vacation(&key, d->env.from, a->handle, a->track_subject, a->track_from, a->mime, a->track_reason);
+    vacation_key(d, a, &key);
     sg_user_state *state = user_state(d);
     bool won = true;
     if (state && sg_user_state_claim(state, &key, (int64_t)d->now, a->period_seconds, &won, err, sizeof err) !=
@@ -778,7 +805,7 @@ static void send_vacation(delivery *d, const sg_submit_config *sc, const sg_acti
         return;
     }
     if (!won)
-        return; /* this sender had its reply within the period */
+        return; /* this sender had its reply within the period: answered by a concurrent delivery */
     sg_vacation_options vo = {sg_config_get(d->cli->config, "hostname"), d->now, NULL};
     sg_vacation_reply reply;
     sg_vacation_build(&vr, &vo, d->arena, &reply);
@@ -820,7 +847,6 @@ static int send_mdn(delivery *d, const sg_submit_config *sc, const sg_action *re
         return SG_EXIT_TEMPFAIL;
     }
     if (!won) {
-        d->rejected = true; /* sent by an earlier attempt, or being sent right now */
         return SG_EXIT_OK;
     }
     sg_mdn_options mo = {sg_config_get(d->cli->config, "hostname"), d->now, NULL, NULL};
@@ -842,7 +868,6 @@ static int send_mdn(delivery *d, const sg_submit_config *sc, const sg_action *re
         sg_user_state_record(state, &key, (int64_t)d->now, FORWARD_PERIOD, true, err, sizeof err);
     syslog(LOG_MAIL | LOG_INFO, "user=%s: rejected message %s from <%s>: MDN sent", d->user, d->message_id,
            mdn.envelope_to);
-    d->rejected = true;
     return SG_EXIT_OK;
 }
 
@@ -879,55 +904,42 @@ static int send_outgoing(delivery *d, const sg_result *r, const sg_plan *plan, c
         if (rc != SG_EXIT_OK)
             return rc;
     }
-    const sg_action *vacation = sg_result_find(r, SG_ACT_VACATION);
-    if (vacation)
-        send_vacation(d, &sc, vacation, policy);
+    for (size_t i = 0; i < r->count; i++)
+        if (r->actions[i].kind == SG_ACT_VACATION)
+            send_vacation(d, &sc, &r->actions[i], plan->skipped[i]);
     return SG_EXIT_OK;
 }
 
 /* ---- the mailbox (last: one transaction) ---- */
 
-typedef struct local_targets {
-    const char *added[64]; /* mailboxes already in the transaction (a copy each, no more) */
-    size_t n;
-} local_targets;
-
-static bool already_added(local_targets *t, const char *mailbox)
-{
-    for (size_t i = 0; i < t->n; i++)
-        if (sg_mailbox_equal(t->added[i], mailbox))
-            return true;
-    return false;
-}
-
-/* One copy into `mailbox`; a folder that is refused or missing (and may not
- * be created) gets INBOX instead, as dovecot-lda and Pigeonhole do. */
-static sg_maildir_status add_copy(delivery *d, sg_maildir_txn *txn, local_targets *t, const char *mailbox,
-                                  const sg_flags *flags, bool create, const sg_header_snapshot *header,
+/* One copy, as the plan lists it. A folder that the plan found usable but
+ * that is refused now (it became a symbolic link, or vanished, between the
+ * plan and this write) gets INBOX instead, as dovecot-lda does: logged, never
+ * a lost message. */
+static sg_maildir_status add_copy(delivery *d, sg_maildir_txn *txn, const sg_plan_store *ps, bool *inbox_added,
                                   sg_maildir_error *err)
 {
-    if (already_added(t, mailbox))
-        return SG_MAILDIR_OK; /* RFC 5293 §7: an edited copy is the same message */
+    const char *mailbox = ps->mailbox ? ps->mailbox : d->o->mailbox ? d->o->mailbox : "INBOX";
     /* The header as edited when the action was taken (RFC 5293 §7). */
     const char *h, *body;
     size_t hlen, blen;
-    sg_message_render(d->msg, header, d->arena, &h, &hlen, &body, &blen);
+    sg_message_render(d->msg, ps->header, d->arena, &h, &hlen, &body, &blen);
     sg_maildir_set_message(txn, h, hlen, body, blen);
-    sg_maildir_status st = sg_maildir_add(txn, mailbox, flags ? flags->items : NULL, flags ? flags->count : 0,
-                                          create, err);
-    if (st == SG_MAILDIR_REFUSED || st == SG_MAILDIR_NOTFOUND) {
+    const char *const *flags = ps->flags ? ps->flags->items : NULL;
+    size_t nflags = ps->flags ? ps->flags->count : 0;
+    sg_maildir_status st = sg_maildir_add(txn, mailbox, flags, nflags, ps->create, err);
+    if ((st == SG_MAILDIR_REFUSED || st == SG_MAILDIR_NOTFOUND) && !sg_mailbox_equal(mailbox, "INBOX")) {
         log_error(d, "cannot store into \"%s\" (%s): kept in INBOX", mailbox, err->message);
-        if (already_added(t, "INBOX"))
+        if (*inbox_added)
             return SG_MAILDIR_OK;
         mailbox = "INBOX";
-        st = sg_maildir_add(txn, mailbox, flags ? flags->items : NULL, flags ? flags->count : 0, false, err);
+        st = sg_maildir_add(txn, mailbox, flags, nflags, false, err);
     }
-    if (st == SG_MAILDIR_OK && t->n < sizeof t->added / sizeof t->added[0])
-        t->added[t->n++] = mailbox;
+    *inbox_added |= st == SG_MAILDIR_OK && sg_mailbox_equal(mailbox, "INBOX");
     return st;
 }
 
-static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
+static int store_locally(delivery *d, const sg_plan *plan)
 {
     char *location = expand(d, "mail_location", "maildir:~/Maildir");
     const char *root;
@@ -941,30 +953,20 @@ static int store_locally(delivery *d, const sg_result *r, const sg_plan *plan)
     sg_maildir_options opt = {autocreate && strcmp(autocreate, "yes") == 0,
                               fsync_mode && strcmp(fsync_mode, "never") == 0,
                               sg_config_get(d->cli->config, "hostname")};
-    const char *default_mailbox = d->o->mailbox ? d->o->mailbox : "INBOX"; /* dovecot-lda -m */
+    for (size_t i = 0; i < plan->nstores; i++) { /* the plan's own fallbacks, logged as dovecot-lda does */
+        const sg_plan_store *ps = &plan->stores[i];
+        if (ps->fallback)
+            log_error(d, "cannot store into \"%s\" (%s): kept in INBOX",
+                      ps->action == SG_PLAN_IMPLICIT ? d->o->mailbox : d->result_actions[ps->action].mailbox,
+                      ps->action == SG_PLAN_IMPLICIT ? plan->keep_skipped : plan->skipped[ps->action]);
+    }
     sg_maildir_error merr;
     memset(&merr, 0, sizeof merr);
     sg_maildir_txn *txn = NULL;
     sg_maildir_status st = sg_maildir_begin(root, &opt, NULL, 0, d->data, d->len, &txn, &merr);
-    local_targets t = {{NULL}, 0};
-    for (size_t i = 0; st == SG_MAILDIR_OK && i < r->count; i++) {
-        const sg_action *a = &r->actions[i];
-        if (a->kind == SG_ACT_KEEP)
-            st = add_copy(d, txn, &t, default_mailbox, &a->flags, false, a->header, &merr);
-        else if (a->kind == SG_ACT_FILEINTO)
-            st = add_copy(d, txn, &t, a->mailbox, &a->flags, a->create, a->header, &merr);
-    }
-    /* The implicit keep; also whenever nothing else would store the message
-     * (a blocked forward, a reject that was not sent: no mail is lost). */
-    bool kept = t.n > 0;
-    bool forwarded = false;
-    for (size_t i = 0; i < r->count; i++)
-        forwarded |= plan->decided[i] && plan->decisions[i].verdict == SG_FWD_ALLOW && !r->actions[i].copy;
-    bool discarded = d->rejected; /* RFC 5429 §2.2: a reject whose MDN went out stores nothing */
-    for (size_t i = 0; i < r->count; i++)
-        discarded |= r->actions[i].kind == SG_ACT_DISCARD;
-    if (st == SG_MAILDIR_OK && (plan->implicit_keep || (!kept && !forwarded && !discarded)))
-        st = add_copy(d, txn, &t, default_mailbox, &r->keep_flags, false, r->failed ? NULL : r->keep_header, &merr);
+    bool inbox_added = false;
+    for (size_t i = 0; st == SG_MAILDIR_OK && i < plan->nstores; i++)
+        st = add_copy(d, txn, &plan->stores[i], &inbox_added, &merr);
     if (st == SG_MAILDIR_OK)
         st = sg_maildir_commit(txn, &merr);
     sg_maildir_free(txn); /* rolls back whatever was not committed */
@@ -1088,7 +1090,7 @@ static int deliver(delivery *d)
     char why[512] = "";
     /* Only a redirect or a notification can be a forward, and so be blocked and bounced. */
     bool may_forward = sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY);
-    if (rc == SG_EXIT_OK && (may_forward || sg_result_find(&result, SG_ACT_VACATION)))
+    if (rc == SG_EXIT_OK && sg_plan_needs_policy(&result))
         rc = sg_cli_policy(d->cli, d->owner, &policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK
                                                                                           : SG_EXIT_TEMPFAIL;
     sg_plan plan;
@@ -1100,8 +1102,9 @@ static int deliver(delivery *d)
             sg_state_key_bounce(&key, d->env.from, d->owner);
             sg_user_state_check(state, &key, (int64_t)d->now, &recently_bounced, err, sizeof err);
         }
-        sg_plan_input in = {d->owner, d->env.from, d->msg, recently_bounced, already_forwarded, d};
-        sg_plan_enforce(policy, mode, why, &result, &in, d->arena, &plan);
+        sg_plan_input in = plan_input(d, policy, mode, why);
+        in.recently_bounced = recently_bounced;
+        sg_plan_build(&result, &in, d->arena, &plan);
         audit_decisions(d, &result, &plan);
         if (plan.tempfail) {
             /* architecture.md: decide nothing on a guess; nothing has been done yet. */
@@ -1128,8 +1131,9 @@ static int deliver(delivery *d)
     }
     if (rc == SG_EXIT_OK && !(reject && d->o->reject_to_stderr))
         rc = send_outgoing(d, &result, &plan, policy);
+    d->result_actions = result.actions;
     if (rc == SG_EXIT_OK)
-        rc = store_locally(d, &result, &plan);
+        rc = store_locally(d, &plan);
     if (rc == SG_EXIT_OK)
         record_duplicates(d, &result);
     store_fcc(d); /* whatever happened after: those messages have gone out */
@@ -1228,8 +1232,12 @@ int sg_deliver_forwards(sg_cli *cli, const sg_forward_job *job, const sg_result 
     if (sg_result_find(r, SG_ACT_REDIRECT) || sg_result_find(r, SG_ACT_NOTIFY))
         rc = sg_cli_policy(cli, d.owner, policy, &mode, why, sizeof why) == SG_EXIT_OK ? SG_EXIT_OK
                                                                                        : SG_EXIT_TEMPFAIL;
-    sg_plan_input in = {d.owner, d.env.from, d.msg, false, already_forwarded, &d};
-    sg_plan_enforce(*policy, mode, why, r, &in, d.arena, plan);
+    sg_plan_input in = plan_input(&d, *policy, mode, why);
+    in.stored_mail = true;
+    in.default_mailbox = job->default_mailbox;
+    in.mailboxes = job->mailboxes;
+    in.autocreate = job->autocreate;
+    sg_plan_build(r, &in, d.arena, plan);
     if (rc != SG_EXIT_OK)
         return rc;
     audit_decisions(&d, r, plan);

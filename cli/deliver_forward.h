@@ -30,6 +30,9 @@ typedef struct sg_forward_job {
     sg_arena *arena;
     time_t now;
     sg_user_state *state; /* NULL: nothing allowed is sent (75), as deliver */
+    const char *default_mailbox;       /* -m; NULL: the message's own folder */
+    const sg_mailbox_store *mailboxes; /* the Maildir the message is in */
+    bool autocreate;
 } sg_forward_job;
 
 /* Returns 0, or SG_EXIT_TEMPFAIL when the policy says "retry later", the

@@ -416,7 +416,8 @@ static void filter_one(filter_run *fr, const char *path)
     const char *done = NULL, *error = NULL;
     bool sent = false;
     if (o->execute && o->allow_redirect) {
-        sg_forward_job job = {fr->login, owner, &env, data, len, msg, arena, fr->now, fr->state};
+        sg_forward_job job = {fr->login, owner, &env, data, len, msg, arena, fr->now, fr->state,
+                              o->default_mailbox, NULL, fr->mopt.autocreate};
         rc = sg_deliver_forwards(fr->cli, &job, &result, &plan, &policy);
         if (rc != SG_EXIT_OK)
             error = "forwarding deferred (see the log): the message is left as it is";
@@ -426,10 +427,21 @@ static void filter_one(filter_run *fr, const char *path)
         /* the plan as `test` shows it: the policy's verdicts, nothing sent */
         sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
         char why[512] = "";
-        if (outgoing && sg_cli_policy(fr->cli, owner, &policy, &mode, why, sizeof why) != SG_EXIT_OK)
+        if (sg_plan_needs_policy(&result) && sg_cli_policy(fr->cli, owner, &policy, &mode, why, sizeof why) != SG_EXIT_OK)
             rc = SG_EXIT_CONFIG;
-        sg_plan_input in = {owner, env.from, msg, false, NULL, NULL};
-        sg_plan_enforce(policy, mode, why, &result, &in, arena, &plan);
+        sg_plan_input in;
+        memset(&in, 0, sizeof in);
+        in.owner = owner;
+        in.envelope_sender = env.from;
+        in.recipient = env.to;
+        in.message = msg;
+        in.policy = policy;
+        in.unavailable = mode;
+        in.unavailable_reason = why;
+        in.default_mailbox = o->default_mailbox;
+        in.autocreate = fr->mopt.autocreate;
+        in.stored_mail = true;
+        sg_plan_build(&result, &in, arena, &plan);
     }
 
     if (o->execute && rc == SG_EXIT_OK) {

@@ -104,6 +104,15 @@ static void json_notify(FILE *out, const sg_action *a, size_t index, const sg_pl
     json_fcc(out, a);
 }
 
+/* The INBOX copy that replaces a skipped keep or fileinto, when it is a copy of its own. */
+static const sg_plan_store *fallback_of(const sg_plan *plan, size_t action)
+{
+    for (size_t k = 0; k < plan->nstores; k++)
+        if (plan->stores[k].fallback && plan->stores[k].action == action)
+            return &plan->stores[k];
+    return NULL;
+}
+
 static void json_action(FILE *out, const sg_action *a, size_t index, const sg_plan_context *pc)
 {
     switch (a->kind) {
@@ -161,6 +170,8 @@ static void json_action(FILE *out, const sg_action *a, size_t index, const sg_pl
         json_notify(out, a, index, pc);
         break;
     }
+    if (pc->plan->skipped[index])
+        json_field(out, "skipped", pc->plan->skipped[index]);
     fputs("}", out);
 }
 
@@ -195,6 +206,12 @@ void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc
     for (size_t i = 0; i < r->count; i++) {
         fputs(n++ ? ",\n   " : "\n   ", out);
         json_action(out, &r->actions[i], i, pc);
+        const sg_plan_store *fb = fallback_of(plan, i);
+        if (fb) { /* cli.md, "The plan is the delivery": what happens instead */
+            fputs(",\n   {\"action\": \"keep\", \"mailbox\": \"INBOX\", \"flags\": ", out);
+            json_flags(out, fb->flags);
+            fputs(", \"implicit\": true}", out);
+        }
         const sg_fwd_decision *d = &plan->decisions[i];
         if (plan->decided[i] && d->verdict == SG_FWD_BLOCK_BOUNCE && plan->bounce == SG_BOUNCE_DUE)
             json_bounce(out, d, pc, &message_shown);
@@ -344,9 +361,18 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
             text_notify(out, a, i, pc);
             break;
         }
+        if (pc->plan->skipped[i])
+            fprintf(out, "\n  skipped: %s", pc->plan->skipped[i]);
+        const sg_plan_store *fb = fallback_of(pc->plan, i);
+        if (fb) {
+            fputs("\nkeep in INBOX (instead)", out);
+            text_flags(out, fb->flags);
+        }
         fputc('\n', out);
     }
     if (pc->plan->implicit_keep) {
+        if (pc->plan->keep_skipped)
+            fprintf(out, "the default mailbox is skipped: %s\n", pc->plan->keep_skipped);
         fputs("keep in INBOX (implicit keep)", out);
         text_flags(out, &r->keep_flags);
         fputc('\n', out);

@@ -201,16 +201,27 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
 
         /* Enforcement: exactly what delivery does (engine/enforce/plan.h), nothing sent. */
         sg_policy *policy = NULL;
-        sg_unavailable_mode mode;
+        sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
         char why[512] = "";
         const char *owner = owner_of(o, &env, arena);
-        if (rc == SG_EXIT_OK && (sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY)))
-            /* local delivery never depends on the policy */
+        if (rc == SG_EXIT_OK && sg_plan_needs_policy(&result)) /* local delivery never depends on the policy */
             rc = sg_cli_policy(cli, owner, &policy, &mode, why, sizeof why);
         if (rc == SG_EXIT_OK) {
-            sg_plan_input in = {owner, env.from, msg, false, NULL, NULL};
+            /* The plan as delivery builds it, without the per-user state (nothing recorded yet). */
+            sg_plan_input in;
+            memset(&in, 0, sizeof in);
+            in.owner = owner;
+            in.envelope_sender = env.from;
+            in.recipient = env.to;
+            in.message = msg;
+            in.policy = policy;
+            in.unavailable = mode;
+            in.unavailable_reason = why;
+            in.mailboxes = opt.mailboxes;
+            const char *autocreate = sg_config_get(cli->config, "lda_mailbox_autocreate");
+            in.autocreate = autocreate && strcmp(autocreate, "yes") == 0;
             sg_plan plan;
-            sg_plan_enforce(policy, mode, why, &result, &in, arena, &plan);
+            sg_plan_build(&result, &in, arena, &plan);
             sg_bounce bounce;
             sg_plan_context pc = {&env, &plan, NULL, NULL, SG_MDN_DUE, NULL};
             if (o->show_messages) {

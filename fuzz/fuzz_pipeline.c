@@ -196,9 +196,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sg_interp_run(registry, script, msg, &env, &opt, &result);
 
     sg_policy *policy = fuzz_policy(arena);
-    sg_plan_input in = {"alice@corp.example", env.from, msg, false, NULL, NULL};
+    sg_plan_input in;
+    memset(&in, 0, sizeof in);
+    in.owner = "alice@corp.example";
+    in.envelope_sender = env.from;
+    in.recipient = env.to ? env.to : "alice@corp.example";
+    in.message = msg;
+    in.policy = policy;
+    in.unavailable_reason = "";
     sg_plan plan;
-    sg_plan_enforce(policy, SG_UNAVAILABLE_TEMPFAIL, "", &result, &in, arena, &plan);
+    sg_plan_build(&result, &in, arena, &plan);
     for (size_t i = 0; i < result.count; i++) {
         if (plan.decided[i])
             fuzz_check_decision(&plan.decisions[i]);

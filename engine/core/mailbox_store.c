@@ -3,7 +3,9 @@
 #include "engine/core/mailbox_store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include "engine/deliver/maildir.h"
@@ -177,7 +179,7 @@ static bool list_special_use(void *ctx, const char *name, const char *use, const
 
 sg_mailbox_store sg_mailbox_list_store(sg_mailbox_list *l)
 {
-    sg_mailbox_store s = {list_exists, list_create, list_special_use, l};
+    sg_mailbox_store s = {list_exists, list_create, list_special_use, NULL, l};
     return s;
 }
 
@@ -199,6 +201,27 @@ static bool maildir_create(void *ctx, const char *name, char *err, size_t errlen
     return false;
 }
 
+/* As delivery refuses it (engine/deliver/maildir.c opens folders with
+ * O_NOFOLLOW): a folder that is a symbolic link or not a directory. */
+static bool maildir_refused(void *ctx, const char *name, char *why, size_t whylen)
+{
+    const sg_maildir_store *m = ctx;
+    char dir[512];
+    sg_maildir_error e;
+    if (sg_maildir_folder_dir(name, dir, sizeof dir, &e) != SG_MAILDIR_OK || !*dir)
+        return false; /* a bad name is the caller's to refuse; INBOX is the root */
+    size_t n = strlen(m->root) + strlen(dir) + 2;
+    char *path = sg_xmalloc(n);
+    snprintf(path, n, "%s/%s", m->root, dir);
+    struct stat st;
+    bool bad = lstat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+    if (bad)
+        snprintf(why, whylen, "mailbox \"%s\" refused: %s is %s", name, path,
+                 S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory");
+    free(path);
+    return bad;
+}
+
 static bool maildir_special_use(void *ctx, const char *name, const char *use, const char **found)
 {
     const sg_maildir_store *m = ctx;
@@ -212,6 +235,6 @@ static bool maildir_special_use(void *ctx, const char *name, const char *use, co
 
 sg_mailbox_store sg_maildir_store_of(sg_maildir_store *m)
 {
-    sg_mailbox_store s = {maildir_exists, maildir_create, maildir_special_use, m};
+    sg_mailbox_store s = {maildir_exists, maildir_create, maildir_special_use, maildir_refused, m};
     return s;
 }

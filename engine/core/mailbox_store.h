@@ -26,6 +26,10 @@ typedef struct sg_mailbox_store {
      * (ASCII case-insensitive). name NULL: any mailbox; the name of the first
      * one that has it in *found (may be NULL). */
     bool (*has_special_use)(void *ctx, const char *name, const char *use, const char **found);
+    /* Whether the mailbox is there in a form that cannot take a message (a
+     * Maildir folder that is a symbolic link or not a directory): true with
+     * why. NULL: never. */
+    bool (*refused)(void *ctx, const char *name, char *why, size_t whylen);
     void *ctx;
 } sg_mailbox_store;
 

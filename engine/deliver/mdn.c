@@ -15,6 +15,7 @@ const char *sg_mdn_check_name(sg_mdn_check c)
     case SG_MDN_BAD_SENDER: return "bad-sender";
     case SG_MDN_REPORT: return "report";
     case SG_MDN_AUTO_SUBMITTED: return "auto-submitted";
+    case SG_MDN_STORED_MAIL: return "stored-mail";
     }
     return "due";
 }

@@ -24,9 +24,10 @@ typedef enum {
     SG_MDN_BAD_SENDER,     /* no address an MDN could go to (no '@', controls, spaces) */
     SG_MDN_REPORT,         /* the message is itself a report (multipart/report) */
     SG_MDN_AUTO_SUBMITTED, /* Auto-Submitted other than "no" (RFC 3834 §2) */
+    SG_MDN_STORED_MAIL,    /* filtering mail already stored answers nobody: the reject is a discard */
 } sg_mdn_check;
 
-/* "due", "null-sender", "bad-sender", "report", "auto-submitted". */
+/* "due", "null-sender", "bad-sender", "report", "auto-submitted", "stored-mail". */
 const char *sg_mdn_check_name(sg_mdn_check c);
 
 typedef struct sg_mdn_request {

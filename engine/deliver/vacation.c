@@ -32,6 +32,21 @@ const char *sg_vacation_check_name(sg_vacation_check c)
     return "reply";
 }
 
+const char *sg_vacation_check_reason(sg_vacation_check c)
+{
+    switch (c) {
+    case SG_VACATION_REPLY: return "a reply is due";
+    case SG_VACATION_NULL_SENDER: return "the envelope sender is null (<>): no reply (RFC 5230 §4.6)";
+    case SG_VACATION_AUTO_SUBMITTED: return "the message is automatic (Auto-Submitted, RFC 3834 §5)";
+    case SG_VACATION_MAILING_LIST: return "the message comes from a mailing list (List-* fields, RFC 5230 §4.6)";
+    case SG_VACATION_PRECEDENCE: return "the message is bulk mail (Precedence: bulk, list or junk)";
+    case SG_VACATION_SYSTEM_SENDER:
+        return "the sender is a system address (MAILER-DAEMON, LISTSERV, majordomo, owner-*, *-request)";
+    case SG_VACATION_NOT_ADDRESSED: return "none of the user's addresses is in To, Cc or Bcc (RFC 5230 §4.5)";
+    }
+    return "a reply is due";
+}
+
 /* ---- (a) whether to reply ---- */
 
 /* The envelope path without white space and angle brackets. */

@@ -34,6 +34,8 @@ typedef enum {
 /* "reply", "null-sender", "auto-submitted", "mailing-list", "precedence",
  * "system-sender", "not-addressed". */
 const char *sg_vacation_check_name(sg_vacation_check c);
+/* The same as a sentence for people, with the rule's RFC section. */
+const char *sg_vacation_check_reason(sg_vacation_check c);
 
 typedef struct sg_vacation_request {
     const char *envelope_sender;     /* the original MAIL FROM; "" or "<>" is the null sender */

@@ -34,6 +34,7 @@ const char *sg_bounce_check_name(sg_bounce_check c)
     case SG_BOUNCE_NDR_OFF: return "ndr-off";
     case SG_BOUNCE_RATE_LIMITED: return "rate-limited";
     case SG_BOUNCE_INTERNAL_SENDER: return "internal-sender";
+    case SG_BOUNCE_STORED_MAIL: return "stored-mail";
     }
     return "due";
 }

@@ -31,10 +31,11 @@ typedef enum {
     SG_BOUNCE_NDR_OFF,          /* the sender's remote domain has ndr = no */
     SG_BOUNCE_RATE_LIMITED,     /* this sender got one for this owner within org.bounce_rate_period */
     SG_BOUNCE_INTERNAL_SENDER,  /* org.bounce_internal_senders is off and the sender is internal */
+    SG_BOUNCE_STORED_MAIL,      /* filtering mail already stored answers nobody (engine/enforce/plan.h) */
 } sg_bounce_check;
 
 /* "due", "nothing-blocked", "null-sender", "bad-sender", "report",
- * "auto-submitted", "ndr-off", "rate-limited", "internal-sender". */
+ * "auto-submitted", "ndr-off", "rate-limited", "internal-sender", "stored-mail". */
 const char *sg_bounce_check_name(sg_bounce_check c);
 
 typedef struct sg_bounce_request {

@@ -1,9 +1,13 @@
-/* plan.c - see plan.h. */
+/* plan.c - see plan.h: the forwards with their policy verdicts, the bounce,
+ * the reject's MDN and the vacation reply; the local copies are in
+ * plan_local.c. */
 #include "engine/enforce/plan.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "engine/deliver/vacation.h"
 #include "engine/mail/mailtext.h"
 #include "engine/mail/mailto.h"
 
@@ -98,30 +102,22 @@ const char *sg_plan_notify_verdict(const sg_plan_notify *pn)
     return sg_fwd_verdict_name(pn->rcpts[0].decision.verdict);
 }
 
-void sg_plan_enforce(const sg_policy *policy, sg_unavailable_mode mode, const char *unavailable_reason,
-                     const sg_result *r, const sg_plan_input *in, sg_arena *arena, sg_plan *out)
+bool sg_plan_needs_policy(const sg_result *r)
 {
-    memset(out, 0, sizeof *out);
+    return sg_result_find(r, SG_ACT_REDIRECT) || sg_result_find(r, SG_ACT_NOTIFY) ||
+           sg_result_find(r, SG_ACT_VACATION);
+}
+
+/* The forwards: a decision per redirect and per recipient of a mailto
+ * notify, and the bounce of the blocked ones. */
+static void plan_forwards(const sg_result *r, const sg_plan_input *in, const sg_policy *policy, sg_arena *arena,
+                          sg_plan *out)
+{
     size_t targets = r->count + 1;
     for (size_t i = 0; i < r->count; i++)
         if (r->actions[i].kind == SG_ACT_NOTIFY && r->actions[i].mailto)
             targets += r->actions[i].mailto->nrcpts;
-    out->decided = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->decided);
-    out->decisions = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->decisions);
-    out->notify = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->notify);
     out->bounce_targets = sg_arena_alloc(arena, targets * sizeof *out->bounce_targets);
-    out->implicit_keep = r->implicit_keep;
-    out->bounce = SG_BOUNCE_NOTHING_BLOCKED;
-    out->mdn = SG_MDN_DUE;
-    const sg_action *reject = sg_result_find(r, SG_ACT_REJECT);
-    if (reject) {
-        /* RFC 5429 §2.2.1: a reject whose MDN may not be sent keeps the
-         * message rather than losing it silently (engine/deliver/mdn.h, cli/deliver.c). */
-        sg_mdn_request mr = {in->envelope_sender, NULL, NULL, in->message, reject->reason};
-        out->mdn = sg_mdn_due(&mr);
-        if (out->mdn != SG_MDN_DUE)
-            out->implicit_keep = true;
-    }
     const char *no_notify = notify_forbidden(in->message);
     bool any_forward = sg_result_find(r, SG_ACT_REDIRECT) != NULL;
     for (size_t i = 0; i < r->count; i++) {
@@ -133,13 +129,8 @@ void sg_plan_enforce(const sg_policy *policy, sg_unavailable_mode mode, const ch
     }
     if (!any_forward)
         return; /* local delivery never depends on the policy (policy.md) */
-    if (!policy) {
-        out->policy_unavailable = true;
-        out->unavailable_reason = unavailable_reason;
-        policy = unavailable_policy(in->owner, mode, arena);
-    }
 
-    enforcer e = {policy, mode, in, NULL, 0, arena, out};
+    enforcer e = {policy, in->unavailable, in, NULL, 0, arena, out};
     e.nhops = in->message ? sg_message_header_values(in->message, "x-sieve-redirected-from", &e.hops) : 0;
     bool blocked_any = false, local_delivery = false;
     for (size_t i = 0; i < r->count; i++) {
@@ -174,9 +165,84 @@ void sg_plan_enforce(const sg_policy *policy, sg_unavailable_mode mode, const ch
     if (blocked_any && !local_delivery)
         out->implicit_keep = true;
 
-    if (out->nbounce_targets) {
+    if (out->nbounce_targets && in->stored_mail) {
+        out->bounce = SG_BOUNCE_STORED_MAIL;
+        out->no_bounce_reason = "filtering stored mail answers nobody";
+    } else if (out->nbounce_targets) {
         sg_bounce_request br = {in->envelope_sender, in->message, in->owner, out->bounce_targets,
                                 out->nbounce_targets, in->recently_bounced};
         out->bounce = sg_bounce_due(policy, &br, arena, &out->no_bounce_reason);
     }
+}
+
+/* RFC 5230: one reply per sender per period, never to lists or robots
+ * (sg_vacation_due), and only where the sender's remote domain allows
+ * automatic replies (policy.md, remote domains). Why not, or NULL. */
+static const char *vacation_skipped(const sg_action *a, const sg_plan_input *in, const sg_policy *policy,
+                                    sg_arena *arena)
+{
+    if (in->stored_mail)
+        return "filtering stored mail answers nobody";
+    sg_vacation_request vr = {in->envelope_sender, in->recipient, in->message, a, a->addresses, a->naddresses};
+    sg_vacation_check vc = sg_vacation_due(&vr, arena);
+    if (vc != SG_VACATION_REPLY)
+        return sg_vacation_check_reason(vc);
+    if (!policy)
+        return "the forwarding policy cannot be read (its remote domains decide automatic replies)";
+    const char *at = strrchr(in->envelope_sender, '@');
+    if (at && !sg_policy_is_internal_domain(policy, at + 1)) {
+        const sg_remote_domain *rd = sg_policy_remote_domain(policy, at + 1);
+        if (rd && !rd->auto_reply) {
+            char why[320];
+            snprintf(why, sizeof why, "the sender's remote domain %.200s has auto_reply = no", rd->pattern);
+            return sg_arena_strdup(arena, why);
+        }
+    }
+    if (in->vacation_replied && in->vacation_replied(in->tracker, a))
+        return "this sender was already answered within the period (RFC 5230 §4.2)";
+    return NULL;
+}
+
+void sg_plan_build(const sg_result *r, const sg_plan_input *in, sg_arena *arena, sg_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    out->decided = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->decided);
+    out->decisions = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->decisions);
+    out->notify = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->notify);
+    out->skipped = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->skipped);
+    out->implicit_keep = r->implicit_keep;
+    out->bounce = SG_BOUNCE_NOTHING_BLOCKED;
+    out->mdn = SG_MDN_DUE;
+    const sg_policy *policy = in->policy;
+    if (!policy && sg_plan_needs_policy(r)) {
+        out->policy_unavailable = true;
+        out->unavailable_reason = in->unavailable_reason;
+    }
+    const sg_action *reject = sg_result_find(r, SG_ACT_REJECT);
+    if (reject && in->stored_mail) {
+        out->mdn = SG_MDN_STORED_MAIL; /* as a discard: filtering stored mail answers nobody */
+    } else if (reject) {
+        /* RFC 5429 §2.2.1: a reject whose MDN may not be sent keeps the
+         * message rather than losing it silently (engine/deliver/mdn.h). */
+        sg_mdn_request mr = {in->envelope_sender, NULL, NULL, in->message, reject->reason};
+        out->mdn = sg_mdn_due(&mr);
+        if (out->mdn != SG_MDN_DUE)
+            out->implicit_keep = true;
+    }
+    /* Without the policy, decisions use the stand-in of policy.md, "When the
+     * policy cannot be read". */
+    const sg_policy *deciding = policy ? policy : unavailable_policy(in->owner, in->unavailable, arena);
+    plan_forwards(r, in, deciding, arena, out);
+    for (size_t i = 0; i < r->count; i++)
+        if (r->actions[i].kind == SG_ACT_VACATION)
+            out->skipped[i] = vacation_skipped(&r->actions[i], in, policy, arena);
+    sg_plan_local(r, in, arena, out);
+}
+
+bool sg_plan_sends(const sg_result *r, const sg_plan *plan)
+{
+    for (size_t i = 0; i < r->count; i++)
+        if ((plan->decided[i] && plan->decisions[i].verdict == SG_FWD_ALLOW) || plan->notify[i].nallowed)
+            return true;
+    return plan->bounce == SG_BOUNCE_DUE || (sg_result_find(r, SG_ACT_REJECT) && plan->mdn == SG_MDN_DUE);
 }

@@ -1,0 +1,116 @@
+/* plan_local.c - the local copies of a plan (see plan.h): one per mailbox, in
+ * the order delivery makes them, with the mailbox checks delivery would make.
+ *
+ * Takes: the result, the mailbox store (existence) and the mailbox-name rules
+ * of the Maildir (engine/deliver/maildir.h, sg_maildir_folder_dir: no I/O).
+ * Returns: plan->stores, the skipped keeps and fileintos with why, and the
+ * implicit keep as it finally stands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/deliver/maildir.h"
+#include "engine/enforce/plan.h"
+
+#define INBOX "INBOX"
+
+/* Why `mailbox` cannot take a copy, or NULL: a name the Maildir refuses
+ * (RFC 3501 §5.1 names mapped to Maildir++ folders), or a folder that does
+ * not exist and may not be created (:create, RFC 5490; lda_mailbox_autocreate). */
+static const char *refused(const sg_plan_input *in, const char *mailbox, bool create, sg_arena *arena)
+{
+    char dir[512];
+    sg_maildir_error err;
+    memset(&err, 0, sizeof err);
+    if (sg_maildir_folder_dir(mailbox, dir, sizeof dir, &err) != SG_MAILDIR_OK)
+        return sg_arena_strdup(arena, err.message);
+    char why[600];
+    if (*dir && in->mailboxes && in->mailboxes->refused &&
+        in->mailboxes->refused(in->mailboxes->ctx, mailbox, why, sizeof why))
+        return sg_arena_strdup(arena, why);
+    if (!*dir || create || in->autocreate || !in->mailboxes || in->mailboxes->exists(in->mailboxes->ctx, mailbox))
+        return NULL;
+    snprintf(why, sizeof why, "mailbox \"%.400s\" does not exist and may not be created", mailbox);
+    return sg_arena_strdup(arena, why);
+}
+
+typedef struct local_plan {
+    const sg_plan_input *in;
+    sg_arena *arena;
+    sg_plan *out;
+} local_plan;
+
+/* The mailbox a store goes to, by name ("INBOX" for the default without -m). */
+static const char *name_of(const local_plan *lp, const char *mailbox)
+{
+    return mailbox ? mailbox : lp->in->default_mailbox ? lp->in->default_mailbox : INBOX;
+}
+
+static bool already_stored(const local_plan *lp, const char *mailbox)
+{
+    const sg_plan *out = lp->out;
+    for (size_t i = 0; i < out->nstores; i++) {
+        bool a_default = !out->stores[i].mailbox, b_default = !mailbox;
+        if (a_default && b_default)
+            return true;
+        if (sg_mailbox_equal(name_of(lp, out->stores[i].mailbox), name_of(lp, mailbox)) &&
+            (!lp->in->stored_mail || a_default == b_default)) /* filter: the own folder has no name */
+            return true;
+    }
+    return false;
+}
+
+static void add_store(local_plan *lp, const sg_plan_store *st)
+{
+    if (already_stored(lp, st->mailbox))
+        return; /* one copy per mailbox (RFC 5293 §7: an edited copy is the same message) */
+    lp->out->stores[lp->out->nstores++] = *st;
+}
+
+/* One copy into `mailbox` (NULL: the default), or INBOX instead when it is
+ * refused; returns why it was refused, or NULL. */
+static const char *plan_copy(local_plan *lp, const char *mailbox, const sg_flags *flags, bool create,
+                             const struct sg_header_snapshot *header, size_t action)
+{
+    sg_plan_store st = {mailbox, flags, create, header, action, false};
+    if (already_stored(lp, mailbox))
+        return NULL;
+    /* The default mailbox of a filter run is the message's own folder: it exists. */
+    const char *why = mailbox || !lp->in->stored_mail ? refused(lp->in, name_of(lp, mailbox), create, lp->arena) : NULL;
+    if (why) {
+        st.mailbox = INBOX;
+        st.create = false;
+        st.fallback = true;
+    }
+    add_store(lp, &st);
+    return why;
+}
+
+void sg_plan_local(const sg_result *r, const sg_plan_input *in, sg_arena *arena, sg_plan *out)
+{
+    local_plan lp = {in, arena, out};
+    out->stores = sg_arena_calloc(arena, (r->count + 2) * sizeof *out->stores);
+    out->nstores = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        const sg_action *a = &r->actions[i];
+        if (a->kind == SG_ACT_KEEP)
+            out->skipped[i] = plan_copy(&lp, NULL, &a->flags, false, a->header, i);
+        else if (a->kind == SG_ACT_FILEINTO)
+            out->skipped[i] = plan_copy(&lp, a->mailbox, &a->flags, a->create, a->header, i);
+    }
+    /* The implicit keep; also whenever nothing else would store the message
+     * (a blocked forward, a reject whose MDN may not go: no mail is lost). */
+    bool forwarded = false, discarded = false;
+    for (size_t i = 0; i < r->count; i++) {
+        const sg_action *a = &r->actions[i];
+        forwarded |= out->decided[i] && out->decisions[i].verdict == SG_FWD_ALLOW && !a->copy;
+        /* RFC 5429 §2.2: a reject whose MDN goes out stores nothing */
+        discarded |= a->kind == SG_ACT_DISCARD ||
+                     (a->kind == SG_ACT_REJECT && (out->mdn == SG_MDN_DUE || out->mdn == SG_MDN_STORED_MAIL));
+    }
+    if (!out->implicit_keep && !out->nstores && !forwarded && !discarded)
+        out->implicit_keep = true;
+    if (out->implicit_keep)
+        out->keep_skipped = plan_copy(&lp, NULL, &r->keep_flags, false, r->failed ? NULL : r->keep_header,
+                                      SG_PLAN_IMPLICIT);
+}

@@ -1,0 +1,3 @@
+require "vacation";
+# The sender's remote domain has auto_reply = no: no reply (policy, remote domains).
+vacation :days 3 "I am away.";

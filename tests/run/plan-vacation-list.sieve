@@ -1,0 +1,3 @@
+require "vacation";
+# A mailing-list message gets no reply (RFC 5230 §4.6).
+vacation :days 3 "I am away.";
