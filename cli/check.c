@@ -13,7 +13,7 @@
 #include "engine/core/include.h"
 #include "engine/mail/mailto.h"
 #include "cli/cli.h"
-#include "cli/diag_print.h"
+#include "grammar/diag_print.h"
 #include "cli/policy_load.h"
 
 #define MAX_ERRORS_SHOWN 100

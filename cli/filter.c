@@ -35,19 +35,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/mail/addrlist.h"
+#include "base/arena.h"
+#include "base/json.h"
+#include "cli/cli.h"
+#include "cli/plan_print.h"
 #include "engine/core/interp.h"
-#include "engine/deliver/maildir.h"
-#include "engine/mail/message.h"
 #include "engine/core/registry.h"
 #include "engine/core/validate.h"
-#include "base/arena.h"
-#include "cli/cli.h"
-#include "cli/deliver_forward.h"
-#include "cli/diag_print.h"
-#include "cli/json.h"
-#include "cli/plan_print.h"
-#include "cli/policy_load.h"
+#include "engine/deliver/refile.h"
+#include "engine/mail/message.h"
+#include "grammar/diag_print.h"
 
 #define MAX_MESSAGE_SIZE ((size_t)1 << 30)
 
@@ -66,13 +63,12 @@ static void usage(FILE *out)
           out);
 }
 
-typedef enum { DISCARD_KEEP, DISCARD_DELETE, DISCARD_MOVE } discard_mode;
 
 typedef struct filter_options {
     const char *user;
     bool json, execute, allow_redirect;
     const char *default_mailbox; /* -m; NULL: the source folder */
-    discard_mode discard;
+    sg_discard_mode discard;
     const char *discard_mailbox;
 } filter_options;
 
@@ -83,8 +79,8 @@ typedef struct filter_run {
     const sg_registry *reg;
     const sg_script *script;
     sg_run_options run;
-    sg_maildir_options mopt;
     const char *login; /* for the logs */
+    const char *home;
     sg_user_state *state; /* --execute --allow-redirect: the forward tracker */
     time_t now;
     sg_arena *msg_arena; /* one message's data, reset after each (no mapping per message) */
@@ -142,81 +138,7 @@ static int list_folder(const char *folder, name_list *out)
     return 0;
 }
 
-/* The Maildir folder a message file is in (FOLDER/new/x or FOLDER/cur/x), or
- * NULL when it is not in one. */
-static char *folder_of(const char *path, sg_arena *arena)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash || slash - path < 3)
-        return NULL;
-    const char *sub = slash - 3;
-    if ((memcmp(sub, "new", 3) != 0 && memcmp(sub, "cur", 3) != 0) || (sub > path && sub[-1] != '/'))
-        return NULL;
-    if (sub == path)
-        return sg_arena_strdup(arena, ".");
-    return sg_arena_strndup(arena, path, (size_t)(sub - 1 - path) ? (size_t)(sub - 1 - path) : 1);
-}
-
-/* Maildir++: a subfolder holds a "maildirfolder" file and lives in the root. */
-static char *root_of(const char *folder, sg_arena *arena)
-{
-    char *marker = sg_arena_alloc_bytes(arena, strlen(folder) + 16);
-    sprintf(marker, "%s/maildirfolder", folder);
-    char *real = realpath(folder, NULL);
-    if (!real)
-        return NULL;
-    char *root = sg_arena_strdup(arena, real);
-    free(real);
-    if (access(marker, F_OK) == 0) {
-        char *slash = strrchr(root, '/');
-        if (slash && slash != root)
-            *slash = '\0';
-    }
-    return root;
-}
-
 /* ---- one message ---- */
-
-static const char *path_arg(const char *arg, sg_arena *arena)
-{
-    size_t len = strlen(arg);
-    if (len >= 2 && arg[0] == '<' && arg[len - 1] == '>')
-        return sg_arena_strndup(arena, arg + 1, len - 2);
-    return arg;
-}
-
-/* The envelope of a stored message: Return-Path (as the LDA wrote it) and
- * Delivered-To, else From and To, as `test` guesses them. */
-static void stored_envelope(const filter_options *o, sg_message *msg, sg_arena *arena, sg_envelope *env,
-                            const char **owner)
-{
-    memset(env, 0, sizeof *env);
-    const char *const *rp;
-    if (sg_message_header_raw_values(msg, "return-path", &rp) > 0) {
-        sg_mailbox mb;
-        if (sg_envelope_address_parse(rp[0], arena, &mb) && mb.valid)
-            env->from = mb.raw ? mb.raw : "";
-    }
-    if (!env->from)
-        env->from = sg_message_first_address(msg, "from", arena);
-    env->to = sg_message_first_address(msg, "delivered-to", arena);
-    if (!env->to && o->user && strchr(o->user, '@'))
-        env->to = o->user;
-    if (!env->to)
-        env->to = sg_message_first_address(msg, "to", arena);
-    env->from = env->from ? path_arg(env->from, arena) : "";
-    env->to = env->to ? env->to : "";
-    /* -u (with the domain of the recipient when it has none), else the recipient */
-    *owner = env->to;
-    if (o->user && strchr(o->user, '@')) {
-        *owner = o->user;
-    } else if (o->user) {
-        const char *at = strrchr(env->to, '@');
-        char *s = sg_arena_alloc_bytes(arena, strlen(o->user) + (at ? strlen(at) : 0) + 1);
-        sprintf(s, "%s%s", o->user, at ? at : "");
-        *owner = s;
-    }
-}
 
 /* The JSON of the plan on one line, with "message" (and what --execute did) first. */
 static void print_json_line(const char *path, const sg_result *r, const sg_plan_context *pc, const char *done,
@@ -260,130 +182,13 @@ static void print_json_line(const char *path, const sg_result *r, const sg_plan_
     free(buf);
 }
 
-/* A local target of the plan. */
-typedef struct target {
-    const char *mailbox; /* NULL: the source folder itself */
-    const char **flags;
-    size_t nflags;
-    bool create;
-} target;
-
-static void add_target(target *t, size_t *n, const char *mailbox, const sg_flags *f, bool create, sg_arena *arena)
+/* The library's log lines (engine/deliver/refile.h): problems on stderr. */
+static void host_log(void *ctx, int priority, const char *user, const char *line)
 {
-    for (size_t i = 0; i < *n; i++) {
-        bool same = (!t[i].mailbox && !mailbox) || (t[i].mailbox && mailbox && sg_mailbox_equal(t[i].mailbox, mailbox));
-        if (!same)
-            continue;
-        /* one copy per folder: the flags add up, as in deliver */
-        size_t add = f ? f->count : 0;
-        const char **all = sg_arena_alloc(arena, (t[i].nflags + add + 1) * sizeof *all);
-        memcpy(all, t[i].flags, t[i].nflags * sizeof *all);
-        for (size_t k = 0; k < add; k++)
-            all[t[i].nflags + k] = f->items[k];
-        t[i].flags = all;
-        t[i].nflags += add;
-        t[i].create |= create;
-        return;
-    }
-    t[*n].mailbox = mailbox;
-    t[*n].flags = f ? f->items : NULL;
-    t[*n].nflags = f ? f->count : 0;
-    t[*n].create = create;
-    (*n)++;
-}
-
-/* Is `mailbox` of the Maildir at root the folder `folder`? */
-static bool is_folder(const char *root, const char *mailbox, const struct stat *folder)
-{
-    char dir[512];
-    sg_maildir_error err;
-    if (sg_maildir_folder_dir(mailbox, dir, sizeof dir, &err) != SG_MAILDIR_OK)
-        return false;
-    char *p = sg_xmalloc(strlen(root) + strlen(dir) + 2);
-    sprintf(p, "%s/%s", root, dir);
-    struct stat st;
-    bool same = stat(p, &st) == 0 && st.st_dev == folder->st_dev && st.st_ino == folder->st_ino;
-    free(p);
-    return same;
-}
-
-/* Applies the plan to the file `path`: copies into every target but one,
- * then the move into that one (the source folder itself when it is a target).
- * Returns 0 or SG_EXIT_TEMPFAIL with *error; *done says what happened. */
-static int apply(filter_run *fr, const char *path, const char *data, size_t len, target *t, size_t nt,
-                 sg_arena *arena, const char **done, const char **error)
-{
-    char *folder = folder_of(path, arena);
-    struct stat fst;
-    const char *root = folder ? root_of(folder, arena) : NULL;
-    char *real = folder ? realpath(folder, NULL) : NULL;
-    if (real) {
-        folder = sg_arena_strdup(arena, real);
-        free(real);
-    }
-    if (!folder || !root || stat(folder, &fst) != 0) {
-        *error = "not in the new/ or cur/ of a Maildir folder: left as it is";
-        return SG_EXIT_NOINPUT;
-    }
-    /* the primary target: the source folder when it is one, else the first */
-    size_t primary = 0;
-    bool in_source = false;
-    for (size_t i = 0; i < nt; i++) {
-        if (t[i].mailbox && is_folder(root, t[i].mailbox, &fst))
-            t[i].mailbox = NULL;
-        if (t[i].mailbox)
-            continue;
-        if (!in_source) {
-            primary = i;
-            in_source = true;
-            continue;
-        }
-        /* keep and fileinto "INBOX" in INBOX: one message, the flags add up */
-        const char **all = sg_arena_alloc(arena, (t[primary].nflags + t[i].nflags + 1) * sizeof *all);
-        memcpy(all, t[primary].flags, t[primary].nflags * sizeof *all);
-        memcpy(all + t[primary].nflags, t[i].flags, t[i].nflags * sizeof *all);
-        t[primary].flags = all;
-        t[primary].nflags += t[i].nflags;
-        t[i].nflags = 0;
-    }
-    sg_maildir_error merr;
-    memset(&merr, 0, sizeof merr);
-    sg_maildir_status st = SG_MAILDIR_OK;
-    if (nt > 1) {
-        const char **own;
-        size_t nown = sg_maildir_name_flags(path, arena, &own);
-        sg_maildir_txn *txn = NULL;
-        st = sg_maildir_begin(root, &fr->mopt, NULL, 0, data, len, &txn, &merr);
-        for (size_t i = 0; i < nt && st == SG_MAILDIR_OK; i++) {
-            if (i == primary || !t[i].mailbox) /* the source folder: the message itself */
-                continue;
-            const char **fl = sg_arena_alloc(arena, (nown + t[i].nflags + 1) * sizeof *fl);
-            memcpy(fl, own, nown * sizeof *fl);
-            memcpy(fl + nown, t[i].flags, t[i].nflags * sizeof *fl);
-            st = sg_maildir_add(txn, t[i].mailbox, fl, nown + t[i].nflags, t[i].create, &merr);
-            if (st == SG_MAILDIR_REFUSED || st == SG_MAILDIR_NOTFOUND) {
-                fprintf(stderr, "sievegate filter: %s: %s: not copied\n", path, merr.message);
-                st = SG_MAILDIR_OK; /* the message itself stays: nothing lost */
-            }
-        }
-        if (st == SG_MAILDIR_OK)
-            st = sg_maildir_commit(txn, &merr);
-        sg_maildir_free(txn);
-    }
-    char *moved = NULL;
-    if (st == SG_MAILDIR_OK) {
-        const target *p = &t[primary];
-        st = sg_maildir_move(p->mailbox ? root : folder, &fr->mopt, path, p->mailbox ? p->mailbox : "INBOX",
-                             p->flags, p->nflags, p->create, &moved, &merr);
-    }
-    if (st != SG_MAILDIR_OK) {
-        *error = sg_arena_strdup(arena, merr.message);
-        free(moved);
-        return st == SG_MAILDIR_TEMPFAIL ? SG_EXIT_TEMPFAIL : SG_EXIT_OK;
-    }
-    *done = sg_arena_strdup(arena, moved ? moved : path);
-    free(moved);
-    return SG_EXIT_OK;
+    (void)ctx;
+    (void)user;
+    if (priority <= SG_LOG_ERR)
+        fprintf(stderr, "sievegate filter: %s\n", line);
 }
 
 static void filter_one(filter_run *fr, const char *path)
@@ -404,92 +209,40 @@ static void filter_one(filter_run *fr, const char *path)
     sg_message *msg = sg_message_parse(data, len, arena);
     sg_envelope env;
     const char *owner;
-    stored_envelope(o, msg, arena, &env, &owner);
+    sg_refile_envelope(msg, o->user, arena, &env, &owner);
     sg_result result;
     sg_result_init(&result, arena, &fr->run.limits);
     sg_interp_run(fr->reg, fr->script, msg, &env, &fr->run, &result);
 
-    bool outgoing = sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY);
-    sg_policy *policy = NULL;
-    sg_plan plan;
-    int rc = SG_EXIT_OK;
-    const char *done = NULL, *error = NULL;
-    bool sent = false;
-    if (o->execute && o->allow_redirect) {
-        sg_forward_job job = {fr->login, owner, &env, data, len, msg, arena, fr->now, fr->state,
-                              o->default_mailbox, NULL, fr->mopt.autocreate};
-        rc = sg_deliver_forwards(fr->cli, &job, &result, &plan, &policy);
-        if (rc != SG_EXIT_OK)
-            error = "forwarding deferred (see the log): the message is left as it is";
-        for (size_t i = 0; rc == SG_EXIT_OK && i < result.count; i++)
-            sent |= plan.decided[i] && plan.decisions[i].verdict == SG_FWD_ALLOW && !result.actions[i].copy;
-    } else {
-        /* the plan as `test` shows it: the policy's verdicts, nothing sent */
-        sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
-        char why[512] = "";
-        if (sg_plan_needs_policy(&result) && sg_cli_policy(fr->cli, owner, &policy, &mode, why, sizeof why) != SG_EXIT_OK)
-            rc = SG_EXIT_CONFIG;
-        sg_plan_input in;
-        memset(&in, 0, sizeof in);
-        in.owner = owner;
-        in.envelope_sender = env.from;
-        in.recipient = env.to;
-        in.message = msg;
-        in.policy = policy;
-        in.unavailable = mode;
-        in.unavailable_reason = why;
-        in.default_mailbox = o->default_mailbox;
-        in.autocreate = fr->mopt.autocreate;
-        in.stored_mail = true;
-        sg_plan_build(&result, &in, arena, &plan);
-    }
-
-    if (o->execute && rc == SG_EXIT_OK) {
-        target *t = sg_arena_alloc(arena, (result.count + 2) * sizeof *t);
-        size_t nt = 0;
-        bool discarded = false;
-        for (size_t i = 0; i < result.count; i++) {
-            const sg_action *a = &result.actions[i];
-            if (a->kind == SG_ACT_KEEP)
-                add_target(t, &nt, o->default_mailbox, &a->flags, false, arena);
-            else if (a->kind == SG_ACT_FILEINTO)
-                add_target(t, &nt, a->mailbox, &a->flags, a->create, arena);
-            else if (a->kind == SG_ACT_DISCARD || a->kind == SG_ACT_REJECT)
-                discarded = true;
-        }
-        if (plan.implicit_keep || (!nt && !discarded && !sent))
-            add_target(t, &nt, o->default_mailbox, plan.implicit_keep ? &result.keep_flags : NULL, false, arena);
-        if (!nt && o->discard == DISCARD_DELETE) {
-            static const char *deleted_flag[] = {"\\Deleted"};
-            const sg_flags deleted = {deleted_flag, 1};
-            add_target(t, &nt, NULL, &deleted, false, arena);
-        } else if (!nt && o->discard == DISCARD_MOVE) {
-            add_target(t, &nt, o->discard_mailbox, NULL, false, arena);
-        }
-        if (nt)
-            rc = apply(fr, path, data, len, t, nt, arena, &done, &error);
-        else
-            done = path; /* discarded or forwarded: left as it is (--discard keep) */
-    }
+    sg_delivery_host host = {&fr->cli->settings, fr->reg, NULL, host_log, NULL};
+    sg_refile_request req = {path, data, len, msg, &env, owner, fr->login, fr->home, fr->state,
+                             o->default_mailbox, o->discard, o->discard_mailbox, o->execute,
+                             o->execute && o->allow_redirect, fr->now};
+    sg_refile_outcome out;
+    sg_refile_status st = sg_refile_message(&host, &req, &result, arena, &out);
+    int rc = st == SG_REFILE_DONE         ? SG_EXIT_OK
+             : st == SG_REFILE_NOT_MAILDIR ? SG_EXIT_NOINPUT
+                                           : SG_EXIT_TEMPFAIL;
     if (rc != SG_EXIT_OK && fr->rc != SG_EXIT_TEMPFAIL)
-        fr->rc = rc == SG_EXIT_CONFIG ? SG_EXIT_TEMPFAIL : rc;
-    if (error)
-        sg_cli_error(fr->cli, "%s: %s", path, error);
+        fr->rc = rc;
+    if (out.error)
+        sg_cli_error(fr->cli, "%s: %s", path, out.error);
 
-    sg_plan_context pc = {&env, &plan, NULL, NULL, plan.mdn, NULL};
+    bool outgoing = sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY);
+    sg_plan_context pc = {&env, &out.plan, NULL, NULL, out.plan.mdn, NULL};
     if (o->json) {
-        print_json_line(path, &result, &pc, done, error, outgoing && !o->allow_redirect);
+        print_json_line(path, &result, &pc, out.done, out.error, outgoing && !o->allow_redirect);
     } else {
         printf("== %s\n", path);
         sg_plan_print_text(stdout, &result, &pc);
         if (outgoing && !o->allow_redirect)
             puts("(redirects and notifications are off in filter mode: --allow-redirect)");
-        if (done && strcmp(done, path) != 0)
-            printf("-> %s\n", done);
-        else if (done)
+        if (out.done && strcmp(out.done, path) != 0)
+            printf("-> %s\n", out.done);
+        else if (out.done)
             printf("-> unchanged\n");
     }
-    sg_policy_free(policy);
+    sg_policy_free(out.policy);
     sg_result_free(&result);
     sg_arena_reset(arena);
     free(data);
@@ -504,6 +257,7 @@ static int open_state(filter_run *fr, sg_arena *arena)
     if (!home || !*home || (fr->o->user && pw && !strchr(fr->o->user, '@')))
         home = pw ? pw->pw_dir : "/";
     fr->login = sg_arena_strdup(arena, pw ? pw->pw_name : fr->o->user ? fr->o->user : "?");
+    fr->home = sg_arena_strdup(arena, home);
     const char *tmpl = sg_config_get(fr->cli->config, "state_file");
     char bad = 0;
     char *path = sg_config_expand(tmpl ? tmpl : "~/" SG_USER_STATE_DEFAULT_FILE, home, fr->login, &bad);
@@ -564,12 +318,8 @@ static int run(sg_cli *cli, const filter_options *o, const char *script_path, ch
         fr.script = script;
         fr.now = time(NULL);
         fr.login = "?";
+        fr.home = "/";
         sg_settings_run_options(&cli->settings, &fr.run);
-        const char *autocreate = sg_config_get(cli->config, "lda_mailbox_autocreate");
-        const char *fsync_mode = sg_config_get(cli->config, "mail_fsync");
-        fr.mopt.autocreate = autocreate && strcmp(autocreate, "yes") == 0;
-        fr.mopt.no_fsync = fsync_mode && strcmp(fsync_mode, "never") == 0;
-        fr.mopt.hostname = sg_config_get(cli->config, "hostname");
         if (o->execute && o->allow_redirect)
             open_state(&fr, arena);
         fr.msg_arena = sg_arena_new();
@@ -619,11 +369,11 @@ int sg_cmd_filter(int argc, char **argv)
         case 'F': rc = sg_cli_format_option(&cli, optarg, &o.json); break;
         case 'D':
             if (strcmp(optarg, "keep") == 0) {
-                o.discard = DISCARD_KEEP;
+                o.discard = SG_DISCARD_KEEP;
             } else if (strcmp(optarg, "delete") == 0) {
-                o.discard = DISCARD_DELETE;
+                o.discard = SG_DISCARD_DELETE;
             } else if (strncmp(optarg, "move:", 5) == 0 && optarg[5]) {
-                o.discard = DISCARD_MOVE;
+                o.discard = SG_DISCARD_MOVE;
                 o.discard_mailbox = optarg + 5;
             } else {
                 sg_cli_error(&cli, "--discard \"%s\": expected keep, delete or move:MAILBOX", optarg);

@@ -5,7 +5,7 @@
 #include <strings.h>
 
 #include "engine/mail/mailto.h"
-#include "cli/json.h"
+#include "base/json.h"
 
 
 static void json_flags(FILE *out, const sg_flags *f)

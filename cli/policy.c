@@ -27,7 +27,7 @@
 #include "store/policy_snapshot_file.h"
 #include "store/policy_source.h"
 #include "cli/cli.h"
-#include "cli/json.h"
+#include "base/json.h"
 
 enum { SG_EXIT_CANTCREAT = 73 }; /* EX_CANTCREAT: the store cannot be created */
 

@@ -17,7 +17,7 @@
 #include "engine/core/validate.h"
 #include "base/arena.h"
 #include "cli/cli.h"
-#include "cli/diag_print.h"
+#include "grammar/diag_print.h"
 #include "cli/plan_print.h"
 #include "cli/policy_load.h"
 

@@ -86,6 +86,10 @@ typedef struct sg_maildir_options {
     const char *hostname; /* host part of the unique names; NULL or "" = gethostname() */
 } sg_maildir_options;
 
+/* lda_mailbox_autocreate (yes/no), mail_fsync (never: no fsync) and hostname. */
+struct sg_config;
+void sg_maildir_options_from_config(const struct sg_config *cfg, sg_maildir_options *opt);
+
 typedef struct sg_maildir_txn sg_maildir_txn;
 
 /* The root directory of a Dovecot mail_location already expanded ("~", %u):

@@ -91,7 +91,8 @@ typedef struct sg_plan_store {
     bool create;                             /* :create (RFC 5490) */
     const struct sg_header_snapshot *header; /* RFC 5293 §7: the header as edited then (NULL: as received) */
     size_t action;                           /* the result action it carries out, or SG_PLAN_IMPLICIT */
-    bool fallback; /* that action (or the default mailbox) is skipped: this is the INBOX copy instead */
+    bool fallback; /* that action (or the default mailbox) is skipped: this is the INBOX copy instead
+                      (filtering stored mail: the message stays in its own folder) */
 } sg_plan_store;
 
 typedef struct sg_plan {

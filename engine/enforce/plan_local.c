@@ -77,8 +77,8 @@ static const char *plan_copy(local_plan *lp, const char *mailbox, const sg_flags
         return NULL;
     /* The default mailbox of a filter run is the message's own folder: it exists. */
     const char *why = mailbox || !lp->in->stored_mail ? refused(lp->in, name_of(lp, mailbox), create, lp->arena) : NULL;
-    if (why) {
-        st.mailbox = INBOX;
+    if (why) { /* kept in INBOX instead (filtering stored mail: left in its own folder) */
+        st.mailbox = lp->in->stored_mail ? NULL : INBOX;
         st.create = false;
         st.fallback = true;
     }

@@ -60,8 +60,10 @@ EOS
 reset
 filter --format json "$tmp/s.sieve" "$md"
 expect_rc "dry run json" 0
-expect_out "dry run json" "{\"message\": \"$md/new/1000.M1P1.mx\", \"implicit_keep\": false, \"actions\": [{\"action\": \"fileinto\", \"mailbox\": \"Work\", \"flags\": [], \"copy\": false, \"create\": false}], \"errors\": []}
-{\"message\": \"$md/cur/2000.M1P1.mx,S=140:2,Sa\", \"implicit_keep\": false, \"actions\": [{\"action\": \"fileinto\", \"mailbox\": \"Lists/dev\", \"flags\": [\"\\\\Flagged\"], \"copy\": false, \"create\": false}, {\"action\": \"keep\", \"mailbox\": \"INBOX\", \"flags\": [\"\\\\Flagged\"], \"implicit\": false}], \"errors\": []}
+# The folders do not exist and may not be created (no lda_mailbox_autocreate):
+# the plan says so, and that --execute leaves those messages where they are.
+expect_out "dry run json" "{\"message\": \"$md/new/1000.M1P1.mx\", \"implicit_keep\": false, \"actions\": [{\"action\": \"fileinto\", \"mailbox\": \"Work\", \"flags\": [], \"copy\": false, \"create\": false, \"skipped\": \"mailbox \\\"Work\\\" does not exist and may not be created\"}, {\"action\": \"keep\", \"mailbox\": \"INBOX\", \"flags\": [], \"implicit\": true}], \"errors\": []}
+{\"message\": \"$md/cur/2000.M1P1.mx,S=140:2,Sa\", \"implicit_keep\": false, \"actions\": [{\"action\": \"fileinto\", \"mailbox\": \"Lists/dev\", \"flags\": [\"\\\\Flagged\"], \"copy\": false, \"create\": false, \"skipped\": \"mailbox \\\"Lists/dev\\\" does not exist and may not be created\"}, {\"action\": \"keep\", \"mailbox\": \"INBOX\", \"flags\": [\"\\\\Flagged\"], \"implicit\": true}, {\"action\": \"keep\", \"mailbox\": \"INBOX\", \"flags\": [\"\\\\Flagged\"], \"implicit\": false}], \"errors\": []}
 {\"message\": \"$md/cur/3000.M1P1.mx:2,\", \"implicit_keep\": false, \"actions\": [{\"action\": \"discard\"}], \"errors\": []}"
 expect_files "dry run leaves the Maildir" "./cur/2000.M1P1.mx,S=140:2,Sa ./cur/3000.M1P1.mx:2, ./new/1000.M1P1.mx "
 
@@ -70,6 +72,8 @@ filter "$tmp/s.sieve" "$md/new/1000.M1P1.mx" "$md/cur/3000.M1P1.mx:2,"
 expect_rc "dry run text" 0
 expect_out "dry run text" "== $md/new/1000.M1P1.mx
 file into Work
+  skipped: mailbox \"Work\" does not exist and may not be created
+keep in INBOX (instead)
 == $md/cur/3000.M1P1.mx:2,
 discard"
 expect_files "dry run text leaves the Maildir" "./cur/2000.M1P1.mx,S=140:2,Sa ./cur/3000.M1P1.mx:2, ./new/1000.M1P1.mx "

@@ -1,4 +1,4 @@
-/* json.h - minimal JSON text output (RFC 8259) for the CLI's machine formats. */
+/* json.h - minimal JSON text output (RFC 8259) for machine formats (the CLI, the servers). */
 #ifndef SG_JSON_H
 #define SG_JSON_H
 

@@ -1,9 +1,9 @@
 /* diag_print.c - see diag_print.h. */
-#include "cli/diag_print.h"
+#include "grammar/diag_print.h"
 
 #include <string.h>
 
-#include "cli/json.h"
+#include "base/json.h"
 
 #define SHOW_COLUMNS 160 /* longest excerpt of a source line shown under a diagnostic */
 

@@ -1,0 +1,100 @@
+/* local.c - the local copies of a plan (see local.h). */
+#include "engine/deliver/local.h"
+
+#include <string.h>
+
+#include "engine/deliver/maildir.h"
+
+/* One copy, as the plan lists it. A folder that the plan found usable but
+ * that is refused now (it became a symbolic link, or vanished, between the
+ * plan and this write) gets INBOX instead, as dovecot-lda does: logged, never
+ * a lost message. */
+static sg_maildir_status add_copy(sg_dctx *d, sg_maildir_txn *txn, const sg_plan_store *ps, bool *inbox_added,
+                                  sg_maildir_error *err)
+{
+    const char *mailbox = ps->mailbox ? ps->mailbox : d->default_mailbox ? d->default_mailbox : "INBOX";
+    /* The header as edited when the action was taken (RFC 5293 §7). */
+    const char *h, *body;
+    size_t hlen, blen;
+    sg_message_render(d->msg, ps->header, d->arena, &h, &hlen, &body, &blen);
+    sg_maildir_set_message(txn, h, hlen, body, blen);
+    const char *const *flags = ps->flags ? ps->flags->items : NULL;
+    size_t nflags = ps->flags ? ps->flags->count : 0;
+    sg_maildir_status st = sg_maildir_add(txn, mailbox, flags, nflags, ps->create, err);
+    if ((st == SG_MAILDIR_REFUSED || st == SG_MAILDIR_NOTFOUND) && !sg_mailbox_equal(mailbox, "INBOX")) {
+        sg_dctx_log(d, SG_LOG_ERR, "cannot store into \"%s\" (%s): kept in INBOX", mailbox, err->message);
+        if (*inbox_added)
+            return SG_MAILDIR_OK;
+        mailbox = "INBOX";
+        st = sg_maildir_add(txn, mailbox, flags, nflags, false, err);
+    }
+    *inbox_added |= st == SG_MAILDIR_OK && sg_mailbox_equal(mailbox, "INBOX");
+    return st;
+}
+
+bool sg_store_locally(sg_dctx *d, const sg_result *r, const sg_plan *plan)
+{
+    if (!sg_dctx_open_mail_store(d))
+        return false;
+    const char *root = d->maildir_root;
+    sg_maildir_options opt;
+    sg_maildir_options_from_config(d->config, &opt);
+    for (size_t i = 0; i < plan->nstores; i++) { /* the plan's own fallbacks, logged as dovecot-lda does */
+        const sg_plan_store *ps = &plan->stores[i];
+        bool implicit = ps->action == SG_PLAN_IMPLICIT;
+        const sg_action *a = implicit ? NULL : &r->actions[ps->action];
+        if (ps->fallback)
+            sg_dctx_log(d, SG_LOG_ERR, "cannot store into \"%s\" (%s): kept in INBOX",
+                        !a || a->kind == SG_ACT_KEEP ? d->default_mailbox : a->mailbox,
+                        implicit ? plan->keep_skipped : plan->skipped[ps->action]);
+    }
+    sg_maildir_error merr;
+    memset(&merr, 0, sizeof merr);
+    sg_maildir_txn *txn = NULL;
+    sg_maildir_status st = sg_maildir_begin(root, &opt, NULL, 0, d->data, d->len, &txn, &merr);
+    bool inbox_added = false;
+    for (size_t i = 0; st == SG_MAILDIR_OK && i < plan->nstores; i++)
+        st = add_copy(d, txn, &plan->stores[i], &inbox_added, &merr);
+    if (st == SG_MAILDIR_OK)
+        st = sg_maildir_commit(txn, &merr);
+    for (size_t i = 0; st == SG_MAILDIR_OK && i < sg_maildir_count(txn); i++) {
+        d->stored++;
+        sg_dctx_did(d, "stored %s", sg_maildir_mailbox(txn, i));
+    }
+    sg_maildir_free(txn); /* rolls back whatever was not committed */
+    if (st != SG_MAILDIR_OK) {
+        sg_dctx_log(d, SG_LOG_ERR, "delivery failed, nothing stored (%s): %s", sg_maildir_status_name(st),
+                    merr.message);
+        return false;
+    }
+    return true;
+}
+
+/* RFC 8580: files each message sent with :fcc, after the delivery itself.
+ * The message has gone out, so a copy that cannot be filed (no such
+ * mailbox without :create, a refused name, an I/O error) is logged and never
+ * defers the delivery: a retry would send the reply again. */
+void sg_store_fcc(sg_dctx *d)
+{
+    if (!d->nfcc || !sg_dctx_open_mail_store(d))
+        return; /* sg_store_locally has said why */
+    const char *root = d->maildir_root;
+    sg_maildir_options opt;
+    sg_maildir_options_from_config(d->config, &opt);
+    for (size_t i = 0; i < d->nfcc; i++) {
+        const sg_action *a = d->fcc[i].action;
+        sg_maildir_error merr;
+        memset(&merr, 0, sizeof merr);
+        sg_maildir_txn *txn = NULL;
+        sg_maildir_status st = sg_maildir_begin(root, &opt, NULL, 0, d->fcc[i].data, d->fcc[i].len, &txn, &merr);
+        if (st == SG_MAILDIR_OK)
+            st = sg_maildir_add(txn, a->fcc, a->fcc_flags.items, a->fcc_flags.count, a->fcc_create, &merr);
+        if (st == SG_MAILDIR_OK)
+            st = sg_maildir_commit(txn, &merr);
+        sg_maildir_free(txn);
+        if (st != SG_MAILDIR_OK)
+            sg_dctx_log(d, SG_LOG_ERR, "fcc: the sent message was not filed into \"%s\" (%s): %s", a->fcc,
+                      sg_maildir_status_name(st), merr.message);
+    }
+}
+

@@ -1,0 +1,27 @@
+/* audit.h - the audit records of a plan (policy.md: every decision about an
+ * external target is audited, allowed or blocked, for `policy report`).
+ *
+ * Takes: the result, its plan, who and when (owner, Message-ID, time), the
+ * audit_log setting. Returns: nothing; each record that cannot be written is
+ * reported through `warn` (the delivery goes on: the decision stands).
+ */
+#ifndef SG_PLAN_AUDIT_H
+#define SG_PLAN_AUDIT_H
+
+#include <stdint.h>
+
+#include "engine/core/result.h"
+#include "engine/enforce/plan.h"
+
+typedef struct sg_plan_audit_request {
+    const char *audit_log; /* the setting (NULL: syslog) */
+    const char *owner;
+    const char *message_id;
+    int64_t now;
+    void (*warn)(void *ctx, const char *line);
+    void *ctx;
+} sg_plan_audit_request;
+
+void sg_plan_audit(const sg_plan_audit_request *req, const sg_result *r, const sg_plan *plan);
+
+#endif
