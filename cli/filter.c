@@ -209,7 +209,7 @@ static void filter_one(filter_run *fr, const char *path)
     sg_message *msg = sg_message_parse(data, len, arena);
     sg_envelope env;
     const char *owner;
-    sg_refile_envelope(msg, o->user, arena, &env, &owner);
+    sg_refile_envelope(fr->cli->config, msg, o->user, arena, &env, &owner);
     sg_result result;
     sg_result_init(&result, arena, &fr->run.limits);
     sg_interp_run(fr->reg, fr->script, msg, &env, &fr->run, &result);

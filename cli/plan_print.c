@@ -52,7 +52,7 @@ static void json_decision(FILE *out, const sg_fwd_decision *d, const sg_plan_con
 /* cli.md: {"action": "notify", "method", "verdict"}, extended with the other
  * arguments and one policy decision per recipient. */
 /* RFC 8580: where a copy of the sent message is filed ("fcc" only when given). */
-static void json_fcc(FILE *out, const sg_action *a)
+static void json_fcc(FILE *out, const sg_action *a, const char *skipped)
 {
     if (!a->fcc)
         return;
@@ -63,6 +63,8 @@ static void json_fcc(FILE *out, const sg_action *a)
     json_bool(out, "create", a->fcc_create);
     if (a->fcc_specialuse)
         json_field(out, "specialuse", a->fcc_specialuse);
+    if (skipped)
+        json_field(out, "skipped", skipped);
     fputs("}", out);
 }
 
@@ -101,7 +103,7 @@ static void json_notify(FILE *out, const sg_action *a, size_t index, const sg_pl
         fputs(", \"notification\": ", out);
         sg_json_string_n(out, nm->data, nm->len);
     }
-    json_fcc(out, a);
+    json_fcc(out, a, pc->plan->fcc_skipped[index]);
 }
 
 /* The INBOX copy that replaces a skipped keep or fileinto, when it is a copy of its own. */
@@ -164,7 +166,7 @@ static void json_action(FILE *out, const sg_action *a, size_t index, const sg_pl
         json_field(out, "reason", a->reason);
         fprintf(out, ", \"seconds\": %llu", a->period_seconds);
         json_bool(out, "mime", a->mime);
-        json_fcc(out, a);
+        json_fcc(out, a, pc->plan->fcc_skipped[index]);
         break;
     case SG_ACT_NOTIFY:
         json_notify(out, a, index, pc);
@@ -363,6 +365,8 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
         }
         if (pc->plan->skipped[i])
             fprintf(out, "\n  skipped: %s", pc->plan->skipped[i]);
+        if (pc->plan->fcc_skipped[i])
+            fprintf(out, "\n  copy not filed: %s", pc->plan->fcc_skipped[i]);
         const sg_plan_store *fb = fallback_of(pc->plan, i);
         if (fb) {
             fputs("\nkeep in INBOX (instead)", out);

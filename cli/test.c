@@ -17,6 +17,7 @@
 #include "engine/core/validate.h"
 #include "base/arena.h"
 #include "cli/cli.h"
+#include "engine/deliver/delivery.h"
 #include "grammar/diag_print.h"
 #include "cli/plan_print.h"
 #include "cli/policy_load.h"
@@ -85,11 +86,12 @@ typedef struct test_options {
     const char *mailboxes; /* --mailboxes: the mailboxes that exist (RFC 5490), else mail_location's */
 } test_options;
 
-/* The owner: -u (with the domain of -a when it has none), else -a. */
-static const char *owner_of(const test_options *o, const sg_envelope *env, sg_arena *arena)
+/* The owner: -u (with the domain of -a when it has none), else -a without
+ * its +detail, as delivery takes it (engine/deliver/delivery.h). */
+static const char *owner_of(const sg_cli *cli, const test_options *o, const sg_envelope *env, sg_arena *arena)
 {
     if (!o->user)
-        return env->to;
+        return sg_delivery_owner_of(cli->config, env->to, arena);
     if (strchr(o->user, '@'))
         return o->user;
     const char *at = strrchr(env->to, '@');
@@ -203,7 +205,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_policy *policy = NULL;
         sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
         char why[512] = "";
-        const char *owner = owner_of(o, &env, arena);
+        const char *owner = owner_of(cli, o, &env, arena);
         if (rc == SG_EXIT_OK && sg_plan_needs_policy(&result)) /* local delivery never depends on the policy */
             rc = sg_cli_policy(cli, owner, &policy, &mode, why, sizeof why);
         if (rc == SG_EXIT_OK) {

@@ -75,10 +75,14 @@ static bool send_forward(sg_dctx *d, const sg_submit_config *sc, const sg_fwd_de
 }
 
 /* RFC 8580: a message sent by an action with :fcc, to be filed (store_fcc). */
-static void remember_fcc(sg_dctx *d, const sg_action *a, const char *data, size_t len)
+static void remember_fcc(sg_dctx *d, const sg_action *a, const char *fcc_skipped, const char *data, size_t len)
 {
     if (!a->fcc)
         return;
+    if (fcc_skipped) { /* the plan said why (engine/enforce/plan_local.c) */
+        sg_dctx_log(d, SG_LOG_ERR, "fcc: the sent message was not filed into \"%s\": %s", a->fcc, fcc_skipped);
+        return;
+    }
     if (d->nfcc == sizeof d->fcc / sizeof d->fcc[0]) {
         sg_dctx_log(d, SG_LOG_ERR, "fcc: more than %zu copies; \"%s\" not filed", d->nfcc, a->fcc);
         return;
@@ -91,7 +95,8 @@ static void remember_fcc(sg_dctx *d, const sg_action *a, const char *data, size_
  * earlier attempt already notified is left out, so a retried delivery never
  * sends a notification twice (RFC 5436 §2.7: "MUST NOT resubmit"). A failed
  * submission forgets the claims and defers the delivery like a redirect. */
-static bool send_notify(sg_dctx *d, const sg_submit_config *sc, const sg_action *a, const sg_plan_notify *pn)
+static bool send_notify(sg_dctx *d, const sg_submit_config *sc, const sg_action *a, const sg_plan_notify *pn,
+                        const char *fcc_skipped)
 {
     sg_user_state *state = sg_dctx_state(d);
     char err[512];
@@ -130,7 +135,7 @@ static bool send_notify(sg_dctx *d, const sg_submit_config *sc, const sg_action 
             sg_dctx_log(d, SG_LOG_ERR, "notification (%s) failed (%s): %s", a->method, sg_submit_status_name(st), err);
             ok = false;
         } else {
-            remember_fcc(d, a, nm.data, nm.len);
+            remember_fcc(d, a, fcc_skipped, nm.data, nm.len);
             d->sent++;
             sg_dctx_did(d, "notify %s", a->method);
         }
@@ -181,7 +186,8 @@ static bool send_bounce(sg_dctx *d, const sg_submit_config *sc, const sg_plan *p
  * §4.5-4.6, the remote domain's auto_reply, the period), claimed in the
  * tracker first so that concurrent deliveries send one. An auto-reply that
  * cannot be sent is logged, never a reason to defer the delivery. */
-static void send_vacation(sg_dctx *d, const sg_submit_config *sc, const sg_action *a, const char *skipped)
+static void send_vacation(sg_dctx *d, const sg_submit_config *sc, const sg_action *a, const char *skipped,
+                          const char *fcc_skipped)
 {
     if (skipped) { /* the plan decided (engine/enforce/plan.c) */
         sg_dctx_log(d, SG_LOG_INFO, "no vacation reply: %s", skipped);
@@ -210,7 +216,7 @@ static void send_vacation(sg_dctx *d, const sg_submit_config *sc, const sg_actio
         if (state)
             sg_user_state_forget(state, &key, err, sizeof err);
     } else {
-        remember_fcc(d, a, reply.data, reply.len);
+        remember_fcc(d, a, fcc_skipped, reply.data, reply.len);
         d->sent++;
         sg_dctx_did(d, "vacation reply to %s", reply.envelope_to);
     }
@@ -281,7 +287,7 @@ bool sg_send_outgoing(sg_dctx *d, const sg_result *r, const sg_plan *plan, const
             return false;
     for (size_t i = 0; i < r->count; i++)
         if (r->actions[i].kind == SG_ACT_NOTIFY && plan->notify[i].nallowed &&
-            !send_notify(d, &sc, &r->actions[i], &plan->notify[i]))
+            !send_notify(d, &sc, &r->actions[i], &plan->notify[i], plan->fcc_skipped[i]))
             return false;
     if (plan->bounce == SG_BOUNCE_DUE && !send_bounce(d, &sc, plan, policy))
         return false;
@@ -290,6 +296,6 @@ bool sg_send_outgoing(sg_dctx *d, const sg_result *r, const sg_plan *plan, const
         return false;
     for (size_t i = 0; i < r->count; i++)
         if (r->actions[i].kind == SG_ACT_VACATION)
-            send_vacation(d, &sc, &r->actions[i], plan->skipped[i]);
+            send_vacation(d, &sc, &r->actions[i], plan->skipped[i], plan->fcc_skipped[i]);
     return true;
 }

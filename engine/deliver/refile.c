@@ -37,7 +37,8 @@ static const char *path_arg(const char *arg, sg_arena *arena)
 
 /* The envelope of a stored message: Return-Path (as the LDA wrote it) and
  * Delivered-To, else From and To, as `test` guesses them. */
-void sg_refile_envelope(sg_message *msg, const char *user, sg_arena *arena, sg_envelope *env, const char **owner)
+void sg_refile_envelope(const sg_config *cfg, sg_message *msg, const char *user, sg_arena *arena, sg_envelope *env,
+                        const char **owner)
 {
     memset(env, 0, sizeof *env);
     const char *const *rp;
@@ -55,8 +56,9 @@ void sg_refile_envelope(sg_message *msg, const char *user, sg_arena *arena, sg_e
         env->to = sg_message_first_address(msg, "to", arena);
     env->from = env->from ? path_arg(env->from, arena) : "";
     env->to = env->to ? env->to : "";
-    /* -u (with the domain of the recipient when it has none), else the recipient */
-    *owner = env->to;
+    /* -u (with the domain of the recipient when it has none), else the
+     * recipient without its +detail, as delivery takes it */
+    *owner = sg_delivery_owner_of(cfg, env->to, arena);
     if (user && strchr(user, '@')) {
         *owner = user;
     } else if (user) {

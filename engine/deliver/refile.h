@@ -71,7 +71,8 @@ sg_refile_status sg_refile_message(const sg_delivery_host *host, const sg_refile
 /* The envelope of a stored message, as sieve-filter guesses it: Return-Path
  * (as the LDA wrote it) and Delivered-To, else From and To; `user` (a login
  * or an address, may be NULL) names the owner, with the recipient's domain
- * when it has none. */
-void sg_refile_envelope(sg_message *msg, const char *user, sg_arena *arena, sg_envelope *env, const char **owner);
+ * when it has none; else the owner is the recipient without its +detail. */
+void sg_refile_envelope(const sg_config *cfg, sg_message *msg, const char *user, sg_arena *arena, sg_envelope *env,
+                        const char **owner);
 
 #endif

@@ -100,6 +100,7 @@ typedef struct sg_plan {
     sg_fwd_decision *decisions;   /* per result action */
     sg_plan_notify *notify;       /* per result action: the recipients of a notify (n = 0 for others) */
     const char **skipped;         /* per result action: why it is not carried out, or NULL */
+    const char **fcc_skipped;     /* per result action: why its :fcc copy cannot be filed (RFC 8580), or NULL */
     bool implicit_keep;           /* after enforcement */
     const char *keep_skipped;     /* the default mailbox cannot take the implicit keep: why (then INBOX) */
     sg_plan_store *stores;        /* the local copies, in order */

@@ -86,6 +86,43 @@ static const char *plan_copy(local_plan *lp, const char *mailbox, const sg_flags
     return why;
 }
 
+/* Whether an earlier copy or :fcc of this delivery creates `mailbox`. */
+static bool created_before(const local_plan *lp, const char *const *created, size_t n, const char *mailbox)
+{
+    for (size_t i = 0; i < lp->out->nstores; i++)
+        if (lp->out->stores[i].create && lp->out->stores[i].mailbox &&
+            sg_mailbox_equal(lp->out->stores[i].mailbox, mailbox))
+            return true;
+    for (size_t i = 0; i < n; i++)
+        if (sg_mailbox_equal(created[i], mailbox))
+            return true;
+    return false;
+}
+
+/* RFC 8580: the :fcc copies of what is sent, filed after the local copies in
+ * the order they go out (the notifications, then the vacation reply); one
+ * that cannot be filed (a refused name, a missing mailbox without :create)
+ * is said here. The message itself has gone out either way. */
+static void plan_fcc(local_plan *lp, const sg_result *r)
+{
+    sg_plan *out = lp->out;
+    const char **created = sg_arena_calloc(lp->arena, (r->count + 1) * sizeof *created);
+    size_t ncreated = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < r->count; i++) {
+            const sg_action *a = &r->actions[i];
+            bool sent = pass == 0 ? a->kind == SG_ACT_NOTIFY && out->notify[i].nallowed
+                                  : a->kind == SG_ACT_VACATION && !out->skipped[i];
+            if (!sent || !a->fcc)
+                continue;
+            bool create = a->fcc_create || created_before(lp, created, ncreated, a->fcc);
+            out->fcc_skipped[i] = refused(lp->in, a->fcc, create, lp->arena);
+            if (!out->fcc_skipped[i] && a->fcc_create)
+                created[ncreated++] = a->fcc;
+        }
+    }
+}
+
 void sg_plan_local(const sg_result *r, const sg_plan_input *in, sg_arena *arena, sg_plan *out)
 {
     local_plan lp = {in, arena, out};
@@ -113,4 +150,5 @@ void sg_plan_local(const sg_result *r, const sg_plan_input *in, sg_arena *arena,
     if (out->implicit_keep)
         out->keep_skipped = plan_copy(&lp, NULL, &r->keep_flags, false, r->failed ? NULL : r->keep_header,
                                       SG_PLAN_IMPLICIT);
+    plan_fcc(&lp, r);
 }
