@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "base/supervise.h"
 #include "engine/core/registry.h"
 #include "engine/deliver/delivery.h"
 #include "cli/cli.h"
@@ -213,6 +214,20 @@ static int deliver(delivery *d)
     return rc;
 }
 
+static int deliver_job(void *ctx)
+{
+    return deliver(ctx);
+}
+
+static void report_death(void *ctx, int sig)
+{
+    const delivery *d = ctx;
+    char line[160];
+    snprintf(line, sizeof line, "the delivery process was killed by signal %d (%s): deferred, the MTA retries", sig,
+             strsignal(sig));
+    host_log(NULL, SG_LOG_ERR, d->o->user ? d->o->user : "?", line);
+}
+
 int sg_cmd_deliver(int argc, char **argv)
 {
     sg_cli cli;
@@ -256,7 +271,9 @@ int sg_cmd_deliver(int argc, char **argv)
         d.cli = &cli;
         d.o = &o;
         d.arena = sg_arena_new();
-        rc = deliver(&d);
+        /* A delivery killed by a signal (kill -9, the OOM killer, a crash) is
+         * retried, never bounced: the parent turns that death into 75. */
+        rc = sg_supervise(deliver_job, &d, SG_EXIT_TEMPFAIL, report_death);
         sg_arena_free(d.arena);
         closelog();
     }

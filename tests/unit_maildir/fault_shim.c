@@ -13,6 +13,8 @@
  *   SG_FAULT_ERRNO  the errno (ENOSPC)
  *   SG_FAULT_SHORT  write only: each matching write writes at most this many bytes
  *   SG_FAULT_ID     changes at every arming: the counters restart
+ *   SG_FAULT_SIGNAL instead of failing, the process kills itself with this
+ *                   signal at that call (a delivery killed at that step)
  * Under AddressSanitizer the ASan runtime is preloaded first (CMakeLists.txt);
  * its interceptors then reach these wrappers through RTLD_NEXT.
  */
@@ -21,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +92,8 @@ static int must_fail(const char *op, const char *path, long *short_max)
     if (n < atol(env("SG_FAULT_AFTER")) || (times > 0 && faulted >= times))
         return 0;
     faulted++;
+    if (*env("SG_FAULT_SIGNAL"))
+        raise(atoi(env("SG_FAULT_SIGNAL")));
     errno = *env("SG_FAULT_ERRNO") ? atoi(env("SG_FAULT_ERRNO")) : ENOSPC;
     return 1;
 }
