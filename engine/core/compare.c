@@ -278,9 +278,13 @@ int sg_regex_match(bool casemap, const char *value, size_t vlen, const char *key
         return -1;
     regmatch_t pm[SG_MATCH_VARS];
     pm[0].rm_so = 0;
-    pm[0].rm_eo = (regoff_t)(vlen < SG_REGEX_MAX_SUBJECT ? vlen : SG_REGEX_MAX_SUBJECT);
-    /* REG_STARTEND: the value need not be NUL-terminated and may hold NUL bytes. */
-    int rc = regexec(&re, value, SG_MATCH_VARS, pm, REG_STARTEND);
+    bool cut = vlen > SG_REGEX_MAX_SUBJECT;
+    pm[0].rm_eo = (regoff_t)(cut ? SG_REGEX_MAX_SUBJECT : vlen);
+    /* REG_STARTEND: the value need not be NUL-terminated and may hold NUL
+     * bytes. Where the value is cut, its end is not there: "$" must not
+     * match at the cut (REG_NOTEOL), or "^(a|b)*$" would match a long value
+     * whose tail breaks the pattern. */
+    int rc = regexec(&re, value, SG_MATCH_VARS, pm, REG_STARTEND | (cut ? REG_NOTEOL : 0));
     size_t groups = re.re_nsub;
     regfree(&re);
     if (rc != 0)

@@ -36,7 +36,9 @@ void sg_settings_run_options(const sg_settings *s, sg_run_options *opt)
     opt->limits.max_actions = (v = sg_config_get(s->config, "max_actions")) && sg_parse_size(v, &n) ? n : 32;
     opt->limits.max_redirects = (v = sg_config_get(s->config, "max_redirects")) && sg_parse_size(v, &n) ? n : 4;
     opt->subaddress_separator = (v = sg_config_get(s->config, "recipient_delimiter")) ? v : "+";
-    opt->max_cpu_seconds = (v = sg_config_get(s->config, "max_cpu_time")) ? atof(v) : 0;
+    /* Pigeonhole's default (sieve_max_cpu_time = 30s): one pathological script
+     * cannot hold a delivery for minutes; 0 turns the limit off. */
+    opt->max_cpu_seconds = (v = sg_config_get(s->config, "max_cpu_time")) ? atof(v) : SG_DEFAULT_MAX_CPU_TIME;
     /* RFC 7352 §3.3, with Pigeonhole's setting names; a malformed value is the default. */
     unsigned long long d;
     if ((v = sg_config_get(s->config, "sieve_duplicate_default_period")) && sg_parse_duration(v, &d))

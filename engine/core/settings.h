@@ -32,8 +32,10 @@ typedef struct sg_settings {
  * key) on a bad value. */
 bool sg_settings_load(sg_settings *s, const sg_config *cfg, char *err, size_t errlen);
 
+#define SG_DEFAULT_MAX_CPU_TIME 30 /* seconds, as Pigeonhole's sieve_max_cpu_time */
+
 /* The run's options from the configuration: max_actions (32), max_redirects
- * (4), recipient_delimiter ("+"), max_cpu_time (seconds, 0 = none),
+ * (4), recipient_delimiter ("+"), max_cpu_time (seconds, default 30, 0 = none),
  * sieve_duplicate_default_period (12h), sieve_duplicate_max_period (2d),
  * spamtest/virustest, sieve_variables_max_variable_size, mime_max_depth
  * (100), mime_max_parts (10000), the environment items and editheader.

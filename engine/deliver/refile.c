@@ -268,7 +268,8 @@ sg_refile_status sg_refile_message(const sg_delivery_host *host, const sg_refile
         status = SG_REFILE_CONFIG;
     }
     sg_plan_input in;
-    sg_dctx_plan_input(&d, r, out->policy, mode, why, &in);
+    /* the plan outlives this call: its reason lives in the arena, not on this stack */
+    sg_dctx_plan_input(&d, r, out->policy, mode, sg_arena_strdup(arena, why), &in);
     in.stored_mail = true;
     in.recently_bounced = false;
     sg_plan_build(r, &in, arena, &out->plan);

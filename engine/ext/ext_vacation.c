@@ -116,4 +116,5 @@ static const sg_tag_extension seconds_tags[] = {
 };
 
 const sg_extension sg_ext_vacation_seconds = {
-    .name = "vacation-seconds", .tags = seconds_tags, .ntags = SG_COUNT(seconds_tags)};
+    .name = "vacation-seconds", .implies = "vacation", /* RFC 6131 §2 */
+    .tags = seconds_tags, .ntags = SG_COUNT(seconds_tags)};

@@ -178,4 +178,11 @@ if grep -q "^== $md/new/1000.M1P1.mx" "$tmp/out"; then ok; else fail "missing me
 filter "$tmp/s.sieve" "$tmp/nofolder"
 expect_rc "missing folder" 66
 
+# 11. The policy store cannot be read: the plan says why (the reason used to be
+# printed from a buffer whose scope had ended: empty or garbage).
+reset
+filter -o policy_store=sqlite:$tmp/missing/policy.db --format json "$tmp/fwd.sieve" "$md/new/1000.M1P1.mx"
+expect_rc "unreadable policy store" 0
+if grep -q '"policy_unavailable": "the forwarding policy cannot be read: policy store sqlite:'"$tmp"'/missing/policy.db' "$tmp/out"; then ok; else fail "unreadable policy store: reason: $(cat "$tmp/out")"; fi
+
 finish
