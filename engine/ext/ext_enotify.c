@@ -16,6 +16,7 @@
 #include "engine/mail/mailto.h"
 #include "engine/core/registry.h"
 #include "engine/core/validate.h"
+#include "engine/ext/ext_fcc.h"
 
 /* A literal the validator can check now (not built from variables). */
 static const sg_string *literal(sg_validator *v, const sg_arg *a)
@@ -37,9 +38,6 @@ static bool from_valid(const char *s, size_t len, const char **why)
 {
     return sg_address_parse_sieve(s, len, NULL, NULL, why);
 }
-
-void sg_fcc_validate(sg_validator *v, const sg_node *node, const sg_bound *b); /* ext_fcc.c */
-bool sg_fcc_apply(sg_interp *in, const sg_node *node, const sg_bound *b, sg_action *a);
 
 static void notify_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {

@@ -10,6 +10,8 @@
  * :flags the copy is stored with no flags (the imap4flags internal variable
  * belongs to the incoming message, RFC 5232 §3).
  */
+#include "engine/ext/ext_fcc.h"
+
 #include <string.h>
 
 #include "engine/core/ids.h"
@@ -17,11 +19,8 @@
 #include "engine/core/registry.h"
 #include "engine/core/result.h"
 #include "engine/core/validate.h"
-
-void sg_special_use_check_tag(sg_validator *v, const sg_arg *param);
-const char *sg_special_use_mailbox(sg_interp *in, const sg_node *node, const char *use, const char *fallback);
-void sg_fcc_validate(sg_validator *v, const sg_node *node, const sg_bound *b);
-bool sg_fcc_apply(sg_interp *in, const sg_node *node, const sg_bound *b, sg_action *a);
+#include "engine/ext/ext_fcc.h"
+#include "engine/ext/ext_special_use.h"
 
 static const struct {
     const char *tag, *extension;

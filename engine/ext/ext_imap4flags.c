@@ -9,9 +9,6 @@
 #include "engine/core/registry.h"
 #include "engine/core/validate.h"
 
-void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value);
-sg_strview sg_interp_var_get(sg_interp *in, const char *name);
-
 /* RFC 5232 §3: with two arguments the first names a variable, which needs "variables". */
 static void flag_command_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {

@@ -8,9 +8,7 @@
 #include "engine/core/interp.h"
 #include "engine/core/registry.h"
 #include "engine/core/validate.h"
-
-void sg_fcc_validate(sg_validator *v, const sg_node *node, const sg_bound *b); /* ext_fcc.c */
-bool sg_fcc_apply(sg_interp *in, const sg_node *node, const sg_bound *b, sg_action *a);
+#include "engine/ext/ext_fcc.h"
 
 /* RFC 5230 §4.4: ":from" is an address; a literal one is checked now. */
 static void vacation_hook(sg_validator *v, sg_node *node, const sg_bound *b)
