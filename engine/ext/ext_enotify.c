@@ -184,10 +184,10 @@ static bool notify_method_capability_test(sg_interp *in, const sg_node *node, co
 }
 
 static const sg_tag_def notify_tags[] = {
-    {.name = "from", .param = SG_T_STRING, .param_name = "address", .id = SG_TAG_FROM},
-    {.name = "importance", .param = SG_T_STRING, .param_name = "importance", .id = SG_TAG_IMPORTANCE},
-    {.name = "options", .param = SG_T_STRING_LIST, .param_name = "option list", .id = SG_TAG_OPTIONS},
-    {.name = "message", .param = SG_T_STRING, .param_name = "message", .id = SG_TAG_MESSAGE},
+    {.name = "from", .param = SG_T_STRING, .param_name = "address"},
+    {.name = "importance", .param = SG_T_STRING, .param_name = "importance"},
+    {.name = "options", .param = SG_T_STRING_LIST, .param_name = "option list"},
+    {.name = "message", .param = SG_T_STRING, .param_name = "message"},
 };
 
 static const sg_command_def enotify_commands[] = {
@@ -207,7 +207,7 @@ static const sg_command_def enotify_commands[] = {
 /* RFC 5435 §6: available when both "variables" and "enotify" are required
  * ("set" itself needs variables). */
 static const sg_tag_extension enotify_tags[] = {
-    {"set", {.name = "encodeurl", .id = SG_TAG_ENCODEURL}},
+    {"set", {.name = "encodeurl"}},
 };
 
 const sg_extension sg_ext_enotify = {.name = "enotify",

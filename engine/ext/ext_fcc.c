@@ -14,7 +14,6 @@
 
 #include <string.h>
 
-#include "engine/core/ids.h"
 #include "engine/core/interp.h"
 #include "engine/core/registry.h"
 #include "engine/core/result.h"
@@ -70,13 +69,10 @@ bool sg_fcc_apply(sg_interp *in, const sg_node *node, const sg_bound *b, sg_acti
 }
 
 #define FCC_TAGS(cmd)                                                                                          \
-    {cmd, {.name = "fcc", .param = SG_T_STRING, .param_name = "mailbox", .id = SG_TAG_FCC}},                   \
-        {cmd, {.name = "create", .param = SG_T_NONE, .id = SG_TAG_CREATE}},                                    \
-        {cmd, {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list", .id = SG_TAG_FLAGS}},    \
-    {                                                                                                          \
-        cmd, {.name = "specialuse", .param = SG_T_STRING, .param_name = "special-use attribute",               \
-              .id = SG_TAG_SPECIALUSE}                                                                         \
-    }
+    {cmd, {.name = "fcc", .param = SG_T_STRING, .param_name = "mailbox"}},                                     \
+        {cmd, {.name = "create", .param = SG_T_NONE}},                                                         \
+        {cmd, {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list"}},                        \
+        {cmd, {.name = "specialuse", .param = SG_T_STRING, .param_name = "special-use attribute"}}
 
 static const sg_tag_extension fcc_tags[] = {FCC_TAGS("vacation"), FCC_TAGS("notify")};
 

@@ -147,8 +147,8 @@ static const sg_command_def imap4flags_commands[] = {
 };
 
 static const sg_tag_extension imap4flags_tags[] = {
-    {"keep", {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list", .id = SG_TAG_FLAGS}},
-    {"fileinto", {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list", .id = SG_TAG_FLAGS}},
+    {"keep", {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list"}},
+    {"fileinto", {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list"}},
 };
 
 const sg_extension sg_ext_imap4flags = {

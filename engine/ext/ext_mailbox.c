@@ -53,7 +53,7 @@ static bool no_annotation(sg_interp *in, const sg_node *node, const sg_bound *b)
 }
 
 static const sg_tag_extension mailbox_tags[] = {
-    {"fileinto", {.name = "create", .param = SG_T_NONE, .id = SG_TAG_CREATE}},
+    {"fileinto", {.name = "create", .param = SG_T_NONE}},
 };
 
 static const sg_command_def mailbox_commands[] = {

@@ -98,8 +98,7 @@ const char *sg_special_use_mailbox(sg_interp *in, const sg_node *node, const cha
 }
 
 static const sg_tag_extension special_use_tags[] = {
-    {"fileinto", {.name = "specialuse", .param = SG_T_STRING, .param_name = "special-use attribute",
-                  .id = SG_TAG_SPECIALUSE}},
+    {"fileinto", {.name = "specialuse", .param = SG_T_STRING, .param_name = "special-use attribute"}},
 };
 
 static const sg_command_def special_use_commands[] = {
