@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "grammar/diag.h"
-#include "base/utf8.h"
+#include "base/base64.h"
 #include "base/read_fd.h"
+#include "base/utf8.h"
 
 #define NAME_LIMIT 255 /* bytes of a mailbox name, and of a directory entry (NAME_MAX) */
+#define MUTF7_CHUNK 48 /* UTF-16 bytes base64-encoded at once: a multiple of 3 (and of 2) */
 #define HOST_LIMIT 100 /* bytes of the escaped host name in unique names */
 #define KEYWORDS_MAX 26 /* letters a..z */
 #define KEYWORDS_FILE "dovecot-keywords"
@@ -163,81 +165,68 @@ static int fsync_fd(int fd)
 
 /* ---- mailbox names ---- */
 
-static uint32_t utf8_next(const unsigned char **p)
+/* Appends n bytes of text to out[*o..outlen), keeping room for a NUL. */
+static bool append(char *out, size_t outlen, size_t *o, const char *text, size_t n)
 {
-    const unsigned char *s = *p;
-    uint32_t cp;
-    if (s[0] < 0x80) {
-        cp = s[0];
-        *p = s + 1;
-    } else if (s[0] < 0xe0) {
-        cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-        *p = s + 2;
-    } else if (s[0] < 0xf0) {
-        cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-        *p = s + 3;
-    } else {
-        cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 | (uint32_t)(s[2] & 0x3f) << 6 |
-             (s[3] & 0x3f);
-        *p = s + 4;
-    }
-    return cp;
+    if (*o + n >= outlen)
+        return false;
+    memcpy(out + *o, text, n);
+    *o += n;
+    return true;
+}
+
+/* Appends the modified BASE64 of u[0..n) (RFC 3501 §5.1.3). */
+static bool append_base64(char *out, size_t outlen, size_t *o, const unsigned char *u, size_t n)
+{
+    char text[SG_BASE64_ENCODED_SIZE(MUTF7_CHUNK)];
+    return append(out, outlen, o, text, sg_base64_encode(u, n, SG_BASE64_IMAP, text));
 }
 
 /* RFC 3501 §5.1.3: printable ASCII as itself ('&' as "&-"), every other run
- * as '&' + modified BASE64 of its UTF-16 + '-'. s is valid UTF-8 without
- * control characters. False when out is too small. */
+ * as '&' + modified BASE64 of its UTF-16 (big-endian, RFC 2781) + '-'. s is
+ * valid UTF-8 without control characters. False when out is too small. */
 static bool mutf7_encode(const char *s, char *out, size_t outlen)
 {
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-    size_t o = 0;
-#define PUT(ch)                                                                                                        \
-    do {                                                                                                               \
-        if (o + 1 >= outlen)                                                                                           \
-            return false;                                                                                              \
-        out[o++] = (char)(ch);                                                                                         \
-    } while (0)
     const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        if (*p < 0x80) {
-            PUT(*p);
-            if (*p == '&')
-                PUT('-');
-            p++;
+    size_t len = strlen(s), i = 0, o = 0;
+    while (i < len) {
+        if (p[i] < 0x80) {
+            if (!append(out, outlen, &o, s + i, 1) || (p[i] == '&' && !append(out, outlen, &o, "-", 1)))
+                return false;
+            i++;
             continue;
         }
-        PUT('&');
-        uint32_t bits = 0;
-        int nbits = 0;
-        while (*p >= 0x80) {
-            uint32_t cp = utf8_next(&p);
-            uint16_t units[2];
+        if (!append(out, outlen, &o, "&", 1))
+            return false;
+        /* The run's UTF-16 in chunks of MUTF7_CHUNK bytes, a multiple of 3:
+         * each chunk encodes to whole characters, as the run would at once. */
+        unsigned char u[MUTF7_CHUNK];
+        size_t nu = 0;
+        while (i < len && p[i] >= 0x80) {
+            uint32_t cp = sg_utf8_next(p, len, &i);
+            uint16_t units[2] = {(uint16_t)cp, 0};
             int n = 1;
             if (cp >= 0x10000) {
                 cp -= 0x10000;
                 units[0] = (uint16_t)(0xd800 + (cp >> 10));
                 units[1] = (uint16_t)(0xdc00 + (cp & 0x3ff));
                 n = 2;
-            } else {
-                units[0] = (uint16_t)cp;
             }
-            for (int i = 0; i < n; i++) {
-                bits = (bits << 16) | units[i];
-                nbits += 16;
-                while (nbits >= 6) {
-                    nbits -= 6;
-                    PUT(b64[(bits >> nbits) & 0x3f]);
+            for (int k = 0; k < n; k++) {
+                u[nu++] = (unsigned char)(units[k] >> 8);
+                u[nu++] = (unsigned char)units[k];
+                if (nu == MUTF7_CHUNK) {
+                    if (!append_base64(out, outlen, &o, u, nu))
+                        return false;
+                    nu = 0;
                 }
-                bits &= (1u << nbits) - 1;
             }
         }
-        if (nbits > 0)
-            PUT(b64[(bits << (6 - nbits)) & 0x3f]);
-        PUT('-');
+        if (!append_base64(out, outlen, &o, u, nu) || !append(out, outlen, &o, "-", 1))
+            return false;
     }
     out[o] = '\0';
     return true;
-#undef PUT
 }
 
 sg_maildir_status sg_maildir_folder_dir(const char *name, char *out, size_t outlen, sg_maildir_error *err)
