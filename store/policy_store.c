@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "base/idna.h"
-#include "store/sqlite_lib.h"
+#include "store/sqlite_db.h"
 
 #define SCHEMA_VERSION 1
 #define STORE_APPLICATION_ID 0x53475053 /* "SGPS": PRAGMA application_id of a sievegate policy store */
@@ -45,8 +45,9 @@
 struct sg_policy_store {
     char *path;
     bool writable;
-    sg_sqlite_lib f;  /* SQLite, loaded at the first connection (sqlite_lib.h); empty before */
-    sg_sqlite_conn q; /* q.f = &f; q.db NULL while the file does not exist (readers) or before the first write */
+    /* SQLite loaded at the first connection (sqlite_lib.h); sq.q.db NULL while
+     * the file does not exist (readers) or before the first write */
+    sg_sqlite_db sq;
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -85,9 +86,9 @@ static sg_store_status db_fail(const sg_policy_store *s, sqlite3 *db, int rc, ch
                     s->path, BUSY_TIMEOUT_MS / 1000);
     if (primary == SQLITE_CONSTRAINT)
         return fail(SG_STORE_INVALID, err, errlen, "policy store %s refused the change: %s", s->path,
-                    db ? s->f.errmsg(db) : s->f.errstr(rc));
+                    db ? s->sq.f.errmsg(db) : s->sq.f.errstr(rc));
     return fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s is unreadable: %s", s->path,
-                db ? s->f.errmsg(db) : s->f.errstr(rc));
+                db ? s->sq.f.errmsg(db) : s->sq.f.errstr(rc));
 }
 
 /* ------------------------------------------------------- normalisation */
@@ -413,68 +414,30 @@ static int migrate_to_1(const sg_sqlite_conn *q)
 /* migrations[v] takes a store from version v to v + 1. */
 static int (*const migrations[SCHEMA_VERSION])(const sg_sqlite_conn *q) = {migrate_to_1};
 
-/* Checks that the database of `q` is ours (or empty) and reads its schema version. */
-static sg_store_status read_version(const sg_policy_store *s, const sg_sqlite_conn *q, int *version, char *err,
-                                    size_t errlen)
+/* sqlite_db.h's kind->fail: every step is worded alike. */
+static void word_failure(void *ctx, sg_sqlite_step step, int rc, char *err, size_t errlen)
 {
-    /* One statement, so one read transaction: three separate ones could see a
-     * concurrent creator's schema half before and half after its commit and
-     * call a fresh store foreign (found by the user-state race test). */
-    sqlite3_int64 v = 0, app = 0, ntables = 0;
-    sqlite3_stmt *st = NULL;
-    int rc = q->f->prepare_v2(q->db,
-                              "SELECT (SELECT user_version FROM pragma_user_version),"
-                              " (SELECT application_id FROM pragma_application_id),"
-                              " (SELECT count(*) FROM sqlite_master)",
-                              -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
-        v = q->f->column_int64(st, 0);
-        app = q->f->column_int64(st, 1);
-        ntables = q->f->column_int64(st, 2);
-        rc = SQLITE_OK;
-    }
-    q->f->finalize(st);
-    if (rc != SQLITE_OK)
-        return db_fail(s, q->db, rc, err, errlen);
-    if ((app != 0 && app != STORE_APPLICATION_ID) || (v == 0 && ntables > 0))
-        return fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s is not a sievegate policy store", s->path);
-    if (v > SCHEMA_VERSION)
-        return fail(SG_STORE_UNAVAILABLE, err, errlen,
-                    "policy store %s has schema version %lld, newer than this sievegate knows (%d)", s->path,
-                    (long long)v, SCHEMA_VERSION);
-    *version = (int)v;
-    return SG_STORE_OK;
+    const sg_policy_store *s = ctx;
+    (void)step;
+    db_fail(s, s->sq.q.db, rc, err, errlen);
 }
 
-/* Brings a writable store up to SCHEMA_VERSION in one transaction. */
-static sg_store_status migrate(const sg_policy_store *s, const sg_sqlite_conn *q, char *err, size_t errlen)
+static const sg_sqlite_db_kind store_kind = {
+    .what = "policy store",
+    .application_id = STORE_APPLICATION_ID,
+    .version = SCHEMA_VERSION,
+    .migrations = migrations,
+    .fail = word_failure,
+};
+
+/* The store's status for what sqlite_db.h answered (err is worded). */
+static sg_store_status db_status(const sg_policy_store *s, sg_sqlite_db_result r)
 {
-    int version;
-    sg_store_status st = read_version(s, q, &version, err, errlen);
-    if (st != SG_STORE_OK || version == SCHEMA_VERSION)
-        return st;
-    int rc = q->f->exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return db_fail(s, q->db, rc, err, errlen);
-    st = read_version(s, q, &version, err, errlen); /* another process may have migrated meanwhile */
-    for (; st == SG_STORE_OK && version < SCHEMA_VERSION; version++) {
-        rc = migrations[version](q);
-        if (rc != SQLITE_OK)
-            st = db_fail(s, q->db, rc, err, errlen);
-    }
-    if (st == SG_STORE_OK) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d", SCHEMA_VERSION,
-                 STORE_APPLICATION_ID);
-        rc = q->f->exec(q->db, sql, NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
-            rc = q->f->exec(q->db, "COMMIT", NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-            st = db_fail(s, q->db, rc, err, errlen);
-    }
-    if (st != SG_STORE_OK)
-        q->f->exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-    return st;
+    if (r == SG_SQLITE_DB_OK)
+        return SG_STORE_OK;
+    if (r == SG_SQLITE_DB_FAILED && (s->sq.rc & 0xFF) == SQLITE_CONSTRAINT)
+        return SG_STORE_INVALID;
+    return SG_STORE_UNAVAILABLE;
 }
 
 /* ------------------------------------------------------- open and close */
@@ -494,37 +457,11 @@ bool sg_policy_store_exists(const char *uri)
     return path && stat(path, &st) == 0;
 }
 
-/* Before creating the file: its directory must exist and be writable. */
-static sg_store_status check_parent(const sg_policy_store *s, char *err, size_t errlen)
-{
-    char *dir = sg_xstrdup(s->path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        strcpy(dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    struct stat sb;
-    sg_store_status st = SG_STORE_OK;
-    if (stat(dir, &sb) != 0)
-        st = fail(SG_STORE_UNAVAILABLE, err, errlen, "cannot create policy store %s: directory %s: %s", s->path,
-                  dir, strerror(errno));
-    else if (!S_ISDIR(sb.st_mode))
-        st = fail(SG_STORE_UNAVAILABLE, err, errlen, "cannot create policy store %s: %s is not a directory", s->path,
-                  dir);
-    else if (access(dir, W_OK | X_OK) != 0)
-        st = fail(SG_STORE_UNAVAILABLE, err, errlen, "cannot create policy store %s: directory %s: %s", s->path,
-                  dir, strerror(errno));
-    free(dir);
-    return st;
-}
-
 /* Opens the file when it exists (or, with `create`, creates it). Leaves
- * s->q.db NULL, with SG_STORE_OK, when it does not exist and must not be created. */
+ * s->sq.q.db NULL, with SG_STORE_OK, when it does not exist and must not be created. */
 static sg_store_status connect_db(sg_policy_store *s, bool create, char *err, size_t errlen)
 {
-    if (s->q.db)
+    if (s->sq.q.db)
         return SG_STORE_OK;
     struct stat sb;
     if (stat(s->path, &sb) != 0) {
@@ -533,42 +470,26 @@ static sg_store_status connect_db(sg_policy_store *s, bool create, char *err, si
                         strerror(errno));
         if (!create || !s->writable)
             return SG_STORE_OK; /* reads as the built-in default policy */
-        sg_store_status st = check_parent(s, err, errlen);
-        if (st != SG_STORE_OK)
-            return st;
+        if (!sg_sqlite_db_check_dir(&s->sq, "create", err, errlen))
+            return SG_STORE_UNAVAILABLE;
     } else if (S_ISDIR(sb.st_mode)) {
         return fail(SG_STORE_UNAVAILABLE, err, errlen, "cannot open policy store %s: it is a directory", s->path);
     } else if (access(s->path, s->writable ? R_OK | W_OK : R_OK) != 0) {
         return fail(SG_STORE_UNAVAILABLE, err, errlen, "cannot open policy store %s: %s", s->path, strerror(errno));
     }
-    /* SQLite itself only now that there is a file to read or write (sqlite_lib.h). */
-    if (!s->f.handle && !sg_sqlite_lib_open(&s->f, err, errlen))
-        return SG_STORE_UNAVAILABLE;
+    /* SQLite itself only now that there is a file to read or write (sqlite_lib.h).
+     * Writers use the rollback journal: readers need no write access (WAL
+     * would need the -shm file). A reader checks the file (a garbage file
+     * fails here) and migrates nothing. */
     int flags = s->writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
-    sg_sqlite_conn c = {&s->f, NULL};
-    int rc = s->f.open_v2(s->path, &c.db, flags, NULL);
-    if (rc != SQLITE_OK) {
-        sg_store_status st = fail(SG_STORE_UNAVAILABLE, err, errlen, "cannot open policy store %s: %s", s->path,
-                                  c.db ? s->f.errmsg(c.db) : s->f.errstr(rc));
-        s->f.close(c.db);
-        return st;
-    }
-    s->f.busy_timeout(c.db, BUSY_TIMEOUT_MS);
-    sg_store_status st = SG_STORE_OK;
-    if (s->writable) {
-        /* The rollback journal: readers need no write access (WAL would need the -shm file). */
-        rc = s->f.exec(c.db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
-        st = rc == SQLITE_OK ? migrate(s, &c, err, errlen) : db_fail(s, c.db, rc, err, errlen);
-    } else {
-        int version;
-        st = read_version(s, &c, &version, err, errlen); /* a garbage file fails here */
-    }
-    if (st != SG_STORE_OK) {
-        s->f.close(c.db);
-        return st;
-    }
-    s->q.db = c.db;
-    return SG_STORE_OK;
+    sg_sqlite_db_result r =
+        sg_sqlite_db_open(&s->sq, flags, s->writable ? "PRAGMA journal_mode = DELETE" : NULL, err, errlen);
+    int version;
+    if (r == SG_SQLITE_DB_OK)
+        r = s->writable ? sg_sqlite_db_migrate(&s->sq, err, errlen) : sg_sqlite_db_version(&s->sq, &version, err, errlen);
+    if (r != SG_SQLITE_DB_OK)
+        sg_sqlite_db_disconnect(&s->sq);
+    return db_status(s, r);
 }
 
 sg_store_status sg_policy_store_open(const char *uri, bool writable, sg_policy_store **out, char *err, size_t errlen)
@@ -584,9 +505,7 @@ sg_store_status sg_policy_store_open(const char *uri, bool writable, sg_policy_s
     sg_policy_store *s = sg_xmalloc(sizeof *s);
     s->path = sg_xstrdup(path);
     s->writable = writable;
-    memset(&s->f, 0, sizeof s->f);
-    s->q.f = &s->f;
-    s->q.db = NULL;
+    sg_sqlite_db_init(&s->sq, &store_kind, s->path, BUSY_TIMEOUT_MS, s);
     sg_store_status st = connect_db(s, false, err, errlen);
     if (st != SG_STORE_OK) {
         sg_policy_store_close(s);
@@ -600,9 +519,7 @@ void sg_policy_store_close(sg_policy_store *store)
 {
     if (!store)
         return;
-    if (store->f.handle)
-        store->f.close(store->q.db);
-    sg_sqlite_lib_close(&store->f);
+    sg_sqlite_db_close(&store->sq);
     free(store->path);
     free(store);
 }
@@ -612,7 +529,7 @@ void sg_policy_store_close(sg_policy_store *store)
 /* The schema version inside the current transaction: 0 means "never written". */
 static sg_store_status current_version(sg_policy_store *s, int *version, char *err, size_t errlen)
 {
-    sg_store_status st = read_version(s, &s->q, version, err, errlen);
+    sg_store_status st = db_status(s, sg_sqlite_db_version(&s->sq, version, err, errlen));
     if (st == SG_STORE_OK && *version != 0 && *version != SCHEMA_VERSION)
         st = fail(SG_STORE_UNAVAILABLE, err, errlen,
                   "policy store %s has schema version %d; run a `sievegate policy` write as its owner to upgrade it",
@@ -624,17 +541,17 @@ sg_store_status sg_policy_store_generation(sg_policy_store *store, uint64_t *gen
 {
     *generation = 0;
     sg_store_status st = connect_db(store, false, err, errlen);
-    if (st != SG_STORE_OK || !store->q.db)
+    if (st != SG_STORE_OK || !store->sq.q.db)
         return st;
     sqlite3_int64 v;
     bool found;
-    int rc = query_int(&store->q, "SELECT value FROM meta WHERE key = 'generation'", NULL, &v, &found);
+    int rc = query_int(&store->sq.q, "SELECT value FROM meta WHERE key = 'generation'", NULL, &v, &found);
     if (rc != SQLITE_OK) {
         /* A store created but never written has no meta table: generation 0. */
         int version;
         if (current_version(store, &version, err, errlen) == SG_STORE_OK && version == 0)
             return SG_STORE_OK;
-        return db_fail(store, store->q.db, rc, err, errlen);
+        return db_fail(store, store->sq.q.db, rc, err, errlen);
     }
     *generation = found ? (uint64_t)v : 0;
     return SG_STORE_OK;
@@ -870,14 +787,14 @@ sg_store_status sg_policy_store_load(sg_policy_store *store, sg_policy **out, ch
     sg_store_status st = connect_db(store, false, err, errlen);
     if (st != SG_STORE_OK)
         return st;
-    if (!store->q.db) {
+    if (!store->sq.q.db) {
         *out = sg_policy_new_default();
         return SG_STORE_OK;
     }
     /* One read transaction: every table as of the same commit. */
-    int rc = store->f.exec(store->q.db, "BEGIN", NULL, NULL, NULL);
+    int rc = store->sq.f.exec(store->sq.q.db, "BEGIN", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return db_fail(store, store->q.db, rc, err, errlen);
+        return db_fail(store, store->sq.q.db, rc, err, errlen);
     int version = 0;
     st = current_version(store, &version, err, errlen);
     sg_policy *p = NULL;
@@ -887,13 +804,13 @@ sg_store_status sg_policy_store_load(sg_policy_store *store, sg_policy **out, ch
         sg_arena *arena = sg_arena_new();
         p = sg_arena_calloc(arena, sizeof *p);
         p->arena = arena;
-        rc = load_all(&store->q, p);
+        rc = load_all(&store->sq.q, p);
         if (rc == SQLITE_OK)
             ensure_invariants(p);
         else
-            st = db_fail(store, store->q.db, rc, err, errlen);
+            st = db_fail(store, store->sq.q.db, rc, err, errlen);
     }
-    store->f.exec(store->q.db, st == SG_STORE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+    store->sq.f.exec(store->sq.q.db, st == SG_STORE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     if (st != SG_STORE_OK) {
         sg_policy_free(p);
         return st;
@@ -916,22 +833,22 @@ static sg_store_status run_write(sg_policy_store *s, bool create, bool *missing,
         return fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s was opened read-only", s->path);
     sg_store_status st = connect_db(s, create, err, errlen);
     if (missing)
-        *missing = st == SG_STORE_OK && !s->q.db;
-    if (st != SG_STORE_OK || !s->q.db)
+        *missing = st == SG_STORE_OK && !s->sq.q.db;
+    if (st != SG_STORE_OK || !s->sq.q.db)
         return st;
-    int rc = s->f.exec(s->q.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = s->sq.f.exec(s->sq.q.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return db_fail(s, s->q.db, rc, err, errlen);
+        return db_fail(s, s->sq.q.db, rc, err, errlen);
     st = fn(s, arg, err, errlen);
     if (st == SG_STORE_OK) {
-        rc = run_sql(&s->q, NULL, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", NULL);
+        rc = run_sql(&s->sq.q, NULL, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", NULL);
         if (sql_ok(rc))
-            rc = s->f.exec(s->q.db, "COMMIT", NULL, NULL, NULL);
+            rc = s->sq.f.exec(s->sq.q.db, "COMMIT", NULL, NULL, NULL);
         if (!sql_ok(rc))
-            st = db_fail(s, s->q.db, rc, err, errlen);
+            st = db_fail(s, s->sq.q.db, rc, err, errlen);
     }
     if (st != SG_STORE_OK)
-        s->f.exec(s->q.db, "ROLLBACK", NULL, NULL, NULL);
+        s->sq.f.exec(s->sq.q.db, "ROLLBACK", NULL, NULL, NULL);
     return st;
 }
 
@@ -940,7 +857,7 @@ static sg_store_status removed(sg_policy_store *s, int rc, int changes, char *er
                                const char *name)
 {
     if (!sql_ok(rc))
-        return db_fail(s, s->q.db, rc, err, errlen);
+        return db_fail(s, s->sq.q.db, rc, err, errlen);
     if (changes == 0)
         return fail(SG_STORE_NOT_FOUND, err, errlen, "no %s \"%s\"", what, name);
     return SG_STORE_OK;
@@ -948,14 +865,14 @@ static sg_store_status removed(sg_policy_store *s, int rc, int changes, char *er
 
 static sg_store_status exec_or_fail(sg_policy_store *s, int rc, char *err, size_t errlen)
 {
-    return sql_ok(rc) ? SG_STORE_OK : db_fail(s, s->q.db, rc, err, errlen);
+    return sql_ok(rc) ? SG_STORE_OK : db_fail(s, s->sq.q.db, rc, err, errlen);
 }
 
 static sg_store_status do_set_default_mode(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     const sg_fwd_mode *mode = arg;
     return exec_or_fail(s,
-                        run_sql(&s->q, NULL, "UPDATE outbound_policies SET mode = ?1 WHERE is_default = 1", "t",
+                        run_sql(&s->sq.q, NULL, "UPDATE outbound_policies SET mode = ?1 WHERE is_default = 1", "t",
                                 sg_fwd_mode_name(*mode)),
                         err, errlen);
 }
@@ -978,10 +895,10 @@ static sg_store_status check_policy_refs(sg_policy_store *s, const sg_outbound_p
     char holder[MAX_NAME_LEN + 1];
     char prio[24];
     snprintf(prio, sizeof prio, "%d", op->priority);
-    int rc = query_text(&s->q, "SELECT name FROM outbound_policies WHERE priority = CAST(?1 AS INTEGER)", prio,
+    int rc = query_text(&s->sq.q, "SELECT name FROM outbound_policies WHERE priority = CAST(?1 AS INTEGER)", prio,
                         holder, sizeof holder);
     if (rc != SQLITE_OK)
-        return db_fail(s, s->q.db, rc, err, errlen);
+        return db_fail(s, s->sq.q.db, rc, err, errlen);
     if (holder[0] && strcasecmp(holder, op->name) != 0)
         return fail(SG_STORE_INVALID, err, errlen, "priority %d is already held by policy \"%s\"", op->priority,
                     holder);
@@ -990,9 +907,9 @@ static sg_store_status check_policy_refs(sg_policy_store *s, const sg_outbound_p
         for (size_t i = 0; i < lists[l]->count; i++) {
             sqlite3_int64 one;
             bool found;
-            rc = query_int(&s->q, "SELECT 1 FROM user_groups WHERE name = ?1", lists[l]->items[i], &one, &found);
+            rc = query_int(&s->sq.q, "SELECT 1 FROM user_groups WHERE name = ?1", lists[l]->items[i], &one, &found);
             if (rc != SQLITE_OK)
-                return db_fail(s, s->q.db, rc, err, errlen);
+                return db_fail(s, s->sq.q.db, rc, err, errlen);
             if (!found)
                 return fail(SG_STORE_INVALID, err, errlen, "group \"%s\" does not exist", lists[l]->items[i]);
         }
@@ -1006,10 +923,10 @@ static sg_store_status insert_scope(sg_policy_store *s, const sg_outbound_policy
     scope_lists(op, lists);
     for (size_t k = 0; k < NSCOPE; k++) {
         for (size_t i = 0; i < lists[k]->count; i++) {
-            int rc = run_sql(&s->q, NULL, "INSERT INTO policy_scope (policy, kind, pos, value) VALUES (?1, ?2, ?3, ?4)",
+            int rc = run_sql(&s->sq.q, NULL, "INSERT INTO policy_scope (policy, kind, pos, value) VALUES (?1, ?2, ?3, ?4)",
                              "ttit", op->name, scope_kinds[k], (int)i, lists[k]->items[i]);
             if (!sql_ok(rc))
-                return db_fail(s, s->q.db, rc, err, errlen);
+                return db_fail(s, s->sq.q.db, rc, err, errlen);
         }
     }
     return SG_STORE_OK;
@@ -1021,16 +938,16 @@ static sg_store_status do_put_policy(sg_policy_store *s, const void *arg, char *
     sg_store_status st = check_policy_refs(s, op, err, errlen);
     if (st != SG_STORE_OK)
         return st;
-    int rc = run_sql(&s->q, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", op->name);
+    int rc = run_sql(&s->sq.q, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", op->name);
     if (sql_ok(rc))
-        rc = run_sql(&s->q, NULL, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t", op->name);
+        rc = run_sql(&s->sq.q, NULL, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t", op->name);
     if (sql_ok(rc))
-        rc = run_sql(&s->q, NULL,
+        rc = run_sql(&s->sq.q, NULL,
                      "INSERT INTO outbound_policies (name, is_default, enabled, priority, mode)"
                      " VALUES (?1, 0, ?2, ?3, ?4)",
                      "tiit", op->name, op->enabled ? 1 : 0, op->priority, sg_fwd_mode_name(op->mode));
     if (!sql_ok(rc))
-        return db_fail(s, s->q.db, rc, err, errlen);
+        return db_fail(s, s->sq.q.db, rc, err, errlen);
     return insert_scope(s, op, err, errlen);
 }
 
@@ -1076,9 +993,9 @@ static sg_store_status do_remove_policy(sg_policy_store *s, const void *arg, cha
 {
     const char *name = arg;
     int changes = 0;
-    int rc = run_sql(&s->q, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", name);
+    int rc = run_sql(&s->sq.q, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", name);
     if (sql_ok(rc))
-        rc = run_sql(&s->q, &changes, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t", name);
+        rc = run_sql(&s->sq.q, &changes, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t", name);
     return removed(s, rc, changes, err, errlen, "policy", name);
 }
 
@@ -1111,7 +1028,7 @@ static sg_store_status do_add_accepted(sg_policy_store *s, const void *arg, char
 {
     const accepted_arg *a = arg;
     return exec_or_fail(s,
-                        run_sql(&s->q, NULL,
+                        run_sql(&s->sq.q, NULL,
                                 "INSERT INTO accepted_domains (name, match_subdomains) VALUES (?1, ?2)"
                                 " ON CONFLICT (name) DO UPDATE SET match_subdomains = excluded.match_subdomains",
                                 "ti", a->name, a->match_subdomains ? 1 : 0),
@@ -1133,7 +1050,7 @@ sg_store_status sg_policy_store_add_accepted_domain(sg_policy_store *store, cons
 static sg_store_status do_remove_accepted(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     int changes = 0;
-    int rc = run_sql(&s->q, &changes, "DELETE FROM accepted_domains WHERE name = ?1", "t", (const char *)arg);
+    int rc = run_sql(&s->sq.q, &changes, "DELETE FROM accepted_domains WHERE name = ?1", "t", (const char *)arg);
     return removed(s, rc, changes, err, errlen, "accepted domain", arg);
 }
 
@@ -1153,7 +1070,7 @@ static sg_store_status do_put_remote(sg_policy_store *s, const void *arg, char *
 {
     const sg_remote_domain *rd = arg;
     return exec_or_fail(s,
-                        run_sql(&s->q, NULL,
+                        run_sql(&s->sq.q, NULL,
                                 "INSERT OR REPLACE INTO remote_domains"
                                 " (pattern, auto_forward, auto_reply, ndr, is_internal) VALUES (?1, ?2, ?3, ?4, ?5)",
                                 "tiiii", rd->pattern, rd->auto_forward ? 1 : 0, rd->auto_reply ? 1 : 0,
@@ -1176,7 +1093,7 @@ sg_store_status sg_policy_store_put_remote_domain(sg_policy_store *store, const 
 static sg_store_status do_remove_remote(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     int changes = 0;
-    int rc = run_sql(&s->q, &changes, "DELETE FROM remote_domains WHERE pattern = ?1", "t", (const char *)arg);
+    int rc = run_sql(&s->sq.q, &changes, "DELETE FROM remote_domains WHERE pattern = ?1", "t", (const char *)arg);
     return removed(s, rc, changes, err, errlen, "remote domain", arg);
 }
 
@@ -1203,11 +1120,11 @@ typedef struct {
 static sg_store_status do_put_group(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     const group_arg *g = arg;
-    int rc = run_sql(&s->q, NULL, "INSERT OR IGNORE INTO user_groups (name) VALUES (?1)", "t", g->name);
+    int rc = run_sql(&s->sq.q, NULL, "INSERT OR IGNORE INTO user_groups (name) VALUES (?1)", "t", g->name);
     if (sql_ok(rc))
-        rc = run_sql(&s->q, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", g->name);
+        rc = run_sql(&s->sq.q, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", g->name);
     for (size_t i = 0; sql_ok(rc) && i < g->members.count; i++)
-        rc = run_sql(&s->q, NULL, "INSERT INTO group_members (grp, pos, member) VALUES (?1, ?2, ?3)", "tit", g->name,
+        rc = run_sql(&s->sq.q, NULL, "INSERT INTO group_members (grp, pos, member) VALUES (?1, ?2, ?3)", "tit", g->name,
                      (int)i, g->members.items[i]);
     return exec_or_fail(s, rc, err, errlen);
 }
@@ -1233,19 +1150,19 @@ static sg_store_status do_remove_group(sg_policy_store *s, const void *arg, char
 {
     const char *name = arg;
     char user[MAX_NAME_LEN + 1];
-    int rc = query_text(&s->q,
+    int rc = query_text(&s->sq.q,
                         "SELECT policy FROM policy_scope WHERE kind IN ('groups', 'exclude_groups')"
                         " AND value = ?1 ORDER BY policy LIMIT 1",
                         name, user, sizeof user);
     if (rc != SQLITE_OK)
-        return db_fail(s, s->q.db, rc, err, errlen);
+        return db_fail(s, s->sq.q.db, rc, err, errlen);
     if (user[0])
         return fail(SG_STORE_INVALID, err, errlen, "group \"%s\" is used by policy \"%s\"; change that policy first",
                     name, user);
     int changes = 0;
-    rc = run_sql(&s->q, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", name);
+    rc = run_sql(&s->sq.q, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", name);
     if (sql_ok(rc))
-        rc = run_sql(&s->q, &changes, "DELETE FROM user_groups WHERE name = ?1", "t", name);
+        rc = run_sql(&s->sq.q, &changes, "DELETE FROM user_groups WHERE name = ?1", "t", name);
     return removed(s, rc, changes, err, errlen, "group", name);
 }
 
@@ -1264,7 +1181,7 @@ static sg_store_status do_put_org(sg_policy_store *s, const void *arg, char *err
 {
     const sg_org_settings *org = arg;
     return exec_or_fail(s,
-                        run_sql(&s->q, NULL,
+                        run_sql(&s->sq.q, NULL,
                                 "INSERT OR REPLACE INTO org_settings (id, automatic_means, bounce_internal_senders,"
                                 " bounce_rate_period, max_forward_hops) VALUES (1, ?1, ?2, ?3, ?4)",
                                 "tiLi", sg_fwd_mode_name(org->automatic_means), org->bounce_internal_senders ? 1 : 0,

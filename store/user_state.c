@@ -30,7 +30,7 @@
 
 #include "base/arena.h"
 #include "base/hash.h"
-#include "store/sqlite_lib.h"
+#include "store/sqlite_db.h"
 
 #define SCHEMA_VERSION 1
 #define STATE_APPLICATION_ID 0x53475553 /* "SGUS": PRAGMA application_id of a sievegate user state store */
@@ -40,8 +40,7 @@
 
 struct sg_user_state {
     char *path;
-    sg_sqlite_lib f; /* loaded by sg_user_state_open, before the connection */
-    sqlite3 *db;
+    sg_sqlite_db sq; /* SQLite loaded by sg_user_state_open, after the path checks */
     size_t max_rows[SG_STATE_NKINDS];
     unsigned purge_every;
     int busy_timeout_ms;
@@ -170,14 +169,18 @@ static sg_state_status fail(sg_state_status st, char *err, size_t errlen, const 
     return st;
 }
 
+static bool corrupt(int rc)
+{
+    return (rc & 0xFF) == SQLITE_CORRUPT || (rc & 0xFF) == SQLITE_NOTADB;
+}
+
 /* An SQLite failure, by what the caller can do about it. */
 static sg_state_status db_fail(const sg_user_state *s, int rc, char *err, size_t errlen)
 {
-    const char *msg = s->db ? s->f.errmsg(s->db) : s->f.errstr(rc);
-    switch (rc & 0xFF) {
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
+    const char *msg = s->sq.q.db ? s->sq.f.errmsg(s->sq.q.db) : s->sq.f.errstr(rc);
+    if (corrupt(rc))
         return fail(SG_STATE_CORRUPT, err, errlen, "state store %s is corrupt: %s", s->path, msg);
+    switch (rc & 0xFF) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return fail(SG_STATE_UNAVAILABLE, err, errlen, "state store %s is locked by another delivery (waited %d ms)",
@@ -203,7 +206,7 @@ static int run(sg_user_state *s, const char *sql, const char *types, sqlite3_int
                ...)
 {
     sqlite3_stmt *st = NULL;
-    int rc = s->f.prepare_v2(s->db, sql, -1, &st, NULL);
+    int rc = s->sq.f.prepare_v2(s->sq.q.db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     va_list ap;
@@ -211,24 +214,24 @@ static int run(sg_user_state *s, const char *sql, const char *types, sqlite3_int
     int col = 1;
     for (const char *t = types; t && *t && rc == SQLITE_OK; t++) {
         if (*t == 'L') {
-            rc = s->f.bind_int64(st, col++, va_arg(ap, sqlite3_int64));
+            rc = s->sq.f.bind_int64(st, col++, va_arg(ap, sqlite3_int64));
         } else {
             const sg_state_key *k = va_arg(ap, const sg_state_key *);
-            rc = s->f.bind_int(st, col++, (int)k->kind);
+            rc = s->sq.f.bind_int(st, col++, (int)k->kind);
             if (rc == SQLITE_OK)
-                rc = s->f.bind_blob(st, col++, k->digest, (int)sizeof k->digest, SQLITE_STATIC);
+                rc = s->sq.f.bind_blob(st, col++, k->digest, (int)sizeof k->digest, SQLITE_STATIC);
         }
     }
     va_end(ap);
     if (rc == SQLITE_OK)
-        rc = s->f.step(st);
+        rc = s->sq.f.step(st);
     if (found)
         *found = rc == SQLITE_ROW;
     if (value)
-        *value = rc == SQLITE_ROW ? s->f.column_int64(st, 0) : 0;
+        *value = rc == SQLITE_ROW ? s->sq.f.column_int64(st, 0) : 0;
     if (changes)
-        *changes = s->f.changes(s->db);
-    int frc = s->f.finalize(st);
+        *changes = s->sq.f.changes(s->sq.q.db);
+    int frc = s->sq.f.finalize(st);
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return SQLITE_OK;
     return frc != SQLITE_OK ? frc : rc;
@@ -245,19 +248,19 @@ static int64_t expiry(int64_t now, uint64_t period)
 /* Begins the write transaction (the write lock first: no deadlock on upgrade). */
 static int begin(sg_user_state *s)
 {
-    return s->f.exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    return s->sq.f.exec(s->sq.q.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 }
 
 /* Commits, or on rc != OK records the error and rolls back. */
 static sg_state_status finish(sg_user_state *s, int rc, char *err, size_t errlen)
 {
     if (rc == SQLITE_OK)
-        rc = s->f.exec(s->db, "COMMIT", NULL, NULL, NULL);
+        rc = s->sq.f.exec(s->sq.q.db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return SG_STATE_OK;
     sg_state_status st = db_fail(s, rc, err, errlen);
-    if (!s->f.get_autocommit(s->db))
-        s->f.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!s->sq.f.get_autocommit(s->sq.q.db))
+        s->sq.f.exec(s->sq.q.db, "ROLLBACK", NULL, NULL, NULL);
     return st;
 }
 
@@ -309,7 +312,7 @@ static sg_state_status key_fail(const sg_state_key *key, char *err, size_t errle
 
 /* ----------------------------------------------------------------- schema */
 
-static int migrate_to_1(sg_user_state *s)
+static int migrate_to_1(const sg_sqlite_conn *q)
 {
     static const char sql[] =
         "CREATE TABLE seen ("
@@ -322,106 +325,39 @@ static int migrate_to_1(sg_user_state *s)
         "CREATE INDEX seen_expiry ON seen (expires_at);"
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
         "INSERT INTO meta VALUES ('writes', 0);";
-    return s->f.exec(s->db, sql, NULL, NULL, NULL);
+    return q->f->exec(q->db, sql, NULL, NULL, NULL);
 }
 
 /* migrations[v] takes a store from version v to v + 1. */
-static int (*const migrations[SCHEMA_VERSION])(sg_user_state *s) = {migrate_to_1};
+static int (*const migrations[SCHEMA_VERSION])(const sg_sqlite_conn *q) = {migrate_to_1};
 
-/* Checks that the file is ours (or empty) and reads its schema version. */
-static sg_state_status read_version(sg_user_state *s, int *version, char *err, size_t errlen)
+/* sqlite_db.h's kind->fail: every step is worded alike. */
+static void word_failure(void *ctx, sg_sqlite_step step, int rc, char *err, size_t errlen)
 {
-    /* One statement, so one snapshot: read as three, a migration committed
-     * by another delivery in between looks like a foreign file. */
-    sqlite3_int64 v = 0, app = 0, ntables = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = s->f.prepare_v2(s->db,
-                             "SELECT (SELECT user_version FROM pragma_user_version),"
-                             " (SELECT application_id FROM pragma_application_id),"
-                             " (SELECT count(*) FROM sqlite_master)",
-                             -1, &q, NULL);
-    if (rc == SQLITE_OK)
-        rc = s->f.step(q);
-    if (rc == SQLITE_ROW) {
-        v = s->f.column_int64(q, 0);
-        app = s->f.column_int64(q, 1);
-        ntables = s->f.column_int64(q, 2);
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_ERROR;
-    }
-    if (rc != SQLITE_OK) {
-        sg_state_status st = db_fail(s, rc, err, errlen); /* before finalize, which resets the message */
-        s->f.finalize(q);
-        return st;
-    }
-    s->f.finalize(q);
-    if ((app != 0 && app != STATE_APPLICATION_ID) || (v == 0 && ntables > 0))
-        return fail(SG_STATE_CORRUPT, err, errlen, "state store %s is not a sievegate state store", s->path);
-    if (v > SCHEMA_VERSION)
-        return fail(SG_STATE_UNAVAILABLE, err, errlen,
-                    "state store %s has schema version %lld, newer than this sievegate knows (%d)", s->path,
-                    (long long)v, SCHEMA_VERSION);
-    *version = (int)v;
-    return SG_STATE_OK;
+    (void)step;
+    db_fail(ctx, rc, err, errlen);
 }
 
-static sg_state_status migrate(sg_user_state *s, char *err, size_t errlen)
+static const sg_sqlite_db_kind state_kind = {
+    .what = "state store",
+    .application_id = STATE_APPLICATION_ID,
+    .version = SCHEMA_VERSION,
+    .migrations = migrations,
+    .fail = word_failure,
+};
+
+/* The store's status for what sqlite_db.h answered (err is worded). */
+static sg_state_status db_status(const sg_user_state *s, sg_sqlite_db_result r)
 {
-    int version = 0;
-    sg_state_status st = read_version(s, &version, err, errlen);
-    if (st != SG_STATE_OK || version == SCHEMA_VERSION)
-        return st;
-    int rc = begin(s);
-    if (rc != SQLITE_OK)
-        return db_fail(s, rc, err, errlen);
-    st = read_version(s, &version, err, errlen); /* another delivery may have migrated meanwhile */
-    for (; st == SG_STATE_OK && version < SCHEMA_VERSION; version++) {
-        rc = migrations[version](s);
-        if (rc != SQLITE_OK)
-            break;
+    switch (r) {
+    case SG_SQLITE_DB_OK: return SG_STATE_OK;
+    case SG_SQLITE_DB_FOREIGN: return SG_STATE_CORRUPT;
+    case SG_SQLITE_DB_FAILED: return corrupt(s->sq.rc) ? SG_STATE_CORRUPT : SG_STATE_UNAVAILABLE;
+    default: return SG_STATE_UNAVAILABLE;
     }
-    if (st != SG_STATE_OK) {
-        s->f.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return st;
-    }
-    if (rc == SQLITE_OK) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d", SCHEMA_VERSION,
-                 STATE_APPLICATION_ID);
-        rc = s->f.exec(s->db, sql, NULL, NULL, NULL);
-    }
-    return finish(s, rc, err, errlen);
 }
 
 /* ---------------------------------------------------------- open, close */
-
-/* The directory that will hold the file and its journal must be writable. */
-static sg_state_status check_dir(const sg_user_state *s, char *err, size_t errlen)
-{
-    char *dir = sg_xstrdup(s->path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        strcpy(dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    struct stat sb;
-    sg_state_status st = SG_STATE_OK;
-    if (stat(dir, &sb) != 0)
-        st = fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: directory %s: %s", s->path, dir,
-                  strerror(errno));
-    else if (!S_ISDIR(sb.st_mode))
-        st = fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: %s is not a directory", s->path,
-                  dir);
-    else if (access(dir, W_OK | X_OK) != 0)
-        st = fail(SG_STATE_UNAVAILABLE, err, errlen,
-                  "cannot open state store %s: directory %s is not writable (the journal is created there): %s",
-                  s->path, dir, strerror(errno));
-    free(dir);
-    return st;
-}
 
 /* Creates the file (0600) when missing; refuses one that cannot be written. */
 static sg_state_status check_file(const sg_user_state *s, char *err, size_t errlen)
@@ -454,31 +390,22 @@ sg_state_status sg_user_state_open(const char *path, int64_t now, const sg_user_
         return fail(SG_STATE_UNAVAILABLE, err, errlen, "no state store path given");
     sg_user_state *s = sg_xmalloc(sizeof *s);
     s->path = sg_xstrdup(path);
-    s->db = NULL;
-    memset(&s->f, 0, sizeof s->f);
     for (int k = 0; k < SG_STATE_NKINDS; k++)
         s->max_rows[k] = limits && limits->max_rows[k] ? limits->max_rows[k] : DEFAULT_MAX_ROWS;
     s->purge_every = limits && limits->purge_every ? limits->purge_every : DEFAULT_PURGE_EVERY;
     s->busy_timeout_ms = limits && limits->busy_timeout_ms > 0 ? limits->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+    sg_sqlite_db_init(&s->sq, &state_kind, s->path, s->busy_timeout_ms, s);
 
-    sg_state_status st = check_dir(s, err, errlen);
+    sg_state_status st = sg_sqlite_db_check_dir(&s->sq, "open", err, errlen) ? SG_STATE_OK : SG_STATE_UNAVAILABLE;
     if (st == SG_STATE_OK)
         st = check_file(s, err, errlen);
-    /* SQLite itself only now that the store is really used (sqlite_lib.h). */
-    if (st == SG_STATE_OK && !sg_sqlite_lib_open(&s->f, err, errlen))
-        st = SG_STATE_UNAVAILABLE;
-    if (st == SG_STATE_OK) {
-        int rc = s->f.open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
-        if (rc != SQLITE_OK) {
-            st = fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: %s", s->path,
-                      s->db ? s->f.errmsg(s->db) : s->f.errstr(rc));
-        } else {
-            s->f.busy_timeout(s->db, s->busy_timeout_ms);
-            /* Rollback journal, fsync'ed (user_state.h says why not WAL). */
-            rc = s->f.exec(s->db, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL", NULL, NULL, NULL);
-            st = rc == SQLITE_OK ? migrate(s, err, errlen) : db_fail(s, rc, err, errlen);
-        }
-    }
+    /* SQLite itself only now that the store is really used (sqlite_lib.h).
+     * Rollback journal, fsync'ed (user_state.h says why not WAL). */
+    if (st == SG_STATE_OK)
+        st = db_status(s, sg_sqlite_db_open(&s->sq, SQLITE_OPEN_READWRITE,
+                                            "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL", err, errlen));
+    if (st == SG_STATE_OK)
+        st = db_status(s, sg_sqlite_db_migrate(&s->sq, err, errlen));
     if (st == SG_STATE_OK) {
         bool any = false;
         sqlite3_int64 one;
@@ -501,9 +428,7 @@ void sg_user_state_close(sg_user_state *state)
 {
     if (!state)
         return;
-    if (state->f.handle)
-        state->f.close(state->db);
-    sg_sqlite_lib_close(&state->f);
+    sg_sqlite_db_close(&state->sq);
     free(state->path);
     free(state);
 }
