@@ -296,9 +296,9 @@ static bool audit_insert(sg_audit *a, const sg_audit_record *rec, int64_t when, 
         return false;
     sqlite3_stmt *st = NULL;
     int rc = a->sq.f.prepare_v2(a->sq.q.db,
-                             "INSERT INTO forwards (time, owner, target, target_domain, mechanism, verdict,"
-                             " policy, remote_domain, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                             -1, &st, NULL);
+                                "INSERT INTO forwards (time, owner, target, target_domain, mechanism, verdict,"
+                                " policy, remote_domain, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                -1, &st, NULL);
     if (rc == SQLITE_OK) {
         const char *texts[] = {rec->owner,  rec->target,        rec->target_domain,
                                rec->mechanism, rec->verdict, rec->policy, rec->remote_domain, rec->message_id};
@@ -347,18 +347,6 @@ static const char *col_dup(const sg_sqlite_conn *q, sqlite3_stmt *st, int i, sg_
     return t ? sg_arena_strdup(arena, (const char *)t) : NULL;
 }
 
-static void *grow(sg_arena *arena, void *items, size_t count, size_t *cap, size_t size)
-{
-    if (count < *cap)
-        return items;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *n = sg_arena_alloc(arena, ncap * size);
-    if (count)
-        memcpy(n, items, count * size);
-    *cap = ncap;
-    return n;
-}
-
 static sqlite3_stmt *prepare_since(const sg_sqlite_conn *q, const char *sql, int64_t since, int *rc)
 {
     sqlite3_stmt *st = NULL;
@@ -379,7 +367,7 @@ static int report_forwarders(const sg_sqlite_conn *q, sg_audit_report *r)
                                      " FROM forwards f WHERE time >= ?1 GROUP BY owner ORDER BY owner",
                                      r->since, &rc);
     while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
-        r->forwarders = grow(r->arena, r->forwarders, r->nforwarders, &cap, sizeof *r->forwarders);
+        r->forwarders = sg_arena_grow(r->arena, r->forwarders, r->nforwarders, &cap, sizeof *r->forwarders, 8);
         sg_audit_forwarder *f = &r->forwarders[r->nforwarders++];
         f->owner = col_dup(q, st, 0, r->arena);
         f->forwards = (unsigned long)q->f->column_int64(st, 1);
@@ -406,7 +394,7 @@ static int report_domains(const sg_sqlite_conn *q, sg_audit_report *r)
                                      " FROM forwards f WHERE time >= ?1 GROUP BY target_domain ORDER BY target_domain",
                                      r->since, &rc);
     while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
-        r->domains = grow(r->arena, r->domains, r->ndomains, &cap, sizeof *r->domains);
+        r->domains = sg_arena_grow(r->arena, r->domains, r->ndomains, &cap, sizeof *r->domains, 8);
         sg_audit_domain_stat *d = &r->domains[r->ndomains++];
         d->domain = col_dup(q, st, 0, r->arena);
         d->forwards = (unsigned long)q->f->column_int64(st, 1);
@@ -431,7 +419,7 @@ static int report_records(const sg_sqlite_conn *q, sg_audit_report *r)
                                      " remote_domain, message_id FROM forwards WHERE time >= ?1 ORDER BY time, id",
                                      r->since, &rc);
     while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
-        r->records = grow(r->arena, r->records, r->nrecords, &cap, sizeof *r->records);
+        r->records = sg_arena_grow(r->arena, r->records, r->nrecords, &cap, sizeof *r->records, 8);
         sg_audit_record *rec = &r->records[r->nrecords++];
         rec->time = q->f->column_int64(st, 0);
         rec->owner = col_dup(q, st, 1, r->arena);
