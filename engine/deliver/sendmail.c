@@ -273,10 +273,12 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
     const char *sep = *output ? ": " : "";
 
     if (timed_out) {
-        sg_submit_set_err(err, errlen, "%s did not finish within %u ms and was killed%s%s", prog, timeout_ms, sep, output);
+        sg_submit_set_err(err, errlen, "%s did not finish within %u ms and was killed%s%s", prog, timeout_ms, sep,
+                          output);
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         if (written < len)
-            sg_submit_set_err(err, errlen, "%s exited before reading the whole message (%zu of %zu bytes)", prog, written, len);
+            sg_submit_set_err(err, errlen, "%s exited before reading the whole message (%zu of %zu bytes)", prog,
+                              written, len);
         else {
             sg_submit_set_err(err, errlen, "%s", "");
             st = SG_SUBMIT_OK;
@@ -284,8 +286,8 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
     } else if (WIFEXITED(status)) {
         int code = WEXITSTATUS(status);
         const char *name = sysexit_name(code);
-        sg_submit_set_err(err, errlen, "%s exited with status %d%s%s%s%s%s", prog, code, name ? " (" : "", name ? name : "",
-                name ? ")" : "", sep, output);
+        sg_submit_set_err(err, errlen, "%s exited with status %d%s%s%s%s%s", prog, code, name ? " (" : "",
+                          name ? name : "", name ? ")" : "", sep, output);
     } else if (WIFSIGNALED(status)) {
         sg_submit_set_err(err, errlen, "%s was killed by signal %d%s%s", prog, WTERMSIG(status), sep, output);
     } else {

@@ -163,7 +163,8 @@ static bool smtp_reply_read(smtp_conn *c, smtp_reply *r)
         }
         int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
         if (i > 0 && code != r->code) {
-            sg_submit_set_err(c->err, c->errlen, "%s: malformed reply (codes %d and %d in one reply)", c->where, r->code, code);
+            sg_submit_set_err(c->err, c->errlen, "%s: malformed reply (codes %d and %d in one reply)", c->where,
+                              r->code, code);
             return false;
         }
         r->code = code;
