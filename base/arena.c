@@ -202,6 +202,18 @@ char *sg_arena_strdup(sg_arena *arena, const char *s)
     return sg_arena_strndup(arena, s, strlen(s));
 }
 
+void *sg_arena_grow(sg_arena *arena, void *items, size_t count, size_t *cap, size_t size, size_t first)
+{
+    if (count < *cap)
+        return items;
+    size_t ncap = *cap ? *cap * 2 : first;
+    void *n = sg_arena_alloc(arena, ncap * size);
+    if (count)
+        memcpy(n, items, count * size);
+    *cap = ncap;
+    return n;
+}
+
 size_t sg_arena_footprint(const sg_arena *arena)
 {
     return arena->footprint;

@@ -27,6 +27,11 @@ void *sg_arena_alloc_bytes(sg_arena *arena, size_t size);
 void *sg_arena_calloc(sg_arena *arena, size_t size);
 char *sg_arena_strndup(sg_arena *arena, const char *s, size_t len);
 char *sg_arena_strdup(sg_arena *arena, const char *s);
+/* An array of `size`-byte items in the arena with room for one more: items
+ * itself while count < *cap, else a copy in a block twice as large (`first`
+ * items the first time), *cap updated. Arena arrays cannot grow in place:
+ * doubling wastes at most the final size. */
+void *sg_arena_grow(sg_arena *arena, void *items, size_t count, size_t *cap, size_t size, size_t first);
 
 /* Bytes obtained from malloc so far (for benchmarks and limits). */
 size_t sg_arena_footprint(const sg_arena *arena);

@@ -32,3 +32,19 @@ bool sg_dl_resolve(void *handle, const char *soname, const char *name, void *fn,
     memcpy(fn, &sym, sizeof sym);
     return true;
 }
+
+void *sg_dl_load_table(const char *soname, int flags, const sg_dl_symbol *symbols, size_t n, void *table,
+                       size_t size, char *err, size_t errlen)
+{
+    memset(table, 0, size);
+    void *h = sg_dl_open(soname, flags, err, errlen);
+    for (size_t i = 0; h && i < n; i++) {
+        if (!sg_dl_resolve(h, soname, symbols[i].name, (char *)table + symbols[i].offset, sizeof(void *), err,
+                           errlen)) {
+            dlclose(h);
+            h = NULL;
+            memset(table, 0, size);
+        }
+    }
+    return h;
+}

@@ -1,6 +1,6 @@
 /* read_fd.h - reading a whole file descriptor into memory, bounded: the one
  * loop behind scripts and messages (sg_read_file), included scripts
- * (engine/core/include.c), dovecot-keywords (engine/deliver/maildir.c) and the policy
+ * (engine/core/include.c), dovecot-keywords (engine/deliver/maildir_keywords.c) and the policy
  * snapshot file (store/policy_snapshot_file.c).
  *
  * Takes: an open descriptor (read from where it is; not closed), the size

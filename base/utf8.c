@@ -70,3 +70,18 @@ size_t sg_utf8_columns(const char *s, size_t len)
             n++;
     return n;
 }
+
+uint32_t sg_utf8_next(const unsigned char *s, size_t len, size_t *i)
+{
+    unsigned char c = s[*i];
+    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (*i + n > len || sg_utf8_invalid_at((const char *)s + *i, n) != n) {
+        (*i)++;
+        return 0xFFFD;
+    }
+    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+    for (size_t k = 1; k < n; k++)
+        cp = (cp << 6) | (s[*i + k] & 0x3Fu);
+    *i += n;
+    return cp;
+}

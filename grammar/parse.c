@@ -10,8 +10,6 @@
 #define YYLTYPE SG_YYLTYPE
 #include "grammar/lexer.h"
 
-int sg_yyparse(yyscan_t scanner, sg_parse_ctx *ctx);
-
 void sg_limits_default(sg_limits *limits)
 {
     limits->max_script_size = SG_DEFAULT_MAX_SCRIPT_SIZE;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/atext.h"
 #include "base/attr.h"
 #include "base/utf8.h"
 #include "base/idna.h"
@@ -222,13 +223,6 @@ static bool domain_covers(const char *suffix, const char *d)
 
 /* ---- addresses: only a plain local@domain (policy.md step 1) ---- */
 
-static bool is_atext(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80)
-        return true; /* RFC 6532 §3.2: UTF-8 is atext */
-    return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
 /* The forms policy.md names, by what they look like outside quotes and
  * brackets, so the user reads why; the most telling one wins ("Bob <b@x>" is
  * a display name before it is a space). Returns NULL when none applies. */
@@ -298,7 +292,7 @@ static const char *dot_atom_error(const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '.' && s[i + 1] == '.')
             return "two dots in a row in the local part";
-        if (s[i] != '.' && !is_atext((unsigned char)s[i]))
+        if (s[i] != '.' && !sg_is_atext_utf8((unsigned char)s[i]))
             return "invalid character in the local part";
     }
     return NULL;

@@ -15,7 +15,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "store/sqlite_lib.h"
+#include "store/sqlite_db.h"
 
 #define AUDIT_SCHEMA_VERSION 1
 #define AUDIT_APPLICATION_ID 0x53474155 /* "SGAU" */
@@ -25,8 +25,7 @@
 struct sg_audit {
     bool to_syslog;
     char *db_path;   /* NULL: no database */
-    sg_sqlite_lib f; /* SQLite, loaded at the first record (sqlite_lib.h) */
-    sqlite3 *db;     /* opened at the first record */
+    sg_sqlite_db sq; /* SQLite loaded and the database opened at the first record */
     sg_audit_line_fn sink;
     void *sink_ctx;
 };
@@ -89,9 +88,7 @@ void sg_audit_close(sg_audit *audit)
 {
     if (!audit)
         return;
-    if (audit->f.handle)
-        audit->f.close(audit->db);
-    sg_sqlite_lib_close(&audit->f);
+    sg_sqlite_db_close(&audit->sq);
     free(audit->db_path);
     free(audit);
 }
@@ -254,95 +251,42 @@ static int audit_migrate_to_1(const sg_sqlite_conn *q)
 
 static int (*const audit_migrations[AUDIT_SCHEMA_VERSION])(const sg_sqlite_conn *q) = {audit_migrate_to_1};
 
-static int pragma_int(const sg_sqlite_conn *q, const char *sql, int *value)
+/* sqlite_db.h's kind->fail (ctx: the sg_sqlite_db), by step. */
+static void word_failure(void *ctx, sg_sqlite_step step, int rc, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = q->f->prepare_v2(q->db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW)
-        *value = q->f->column_int(st, 0);
-    q->f->finalize(st);
-    return rc == SQLITE_ROW ? SQLITE_OK : rc;
+    const sg_sqlite_db *db = ctx;
+    const char *why = db->q.db ? db->f.errmsg(db->q.db) : db->f.errstr(rc);
+    if (step == SG_SQLITE_STEP_OPEN)
+        snprintf(err, errlen, "cannot open audit database %s: %s", db->path, why);
+    else if (step == SG_SQLITE_STEP_READ)
+        snprintf(err, errlen, "audit database %s is unreadable: %s", db->path, why);
+    else
+        snprintf(err, errlen, "audit database %s cannot be written: %s", db->path, why);
 }
 
-/* Checks it is ours and at most our version; *version gets its version. */
-static bool audit_version(const sg_sqlite_conn *q, const char *path, int *version, char *err, size_t errlen)
-{
-    int app = 0, ntables = 0;
-    int rc = pragma_int(q, "PRAGMA user_version", version);
-    if (rc == SQLITE_OK)
-        rc = pragma_int(q, "PRAGMA application_id", &app);
-    if (rc == SQLITE_OK)
-        rc = pragma_int(q, "SELECT count(*) FROM sqlite_master", &ntables);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "audit database %s is unreadable: %s", path, q->f->errmsg(q->db));
-        return false;
-    }
-    if ((app != 0 && app != AUDIT_APPLICATION_ID) || (*version == 0 && ntables > 0)) {
-        snprintf(err, errlen, "audit database %s is not a sievegate audit database", path);
-        return false;
-    }
-    if (*version > AUDIT_SCHEMA_VERSION) {
-        snprintf(err, errlen, "audit database %s has schema version %d, newer than this sievegate knows (%d)", path,
-                 *version, AUDIT_SCHEMA_VERSION);
-        return false;
-    }
-    return true;
-}
-
-static bool audit_migrate(const sg_sqlite_conn *q, const char *path, char *err, size_t errlen)
-{
-    int version;
-    if (!audit_version(q, path, &version, err, errlen))
-        return false;
-    if (version == AUDIT_SCHEMA_VERSION)
-        return true;
-    int rc = q->f->exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    bool ok = rc == SQLITE_OK && audit_version(q, path, &version, err, errlen);
-    for (; ok && version < AUDIT_SCHEMA_VERSION; version++)
-        ok = (rc = audit_migrations[version](q)) == SQLITE_OK;
-    if (ok) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d", AUDIT_SCHEMA_VERSION,
-                 AUDIT_APPLICATION_ID);
-        ok = (rc = q->f->exec(q->db, sql, NULL, NULL, NULL)) == SQLITE_OK &&
-             (rc = q->f->exec(q->db, "COMMIT", NULL, NULL, NULL)) == SQLITE_OK;
-    }
-    if (!ok) {
-        if (rc != SQLITE_OK)
-            snprintf(err, errlen, "audit database %s cannot be written: %s", path, q->f->errmsg(q->db));
-        q->f->exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    return ok;
-}
+static const sg_sqlite_db_kind audit_kind = {
+    .what = "audit database",
+    .application_id = AUDIT_APPLICATION_ID,
+    .version = AUDIT_SCHEMA_VERSION,
+    .migrations = audit_migrations,
+    .fail = word_failure,
+};
 
 /* Opens (creating it when missing) the database for appending; SQLite
  * itself is loaded here, at the first record that needs it. */
 static bool audit_connect(sg_audit *a, char *err, size_t errlen)
 {
-    if (a->db)
+    if (a->sq.q.db)
         return true;
-    if (!a->f.handle && !sg_sqlite_lib_open(&a->f, err, errlen))
+    if (!a->sq.kind)
+        sg_sqlite_db_init(&a->sq, &audit_kind, a->db_path, AUDIT_BUSY_TIMEOUT_MS, &a->sq);
+    if (sg_sqlite_db_open(&a->sq, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "PRAGMA journal_mode = DELETE", err,
+                          errlen) != SG_SQLITE_DB_OK)
         return false;
-    sg_sqlite_conn c = {&a->f, NULL};
-    int rc = a->f.open_v2(a->db_path, &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "cannot open audit database %s: %s", a->db_path,
-                 c.db ? a->f.errmsg(c.db) : a->f.errstr(rc));
-        a->f.close(c.db);
-        return false;
-    }
-    a->f.busy_timeout(c.db, AUDIT_BUSY_TIMEOUT_MS);
-    rc = a->f.exec(c.db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "cannot open audit database %s: %s", a->db_path, a->f.errmsg(c.db));
-        a->f.close(c.db);
+    if (sg_sqlite_db_migrate(&a->sq, err, errlen) != SG_SQLITE_DB_OK) {
+        sg_sqlite_db_disconnect(&a->sq);
         return false;
     }
-    if (!audit_migrate(&c, a->db_path, err, errlen)) {
-        a->f.close(c.db);
-        return false;
-    }
-    a->db = c.db;
     return true;
 }
 
@@ -351,24 +295,24 @@ static bool audit_insert(sg_audit *a, const sg_audit_record *rec, int64_t when, 
     if (!audit_connect(a, err, errlen))
         return false;
     sqlite3_stmt *st = NULL;
-    int rc = a->f.prepare_v2(a->db,
-                             "INSERT INTO forwards (time, owner, target, target_domain, mechanism, verdict,"
-                             " policy, remote_domain, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                             -1, &st, NULL);
+    int rc = a->sq.f.prepare_v2(a->sq.q.db,
+                                "INSERT INTO forwards (time, owner, target, target_domain, mechanism, verdict,"
+                                " policy, remote_domain, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                -1, &st, NULL);
     if (rc == SQLITE_OK) {
         const char *texts[] = {rec->owner,  rec->target,        rec->target_domain,
                                rec->mechanism, rec->verdict, rec->policy, rec->remote_domain, rec->message_id};
-        a->f.bind_int64(st, 1, (sqlite3_int64)when);
+        a->sq.f.bind_int64(st, 1, (sqlite3_int64)when);
         for (int i = 0; i < 8; i++) {
             const char *v = texts[i] ? texts[i] : (i < 5 ? "" : NULL);
             if (v)
-                a->f.bind_text(st, i + 2, v, -1, SQLITE_STATIC);
+                a->sq.f.bind_text(st, i + 2, v, -1, SQLITE_STATIC);
         }
-        rc = a->f.step(st);
+        rc = a->sq.f.step(st);
     }
-    a->f.finalize(st);
+    a->sq.f.finalize(st);
     if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "cannot write audit database %s: %s", a->db_path, a->f.errmsg(a->db));
+        snprintf(err, errlen, "cannot write audit database %s: %s", a->db_path, a->sq.f.errmsg(a->sq.q.db));
         return false;
     }
     return true;
@@ -403,18 +347,6 @@ static const char *col_dup(const sg_sqlite_conn *q, sqlite3_stmt *st, int i, sg_
     return t ? sg_arena_strdup(arena, (const char *)t) : NULL;
 }
 
-static void *grow(sg_arena *arena, void *items, size_t count, size_t *cap, size_t size)
-{
-    if (count < *cap)
-        return items;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *n = sg_arena_alloc(arena, ncap * size);
-    if (count)
-        memcpy(n, items, count * size);
-    *cap = ncap;
-    return n;
-}
-
 static sqlite3_stmt *prepare_since(const sg_sqlite_conn *q, const char *sql, int64_t since, int *rc)
 {
     sqlite3_stmt *st = NULL;
@@ -435,7 +367,7 @@ static int report_forwarders(const sg_sqlite_conn *q, sg_audit_report *r)
                                      " FROM forwards f WHERE time >= ?1 GROUP BY owner ORDER BY owner",
                                      r->since, &rc);
     while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
-        r->forwarders = grow(r->arena, r->forwarders, r->nforwarders, &cap, sizeof *r->forwarders);
+        r->forwarders = sg_arena_grow(r->arena, r->forwarders, r->nforwarders, &cap, sizeof *r->forwarders, 8);
         sg_audit_forwarder *f = &r->forwarders[r->nforwarders++];
         f->owner = col_dup(q, st, 0, r->arena);
         f->forwards = (unsigned long)q->f->column_int64(st, 1);
@@ -462,7 +394,7 @@ static int report_domains(const sg_sqlite_conn *q, sg_audit_report *r)
                                      " FROM forwards f WHERE time >= ?1 GROUP BY target_domain ORDER BY target_domain",
                                      r->since, &rc);
     while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
-        r->domains = grow(r->arena, r->domains, r->ndomains, &cap, sizeof *r->domains);
+        r->domains = sg_arena_grow(r->arena, r->domains, r->ndomains, &cap, sizeof *r->domains, 8);
         sg_audit_domain_stat *d = &r->domains[r->ndomains++];
         d->domain = col_dup(q, st, 0, r->arena);
         d->forwards = (unsigned long)q->f->column_int64(st, 1);
@@ -487,7 +419,7 @@ static int report_records(const sg_sqlite_conn *q, sg_audit_report *r)
                                      " remote_domain, message_id FROM forwards WHERE time >= ?1 ORDER BY time, id",
                                      r->since, &rc);
     while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
-        r->records = grow(r->arena, r->records, r->nrecords, &cap, sizeof *r->records);
+        r->records = sg_arena_grow(r->arena, r->records, r->nrecords, &cap, sizeof *r->records, 8);
         sg_audit_record *rec = &r->records[r->nrecords++];
         rec->time = q->f->column_int64(st, 0);
         rec->owner = col_dup(q, st, 1, r->arena);
@@ -510,10 +442,12 @@ static int report_records(const sg_sqlite_conn *q, sg_audit_report *r)
 }
 
 /* All three parts in one read transaction, so their figures agree. */
-static bool report_query(const sg_sqlite_conn *q, const char *path, sg_audit_report *r, char *err, size_t errlen)
+static bool report_query(sg_sqlite_db *db, sg_audit_report *r, char *err, size_t errlen)
 {
+    const sg_sqlite_conn *q = &db->q;
+    const char *path = db->path;
     int version = 0;
-    if (!audit_version(q, path, &version, err, errlen))
+    if (sg_sqlite_db_version(db, &version, err, errlen) != SG_SQLITE_DB_OK)
         return false;
     if (version == 0)
         return true; /* created but never written */
@@ -542,22 +476,11 @@ bool sg_audit_report_read(const char *path, int64_t since, sg_audit_report **out
         *out = r; /* nothing recorded yet */
         return true;
     }
-    sg_sqlite_lib lib; /* SQLite, for this report only (sqlite_lib.h) */
-    sg_sqlite_conn c = {&lib, NULL};
-    bool ok = sg_sqlite_lib_open(&lib, err, errlen);
-    if (ok) {
-        int rc = lib.open_v2(path, &c.db, SQLITE_OPEN_READONLY, NULL);
-        ok = rc == SQLITE_OK;
-        if (!ok)
-            snprintf(err, errlen, "cannot open audit database %s: %s", path,
-                     c.db ? lib.errmsg(c.db) : lib.errstr(rc));
-        if (ok) {
-            lib.busy_timeout(c.db, AUDIT_BUSY_TIMEOUT_MS);
-            ok = report_query(&c, path, r, err, errlen);
-        }
-        lib.close(c.db);
-        sg_sqlite_lib_close(&lib);
-    }
+    sg_sqlite_db db; /* SQLite, for this report only (sqlite_lib.h) */
+    sg_sqlite_db_init(&db, &audit_kind, path, AUDIT_BUSY_TIMEOUT_MS, &db);
+    bool ok = sg_sqlite_db_open(&db, SQLITE_OPEN_READONLY, NULL, err, errlen) == SG_SQLITE_DB_OK &&
+              report_query(&db, r, err, errlen);
+    sg_sqlite_db_close(&db);
     if (!ok) {
         sg_arena_free(arena);
         return false;

@@ -2,26 +2,23 @@
 #include "store/memcached_lib.h"
 
 #include <dlfcn.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "base/dl_load.h"
 
+static const sg_dl_symbol symbols[] = {
+#define SG_MEMCACHED_SYMBOL(name, ret, params) {"memcached_" #name, offsetof(sg_memcached_lib, name)},
+    SG_MEMCACHED_FUNCTIONS(SG_MEMCACHED_SYMBOL)
+#undef SG_MEMCACHED_SYMBOL
+};
+
 bool sg_memcached_lib_open(sg_memcached_lib *lib, char *err, size_t errlen)
 {
-    memset(lib, 0, sizeof *lib);
-    void *h = sg_dl_open(SG_MEMCACHED_LIB_SONAME, RTLD_NOW | RTLD_LOCAL, err, errlen);
-    bool ok = h != NULL;
-#define SG_MEMCACHED_RESOLVE(name, ret, params)                                                                   \
-    ok = ok && sg_dl_resolve(h, SG_MEMCACHED_LIB_SONAME, "memcached_" #name, &lib->name, sizeof lib->name, err, errlen);
-    SG_MEMCACHED_FUNCTIONS(SG_MEMCACHED_RESOLVE)
-#undef SG_MEMCACHED_RESOLVE
-    if (!ok) {
-        if (h)
-            dlclose(h);
-        memset(lib, 0, sizeof *lib);
+    void *h = sg_dl_load_table(SG_MEMCACHED_LIB_SONAME, RTLD_NOW | RTLD_LOCAL, symbols,
+                               sizeof symbols / sizeof *symbols, lib, sizeof *lib, err, errlen);
+    if (!h)
         return false;
-    }
     lib->handle = h;
     return true;
 }

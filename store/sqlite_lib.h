@@ -9,8 +9,8 @@
  * `sievegate test` / `check` runs need none (issue 6: deliveries/s and peak
  * RSS < 4 MB; issue 7: `test` per process <= 1.5x a trivial program). Each
  * store that uses SQLite (policy_store, user_state, audit) loads it through
- * this module at its first real connection, as the policy cache does
- * libmemcached (memcached_lib.h).
+ * this module at its first real connection (sqlite_db.h opens it), as the
+ * policy cache does libmemcached (memcached_lib.h).
  *
  * sg_sqlite_lib_open takes an empty sg_sqlite_lib (owned by the caller, e.g.
  * the store object) and dlopen()s SG_SQLITE_LIB_SONAME with RTLD_NOW |

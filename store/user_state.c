@@ -14,7 +14,7 @@
  * - Every write is one BEGIN IMMEDIATE transaction; a check is one SELECT.
  * - SQLite itself is loaded (sqlite_lib.h) by sg_user_state_open, after the
  *   path checks: a process that opens no state store never loads it.
- * - Keys are SHA-256 (FIPS 180-4, below) of a tagged, length-prefixed
+ * - Keys are SHA-256 (FIPS 180-4, base/hash.h) of a tagged, length-prefixed
  *   encoding of the fields, so no two field lists hash the same input.
  */
 #include "store/user_state.h"
@@ -29,7 +29,8 @@
 #include <unistd.h>
 
 #include "base/arena.h"
-#include "store/sqlite_lib.h"
+#include "base/hash.h"
+#include "store/sqlite_db.h"
 
 #define SCHEMA_VERSION 1
 #define STATE_APPLICATION_ID 0x53475553 /* "SGUS": PRAGMA application_id of a sievegate user state store */
@@ -39,118 +40,11 @@
 
 struct sg_user_state {
     char *path;
-    sg_sqlite_lib f; /* loaded by sg_user_state_open, before the connection */
-    sqlite3 *db;
+    sg_sqlite_db sq; /* SQLite loaded by sg_user_state_open, after the path checks */
     size_t max_rows[SG_STATE_NKINDS];
     unsigned purge_every;
     int busy_timeout_ms;
 };
-
-/* ---------------------------------------------------------------- SHA-256 */
-
-typedef struct sha256 {
-    uint32_t h[8];
-    uint64_t bytes;
-    unsigned char buf[64];
-    size_t used;
-} sha256;
-
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-static uint32_t ror32(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << (32 - n));
-}
-
-static void sha256_block(sha256 *s, const unsigned char *p)
-{
-    uint32_t w[64];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
-               (uint32_t)p[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f = s->h[5], g = s->h[6],
-             h = s->h[7];
-    for (int i = 0; i < 64; i++) {
-        uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
-        uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    s->h[0] += a;
-    s->h[1] += b;
-    s->h[2] += c;
-    s->h[3] += d;
-    s->h[4] += e;
-    s->h[5] += f;
-    s->h[6] += g;
-    s->h[7] += h;
-}
-
-static void sha256_init(sha256 *s)
-{
-    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    memcpy(s->h, iv, sizeof iv);
-    s->bytes = 0;
-    s->used = 0;
-}
-
-static void sha256_update(sha256 *s, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    s->bytes += len;
-    while (len > 0) {
-        size_t n = 64 - s->used < len ? 64 - s->used : len;
-        memcpy(s->buf + s->used, p, n);
-        s->used += n;
-        p += n;
-        len -= n;
-        if (s->used == 64) {
-            sha256_block(s, s->buf);
-            s->used = 0;
-        }
-    }
-}
-
-static void sha256_final(sha256 *s, unsigned char out[32])
-{
-    uint64_t bits = s->bytes * 8;
-    unsigned char pad = 0x80;
-    sha256_update(s, &pad, 1);
-    pad = 0;
-    while (s->used != 56)
-        sha256_update(s, &pad, 1);
-    unsigned char len[8];
-    for (int i = 0; i < 8; i++)
-        len[i] = (unsigned char)(bits >> (56 - 8 * i));
-    sha256_update(s, len, 8);
-    for (int i = 0; i < 8; i++) {
-        out[4 * i] = (unsigned char)(s->h[i] >> 24);
-        out[4 * i + 1] = (unsigned char)(s->h[i] >> 16);
-        out[4 * i + 2] = (unsigned char)(s->h[i] >> 8);
-        out[4 * i + 3] = (unsigned char)s->h[i];
-    }
-}
 
 /* ------------------------------------------------------------------- keys */
 
@@ -166,92 +60,95 @@ const char *sg_state_kind_name(sg_state_kind kind)
     return "unknown";
 }
 
-/* The encoding hashed for a key:
- *   "sievegate-state" NUL kind-name NUL variant-byte field...
- * where a field is 0x00 (not given) or 0x01, 8-byte big-endian length, bytes. */
-static void key_begin(sha256 *s, sg_state_kind kind, char variant)
-{
-    const char *name = sg_state_kind_name(kind);
-    sha256_init(s);
-    sha256_update(s, "sievegate-state", sizeof "sievegate-state");
-    sha256_update(s, name, strlen(name) + 1);
-    sha256_update(s, &variant, 1);
-}
+/* One field of a key; lower_domain: an address whose part after the last
+ * '@' is lower-cased. */
+typedef struct {
+    const char *value; /* NULL: not given */
+    bool lower_domain;
+} key_field;
 
-/* lower_domain: an address whose part after the last '@' is lower-cased. */
-static void key_field(sha256 *s, const char *value, bool lower_domain)
+static void hash_u64(sg_sha256_ctx *s, uint64_t v)
 {
-    unsigned char tag = value ? 1 : 0;
-    sha256_update(s, &tag, 1);
-    if (!value)
-        return;
-    size_t n = strlen(value);
-    unsigned char len[8];
+    unsigned char be[8];
     for (int i = 0; i < 8; i++)
-        len[i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-    sha256_update(s, len, 8);
-    const char *at = lower_domain ? strrchr(value, '@') : NULL;
-    if (!at) {
-        sha256_update(s, value, n);
+        be[i] = (unsigned char)(v >> (56 - 8 * i));
+    sg_sha256_update(s, be, 8);
+}
+
+static void hash_field(sg_sha256_ctx *s, const key_field *f)
+{
+    unsigned char tag = f->value ? 1 : 0;
+    sg_sha256_update(s, &tag, 1);
+    if (!f->value)
         return;
-    }
-    sha256_update(s, value, (size_t)(at - value));
-    for (const char *p = at; *p; p++) {
-        char c = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
-        sha256_update(s, &c, 1);
+    size_t n = strlen(f->value);
+    hash_u64(s, (uint64_t)n);
+    const char *at = f->lower_domain ? strrchr(f->value, '@') : NULL;
+    size_t keep = at ? (size_t)(at - f->value) : n;
+    sg_sha256_update(s, f->value, keep);
+    char lower[64];
+    for (size_t i = keep; i < n; i += sizeof lower) {
+        size_t k = n - i < sizeof lower ? n - i : sizeof lower;
+        for (size_t j = 0; j < k; j++) {
+            char c = f->value[i + j];
+            lower[j] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        }
+        sg_sha256_update(s, lower, k);
     }
 }
 
-static void key_end(sha256 *s, sg_state_key *key, sg_state_kind kind)
+/* The key is SHA-256 of
+ *   "sievegate-state" NUL kind-name NUL variant-byte field...
+ * where a field is 0x00 (not given) or 0x01, 8-byte big-endian length, bytes.
+ * When SHA-256 cannot be computed (Nettle cannot be loaded, base/hash.h) the
+ * key is invalid: every operation with it fails and says why. */
+static void key_make(sg_state_key *key, sg_state_kind kind, char variant, const key_field *fields, size_t n)
 {
+    sg_sha256_ctx s;
+    char err[256];
+    memset(key, 0, sizeof *key);
+    key->kind = SG_STATE_NKINDS;
+    if (!sg_sha256_begin(&s, err, sizeof err))
+        return;
+    const char *name = sg_state_kind_name(kind);
+    sg_sha256_update(&s, "sievegate-state", sizeof "sievegate-state");
+    sg_sha256_update(&s, name, strlen(name) + 1);
+    sg_sha256_update(&s, &variant, 1);
+    for (size_t i = 0; i < n; i++)
+        hash_field(&s, &fields[i]);
+    sg_sha256_end(&s, key->digest);
     key->kind = kind;
-    sha256_final(s, key->digest);
 }
 
 void sg_state_key_vacation(sg_state_key *key, const char *sender, const char *handle, const char *subject,
                            const char *from, bool mime, const char *reason)
 {
-    sha256 s;
     if (handle) {
-        key_begin(&s, SG_STATE_VACATION, 'h');
-        key_field(&s, sender, true);
-        key_field(&s, handle, false);
+        const key_field f[] = {{sender, true}, {handle, false}};
+        key_make(key, SG_STATE_VACATION, 'h', f, 2);
     } else {
-        key_begin(&s, SG_STATE_VACATION, 'a');
-        key_field(&s, sender, true);
-        key_field(&s, subject, false);
-        key_field(&s, from, false);
-        key_field(&s, mime ? "mime" : NULL, false);
-        key_field(&s, reason, false);
+        const key_field f[] = {{sender, true}, {subject, false}, {from, false}, {mime ? "mime" : NULL, false},
+                               {reason, false}};
+        key_make(key, SG_STATE_VACATION, 'a', f, 5);
     }
-    key_end(&s, key, SG_STATE_VACATION);
 }
 
 void sg_state_key_duplicate(sg_state_key *key, const char *handle, const char *uniqueid)
 {
-    sha256 s;
-    key_begin(&s, SG_STATE_DUPLICATE, 'u');
-    key_field(&s, handle, false);
-    key_field(&s, uniqueid, false);
-    key_end(&s, key, SG_STATE_DUPLICATE);
+    const key_field f[] = {{handle, false}, {uniqueid, false}};
+    key_make(key, SG_STATE_DUPLICATE, 'u', f, 2);
 }
 
 void sg_state_key_forward(sg_state_key *key, const char *message_id, const char *target)
 {
-    sha256 s;
-    key_begin(&s, SG_STATE_FORWARD, 'm');
-    key_field(&s, message_id, false);
-    key_field(&s, target, true);
-    key_end(&s, key, SG_STATE_FORWARD);
+    const key_field f[] = {{message_id, false}, {target, true}};
+    key_make(key, SG_STATE_FORWARD, 'm', f, 2);
 }
 
 void sg_state_key_bounce(sg_state_key *key, const char *sender, const char *owner)
 {
-    sha256 s;
-    key_begin(&s, SG_STATE_BOUNCE, 's');
-    key_field(&s, sender, true);
-    key_field(&s, owner, true);
-    key_end(&s, key, SG_STATE_BOUNCE);
+    const key_field f[] = {{sender, true}, {owner, true}};
+    key_make(key, SG_STATE_BOUNCE, 's', f, 2);
 }
 
 /* ----------------------------------------------------------------- errors */
@@ -272,14 +169,18 @@ static sg_state_status fail(sg_state_status st, char *err, size_t errlen, const 
     return st;
 }
 
+static bool corrupt(int rc)
+{
+    return (rc & 0xFF) == SQLITE_CORRUPT || (rc & 0xFF) == SQLITE_NOTADB;
+}
+
 /* An SQLite failure, by what the caller can do about it. */
 static sg_state_status db_fail(const sg_user_state *s, int rc, char *err, size_t errlen)
 {
-    const char *msg = s->db ? s->f.errmsg(s->db) : s->f.errstr(rc);
-    switch (rc & 0xFF) {
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
+    const char *msg = s->sq.q.db ? s->sq.f.errmsg(s->sq.q.db) : s->sq.f.errstr(rc);
+    if (corrupt(rc))
         return fail(SG_STATE_CORRUPT, err, errlen, "state store %s is corrupt: %s", s->path, msg);
+    switch (rc & 0xFF) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return fail(SG_STATE_UNAVAILABLE, err, errlen, "state store %s is locked by another delivery (waited %d ms)",
@@ -305,7 +206,7 @@ static int run(sg_user_state *s, const char *sql, const char *types, sqlite3_int
                ...)
 {
     sqlite3_stmt *st = NULL;
-    int rc = s->f.prepare_v2(s->db, sql, -1, &st, NULL);
+    int rc = s->sq.f.prepare_v2(s->sq.q.db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     va_list ap;
@@ -313,24 +214,24 @@ static int run(sg_user_state *s, const char *sql, const char *types, sqlite3_int
     int col = 1;
     for (const char *t = types; t && *t && rc == SQLITE_OK; t++) {
         if (*t == 'L') {
-            rc = s->f.bind_int64(st, col++, va_arg(ap, sqlite3_int64));
+            rc = s->sq.f.bind_int64(st, col++, va_arg(ap, sqlite3_int64));
         } else {
             const sg_state_key *k = va_arg(ap, const sg_state_key *);
-            rc = s->f.bind_int(st, col++, (int)k->kind);
+            rc = s->sq.f.bind_int(st, col++, (int)k->kind);
             if (rc == SQLITE_OK)
-                rc = s->f.bind_blob(st, col++, k->digest, (int)sizeof k->digest, SQLITE_STATIC);
+                rc = s->sq.f.bind_blob(st, col++, k->digest, (int)sizeof k->digest, SQLITE_STATIC);
         }
     }
     va_end(ap);
     if (rc == SQLITE_OK)
-        rc = s->f.step(st);
+        rc = s->sq.f.step(st);
     if (found)
         *found = rc == SQLITE_ROW;
     if (value)
-        *value = rc == SQLITE_ROW ? s->f.column_int64(st, 0) : 0;
+        *value = rc == SQLITE_ROW ? s->sq.f.column_int64(st, 0) : 0;
     if (changes)
-        *changes = s->f.changes(s->db);
-    int frc = s->f.finalize(st);
+        *changes = s->sq.f.changes(s->sq.q.db);
+    int frc = s->sq.f.finalize(st);
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return SQLITE_OK;
     return frc != SQLITE_OK ? frc : rc;
@@ -347,19 +248,19 @@ static int64_t expiry(int64_t now, uint64_t period)
 /* Begins the write transaction (the write lock first: no deadlock on upgrade). */
 static int begin(sg_user_state *s)
 {
-    return s->f.exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    return s->sq.f.exec(s->sq.q.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 }
 
 /* Commits, or on rc != OK records the error and rolls back. */
 static sg_state_status finish(sg_user_state *s, int rc, char *err, size_t errlen)
 {
     if (rc == SQLITE_OK)
-        rc = s->f.exec(s->db, "COMMIT", NULL, NULL, NULL);
+        rc = s->sq.f.exec(s->sq.q.db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return SG_STATE_OK;
     sg_state_status st = db_fail(s, rc, err, errlen);
-    if (!s->f.get_autocommit(s->db))
-        s->f.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!s->sq.f.get_autocommit(s->sq.q.db))
+        s->sq.f.exec(s->sq.q.db, "ROLLBACK", NULL, NULL, NULL);
     return st;
 }
 
@@ -400,9 +301,18 @@ static bool valid_key(const sg_state_key *key)
     return key && (int)key->kind >= 0 && key->kind < SG_STATE_NKINDS;
 }
 
+/* Why a key is not valid: key_make could not hash (kind SG_STATE_NKINDS), or garbage. */
+static sg_state_status key_fail(const sg_state_key *key, char *err, size_t errlen)
+{
+    if (key && key->kind == SG_STATE_NKINDS)
+        return fail(SG_STATE_UNAVAILABLE, err, errlen,
+                    "invalid state key: its SHA-256 could not be computed (cannot load %s)", SG_HASH_LIB_SONAME);
+    return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
+}
+
 /* ----------------------------------------------------------------- schema */
 
-static int migrate_to_1(sg_user_state *s)
+static int migrate_to_1(const sg_sqlite_conn *q)
 {
     static const char sql[] =
         "CREATE TABLE seen ("
@@ -415,106 +325,39 @@ static int migrate_to_1(sg_user_state *s)
         "CREATE INDEX seen_expiry ON seen (expires_at);"
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
         "INSERT INTO meta VALUES ('writes', 0);";
-    return s->f.exec(s->db, sql, NULL, NULL, NULL);
+    return q->f->exec(q->db, sql, NULL, NULL, NULL);
 }
 
 /* migrations[v] takes a store from version v to v + 1. */
-static int (*const migrations[SCHEMA_VERSION])(sg_user_state *s) = {migrate_to_1};
+static int (*const migrations[SCHEMA_VERSION])(const sg_sqlite_conn *q) = {migrate_to_1};
 
-/* Checks that the file is ours (or empty) and reads its schema version. */
-static sg_state_status read_version(sg_user_state *s, int *version, char *err, size_t errlen)
+/* sqlite_db.h's kind->fail: every step is worded alike. */
+static void word_failure(void *ctx, sg_sqlite_step step, int rc, char *err, size_t errlen)
 {
-    /* One statement, so one snapshot: read as three, a migration committed
-     * by another delivery in between looks like a foreign file. */
-    sqlite3_int64 v = 0, app = 0, ntables = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = s->f.prepare_v2(s->db,
-                             "SELECT (SELECT user_version FROM pragma_user_version),"
-                             " (SELECT application_id FROM pragma_application_id),"
-                             " (SELECT count(*) FROM sqlite_master)",
-                             -1, &q, NULL);
-    if (rc == SQLITE_OK)
-        rc = s->f.step(q);
-    if (rc == SQLITE_ROW) {
-        v = s->f.column_int64(q, 0);
-        app = s->f.column_int64(q, 1);
-        ntables = s->f.column_int64(q, 2);
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_ERROR;
-    }
-    if (rc != SQLITE_OK) {
-        sg_state_status st = db_fail(s, rc, err, errlen); /* before finalize, which resets the message */
-        s->f.finalize(q);
-        return st;
-    }
-    s->f.finalize(q);
-    if ((app != 0 && app != STATE_APPLICATION_ID) || (v == 0 && ntables > 0))
-        return fail(SG_STATE_CORRUPT, err, errlen, "state store %s is not a sievegate state store", s->path);
-    if (v > SCHEMA_VERSION)
-        return fail(SG_STATE_UNAVAILABLE, err, errlen,
-                    "state store %s has schema version %lld, newer than this sievegate knows (%d)", s->path,
-                    (long long)v, SCHEMA_VERSION);
-    *version = (int)v;
-    return SG_STATE_OK;
+    (void)step;
+    db_fail(ctx, rc, err, errlen);
 }
 
-static sg_state_status migrate(sg_user_state *s, char *err, size_t errlen)
+static const sg_sqlite_db_kind state_kind = {
+    .what = "state store",
+    .application_id = STATE_APPLICATION_ID,
+    .version = SCHEMA_VERSION,
+    .migrations = migrations,
+    .fail = word_failure,
+};
+
+/* The store's status for what sqlite_db.h answered (err is worded). */
+static sg_state_status db_status(const sg_user_state *s, sg_sqlite_db_result r)
 {
-    int version = 0;
-    sg_state_status st = read_version(s, &version, err, errlen);
-    if (st != SG_STATE_OK || version == SCHEMA_VERSION)
-        return st;
-    int rc = begin(s);
-    if (rc != SQLITE_OK)
-        return db_fail(s, rc, err, errlen);
-    st = read_version(s, &version, err, errlen); /* another delivery may have migrated meanwhile */
-    for (; st == SG_STATE_OK && version < SCHEMA_VERSION; version++) {
-        rc = migrations[version](s);
-        if (rc != SQLITE_OK)
-            break;
+    switch (r) {
+    case SG_SQLITE_DB_OK: return SG_STATE_OK;
+    case SG_SQLITE_DB_FOREIGN: return SG_STATE_CORRUPT;
+    case SG_SQLITE_DB_FAILED: return corrupt(s->sq.rc) ? SG_STATE_CORRUPT : SG_STATE_UNAVAILABLE;
+    default: return SG_STATE_UNAVAILABLE;
     }
-    if (st != SG_STATE_OK) {
-        s->f.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return st;
-    }
-    if (rc == SQLITE_OK) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d", SCHEMA_VERSION,
-                 STATE_APPLICATION_ID);
-        rc = s->f.exec(s->db, sql, NULL, NULL, NULL);
-    }
-    return finish(s, rc, err, errlen);
 }
 
 /* ---------------------------------------------------------- open, close */
-
-/* The directory that will hold the file and its journal must be writable. */
-static sg_state_status check_dir(const sg_user_state *s, char *err, size_t errlen)
-{
-    char *dir = sg_xstrdup(s->path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        strcpy(dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    struct stat sb;
-    sg_state_status st = SG_STATE_OK;
-    if (stat(dir, &sb) != 0)
-        st = fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: directory %s: %s", s->path, dir,
-                  strerror(errno));
-    else if (!S_ISDIR(sb.st_mode))
-        st = fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: %s is not a directory", s->path,
-                  dir);
-    else if (access(dir, W_OK | X_OK) != 0)
-        st = fail(SG_STATE_UNAVAILABLE, err, errlen,
-                  "cannot open state store %s: directory %s is not writable (the journal is created there): %s",
-                  s->path, dir, strerror(errno));
-    free(dir);
-    return st;
-}
 
 /* Creates the file (0600) when missing; refuses one that cannot be written. */
 static sg_state_status check_file(const sg_user_state *s, char *err, size_t errlen)
@@ -547,31 +390,22 @@ sg_state_status sg_user_state_open(const char *path, int64_t now, const sg_user_
         return fail(SG_STATE_UNAVAILABLE, err, errlen, "no state store path given");
     sg_user_state *s = sg_xmalloc(sizeof *s);
     s->path = sg_xstrdup(path);
-    s->db = NULL;
-    memset(&s->f, 0, sizeof s->f);
     for (int k = 0; k < SG_STATE_NKINDS; k++)
         s->max_rows[k] = limits && limits->max_rows[k] ? limits->max_rows[k] : DEFAULT_MAX_ROWS;
     s->purge_every = limits && limits->purge_every ? limits->purge_every : DEFAULT_PURGE_EVERY;
     s->busy_timeout_ms = limits && limits->busy_timeout_ms > 0 ? limits->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+    sg_sqlite_db_init(&s->sq, &state_kind, s->path, s->busy_timeout_ms, s);
 
-    sg_state_status st = check_dir(s, err, errlen);
+    sg_state_status st = sg_sqlite_db_check_dir(&s->sq, "open", err, errlen) ? SG_STATE_OK : SG_STATE_UNAVAILABLE;
     if (st == SG_STATE_OK)
         st = check_file(s, err, errlen);
-    /* SQLite itself only now that the store is really used (sqlite_lib.h). */
-    if (st == SG_STATE_OK && !sg_sqlite_lib_open(&s->f, err, errlen))
-        st = SG_STATE_UNAVAILABLE;
-    if (st == SG_STATE_OK) {
-        int rc = s->f.open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
-        if (rc != SQLITE_OK) {
-            st = fail(SG_STATE_UNAVAILABLE, err, errlen, "cannot open state store %s: %s", s->path,
-                      s->db ? s->f.errmsg(s->db) : s->f.errstr(rc));
-        } else {
-            s->f.busy_timeout(s->db, s->busy_timeout_ms);
-            /* Rollback journal, fsync'ed (user_state.h says why not WAL). */
-            rc = s->f.exec(s->db, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL", NULL, NULL, NULL);
-            st = rc == SQLITE_OK ? migrate(s, err, errlen) : db_fail(s, rc, err, errlen);
-        }
-    }
+    /* SQLite itself only now that the store is really used (sqlite_lib.h).
+     * Rollback journal, fsync'ed (user_state.h says why not WAL). */
+    if (st == SG_STATE_OK)
+        st = db_status(s, sg_sqlite_db_open(&s->sq, SQLITE_OPEN_READWRITE,
+                                            "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL", err, errlen));
+    if (st == SG_STATE_OK)
+        st = db_status(s, sg_sqlite_db_migrate(&s->sq, err, errlen));
     if (st == SG_STATE_OK) {
         bool any = false;
         sqlite3_int64 one;
@@ -594,9 +428,7 @@ void sg_user_state_close(sg_user_state *state)
 {
     if (!state)
         return;
-    if (state->f.handle)
-        state->f.close(state->db);
-    sg_sqlite_lib_close(&state->f);
+    sg_sqlite_db_close(&state->sq);
     free(state->path);
     free(state);
 }
@@ -608,7 +440,7 @@ sg_state_status sg_user_state_check(sg_user_state *state, const sg_state_key *ke
 {
     *seen = false;
     if (!valid_key(key))
-        return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
+        return key_fail(key, err, errlen);
     sqlite3_int64 expires_at = 0;
     bool found = false;
     int rc = run(state, "SELECT expires_at FROM seen WHERE kind = ? AND key = ?", "k", &expires_at, &found, NULL,
@@ -648,7 +480,7 @@ sg_state_status sg_user_state_record(sg_user_state *state, const sg_state_key *k
                                      bool renew, char *err, size_t errlen)
 {
     if (!valid_key(key))
-        return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
+        return key_fail(key, err, errlen);
     if (period == 0)
         return SG_STATE_OK;
     int rc = begin(state);
@@ -664,7 +496,7 @@ sg_state_status sg_user_state_claim(sg_user_state *state, const sg_state_key *ke
 {
     *won = false;
     if (!valid_key(key))
-        return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
+        return key_fail(key, err, errlen);
     if (period == 0) {
         *won = true;
         return SG_STATE_OK;
@@ -682,7 +514,7 @@ sg_state_status sg_user_state_claim(sg_user_state *state, const sg_state_key *ke
 sg_state_status sg_user_state_forget(sg_user_state *state, const sg_state_key *key, char *err, size_t errlen)
 {
     if (!valid_key(key))
-        return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
+        return key_fail(key, err, errlen);
     int rc = begin(state);
     if (rc != SQLITE_OK)
         return db_fail(state, rc, err, errlen);

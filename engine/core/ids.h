@@ -1,5 +1,6 @@
-/* ids.h - numeric identities of commands, tests, tags and class members, read
- * by the interpreter to dispatch. One enum so that ids never collide. */
+/* ids.h - numeric identities of commands, tests and class members, read by
+ * the interpreter to dispatch. One enum so that ids never collide. Tags have
+ * none: they are found by name (sg_bound_tag_find). */
 #ifndef SG_IDS_H
 #define SG_IDS_H
 
@@ -40,31 +41,6 @@ enum sg_id {
     SG_TEST_NOT,
     SG_TEST_SIZE,
     SG_TEST_TRUE,
-    /* tags */
-    SG_TAG_OVER,
-    SG_TAG_UNDER,
-    SG_TAG_COPY,
-    SG_TAG_DAYS,
-    SG_TAG_SECONDS,
-    SG_TAG_SUBJECT,
-    SG_TAG_FROM,
-    SG_TAG_ADDRESSES,
-    SG_TAG_MIME,
-    SG_TAG_HANDLE,
-    SG_TAG_FLAGS,
-    SG_TAG_LOWER,
-    SG_TAG_UPPER,
-    SG_TAG_LOWERFIRST,
-    SG_TAG_UPPERFIRST,
-    SG_TAG_QUOTEWILDCARD,
-    SG_TAG_LENGTH,
-    SG_TAG_IMPORTANCE,
-    SG_TAG_OPTIONS,
-    SG_TAG_MESSAGE,
-    SG_TAG_ENCODEURL,
-    SG_TAG_HEADER,   /* RFC 7352 */
-    SG_TAG_UNIQUEID,
-    SG_TAG_LAST,
     /* match types (RFC 5228 §2.7.1) */
     SG_MATCH_IS,
     SG_MATCH_CONTAINS,
@@ -85,55 +61,33 @@ enum sg_id {
     SG_CMD_INCLUDE,
     SG_CMD_RETURN,
     SG_CMD_GLOBAL,
-    SG_TAG_PERSONAL,
-    SG_TAG_GLOBAL,
-    SG_TAG_ONCE,
-    SG_TAG_OPTIONAL,
     SG_TEST_SPAMTEST,
     SG_TEST_VIRUSTEST,
-    SG_TAG_PERCENT,
     SG_MATCH_LIST,
     SG_TEST_VALID_EXT_LIST,
     /* RFC 5173 body, RFC 5703 mime / foreverypart / extracttext */
     SG_TEST_BODY,
-    SG_TAG_RAW,
-    SG_TAG_CONTENT,
-    SG_TAG_TEXT,
     SG_CMD_FOREVERYPART,
     SG_CMD_BREAK,
     SG_CMD_EXTRACTTEXT,
-    SG_TAG_NAME,
-    SG_TAG_ANYCHILD,
-    SG_TAG_TYPE,
-    SG_TAG_SUBTYPE,
-    SG_TAG_CONTENTTYPE,
-    SG_TAG_PARAM,
-    SG_TAG_FIRST,
     /* issue 4, language part: draft-murchison-sieve-regex, RFC 5260 date/index,
      * RFC 5183 environment, RFC 5463 ihave/error */
     SG_MATCH_REGEX,
     SG_TEST_DATE,
     SG_TEST_CURRENTDATE,
-    SG_TAG_ZONE,
-    SG_TAG_ORIGINALZONE,
-    SG_TAG_INDEX,
     SG_TEST_ENVIRONMENT,
     SG_TEST_IHAVE,
     SG_CMD_ERROR,
     /* editheader (RFC 5293), mailbox (RFC 5490), special-use (RFC 8579), fcc (RFC 8580) */
     SG_CMD_ADDHEADER,
-    SG_CMD_DELETEHEADER, /* its :index / :last are SG_TAG_INDEX / SG_TAG_LAST (RFC 5260 §6) */
-    SG_TAG_CREATE,
+    SG_CMD_DELETEHEADER, /* with :index / :last (RFC 5260 §6) */
     SG_TEST_MAILBOXEXISTS,
     SG_TEST_METADATA,
     SG_TEST_METADATAEXISTS,
     SG_TEST_SERVERMETADATA,
     SG_TEST_SERVERMETADATAEXISTS,
-    SG_TAG_SPECIALUSE,
     SG_TEST_SPECIALUSE_EXISTS,
-    SG_TAG_FCC,
     /* extlists (RFC 6134): "redirect :list" (SG_MATCH_LIST, SG_TEST_VALID_EXT_LIST above) */
-    SG_TAG_LIST,
 };
 
 #endif

@@ -190,7 +190,6 @@ void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value)
     v->value = value;
 }
 
-sg_strview sg_interp_var_get(sg_interp *in, const char *name);
 sg_strview sg_interp_var_get(sg_interp *in, const char *name)
 {
     variable *v = find_var(in, name, strlen(name));

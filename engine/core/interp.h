@@ -131,8 +131,10 @@ unsigned sg_interp_loop_depth(sg_interp *in);
 bool sg_interp_loop_body(sg_interp *in, const sg_node *block, size_t part, const char *name);
 /* RFC 5703 §3.2 "break [:name]": ends the named (NULL: the innermost) loop. */
 void sg_interp_break(sg_interp *in, const char *name);
-/* Sets a variable (RFC 5229), for commands that set one (extracttext). */
+/* Sets a variable (RFC 5229), for commands that set one (extracttext, imap4flags). */
 void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value);
+/* A variable's value ("" when it was never set), for commands that read one (imap4flags). */
+sg_strview sg_interp_var_get(sg_interp *in, const char *name);
 
 /* A string argument with variables expanded (RFC 5229 §3) when "variables" is required. */
 sg_strview sg_interp_string(sg_interp *in, const sg_arg *arg);

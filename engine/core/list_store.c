@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/hex.h"
 #include "engine/core/compare.h"
 #include "engine/core/ids.h"
 
@@ -48,7 +49,6 @@ static bool kept(unsigned char c)
 
 bool sg_list_file_name(const char *name, size_t len, char *out, size_t outlen)
 {
-    static const char hex[] = "0123456789ABCDEF";
     if (!sg_list_name_valid(name, len) || outlen == 0)
         return false;
     size_t max = outlen - 1 < 255 ? outlen - 1 : 255; /* NAME_MAX */
@@ -63,8 +63,8 @@ bool sg_list_file_name(const char *name, size_t len, char *out, size_t outlen)
             if (n + 3 > max)
                 return false;
             out[n++] = '%';
-            out[n++] = hex[c >> 4];
-            out[n++] = hex[c & 15];
+            sg_hex_byte(c, true, out + n);
+            n += 2;
         }
     }
     out[n] = '\0';

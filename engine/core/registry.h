@@ -40,7 +40,6 @@ typedef struct sg_tag_def {
     sg_type param;     /* argument that must follow the tag, or SG_T_NONE */
     const char *param_name;
     uint8_t group;     /* nonzero: at most one tag of the group on one command */
-    int id;
 } sg_tag_def;
 
 typedef struct sg_positional {

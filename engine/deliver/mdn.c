@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/msgid.h"
+#include "base/utf8.h"
 #include "engine/mail/mailtext.h"
 
 const char *sg_mdn_check_name(sg_mdn_check c)
@@ -92,7 +94,7 @@ static const char *xtext_address(sg_arena *arena, const char *a, bool *plain)
     size_t len = strlen((const char *)s), i = 0;
     *plain = true;
     while (i < len && b.len < 512) {
-        uint32_t cp = sg_mt_utf8_next(s, len, &i);
+        uint32_t cp = sg_utf8_next(s, len, &i);
         if (cp > 0x20 && cp < 0x7F && cp != '\\') {
             char c = (char)cp;
             sg_mt_put(&b, &c, 1);
@@ -132,15 +134,12 @@ static const char *original_message_id(sg_message *m, sg_arena *arena)
     return sg_mt_printable_ascii(out) ? out : NULL;
 }
 
+/* RFC 5322 §3.6.4 msg-id: the given one, else "<mdn.TIME.RANDOM@HOST>" (base/msgid.h). */
 static const char *new_message_id(sg_arena *arena, const char *given, const char *host, time_t now)
 {
-    const char *id = sg_mt_given_message_id(arena, given, host);
-    if (id)
-        return id;
-    char hex[25], out[512];
-    sg_mt_random_hex(hex, 24);
-    snprintf(out, sizeof out, "<mdn.%lld.%s@%s>", (long long)now, hex, host);
-    return sg_arena_strdup(arena, out);
+    char left[40];
+    snprintf(left, sizeof left, "mdn.%lld", (long long)now);
+    return sg_message_id(arena, given, left, host);
 }
 
 void sg_mdn_build(const sg_mdn_request *req, const sg_mdn_options *opt, sg_arena *arena, sg_mdn *out)

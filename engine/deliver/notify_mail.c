@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/msgid.h"
 #include "engine/mail/address.h"
 #include "engine/mail/mailtext.h"
 #include "engine/mail/mailto.h"
@@ -135,13 +136,9 @@ void sg_notify_build(const sg_notify_request *req, const sg_notify_options *opt,
     bool null_sender = !req->envelope_sender || !*req->envelope_sender || strcmp(req->envelope_sender, "<>") == 0;
     out->envelope_from = null_sender ? "" : from ? from : owner ? owner : "";
 
-    out->message_id = sg_mt_given_message_id(arena, opt->message_id, host);
-    if (!out->message_id) {
-        char hex[25], id[512];
-        sg_mt_random_hex(hex, 24);
-        snprintf(id, sizeof id, "<notify.%lld.%s@%s>", (long long)now, hex, host);
-        out->message_id = sg_arena_strdup(arena, id);
-    }
+    char left[40];
+    snprintf(left, sizeof left, "notify.%lld", (long long)now);
+    out->message_id = sg_message_id(arena, opt->message_id, left, host); /* RFC 5322 §3.6.4 */
 
     sg_mtbuf b = sg_mt_new(arena);
     /* RFC 5436 §2.7.1: first, a trace field. The owner is a plain address (checked). */

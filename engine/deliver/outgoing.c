@@ -9,6 +9,7 @@
 
 #include "engine/deliver/mdn.h"
 #include "engine/deliver/notify_mail.h"
+#include "engine/deliver/redirect.h"
 #include "engine/deliver/submit.h"
 #include "engine/deliver/tracker.h"
 #include "engine/deliver/vacation.h"

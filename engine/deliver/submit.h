@@ -1,7 +1,7 @@
-/* submit.h - outgoing mail: a sendmail-compatible program or SMTP, and the
- * redirected copy of a message (../shared/spec/policy.md, "What an allowed
- * external forward carries"; cli.md: sendmail_path, submission_host, hostname,
- * redirect_envelope_from, with srs_secret and srs_domain).
+/* submit.h - outgoing mail: a sendmail-compatible program or SMTP
+ * (cli.md: sendmail_path, submission_host, hostname; the redirected copy of a
+ * message and its envelope sender are redirect.h's, with
+ * redirect_envelope_from, srs_secret and srs_domain read here).
  *
  * Takes: an envelope (sender, recipients) and the message bytes. Returns: OK,
  * or TEMPFAIL / PERMFAIL with one sentence saying why. Nothing here is ever
@@ -16,9 +16,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
-
-#include "base/arena.h"
 #include "base/config.h"
 
 #define SG_DEFAULT_SENDMAIL_PATH "/usr/sbin/sendmail"
@@ -71,41 +68,5 @@ bool sg_submit_config_load(const sg_config *conf, sg_submit_config *cfg, char *e
  * why, with the exit status or the server's reply. */
 sg_submit_status sg_submit_message(const sg_submit_config *cfg, const char *envelope_from, const char *const *rcpts,
                                    size_t n, const char *data, size_t len, char *err, size_t errlen);
-
-/* The redirected copy of a message: every Return-Path field removed (with its
- * continuation lines), then prepended
- *   Received: by HOST (sievegate)<EOL>\tfor <TARGET>; DATE<EOL>
- *   X-Sieve-Redirected-From: OWNER<EOL>
- * where EOL is the message's own line ending (that of its first line), HOST
- * the cleaned hostname (letters, digits, '.', '-'; NULL = gethostname()), DATE
- * RFC 5322 in UTC (now 0 = the current time). All other bytes are unchanged
- * (DKIM survives). Both fields are 7-bit: a TARGET that is not printable
- * ASCII drops the "for <TARGET>" clause, an OWNER that is not is written as
- * RFC 2047 encoded words. False, with err, when OWNER or TARGET is empty or
- * holds a control character (CR, LF, ...): nothing could add a header field. */
-bool sg_redirect_prepare(const char *data, size_t len, const char *owner, const char *target, const char *hostname,
-                         time_t now, sg_arena *arena, const char **out, size_t *outlen, char *err, size_t errlen);
-
-/* The envelope sender of a redirected copy per cfg->envelope_from. A null
- * sender ("" or "<>") stays null ("") in every mode. NULL, with err, for a
- * sender or owner with a control character or "srs" without a secret and
- * domain. Result in arena. */
-const char *sg_redirect_envelope_from(const sg_submit_config *cfg, const char *sender, const char *owner, time_t now,
-                                      sg_arena *arena, char *err, size_t errlen);
-
-/* SRS forward rewriting as libsrs2 (postsrsd 1.x, Mail::SRS) does it, hash
- * length 4, separator '=', standard base64 hash, base32 day timestamp
- * (now 0 = the current time):
- *   local@host            -> SRS0=HHHH=TT=host=local@DOMAIN
- *   SRS0=rest@host        -> SRS1=HHHH=host==rest@DOMAIN
- *   SRS1=HHHH=h1==rest@h2 -> SRS1=HHHH=h1==rest@DOMAIN
- * HHHH is HMAC-SHA1(secret, lowercased fields) in base64. A sender without
- * '@', or already in DOMAIN (ASCII case-insensitive), is returned unchanged.
- * Result in arena. */
-const char *sg_srs_forward(const char *secret, const char *domain, const char *sender, time_t now, sg_arena *arena);
-
-/* SHA-1 (FIPS 180-4) and HMAC-SHA1 (RFC 2104), self-contained. */
-void sg_sha1(const void *data, size_t len, unsigned char out[20]);
-void sg_hmac_sha1(const void *key, size_t keylen, const void *data, size_t len, unsigned char out[20]);
 
 #endif

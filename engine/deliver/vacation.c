@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "base/atext.h"
+#include "base/msgid.h"
 #include "engine/mail/addrlist.h"
 #include "engine/mail/mailtext.h"
 
@@ -209,13 +211,13 @@ static const char *mailbox_text(sg_arena *arena, const char *local, const char *
     if (!local || !*local || !domain || !*domain || strlen(local) > 256 || strlen(domain) > 256)
         return NULL;
     for (const char *p = domain; *p; p++)
-        if (!sg_mt_atext_or_dot(*p) && *p != '[' && *p != ']' && *p != ':')
+        if (!sg_is_atext((unsigned char)*p) && *p != '.' && *p != '[' && *p != ']' && *p != ':')
             return NULL;
     bool atom = local[0] != '.' && local[strlen(local) - 1] != '.' && !strstr(local, "..");
     for (const char *p = local; *p; p++) {
         if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7E)
             return NULL;
-        atom = atom && sg_mt_atext_or_dot(*p);
+        atom = atom && (sg_is_atext((unsigned char)*p) || *p == '.');
     }
     sg_mtbuf b = sg_mt_new(arena);
     if (atom) {
@@ -327,17 +329,12 @@ static void put_threading(sg_mtbuf *b, sg_message *m, sg_arena *arena)
     sg_mt_puts(b, "\r\n");
 }
 
-/* RFC 5322 §3.6.4 msg-id: the given one (sg_mt_given_message_id), else
- * "<vacation.TIME.RANDOM@HOST>". */
+/* RFC 5322 §3.6.4 msg-id: the given one, else "<vacation.TIME.RANDOM@HOST>" (base/msgid.h). */
 static const char *new_message_id(sg_arena *arena, const char *given, const char *host, time_t now)
 {
-    const char *id = sg_mt_given_message_id(arena, given, host);
-    if (id)
-        return id;
-    char hex[25], out[512];
-    sg_mt_random_hex(hex, 24);
-    snprintf(out, sizeof out, "<vacation.%lld.%s@%s>", (long long)now, hex, host);
-    return sg_arena_strdup(arena, out);
+    char left[40];
+    snprintf(left, sizeof left, "vacation.%lld", (long long)now);
+    return sg_message_id(arena, given, left, host);
 }
 
 /* ---- (b) the reply: the body ---- */

@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "base/msgid.h"
+#include "base/utf8.h"
 #include "grammar/diag.h"
 #include "policy/decide.h"
 #include "engine/mail/mailtext.h"
@@ -148,7 +150,7 @@ static const char *ascii_address(sg_arena *arena, const char *a, bool qchar_only
     size_t len = strlen((const char *)s), i = 0;
     *plain = true;
     while (i < len && b.len < ADDR_MAX) {
-        uint32_t cp = sg_mt_utf8_next(s, len, &i);
+        uint32_t cp = sg_utf8_next(s, len, &i);
         bool control = cp < 0x20 || cp == 0x7F;
         bool keep = cp < 0x7F && !control && (!qchar_only || (cp > 0x20 && cp != '+' && cp != '=' && cp != '\\'));
         if (keep) {
@@ -180,21 +182,15 @@ static const char *original_subject(sg_message *m, sg_arena *arena)
 
 /* ---- (b) the DSN: identifiers ---- */
 
-/* RFC 5322 §3.6.4 msg-id: the given one (sg_mt_given_message_id), else
- * "<UTC-STAMP.RANDOM@HOST>". */
+/* RFC 5322 §3.6.4 msg-id: the given one, else "<UTC-STAMP.RANDOM@HOST>" (base/msgid.h). */
 static const char *message_id(sg_arena *arena, const char *given, const char *host, time_t now)
 {
-    const char *id = sg_mt_given_message_id(arena, given, host);
-    if (id)
-        return id;
-    char hex[25], stamp[32], out[512];
+    char stamp[32];
     struct tm tm;
-    sg_mt_random_hex(hex, 24);
     if (!gmtime_r(&now, &tm))
         memset(&tm, 0, sizeof tm);
     strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-    snprintf(out, sizeof out, "<%s.%s@%s>", stamp, hex, host);
-    return sg_arena_strdup(arena, out);
+    return sg_message_id(arena, given, stamp, host);
 }
 
 /* ---- (b) the DSN: the three parts (RFC 3464 §2, RFC 6522) ---- */

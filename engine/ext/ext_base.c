@@ -241,8 +241,8 @@ static void address_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 /* ---- tables ---- */
 
 static const sg_tag_def size_tags[] = {
-    {.name = "over", .group = 1, .id = SG_TAG_OVER},
-    {.name = "under", .group = 1, .id = SG_TAG_UNDER},
+    {.name = "over", .group = 1},
+    {.name = "under", .group = 1},
 };
 
 #define STR(n) {SG_T_STRING, n}

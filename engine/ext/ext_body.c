@@ -125,10 +125,9 @@ static bool body_test(sg_interp *in, const sg_node *node, const sg_bound *b)
 }
 
 static const sg_tag_def body_tags[] = {
-    {.name = "raw", .group = TRANSFORM, .id = SG_TAG_RAW},
-    {.name = "content", .param = SG_T_STRING_LIST, .param_name = "content types", .group = TRANSFORM,
-     .id = SG_TAG_CONTENT},
-    {.name = "text", .group = TRANSFORM, .id = SG_TAG_TEXT},
+    {.name = "raw", .group = TRANSFORM},
+    {.name = "content", .param = SG_T_STRING_LIST, .param_name = "content types", .group = TRANSFORM},
+    {.name = "text", .group = TRANSFORM},
 };
 
 static const sg_command_def body_commands[] = {

@@ -373,8 +373,8 @@ static void currentdate_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 #define MATCHING (SG_ACCEPTS_MATCH | SG_ACCEPTS_COMPARATOR)
 
 static const sg_tag_def date_tags[] = {
-    {.name = "zone", .param = SG_T_STRING, .param_name = "time-zone", .group = 1, .id = SG_TAG_ZONE},
-    {.name = "originalzone", .group = 1, .id = SG_TAG_ORIGINALZONE},
+    {.name = "zone", .param = SG_T_STRING, .param_name = "time-zone", .group = 1},
+    {.name = "originalzone", .group = 1},
 };
 
 static const sg_command_def date_commands[] = {
@@ -396,12 +396,12 @@ const sg_extension sg_ext_date = {
 
 /* RFC 5260 §6: ":index" <fieldno> and ":last" on header, address and date. */
 static const sg_tag_extension index_tags[] = {
-    {"header", {.name = "index", .param = SG_T_NUMBER, .param_name = "fieldno", .id = SG_TAG_INDEX}},
-    {"header", {.name = "last", .id = SG_TAG_LAST}},
-    {"address", {.name = "index", .param = SG_T_NUMBER, .param_name = "fieldno", .id = SG_TAG_INDEX}},
-    {"address", {.name = "last", .id = SG_TAG_LAST}},
-    {"date", {.name = "index", .param = SG_T_NUMBER, .param_name = "fieldno", .id = SG_TAG_INDEX}},
-    {"date", {.name = "last", .id = SG_TAG_LAST}},
+    {"header", {.name = "index", .param = SG_T_NUMBER, .param_name = "fieldno"}},
+    {"header", {.name = "last"}},
+    {"address", {.name = "index", .param = SG_T_NUMBER, .param_name = "fieldno"}},
+    {"address", {.name = "last"}},
+    {"date", {.name = "index", .param = SG_T_NUMBER, .param_name = "fieldno"}},
+    {"date", {.name = "last"}},
 };
 
 const sg_extension sg_ext_index = {

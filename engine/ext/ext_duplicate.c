@@ -94,11 +94,11 @@ static bool duplicate_test(sg_interp *in, const sg_node *node, const sg_bound *b
 }
 
 static const sg_tag_def duplicate_tags[] = {
-    {.name = "handle", .param = SG_T_STRING, .param_name = "handle", .group = 0, .id = SG_TAG_HANDLE},
-    {.name = "header", .param = SG_T_STRING, .param_name = "header name", .group = SOURCE, .id = SG_TAG_HEADER},
-    {.name = "uniqueid", .param = SG_T_STRING, .param_name = "unique id", .group = SOURCE, .id = SG_TAG_UNIQUEID},
-    {.name = "seconds", .param = SG_T_NUMBER, .param_name = "number of seconds", .group = 0, .id = SG_TAG_SECONDS},
-    {.name = "last", .param = SG_T_NONE, .param_name = NULL, .group = 0, .id = SG_TAG_LAST},
+    {.name = "handle", .param = SG_T_STRING, .param_name = "handle", .group = 0},
+    {.name = "header", .param = SG_T_STRING, .param_name = "header name", .group = SOURCE},
+    {.name = "uniqueid", .param = SG_T_STRING, .param_name = "unique id", .group = SOURCE},
+    {.name = "seconds", .param = SG_T_NUMBER, .param_name = "number of seconds", .group = 0},
+    {.name = "last", .param = SG_T_NONE, .param_name = NULL, .group = 0},
 };
 
 static const sg_command_def duplicate_commands[] = {

@@ -206,12 +206,12 @@ static void deleteheader_exec(sg_interp *in, const sg_node *node, const sg_bound
 }
 
 static const sg_tag_def addheader_tags[] = {
-    {.name = "last", .param = SG_T_NONE, .id = SG_TAG_LAST},
+    {.name = "last", .param = SG_T_NONE},
 };
 
 static const sg_tag_def deleteheader_tags[] = {
-    {.name = "index", .param = SG_T_NUMBER, .param_name = "field number", .id = SG_TAG_INDEX},
-    {.name = "last", .param = SG_T_NONE, .id = SG_TAG_LAST},
+    {.name = "index", .param = SG_T_NUMBER, .param_name = "field number"},
+    {.name = "last", .param = SG_T_NONE},
 };
 
 static const sg_command_def editheader_commands[] = {

@@ -3,22 +3,12 @@
 
 #include <string.h>
 
+#include "base/hex.h"
 #include "base/utf8.h"
 #include "engine/core/registry.h"
 #include "engine/core/validate.h"
 
 const sg_extension sg_ext_encoded_character = {.name = "encoded-character"};
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static bool prefix_ci(const char *s, const char *prefix, size_t n)
 {
@@ -62,10 +52,10 @@ static size_t decode_one(const char *s, size_t len, size_t i, char *out, size_t 
         size_t start = j;
         uint32_t value = 0;
         bool overflow = false;
-        while (j < len && hexval(s[j]) >= 0) {
+        while (j < len && sg_hex_value((unsigned char)s[j]) >= 0) {
             if (value > 0x0FFFFFFF)
                 overflow = true;
-            value = (value << 4) | (uint32_t)hexval(s[j]);
+            value = (value << 4) | (uint32_t)sg_hex_value((unsigned char)s[j]);
             j++;
         }
         size_t digits = j - start;

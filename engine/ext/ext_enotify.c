@@ -16,6 +16,7 @@
 #include "engine/mail/mailto.h"
 #include "engine/core/registry.h"
 #include "engine/core/validate.h"
+#include "engine/ext/ext_fcc.h"
 
 /* A literal the validator can check now (not built from variables). */
 static const sg_string *literal(sg_validator *v, const sg_arg *a)
@@ -37,9 +38,6 @@ static bool from_valid(const char *s, size_t len, const char **why)
 {
     return sg_address_parse_sieve(s, len, NULL, NULL, why);
 }
-
-void sg_fcc_validate(sg_validator *v, const sg_node *node, const sg_bound *b); /* ext_fcc.c */
-bool sg_fcc_apply(sg_interp *in, const sg_node *node, const sg_bound *b, sg_action *a);
 
 static void notify_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
@@ -186,10 +184,10 @@ static bool notify_method_capability_test(sg_interp *in, const sg_node *node, co
 }
 
 static const sg_tag_def notify_tags[] = {
-    {.name = "from", .param = SG_T_STRING, .param_name = "address", .id = SG_TAG_FROM},
-    {.name = "importance", .param = SG_T_STRING, .param_name = "importance", .id = SG_TAG_IMPORTANCE},
-    {.name = "options", .param = SG_T_STRING_LIST, .param_name = "option list", .id = SG_TAG_OPTIONS},
-    {.name = "message", .param = SG_T_STRING, .param_name = "message", .id = SG_TAG_MESSAGE},
+    {.name = "from", .param = SG_T_STRING, .param_name = "address"},
+    {.name = "importance", .param = SG_T_STRING, .param_name = "importance"},
+    {.name = "options", .param = SG_T_STRING_LIST, .param_name = "option list"},
+    {.name = "message", .param = SG_T_STRING, .param_name = "message"},
 };
 
 static const sg_command_def enotify_commands[] = {
@@ -209,7 +207,7 @@ static const sg_command_def enotify_commands[] = {
 /* RFC 5435 §6: available when both "variables" and "enotify" are required
  * ("set" itself needs variables). */
 static const sg_tag_extension enotify_tags[] = {
-    {"set", {.name = "encodeurl", .id = SG_TAG_ENCODEURL}},
+    {"set", {.name = "encodeurl"}},
 };
 
 const sg_extension sg_ext_enotify = {.name = "enotify",

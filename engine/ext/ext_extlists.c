@@ -106,7 +106,7 @@ static const sg_class_member extlists_members[] = {
 };
 
 static const sg_tag_extension extlists_tags[] = {
-    {"redirect", {.name = "list", .param = SG_T_NONE, .id = SG_TAG_LIST}},
+    {"redirect", {.name = "list", .param = SG_T_NONE}},
 };
 
 static const sg_command_def extlists_commands[] = {

@@ -10,18 +10,16 @@
  * :flags the copy is stored with no flags (the imap4flags internal variable
  * belongs to the incoming message, RFC 5232 §3).
  */
+#include "engine/ext/ext_fcc.h"
+
 #include <string.h>
 
-#include "engine/core/ids.h"
 #include "engine/core/interp.h"
 #include "engine/core/registry.h"
 #include "engine/core/result.h"
 #include "engine/core/validate.h"
-
-void sg_special_use_check_tag(sg_validator *v, const sg_arg *param);
-const char *sg_special_use_mailbox(sg_interp *in, const sg_node *node, const char *use, const char *fallback);
-void sg_fcc_validate(sg_validator *v, const sg_node *node, const sg_bound *b);
-bool sg_fcc_apply(sg_interp *in, const sg_node *node, const sg_bound *b, sg_action *a);
+#include "engine/ext/ext_fcc.h"
+#include "engine/ext/ext_special_use.h"
 
 static const struct {
     const char *tag, *extension;
@@ -71,13 +69,10 @@ bool sg_fcc_apply(sg_interp *in, const sg_node *node, const sg_bound *b, sg_acti
 }
 
 #define FCC_TAGS(cmd)                                                                                          \
-    {cmd, {.name = "fcc", .param = SG_T_STRING, .param_name = "mailbox", .id = SG_TAG_FCC}},                   \
-        {cmd, {.name = "create", .param = SG_T_NONE, .id = SG_TAG_CREATE}},                                    \
-        {cmd, {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list", .id = SG_TAG_FLAGS}},    \
-    {                                                                                                          \
-        cmd, {.name = "specialuse", .param = SG_T_STRING, .param_name = "special-use attribute",               \
-              .id = SG_TAG_SPECIALUSE}                                                                         \
-    }
+    {cmd, {.name = "fcc", .param = SG_T_STRING, .param_name = "mailbox"}},                                     \
+        {cmd, {.name = "create", .param = SG_T_NONE}},                                                         \
+        {cmd, {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list"}},                        \
+        {cmd, {.name = "specialuse", .param = SG_T_STRING, .param_name = "special-use attribute"}}
 
 static const sg_tag_extension fcc_tags[] = {FCC_TAGS("vacation"), FCC_TAGS("notify")};
 

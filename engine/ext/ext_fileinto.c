@@ -5,10 +5,7 @@
 #include "engine/core/interp.h"
 #include "engine/core/registry.h"
 #include "engine/core/validate.h"
-
-/* ext_special_use.c (RFC 8579) */
-void sg_special_use_check_tag(sg_validator *v, const sg_arg *param);
-const char *sg_special_use_mailbox(sg_interp *in, const sg_node *node, const char *use, const char *fallback);
+#include "engine/ext/ext_special_use.h"
 
 /* Tags other extensions add: checked here, as the registry has no per-tag hook. */
 static void fileinto_hook(sg_validator *v, sg_node *node, const sg_bound *b)

@@ -9,9 +9,6 @@
 #include "engine/core/registry.h"
 #include "engine/core/validate.h"
 
-void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value);
-sg_strview sg_interp_var_get(sg_interp *in, const char *name);
-
 /* RFC 5232 §3: with two arguments the first names a variable, which needs "variables". */
 static void flag_command_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
@@ -150,8 +147,8 @@ static const sg_command_def imap4flags_commands[] = {
 };
 
 static const sg_tag_extension imap4flags_tags[] = {
-    {"keep", {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list", .id = SG_TAG_FLAGS}},
-    {"fileinto", {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list", .id = SG_TAG_FLAGS}},
+    {"keep", {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list"}},
+    {"fileinto", {.name = "flags", .param = SG_T_STRING_LIST, .param_name = "flag list"}},
 };
 
 const sg_extension sg_ext_imap4flags = {

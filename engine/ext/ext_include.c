@@ -116,10 +116,10 @@ static void global_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
 }
 
 static const sg_tag_def include_tags[] = {
-    {.name = "personal", .group = LOCATION, .id = SG_TAG_PERSONAL},
-    {.name = "global", .group = LOCATION, .id = SG_TAG_GLOBAL},
-    {.name = "once", .id = SG_TAG_ONCE},
-    {.name = "optional", .id = SG_TAG_OPTIONAL},
+    {.name = "personal", .group = LOCATION},
+    {.name = "global", .group = LOCATION},
+    {.name = "once"},
+    {.name = "optional"},
 };
 
 static const sg_command_def include_commands[] = {

@@ -9,6 +9,8 @@
  * "servermetadata" and "servermetadataexists" are false (RFC 5490 §3.3, §3.4,
  * §4.1, §4.2: true only "if the annotation exists").
  */
+#include "engine/ext/ext_mailbox.h"
+
 #include <string.h>
 
 #include "engine/core/ids.h"
@@ -18,7 +20,6 @@
 #include "engine/core/result.h"
 #include "engine/core/validate.h"
 
-bool sg_interp_mailbox_exists(sg_interp *in, const char *name);
 bool sg_interp_mailbox_exists(sg_interp *in, const char *name)
 {
     const sg_mailbox_store *s = sg_interp_options(in)->mailboxes;
@@ -52,7 +53,7 @@ static bool no_annotation(sg_interp *in, const sg_node *node, const sg_bound *b)
 }
 
 static const sg_tag_extension mailbox_tags[] = {
-    {"fileinto", {.name = "create", .param = SG_T_NONE, .id = SG_TAG_CREATE}},
+    {"fileinto", {.name = "create", .param = SG_T_NONE}},
 };
 
 static const sg_command_def mailbox_commands[] = {

@@ -282,23 +282,22 @@ bool sg_mime_test(sg_interp *in, const sg_node *node, const sg_bound *b, int id)
 
 #define OPTION 1
 static const sg_tag_extension mime_tags[] = {
-    {"header", {.name = "mime", .id = SG_TAG_MIME}},
-    {"header", {.name = "anychild", .id = SG_TAG_ANYCHILD}},
-    {"header", {.name = "type", .group = OPTION, .id = SG_TAG_TYPE}},
-    {"header", {.name = "subtype", .group = OPTION, .id = SG_TAG_SUBTYPE}},
-    {"header", {.name = "contenttype", .group = OPTION, .id = SG_TAG_CONTENTTYPE}},
-    {"header", {.name = "param", .param = SG_T_STRING_LIST, .param_name = "parameter names", .group = OPTION,
-                .id = SG_TAG_PARAM}},
-    {"address", {.name = "mime", .id = SG_TAG_MIME}},
-    {"address", {.name = "anychild", .id = SG_TAG_ANYCHILD}},
-    {"exists", {.name = "mime", .id = SG_TAG_MIME}},
-    {"exists", {.name = "anychild", .id = SG_TAG_ANYCHILD}},
+    {"header", {.name = "mime"}},
+    {"header", {.name = "anychild"}},
+    {"header", {.name = "type", .group = OPTION}},
+    {"header", {.name = "subtype", .group = OPTION}},
+    {"header", {.name = "contenttype", .group = OPTION}},
+    {"header", {.name = "param", .param = SG_T_STRING_LIST, .param_name = "parameter names", .group = OPTION}},
+    {"address", {.name = "mime"}},
+    {"address", {.name = "anychild"}},
+    {"exists", {.name = "mime"}},
+    {"exists", {.name = "anychild"}},
 };
 
 const sg_extension sg_ext_mime = {.name = "mime", .tags = mime_tags, .ntags = SG_COUNT(mime_tags)};
 
 static const sg_tag_def name_tag[] = {
-    {.name = "name", .param = SG_T_STRING, .param_name = "loop name", .id = SG_TAG_NAME},
+    {.name = "name", .param = SG_T_STRING, .param_name = "loop name"},
 };
 
 static const sg_command_def foreverypart_commands[] = {
@@ -312,7 +311,7 @@ const sg_extension sg_ext_foreverypart = {
     .name = "foreverypart", .commands = foreverypart_commands, .ncommands = SG_COUNT(foreverypart_commands)};
 
 static const sg_tag_def extracttext_tags[] = {
-    {.name = "first", .param = SG_T_NUMBER, .param_name = "number of characters", .id = SG_TAG_FIRST},
+    {.name = "first", .param = SG_T_NUMBER, .param_name = "number of characters"},
 };
 
 static const sg_command_def extracttext_commands[] = {

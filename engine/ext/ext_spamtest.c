@@ -163,7 +163,7 @@ static bool spamvirus_test(sg_interp *in, const sg_node *node, const sg_bound *b
 }
 
 static const sg_tag_def spamtest_tags[] = {
-    {.name = "percent", .id = SG_TAG_PERCENT},
+    {.name = "percent"},
 };
 
 static const sg_command_def spamtest_commands[] = {

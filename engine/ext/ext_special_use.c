@@ -9,6 +9,8 @@
  * A literal attribute that is not "\" atom is a compile-time error; one built
  * from variables a runtime error (§3, §4, as Pigeonhole).
  */
+#include "engine/ext/ext_special_use.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -18,8 +20,7 @@
 #include "engine/core/registry.h"
 #include "engine/core/result.h"
 #include "engine/core/validate.h"
-
-bool sg_interp_mailbox_exists(sg_interp *in, const char *name);
+#include "engine/ext/ext_mailbox.h"
 
 static bool literal(const sg_validator *v, const sg_string *s)
 {
@@ -50,7 +51,6 @@ static void exists_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 
 /* ":specialuse" on fileinto: the registry has no per-tag hook, so fileinto's
  * hook (ext_fileinto.c) calls this for a literal attribute. */
-void sg_special_use_check_tag(sg_validator *v, const sg_arg *param);
 void sg_special_use_check_tag(sg_validator *v, const sg_arg *param)
 {
     if (param && param->kind == SG_ARG_STRING)
@@ -86,7 +86,6 @@ static bool specialuse_exists_test(sg_interp *in, const sg_node *node, const sg_
 
 /* RFC 8579 §4: the mailbox with the attribute, else the fallback. Called by
  * fileinto (ext_fileinto.c) when the tag is present. */
-const char *sg_special_use_mailbox(sg_interp *in, const sg_node *node, const char *use, const char *fallback);
 const char *sg_special_use_mailbox(sg_interp *in, const sg_node *node, const char *use, const char *fallback)
 {
     if (!runtime_use_ok(in, node, "fileinto :specialuse", use))
@@ -99,8 +98,7 @@ const char *sg_special_use_mailbox(sg_interp *in, const sg_node *node, const cha
 }
 
 static const sg_tag_extension special_use_tags[] = {
-    {"fileinto", {.name = "specialuse", .param = SG_T_STRING, .param_name = "special-use attribute",
-                  .id = SG_TAG_SPECIALUSE}},
+    {"fileinto", {.name = "specialuse", .param = SG_T_STRING, .param_name = "special-use attribute"}},
 };
 
 static const sg_command_def special_use_commands[] = {

@@ -8,9 +8,7 @@
 #include "engine/core/interp.h"
 #include "engine/core/registry.h"
 #include "engine/core/validate.h"
-
-void sg_fcc_validate(sg_validator *v, const sg_node *node, const sg_bound *b); /* ext_fcc.c */
-bool sg_fcc_apply(sg_interp *in, const sg_node *node, const sg_bound *b, sg_action *a);
+#include "engine/ext/ext_fcc.h"
 
 /* RFC 5230 §4.4: ":from" is an address; a literal one is checked now. */
 static void vacation_hook(sg_validator *v, sg_node *node, const sg_bound *b)
@@ -94,12 +92,12 @@ static void vacation_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
 }
 
 static const sg_tag_def vacation_tags[] = {
-    {.name = "days", .param = SG_T_NUMBER, .param_name = "number of days", .group = PERIOD, .id = SG_TAG_DAYS},
-    {.name = "subject", .param = SG_T_STRING, .param_name = "subject", .group = 0, .id = SG_TAG_SUBJECT},
-    {.name = "from", .param = SG_T_STRING, .param_name = "address", .group = 0, .id = SG_TAG_FROM},
-    {.name = "addresses", .param = SG_T_STRING_LIST, .param_name = "address list", .group = 0, .id = SG_TAG_ADDRESSES},
-    {.name = "mime", .param = SG_T_NONE, .param_name = NULL, .group = 0, .id = SG_TAG_MIME},
-    {.name = "handle", .param = SG_T_STRING, .param_name = "handle", .group = 0, .id = SG_TAG_HANDLE},
+    {.name = "days", .param = SG_T_NUMBER, .param_name = "number of days", .group = PERIOD},
+    {.name = "subject", .param = SG_T_STRING, .param_name = "subject", .group = 0},
+    {.name = "from", .param = SG_T_STRING, .param_name = "address", .group = 0},
+    {.name = "addresses", .param = SG_T_STRING_LIST, .param_name = "address list", .group = 0},
+    {.name = "mime", .param = SG_T_NONE, .param_name = NULL, .group = 0},
+    {.name = "handle", .param = SG_T_STRING, .param_name = "handle", .group = 0},
 };
 
 static const sg_command_def vacation_commands[] = {
@@ -112,7 +110,7 @@ const sg_extension sg_ext_vacation = {
     .name = "vacation", .commands = vacation_commands, .ncommands = SG_COUNT(vacation_commands)};
 
 static const sg_tag_extension seconds_tags[] = {
-    {"vacation", {.name = "seconds", .param = SG_T_NUMBER, .param_name = "number of seconds", .group = PERIOD, .id = SG_TAG_SECONDS}},
+    {"vacation", {.name = "seconds", .param = SG_T_NUMBER, .param_name = "number of seconds", .group = PERIOD}},
 };
 
 const sg_extension sg_ext_vacation_seconds = {

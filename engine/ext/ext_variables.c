@@ -158,12 +158,12 @@ static bool string_test(sg_interp *in, const sg_node *node, const sg_bound *b)
 #define CASE 1
 #define FIRST 2
 static const sg_tag_def set_tags[] = {
-    {.name = "lower", .group = CASE, .id = SG_TAG_LOWER},
-    {.name = "upper", .group = CASE, .id = SG_TAG_UPPER},
-    {.name = "lowerfirst", .group = FIRST, .id = SG_TAG_LOWERFIRST},
-    {.name = "upperfirst", .group = FIRST, .id = SG_TAG_UPPERFIRST},
-    {.name = "quotewildcard", .id = SG_TAG_QUOTEWILDCARD},
-    {.name = "length", .id = SG_TAG_LENGTH},
+    {.name = "lower", .group = CASE},
+    {.name = "upper", .group = CASE},
+    {.name = "lowerfirst", .group = FIRST},
+    {.name = "upperfirst", .group = FIRST},
+    {.name = "quotewildcard"},
+    {.name = "length"},
 };
 
 static const sg_command_def variables_commands[] = {

@@ -3,12 +3,7 @@
 
 #include <string.h>
 
-static bool is_atext(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80)
-        return true;
-    return strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL && c != '\0';
-}
+#include "base/atext.h"
 
 typedef struct {
     const unsigned char *s;
@@ -28,7 +23,7 @@ static bool dot_atom(cursor *c, const char *what)
     size_t start = c->i;
     for (;;) {
         size_t atom = c->i;
-        while (c->i < c->len && is_atext(c->s[c->i]))
+        while (c->i < c->len && sg_is_atext_utf8(c->s[c->i]))
             c->i++;
         if (c->i == atom) {
             if (c->i == start)
@@ -122,8 +117,8 @@ static bool phrase(cursor *c)
         if (ch == '"') {
             if (!quoted_string(c))
                 return false;
-        } else if (is_atext(ch) || ch == '.') {
-            while (c->i < c->len && (is_atext(c->s[c->i]) || c->s[c->i] == '.'))
+        } else if (sg_is_atext_utf8(ch) || ch == '.') {
+            while (c->i < c->len && (sg_is_atext_utf8(c->s[c->i]) || c->s[c->i] == '.'))
                 c->i++;
         } else {
             break;

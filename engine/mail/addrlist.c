@@ -20,15 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/atext.h"
 #include "engine/mail/encword.h"
-
-/* atext (RFC 5322 §3.2.3), plus 8-bit bytes (RFC 6532 §3.2) */
-static bool is_atext(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80)
-        return true;
-    return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
 
 static bool is_space(unsigned char c)
 {
@@ -96,13 +89,13 @@ static void tokenize(lexer *lx)
             size_t e = skip_delimited(s, len, i, c == '"' ? '"' : ']', false);
             push(lx, c == '"' ? T_QUOTED : T_LITERAL, i, e > len ? len : e, e > len);
             i = e > len ? len : e;
-        } else if (is_atext(c)) {
+        } else if (sg_is_atext_utf8(c)) {
             size_t start = i;
             sg_encword w;
             while (i < len) {
                 if (s[i] == '=' && i + 1 < len && s[i + 1] == '?' && sg_encword_scan(s + i, len - i, &w))
                     i += w.len; /* an encoded word is one atom even if its text holds specials */
-                else if (is_atext((unsigned char)s[i]))
+                else if (sg_is_atext_utf8((unsigned char)s[i]))
                     i++;
                 else
                     break;
@@ -338,7 +331,7 @@ static bool envelope_mailbox(const char *s, size_t len, sg_arena *arena, sg_mail
         add_unquoted(&local, s, 0, e);
         i = e;
     } else {
-        while (i < len && (is_atext((unsigned char)s[i]) || s[i] == '.'))
+        while (i < len && (sg_is_atext_utf8((unsigned char)s[i]) || s[i] == '.'))
             i++;
         sbuf_add(&local, s, i);
     }
@@ -357,7 +350,7 @@ static bool envelope_mailbox(const char *s, size_t len, sg_arena *arena, sg_mail
             for (ok = true; e < len && ok; e++) {
                 if (s[e] == '.')
                     ok = label, label = false;
-                else if (is_atext((unsigned char)s[e]))
+                else if (sg_is_atext_utf8((unsigned char)s[e]))
                     label = true;
                 else
                     ok = false;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "base/atext.h"
 #include "engine/core/ids.h"
 
 /* RFC 5228 §2.7.4 ":all": the whole address. An address that is not
@@ -40,9 +41,7 @@ const char *sg_quote_local_part(const char *local, sg_arena *arena)
     size_t n = 0;
     for (const char *p = local; *p; p++, n++) {
         unsigned char c = (unsigned char)*p;
-        bool atext = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80 ||
-                     (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
-        if (!(atext || (c == '.' && p[1] != '.' && p[1] != '\0')))
+        if (!(sg_is_atext_utf8(c) || (c == '.' && p[1] != '.' && p[1] != '\0')))
             atom = false;
     }
     if (atom || *local == '\0')

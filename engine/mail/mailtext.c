@@ -7,6 +7,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "base/base64.h"
+#include "base/hex.h"
 #include "base/utf8.h"
 #include "engine/mail/message.h"
 
@@ -58,21 +60,6 @@ sg_mtbuf sg_mt_new(sg_arena *arena)
 
 /* ---- text that cannot end a header line ---- */
 
-uint32_t sg_mt_utf8_next(const unsigned char *s, size_t len, size_t *i)
-{
-    unsigned char c = s[*i];
-    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (*i + n > len || sg_utf8_invalid_at((const char *)s + *i, n) != n) {
-        (*i)++;
-        return 0xFFFD;
-    }
-    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
-    for (size_t k = 1; k < n; k++)
-        cp = (cp << 6) | (s[*i + k] & 0x3Fu);
-    *i += n;
-    return cp;
-}
-
 /* Controls, C1 controls and Unicode line separators: never copied into a header. */
 static bool is_break_or_control(uint32_t cp)
 {
@@ -86,7 +73,7 @@ const char *sg_mt_clean_text(sg_arena *arena, const char *text)
     size_t len = strlen((const char *)s), i = 0;
     bool pending = false;
     while (i < len) {
-        uint32_t cp = sg_mt_utf8_next(s, len, &i);
+        uint32_t cp = sg_utf8_next(s, len, &i);
         if (is_break_or_control(cp)) {
             pending = b.len > 0;
             continue;
@@ -139,18 +126,6 @@ static void put_words(sg_mtbuf *b, const char *s, size_t col)
     }
 }
 
-/* RFC 4648 §4 base64, padded. */
-static void base64(sg_mtbuf *b, const unsigned char *s, size_t n)
-{
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
-        char q[4] = {alphabet[v >> 18 & 63], alphabet[v >> 12 & 63], i + 1 < n ? alphabet[v >> 6 & 63] : '=',
-                     i + 2 < n ? alphabet[v & 63] : '='};
-        sg_mt_put(b, q, 4);
-    }
-}
-
 /* RFC 2047 §2, §5 (1): the white space between two encoded words is not
  * part of the text (§6.2). */
 void sg_mt_put_encoded_words(sg_mtbuf *b, const char *s, size_t col)
@@ -166,7 +141,8 @@ void sg_mt_put_encoded_words(sg_mtbuf *b, const char *s, size_t col)
             col = 0;
         }
         sg_mt_puts(b, " =?UTF-8?B?");
-        base64(b, (const unsigned char *)s + i, n);
+        char text[SG_BASE64_ENCODED_SIZE(EW_CHUNK)];
+        sg_mt_put(b, text, sg_base64_encode(s + i, n, SG_BASE64_PADDED, text));
         sg_mt_puts(b, "?=");
         col += 1 + wlen;
         i += n;
@@ -196,10 +172,13 @@ void sg_mt_qp_line(sg_mtbuf *b, const char *line, size_t n)
         char enc[4];
         size_t len = 1;
         bool ws_inside = (s[i] == ' ' || s[i] == '\t') && i + 1 < n;
-        if ((s[i] >= 33 && s[i] <= 126 && s[i] != '=') || ws_inside)
+        if ((s[i] >= 33 && s[i] <= 126 && s[i] != '=') || ws_inside) {
             enc[0] = (char)s[i];
-        else
-            len = (size_t)snprintf(enc, sizeof enc, "=%02X", s[i]);
+        } else {
+            enc[0] = '=';
+            sg_hex_byte(s[i], true, enc + 1);
+            len = 3;
+        }
         if (col + len > QP_LINE - 1) {
             sg_mt_puts(b, "=\r\n");
             col = 0;
@@ -250,52 +229,6 @@ void sg_mt_date(time_t t, char out[SG_MT_DATE_SIZE])
         memset(&tm, 0, sizeof tm);
     snprintf(out, SG_MT_DATE_SIZE, "%s, %d %s %04d %02d:%02d:%02d +0000", days[(unsigned)tm.tm_wday % 7],
              tm.tm_mday, months[(unsigned)tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-bool sg_mt_atext_or_dot(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr(".!#$%&'*+-/=?^_`{|}~", c));
-}
-
-/* getentropy(3), else a mix of the clock, the pid and a stack address
- * (unique enough for a Message-ID or a boundary, never a secret). */
-void sg_mt_random_hex(char *out, size_t nhex)
-{
-    unsigned char r[32];
-    size_t nbytes = (nhex + 1) / 2 > sizeof r ? sizeof r : (nhex + 1) / 2;
-    if (getentropy(r, nbytes) != 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t x = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32 ^
-                     (uint64_t)(uintptr_t)&ts;
-        for (size_t i = 0; i < nbytes; i++) {
-            x += 0x9E3779B97F4A7C15u; /* splitmix64 */
-            uint64_t z = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9u;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-            r[i] = (unsigned char)(z ^ (z >> 31));
-        }
-    }
-    for (size_t i = 0; i < nhex && i / 2 < nbytes; i++)
-        out[i] = "0123456789abcdef"[i % 2 ? r[i / 2] & 15 : r[i / 2] >> 4];
-    out[nhex < 2 * nbytes ? nhex : 2 * nbytes] = '\0';
-}
-
-/* RFC 5322 §3.6.4 msg-id. */
-const char *sg_mt_given_message_id(sg_arena *arena, const char *given, const char *host)
-{
-    char id[256];
-    size_t n = 0;
-    for (const char *p = given ? given : ""; *p && n < 200; p++)
-        if (sg_mt_atext_or_dot(*p) || *p == '@' || *p == '[' || *p == ']')
-            id[n++] = *p;
-    id[n] = '\0';
-    if (!n)
-        return NULL;
-    char out[512];
-    bool at = strchr(id, '@') != NULL;
-    snprintf(out, sizeof out, "<%s%s%s>", id, at ? "" : "@", at ? "" : host);
-    return sg_arena_strdup(arena, out);
 }
 
 /* ---- reading a structured value ---- */
@@ -473,7 +406,7 @@ const char *sg_mt_pick_boundary(sg_arena *arena, const char *given, const sg_mtb
     clean_boundary(given, b);
     while (!b[0] || collides(b, parts, nparts)) {
         char hex[25];
-        sg_mt_random_hex(hex, 24);
+        sg_random_hex(hex, 24);
         snprintf(b, sizeof b, "=_sievegate_%s", hex);
     }
     return sg_arena_strdup(arena, b);

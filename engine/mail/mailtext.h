@@ -5,7 +5,7 @@
  * a host name, a time, a caller's arena. Returns: header-safe and 7-bit-safe
  * text - a growing buffer of bytes, header fields folded at 78 (RFC 5322
  * §2.1.1), RFC 2047 encoded words, quoted-printable lines (RFC 2045 §6.7), an
- * RFC 5322 date and msg-id. Every allocation is in the caller's arena; nothing
+ * RFC 5322 date (Message-IDs: base/msgid.h). Every allocation is in the caller's arena; nothing
  * here is freed on its own. Line ends are CRLF.
  */
 #ifndef SG_MAILTEXT_H
@@ -36,10 +36,6 @@ void sg_mt_puts(sg_mtbuf *b, const char *s);
 /* At most 1023 bytes of formatted text per call. */
 void sg_mt_putf(sg_mtbuf *b, const char *fmt, ...) SG_PRINTF(2, 3);
 
-/* One code point of possibly invalid UTF-8 at s[*i] (advancing *i); an
- * invalid sequence is one U+FFFD a byte. */
-uint32_t sg_mt_utf8_next(const unsigned char *s, size_t len, size_t *i);
-
 /* Every control, C1 control and line break (CR, LF, NUL, U+2028, U+2029)
  * becomes one space, runs of white space collapse, leading white space goes,
  * invalid UTF-8 becomes U+FFFD: the text cannot end a header line. NULL is "". */
@@ -68,17 +64,6 @@ void sg_mt_clean_host_into(const char *host, char out[SG_MT_HOST_SIZE]);
 
 /* RFC 5322 §3.3 date-time of t in UTC ("Mon, 2 Jan 2006 15:04:05 +0000"). */
 void sg_mt_date(time_t t, char out[SG_MT_DATE_SIZE]);
-
-/* Whether c is RFC 5322 §3.2.3 atext or '.'; false for NUL. */
-bool sg_mt_atext_or_dot(char c);
-
-/* nhex (at most 64) random lowercase hex digits and a NUL into out. */
-void sg_mt_random_hex(char *out, size_t nhex);
-
-/* A caller-given Message-ID as "<id>" (RFC 5322 §3.6.4): only atext, '.',
- * '@', '[' and ']' kept, "@HOST" added when it has no '@'. NULL when nothing
- * is left, so the caller makes its own. */
-const char *sg_mt_given_message_id(sg_arena *arena, const char *given, const char *host);
 
 /* Whether text can go as 7bit: printable ASCII and tabs, lines < 998 octets. */
 bool sg_mt_seven_bit_text(const char *s, size_t len);

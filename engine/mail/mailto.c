@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/hex.h"
 #include "engine/mail/address.h"
 
 static bool is_alpha(unsigned char c)
@@ -34,17 +35,6 @@ static bool is_unreserved(unsigned char c)
 static bool is_qchar(unsigned char c)
 {
     return is_unreserved(c) || (c && strchr("!$'()*+,;:@", c));
-}
-
-static int hex_value(unsigned char c)
-{
-    if (is_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 typedef struct parser {
@@ -74,8 +64,8 @@ static char *decode(parser *p, const char *s, size_t len, size_t *out_len)
             d[n++] = s[i];
             continue;
         }
-        int hi = i + 1 < len ? hex_value((unsigned char)s[i + 1]) : -1;
-        int lo = i + 2 < len ? hex_value((unsigned char)s[i + 2]) : -1;
+        int hi = i + 1 < len ? sg_hex_value((unsigned char)s[i + 1]) : -1;
+        int lo = i + 2 < len ? sg_hex_value((unsigned char)s[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
             p->error = "invalid %-encoding";
             return NULL;
@@ -360,7 +350,6 @@ sg_method_status sg_notify_method_parse(const char *uri, size_t len, sg_arena *a
 
 char *sg_uri_percent_encode(sg_arena *arena, const char *s, size_t len, size_t *out_len)
 {
-    static const char hex[] = "0123456789ABCDEF";
     char *d = sg_arena_alloc_bytes(arena, len * 3 + 1);
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
@@ -369,8 +358,8 @@ char *sg_uri_percent_encode(sg_arena *arena, const char *s, size_t len, size_t *
             d[n++] = (char)c;
         } else {
             d[n++] = '%';
-            d[n++] = hex[c >> 4];
-            d[n++] = hex[c & 15];
+            sg_hex_byte(c, true, d + n);
+            n += 2;
         }
     }
     d[n] = '\0';

@@ -120,15 +120,7 @@ static bool field_name(const sg_message *m, const line *l, size_t *name_len, siz
 
 static void add_field(sg_message *m, size_t *cap, const sg_header_field *f)
 {
-    if (m->count == *cap) {
-        /* arena arrays cannot grow in place: doubling wastes at most the final size */
-        size_t ncap = *cap ? *cap * 2 : 32;
-        sg_header_field *n = sg_arena_alloc(m->arena, ncap * sizeof *n);
-        if (m->count)
-            memcpy(n, m->fields, m->count * sizeof *n);
-        m->fields = n;
-        *cap = ncap;
-    }
+    m->fields = sg_arena_grow(m->arena, m->fields, m->count, cap, sizeof *m->fields, 32);
     m->fields[m->count++] = *f;
 }
 

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/base64.h"
+#include "base/hex.h"
 #include "engine/mail/rfc2047.h"
 
 struct sg_mime {
@@ -318,49 +320,12 @@ const char *sg_mime_limit_hit(const sg_mime *mime)
 
 /* ---- decoding (RFC 2045 §6) ---- */
 
-static int b64(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 char *sg_mime_decode_base64(const char *in, size_t len, sg_arena *arena, size_t *out_len)
 {
-    char *out = sg_arena_alloc_bytes(arena, len / 4 * 3 + 4);
-    size_t o = 0;
-    unsigned acc = 0, bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (in[i] == '=')
-            break;
-        int v = b64((unsigned char)in[i]);
-        if (v < 0)
-            continue; /* §6.8: line breaks and other characters are ignored */
-        acc = ((acc << 6) | (unsigned)v) & 0xFFFFFFu;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (char)((acc >> bits) & 0xFF);
-        }
-    }
-    out[o] = '\0';
-    *out_len = o;
+    char *out = sg_arena_alloc_bytes(arena, SG_BASE64_DECODED_MAX(len) + 1);
+    sg_base64_decode(in, len, SG_BASE64_LENIENT, out, out_len); /* §6.8 */
+    out[*out_len] = '\0';
     return out;
-}
-
-static int hexv(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
 }
 
 char *sg_mime_decode_qp(const char *in, size_t len, sg_arena *arena, size_t *out_len)
@@ -381,8 +346,8 @@ char *sg_mime_decode_qp(const char *in, size_t len, sg_arena *arena, size_t *out
                 i = len;
                 continue;
             }
-            if (i + 2 < len && hexv((unsigned char)in[i + 1]) >= 0 && hexv((unsigned char)in[i + 2]) >= 0) {
-                out[o++] = (char)(hexv((unsigned char)in[i + 1]) * 16 + hexv((unsigned char)in[i + 2]));
+            if (i + 2 < len && sg_hex_value((unsigned char)in[i + 1]) >= 0 && sg_hex_value((unsigned char)in[i + 2]) >= 0) {
+                out[o++] = (char)(sg_hex_value((unsigned char)in[i + 1]) * 16 + sg_hex_value((unsigned char)in[i + 2]));
                 i += 2;
                 continue;
             }

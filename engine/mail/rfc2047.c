@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base64.h"
+#include "base/hex.h"
 #include "base/utf8.h"
 #include "engine/mail/encword.h"
 
@@ -59,17 +61,6 @@ static void buf_add(buf *b, const char *s, size_t n)
 
 /* ---- step 1: B and Q (RFC 2047 §4) ---- */
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* §4.2: "_" is 0x20, "=XX" an octet; an "=" without two hex digits is kept
  * literally (lenient, as Dovecot). Never fails. */
 static void decode_q(const char *t, size_t n, buf *out)
@@ -82,9 +73,9 @@ static void decode_q(const char *t, size_t n, buf *out)
         unsigned char c = (unsigned char)t[i];
         if (c == '_') {
             *o++ = ' ';
-        } else if (c == '=' && i + 2 < n && hex_value((unsigned char)t[i + 1]) >= 0 &&
-                   hex_value((unsigned char)t[i + 2]) >= 0) {
-            *o++ = (char)(hex_value((unsigned char)t[i + 1]) * 16 + hex_value((unsigned char)t[i + 2]));
+        } else if (c == '=' && i + 2 < n && sg_hex_value((unsigned char)t[i + 1]) >= 0 &&
+                   sg_hex_value((unsigned char)t[i + 2]) >= 0) {
+            *o++ = (char)(sg_hex_value((unsigned char)t[i + 1]) * 16 + sg_hex_value((unsigned char)t[i + 2]));
             i += 2;
         } else {
             *o++ = (char)c;
@@ -93,44 +84,15 @@ static void decode_q(const char *t, size_t n, buf *out)
     out->len = (size_t)(o - out->s);
 }
 
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* §4.1 (base64, RFC 2045 §6.8). Missing padding is accepted; a character
  * outside the alphabet, data after "=" or a lone final sextet is not. */
 static bool decode_b(const char *t, size_t n, buf *out)
 {
-    size_t data = n;
-    while (data > 0 && t[data - 1] == '=')
-        data--;
-    if (n - data > 2 || data % 4 == 1)
+    size_t got;
+    buf_reserve(out, SG_BASE64_DECODED_MAX(n));
+    if (!sg_base64_decode(t, n, SG_BASE64_STRICT, out->s + out->len, &got))
         return false;
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    buf_reserve(out, data / 4 * 3 + 3);
-    for (size_t i = 0; i < data; i++) {
-        int v = b64_value((unsigned char)t[i]);
-        if (v < 0)
-            return false;
-        acc = ((acc << 6) | (uint32_t)v) & 0xFFFFFFu;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out->s[out->len++] = (char)((acc >> bits) & 0xFF);
-        }
-    }
+    out->len += got;
     return true;
 }
 

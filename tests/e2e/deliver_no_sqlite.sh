@@ -11,58 +11,7 @@ set -u
 bin=$1
 fake=$2
 . "$(dirname "$0")/lib.sh"
-home="$tmp/home"
-mkdir -p "$home" "$tmp/sent"
-export HOME="$home"
-
-cat >"$tmp/sendmail" <<EOS
-#!/bin/sh
-n=\$(ls "$tmp/sent" | wc -l)
-mkdir -p "$tmp/sent/\$n"
-cat >"$tmp/sent/\$n/data"
-EOS
-chmod +x "$tmp/sendmail"
-
-conf="$tmp/sievegate.conf"
-cat >"$conf" <<EOC
-mail_location = maildir:~/Maildir
-sieve = ~/.dovecot.sieve
-policy_store = sqlite:$tmp/policy.db
-sendmail_path = $tmp/sendmail
-hostname = mx.example.com
-audit_log = $tmp/audit.db
-lda_mailbox_autocreate = yes
-first_valid_uid = 0
-EOC
-"$bin" policy --config "$conf" accepted-domain add example.com >/dev/null
-
-msg="$tmp/msg.eml"
-printf 'From: Carol <carol@partner.example>\r\nTo: alice@example.com\r\nSubject: Project plan\r\nMessage-ID: <plan-1@partner.example>\r\n\r\nHere is the plan.\r\n' >"$msg"
-
-count() { if [ -d "$1" ]; then ls "$1" | wc -l | tr -d ' '; else echo 0; fi; }
-expect_count() { # NAME DIR N
-    got=$(count "$2")
-    if [ "$got" = "$3" ]; then ok; else fail "$1: $got files in $2, expected $3"; fi
-}
-expect_no_stderr() { # NAME
-    if [ -s "$tmp/err" ]; then fail "$1: stderr: $(head -c 300 "$tmp/err")"; else ok; fi
-}
-expect_stderr() { # NAME TEXT (a fixed string somewhere in stderr)
-    if grep -qF -- "$2" "$tmp/err"; then ok; else fail "$1: no \"$2\" in stderr: $(head -c 300 "$tmp/err")"; fi
-}
-expect_no_file() { # NAME PATH
-    if [ -e "$2" ]; then fail "$1: $2 exists"; else ok; fi
-}
-reset() {
-    rm -rf "$home/Maildir" "$home/.dovecot.sieve" "$home/.sievegate.state.db" "$tmp/sent" "$tmp/audit.db"
-    mkdir -p "$tmp/sent"
-}
-deliver() { # extra args...
-    run "$bin" deliver --config "$conf" -f carol@partner.example -a alice@example.com -p "$msg" "$@"
-}
-deliver_nolib() { # extra args...: with the stand-in instead of SQLite
-    LD_LIBRARY_PATH="$fake${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" deliver "$@"
-}
+. "$(dirname "$0")/deliver_lib.sh"
 cannot_load="cannot load libsqlite3.so.0: no symbol sqlite3_"
 missing_state="state_file=$tmp/no-such-dir/state.db"
 

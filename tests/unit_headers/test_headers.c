@@ -2,7 +2,7 @@
  * header can start a header line in anything sievegate writes.
  *
  * Each builder (engine/enforce/bounce.c, engine/deliver/vacation.c, engine/deliver/mdn.c,
- * engine/deliver/notify_mail.c, engine/deliver/submit.c sg_redirect_prepare and editheader's
+ * engine/deliver/notify_mail.c, engine/deliver/redirect.c sg_redirect_prepare and editheader's
  * addheader run through the interpreter) gets every hostile value below in
  * every slot a script or a message fills: raw CR, LF, CRLF, a blank line,
  * U+2028/U+2029/NEL, RFC 2047 encoded CR LF (Q and B), percent-encoded CR LF
@@ -29,6 +29,7 @@
 #include "engine/deliver/mdn.h"
 #include "engine/mail/message.h"
 #include "engine/deliver/notify_mail.h"
+#include "engine/deliver/redirect.h"
 #include "engine/deliver/submit.h"
 #include "engine/deliver/vacation.h"
 
@@ -338,7 +339,7 @@ static void notify_fields(void **state)
     }
 }
 
-/* ---- Received and X-Sieve-Redirected-From (engine/deliver/submit.c) ---- */
+/* ---- Received and X-Sieve-Redirected-From (engine/deliver/redirect.c) ---- */
 
 static void redirect_fields(void **state)
 {

@@ -1,4 +1,4 @@
-/* test_maildir.c - Maildir delivery (engine/deliver/maildir.c) on a real file system:
+/* test_maildir.c - Maildir delivery (engine/deliver/maildir*.c) on a real file system:
  * after every operation the whole tree of the Maildir is listed and compared
  * with the expected listing (md_support.h), and the message files are read
  * back byte for byte. Faults are in test_maildir_faults.c. */

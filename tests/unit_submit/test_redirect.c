@@ -1,5 +1,5 @@
 /* test_redirect.c - the redirected copy of a message and its envelope sender
- * (engine/deliver/submit.c; policy.md "What an allowed external forward carries"),
+ * (engine/deliver/redirect.c; policy.md "What an allowed external forward carries"),
  * and the configuration keys that drive submission.
  */
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/config.h"
+#include "engine/deliver/redirect.h"
 #include "engine/deliver/submit.h"
 #include "base/arena.h"
 

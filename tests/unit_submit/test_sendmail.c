@@ -1,5 +1,5 @@
 /* test_sendmail.c - submission through a sendmail-compatible program
- * (engine/deliver/submit.c): the real fork/exec path against capture_sendmail, which
+ * (engine/deliver/sendmail.c): the real fork/exec path against capture_sendmail, which
  * records its exact argv and stdin and exits as told (capture_sendmail.c).
  */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_smtp.c - submission over SMTP (engine/deliver/submit.c) to a real server on
+/* test_smtp.c - submission over SMTP (engine/deliver/smtp.c) to a real server on
  * 127.0.0.1 (the sink in submit_support.c, a thread of this test): the exact
  * dialogue, dot-stuffing, multi-line replies, and the TEMPFAIL / PERMFAIL
  * mapping of every refusal, closed port, silence and broken reply.

@@ -1,0 +1,301 @@
+/* sendmail.c - the sendmail-compatible program as a transport (submit.h,
+ * submit_int.h): fork + execv, no shell, the message on its stdin, its
+ * output kept for the reason, its exit status read (sysexits.h names), the
+ * whole run under a timeout after which it is killed.
+ *
+ * Takes: the configuration (sendmail_path), a checked envelope, the message.
+ * Returns: OK when the program read everything and exited 0; TEMPFAIL with
+ * a sentence otherwise.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "engine/deliver/submit_int.h"
+
+static const char *sysexit_name(int code)
+{
+    switch (code) {
+    case 64: return "EX_USAGE";
+    case 65: return "EX_DATAERR";
+    case 66: return "EX_NOINPUT";
+    case 67: return "EX_NOUSER";
+    case 68: return "EX_NOHOST";
+    case 69: return "EX_UNAVAILABLE";
+    case 70: return "EX_SOFTWARE";
+    case 71: return "EX_OSERR";
+    case 72: return "EX_OSFILE";
+    case 73: return "EX_CANTCREAT";
+    case 74: return "EX_IOERR";
+    case 75: return "EX_TEMPFAIL";
+    case 76: return "EX_PROTOCOL";
+    case 77: return "EX_NOPERM";
+    case 78: return "EX_CONFIG";
+    }
+    return NULL;
+}
+
+/* Moves fd above 2 (so the child's dup2 onto 0..2 never clobbers another pipe), close-on-exec. */
+static int fd_high_cloexec(int fd)
+{
+    if (fd > 2) {
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        return fd;
+    }
+    int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    return nfd;
+}
+
+static bool make_pipe(int p[2])
+{
+    if (pipe(p) != 0)
+        return false;
+    p[0] = fd_high_cloexec(p[0]);
+    p[1] = fd_high_cloexec(p[1]);
+    if (p[0] < 0 || p[1] < 0) {
+        if (p[0] >= 0)
+            close(p[0]);
+        if (p[1] >= 0)
+            close(p[1]);
+        return false;
+    }
+    return true;
+}
+
+static void close_pipe(int p[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0) {
+            close(p[i]);
+            p[i] = -1;
+        }
+}
+
+sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *from, const char *const *rcpts, size_t n,
+                                    const char *data, size_t len, unsigned timeout_ms, char *err, size_t errlen)
+{
+    /* argv: the configured command line, then -i -f SENDER -- RCPT... (built before fork) */
+    const char *cmd = cfg->sendmail_path && *cfg->sendmail_path ? cfg->sendmail_path : SG_DEFAULT_SENDMAIL_PATH;
+    char *words = sg_xstrdup(cmd);
+    size_t cap = strlen(cmd) / 2 + 2 + 4 + n + 1;
+    char **argv = sg_xmalloc(cap * sizeof *argv);
+    size_t argc = 0;
+    for (char *save = NULL, *w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+        argv[argc++] = w;
+    if (argc == 0) {
+        free(argv);
+        free(words);
+        words = sg_xstrdup(SG_DEFAULT_SENDMAIL_PATH);
+        argv = sg_xmalloc((1 + 4 + n + 1) * sizeof *argv);
+        argv[argc++] = words;
+    }
+    const char *prog = argv[0];
+    argv[argc++] = (char *)"-i";
+    argv[argc++] = (char *)"-f";
+    argv[argc++] = (char *)(sg_submit_null_sender(from) ? "<>" : from);
+    argv[argc++] = (char *)"--";
+    for (size_t i = 0; i < n; i++)
+        argv[argc++] = (char *)rcpts[i];
+    argv[argc] = NULL;
+
+    sg_submit_status st = SG_SUBMIT_TEMPFAIL;
+    int in[2] = {-1, -1}, outp[2] = {-1, -1}, ex[2] = {-1, -1};
+    if (!make_pipe(in) || !make_pipe(outp) || !make_pipe(ex)) {
+        sg_submit_set_err(err, errlen, "cannot run %s: pipe: %s", prog, strerror(errno));
+        close_pipe(in);
+        close_pipe(outp);
+        close_pipe(ex);
+        goto done;
+    }
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        sg_submit_set_err(err, errlen, "cannot run %s: fork: %s", prog, strerror(errno));
+        close_pipe(in);
+        close_pipe(outp);
+        close_pipe(ex);
+        goto done;
+    }
+    if (pid == 0) {
+        /* the child: only async-signal-safe calls until execv */
+        dup2(in[0], 0);
+        dup2(outp[1], 1);
+        dup2(outp[1], 2);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_DFL;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGPIPE, &sa, NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(prog, argv);
+        int e = errno;
+        ssize_t w = write(ex[1], &e, sizeof e);
+        (void)w;
+        _exit(127);
+    }
+    close(in[0]);
+    close(outp[1]);
+    close(ex[1]);
+    in[0] = outp[1] = ex[1] = -1;
+
+    /* Did execv succeed? (ex[1] closes on exec; an errno arrives otherwise.) */
+    int exec_errno = 0;
+    ssize_t r;
+    do
+        r = read(ex[0], &exec_errno, sizeof exec_errno);
+    while (r < 0 && errno == EINTR);
+    close_pipe(ex);
+    if (r == (ssize_t)sizeof exec_errno) {
+        close_pipe(in);
+        close_pipe(outp);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        sg_submit_set_err(err, errlen, "cannot execute %s: %s", prog, strerror(exec_errno));
+        goto done;
+    }
+
+    fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
+    fcntl(outp[0], F_SETFL, fcntl(outp[0], F_GETFL) | O_NONBLOCK);
+
+    /* Writing to a program that stopped reading must not kill us: SIGPIPE is
+     * blocked in this thread while we write and a pending one consumed after. */
+    sigset_t pipe_set, old_mask, pending;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigemptyset(&pending);
+    sigpending(&pending);
+    bool pipe_was_pending = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+
+    char output[SG_SUBMIT_REASON_MAX + 1] = "";
+    size_t output_len = 0;
+    size_t written = 0;
+    bool epipe = false, exited = false, timed_out = false;
+    int status = 0;
+    double deadline = sg_submit_now_ms() + timeout_ms;
+    if (len == 0) {
+        close(in[1]);
+        in[1] = -1;
+    }
+    while (!exited) {
+        int left = sg_submit_remaining_ms(deadline);
+        if (left == 0) {
+            timed_out = true;
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            exited = true;
+            break;
+        }
+        struct pollfd pfd[2];
+        nfds_t np = 0;
+        int in_ix = -1, out_ix = -1;
+        if (in[1] >= 0) {
+            in_ix = (int)np;
+            pfd[np++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
+        }
+        if (outp[0] >= 0) {
+            out_ix = (int)np;
+            pfd[np++] = (struct pollfd){.fd = outp[0], .events = POLLIN};
+        }
+        /* Once the message is written, the exit status is what we wait for (a
+         * background child of the program may keep its output open). */
+        int wait = in[1] >= 0 ? left : (left < 50 ? left : 50);
+        int pr = poll(pfd, np, wait);
+        if (pr < 0 && errno != EINTR) {
+            sg_submit_set_err(err, errlen, "%s: poll: %s", prog, strerror(errno));
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+            close_pipe(in);
+            close_pipe(outp);
+            goto done;
+        }
+        if (pr > 0 && in_ix >= 0 && pfd[in_ix].revents) {
+            size_t chunk = len - written < 65536 ? len - written : 65536;
+            ssize_t w = write(in[1], data + written, chunk);
+            if (w > 0) {
+                written += (size_t)w;
+            } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                epipe = errno == EPIPE;
+                close(in[1]);
+                in[1] = -1;
+            }
+            if (in[1] >= 0 && written == len) {
+                close(in[1]);
+                in[1] = -1;
+            }
+        }
+        if (pr > 0 && out_ix >= 0 && pfd[out_ix].revents) {
+            char buf[4096];
+            ssize_t got = read(outp[0], buf, sizeof buf);
+            if (got > 0)
+                sg_submit_keep_output(output, &output_len, buf, (size_t)got);
+            else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+                close(outp[0]);
+                outp[0] = -1;
+            }
+        }
+        pid_t wr = waitpid(pid, &status, WNOHANG);
+        if (wr == pid || (wr < 0 && errno == ECHILD))
+            exited = true;
+    }
+    if (in[1] >= 0) {
+        close(in[1]);
+        in[1] = -1;
+    }
+    if (epipe && !pipe_was_pending) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&pipe_set, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    if (outp[0] >= 0) { /* what the program said before it ended */
+        char buf[4096];
+        ssize_t got;
+        while ((got = read(outp[0], buf, sizeof buf)) > 0)
+            sg_submit_keep_output(output, &output_len, buf, (size_t)got);
+    }
+    close_pipe(outp);
+    sg_submit_clean_line(output);
+    const char *sep = *output ? ": " : "";
+
+    if (timed_out) {
+        sg_submit_set_err(err, errlen, "%s did not finish within %u ms and was killed%s%s", prog, timeout_ms, sep,
+                          output);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (written < len)
+            sg_submit_set_err(err, errlen, "%s exited before reading the whole message (%zu of %zu bytes)", prog,
+                              written, len);
+        else {
+            sg_submit_set_err(err, errlen, "%s", "");
+            st = SG_SUBMIT_OK;
+        }
+    } else if (WIFEXITED(status)) {
+        int code = WEXITSTATUS(status);
+        const char *name = sysexit_name(code);
+        sg_submit_set_err(err, errlen, "%s exited with status %d%s%s%s%s%s", prog, code, name ? " (" : "",
+                          name ? name : "", name ? ")" : "", sep, output);
+    } else if (WIFSIGNALED(status)) {
+        sg_submit_set_err(err, errlen, "%s was killed by signal %d%s%s", prog, WTERMSIG(status), sep, output);
+    } else {
+        sg_submit_set_err(err, errlen, "%s ended with an unknown status%s%s", prog, sep, output);
+    }
+done:
+    free(argv);
+    free(words);
+    return st;
+}
+

@@ -1,0 +1,404 @@
+/* policy_store_write.c - the admin's writes to the policy store
+ * (policy_store.h; `sievegate policy`).
+ *
+ * Takes: what to set, put or remove, validated and normalised first
+ * (policy_normalize.c). Returns: OK, INVALID or NOT_FOUND with a sentence,
+ * or UNAVAILABLE. Every write is one BEGIN IMMEDIATE transaction that also
+ * bumps the generation; on any failure nothing is written.
+ */
+#include "store/policy_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store/policy_store_int.h"
+
+#define MAX_FORWARD_HOPS 100
+#define MAX_BOUNCE_RATE_PERIOD (366UL * 86400UL)
+
+typedef sg_store_status (*write_fn)(sg_policy_store *s, const void *arg, char *err, size_t errlen);
+
+/* Runs `fn` in one BEGIN IMMEDIATE transaction that also bumps the
+ * generation; on any failure nothing is written. With `create` false a
+ * store that does not exist yet is left alone and *missing is set. */
+static sg_store_status run_write(sg_policy_store *s, bool create, bool *missing, write_fn fn, const void *arg,
+                                 char *err, size_t errlen)
+{
+    if (!s->writable)
+        return sg_ps_fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s was opened read-only", s->path);
+    sg_store_status st = sg_ps_connect(s, create, err, errlen);
+    if (missing)
+        *missing = st == SG_STORE_OK && !s->sq.q.db;
+    if (st != SG_STORE_OK || !s->sq.q.db)
+        return st;
+    int rc = s->sq.f.exec(s->sq.q.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    st = fn(s, arg, err, errlen);
+    if (st == SG_STORE_OK) {
+        rc = sg_ps_run_sql(&s->sq.q, NULL, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", NULL);
+        if (sg_ps_sql_ok(rc))
+            rc = s->sq.f.exec(s->sq.q.db, "COMMIT", NULL, NULL, NULL);
+        if (!sg_ps_sql_ok(rc))
+            st = sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    }
+    if (st != SG_STORE_OK)
+        s->sq.f.exec(s->sq.q.db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+/* A write that names something to remove: NOT_FOUND when nothing was removed. */
+static sg_store_status removed(sg_policy_store *s, int rc, int changes, char *err, size_t errlen, const char *what,
+                               const char *name)
+{
+    if (!sg_ps_sql_ok(rc))
+        return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    if (changes == 0)
+        return sg_ps_fail(SG_STORE_NOT_FOUND, err, errlen, "no %s \"%s\"", what, name);
+    return SG_STORE_OK;
+}
+
+static sg_store_status exec_or_fail(sg_policy_store *s, int rc, char *err, size_t errlen)
+{
+    return sg_ps_sql_ok(rc) ? SG_STORE_OK : sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+}
+
+static sg_store_status do_set_default_mode(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    const sg_fwd_mode *mode = arg;
+    return exec_or_fail(s,
+                        sg_ps_run_sql(&s->sq.q, NULL, "UPDATE outbound_policies SET mode = ?1 WHERE is_default = 1",
+                                      "t", sg_fwd_mode_name(*mode)),
+                        err, errlen);
+}
+
+static bool valid_mode(sg_fwd_mode mode)
+{
+    return mode == SG_MODE_AUTOMATIC || mode == SG_MODE_ON || mode == SG_MODE_OFF;
+}
+
+sg_store_status sg_policy_store_set_default_mode(sg_policy_store *store, sg_fwd_mode mode, char *err, size_t errlen)
+{
+    if (!valid_mode(mode))
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen, "invalid mode %d (expected automatic, on or off)", (int)mode);
+    return run_write(store, true, NULL, do_set_default_mode, &mode, err, errlen);
+}
+
+/* Refuses a priority held by another policy, and groups that do not exist. */
+static sg_store_status check_policy_refs(sg_policy_store *s, const sg_outbound_policy *op, char *err, size_t errlen)
+{
+    char holder[SG_PS_MAX_NAME_LEN + 1];
+    char prio[24];
+    snprintf(prio, sizeof prio, "%d", op->priority);
+    int rc = sg_ps_query_text(&s->sq.q, "SELECT name FROM outbound_policies WHERE priority = CAST(?1 AS INTEGER)", prio,
+                              holder, sizeof holder);
+    if (rc != SQLITE_OK)
+        return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    if (holder[0] && strcasecmp(holder, op->name) != 0)
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen, "priority %d is already held by policy \"%s\"", op->priority,
+                          holder);
+    const sg_strlist *lists[] = {&op->groups, &op->exclude_groups};
+    for (size_t l = 0; l < 2; l++) {
+        for (size_t i = 0; i < lists[l]->count; i++) {
+            sqlite3_int64 one;
+            bool found;
+            rc = sg_ps_query_int(&s->sq.q, "SELECT 1 FROM user_groups WHERE name = ?1", lists[l]->items[i], &one,
+                                 &found);
+            if (rc != SQLITE_OK)
+                return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+            if (!found)
+                return sg_ps_fail(SG_STORE_INVALID, err, errlen, "group \"%s\" does not exist", lists[l]->items[i]);
+        }
+    }
+    return SG_STORE_OK;
+}
+
+static sg_store_status insert_scope(sg_policy_store *s, const sg_outbound_policy *op, char *err, size_t errlen)
+{
+    const sg_strlist *lists[SG_PS_NSCOPE];
+    sg_ps_scope_lists(op, lists);
+    for (size_t k = 0; k < SG_PS_NSCOPE; k++) {
+        for (size_t i = 0; i < lists[k]->count; i++) {
+            int rc = sg_ps_run_sql(&s->sq.q, NULL,
+                                   "INSERT INTO policy_scope (policy, kind, pos, value) VALUES (?1, ?2, ?3, ?4)",
+                                   "ttit", op->name, sg_ps_scope_kinds[k], (int)i, lists[k]->items[i]);
+            if (!sg_ps_sql_ok(rc))
+                return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+        }
+    }
+    return SG_STORE_OK;
+}
+
+static sg_store_status do_put_policy(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    const sg_outbound_policy *op = arg;
+    sg_store_status st = check_policy_refs(s, op, err, errlen);
+    if (st != SG_STORE_OK)
+        return st;
+    int rc = sg_ps_run_sql(&s->sq.q, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", op->name);
+    if (sg_ps_sql_ok(rc))
+        rc = sg_ps_run_sql(&s->sq.q, NULL, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t",
+                           op->name);
+    if (sg_ps_sql_ok(rc))
+        rc = sg_ps_run_sql(&s->sq.q, NULL,
+                           "INSERT INTO outbound_policies (name, is_default, enabled, priority, mode)"
+                           " VALUES (?1, 0, ?2, ?3, ?4)",
+                           "tiit", op->name, op->enabled ? 1 : 0, op->priority, sg_fwd_mode_name(op->mode));
+    if (!sg_ps_sql_ok(rc))
+        return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    return insert_scope(s, op, err, errlen);
+}
+
+/* Validates and normalises a custom policy into `n` (strings in `arena`). */
+static sg_store_status normalize_policy(const sg_outbound_policy *in, sg_arena *arena, sg_outbound_policy *n,
+                                        char *err, size_t errlen)
+{
+    if (!sg_ps_valid_name("policy", in->name, false, err, errlen))
+        return SG_STORE_INVALID;
+    if (in->is_default || strcasecmp(in->name, SG_DEFAULT_POLICY_NAME) == 0)
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen,
+                          "the default policy cannot be replaced or renamed; change its mode with set-default");
+    if (in->priority < 0)
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen, "invalid priority %d (0 is the highest; it must be 0 or more)",
+                          in->priority);
+    if (!valid_mode(in->mode))
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen, "invalid mode %d (expected automatic, on or off)",
+                          (int)in->mode);
+    *n = *in;
+    n->is_default = false;
+    if (!sg_ps_normalize_list(&in->users, SG_PS_NORM_ADDRESS, arena, &n->users, err, errlen) ||
+        !sg_ps_normalize_list(&in->groups, SG_PS_NORM_GROUP, arena, &n->groups, err, errlen) ||
+        !sg_ps_normalize_list(&in->domains, SG_PS_NORM_DOMAIN, arena, &n->domains, err, errlen) ||
+        !sg_ps_normalize_list(&in->exclude_users, SG_PS_NORM_ADDRESS, arena, &n->exclude_users, err, errlen) ||
+        !sg_ps_normalize_list(&in->exclude_groups, SG_PS_NORM_GROUP, arena, &n->exclude_groups, err, errlen) ||
+        !sg_ps_normalize_list(&in->exclude_domains, SG_PS_NORM_DOMAIN, arena, &n->exclude_domains, err, errlen))
+        return SG_STORE_INVALID;
+    return SG_STORE_OK;
+}
+
+sg_store_status sg_policy_store_put_policy(sg_policy_store *store, const sg_outbound_policy *policy, char *err,
+                                           size_t errlen)
+{
+    sg_arena *arena = sg_arena_new();
+    sg_outbound_policy n;
+    sg_store_status st = normalize_policy(policy, arena, &n, err, errlen);
+    if (st == SG_STORE_OK)
+        st = run_write(store, true, NULL, do_put_policy, &n, err, errlen);
+    sg_arena_free(arena);
+    return st;
+}
+
+static sg_store_status do_remove_policy(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    const char *name = arg;
+    int changes = 0;
+    int rc = sg_ps_run_sql(&s->sq.q, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", name);
+    if (sg_ps_sql_ok(rc))
+        rc = sg_ps_run_sql(&s->sq.q, &changes, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t",
+                           name);
+    return removed(s, rc, changes, err, errlen, "policy", name);
+}
+
+/* A remove on a store that does not exist yet names nothing (and creates nothing). */
+static sg_store_status remove_write(sg_policy_store *s, write_fn fn, const void *arg, const char *what,
+                                    const char *name, char *err, size_t errlen)
+{
+    bool missing = false;
+    sg_store_status st = run_write(s, false, &missing, fn, arg, err, errlen);
+    if (st == SG_STORE_OK && missing)
+        return sg_ps_fail(SG_STORE_NOT_FOUND, err, errlen, "no %s \"%s\"", what, name);
+    return st;
+}
+
+sg_store_status sg_policy_store_remove_policy(sg_policy_store *store, const char *name, char *err, size_t errlen)
+{
+    if (name && strcasecmp(name, SG_DEFAULT_POLICY_NAME) == 0)
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen, "the default policy cannot be removed");
+    if (!sg_ps_valid_name("policy", name, false, err, errlen))
+        return SG_STORE_INVALID;
+    return remove_write(store, do_remove_policy, name, "policy", name, err, errlen);
+}
+
+typedef struct {
+    const char *name;
+    bool match_subdomains;
+} accepted_arg;
+
+static sg_store_status do_add_accepted(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    const accepted_arg *a = arg;
+    return exec_or_fail(s,
+                        sg_ps_run_sql(&s->sq.q, NULL,
+                                      "INSERT INTO accepted_domains (name, match_subdomains) VALUES (?1, ?2)"
+                                      " ON CONFLICT (name) DO UPDATE SET match_subdomains = excluded.match_subdomains",
+                                      "ti", a->name, a->match_subdomains ? 1 : 0),
+                        err, errlen);
+}
+
+sg_store_status sg_policy_store_add_accepted_domain(sg_policy_store *store, const char *domain,
+                                                    bool match_subdomains, char *err, size_t errlen)
+{
+    sg_arena *arena = sg_arena_new();
+    accepted_arg a = {NULL, match_subdomains};
+    sg_store_status st = SG_STORE_INVALID;
+    if (sg_policy_normalize_domain(domain, arena, &a.name, err, errlen))
+        st = run_write(store, true, NULL, do_add_accepted, &a, err, errlen);
+    sg_arena_free(arena);
+    return st;
+}
+
+static sg_store_status do_remove_accepted(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    int changes = 0;
+    int rc = sg_ps_run_sql(&s->sq.q, &changes, "DELETE FROM accepted_domains WHERE name = ?1", "t", (const char *)arg);
+    return removed(s, rc, changes, err, errlen, "accepted domain", arg);
+}
+
+sg_store_status sg_policy_store_remove_accepted_domain(sg_policy_store *store, const char *domain, char *err,
+                                                       size_t errlen)
+{
+    sg_arena *arena = sg_arena_new();
+    const char *name;
+    sg_store_status st = SG_STORE_INVALID;
+    if (sg_policy_normalize_domain(domain, arena, &name, err, errlen))
+        st = remove_write(store, do_remove_accepted, name, "accepted domain", name, err, errlen);
+    sg_arena_free(arena);
+    return st;
+}
+
+static sg_store_status do_put_remote(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    const sg_remote_domain *rd = arg;
+    return exec_or_fail(s,
+                        sg_ps_run_sql(&s->sq.q, NULL,
+                                      "INSERT OR REPLACE INTO remote_domains"
+                                " (pattern, auto_forward, auto_reply, ndr, is_internal) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                      "tiiii", rd->pattern, rd->auto_forward ? 1 : 0, rd->auto_reply ? 1 : 0,
+                                      rd->ndr ? 1 : 0, rd->is_internal ? 1 : 0),
+                        err, errlen);
+}
+
+sg_store_status sg_policy_store_put_remote_domain(sg_policy_store *store, const sg_remote_domain *rd, char *err,
+                                                  size_t errlen)
+{
+    sg_arena *arena = sg_arena_new();
+    sg_remote_domain n = *rd;
+    sg_store_status st = SG_STORE_INVALID;
+    if (sg_policy_normalize_pattern(rd->pattern, arena, &n.pattern, err, errlen))
+        st = run_write(store, true, NULL, do_put_remote, &n, err, errlen);
+    sg_arena_free(arena);
+    return st;
+}
+
+static sg_store_status do_remove_remote(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    int changes = 0;
+    int rc = sg_ps_run_sql(&s->sq.q, &changes, "DELETE FROM remote_domains WHERE pattern = ?1", "t", (const char *)arg);
+    return removed(s, rc, changes, err, errlen, "remote domain", arg);
+}
+
+sg_store_status sg_policy_store_remove_remote_domain(sg_policy_store *store, const char *pattern, char *err,
+                                                     size_t errlen)
+{
+    if (pattern && strcmp(pattern, "*") == 0)
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen,
+                          "the \"*\" remote domain always exists; change its flags with remote-domain set");
+    sg_arena *arena = sg_arena_new();
+    const char *n;
+    sg_store_status st = SG_STORE_INVALID;
+    if (sg_policy_normalize_pattern(pattern, arena, &n, err, errlen))
+        st = remove_write(store, do_remove_remote, n, "remote domain", n, err, errlen);
+    sg_arena_free(arena);
+    return st;
+}
+
+typedef struct {
+    const char *name;
+    sg_strlist members;
+} group_arg;
+
+static sg_store_status do_put_group(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    const group_arg *g = arg;
+    int rc = sg_ps_run_sql(&s->sq.q, NULL, "INSERT OR IGNORE INTO user_groups (name) VALUES (?1)", "t", g->name);
+    if (sg_ps_sql_ok(rc))
+        rc = sg_ps_run_sql(&s->sq.q, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", g->name);
+    for (size_t i = 0; sg_ps_sql_ok(rc) && i < g->members.count; i++)
+        rc = sg_ps_run_sql(&s->sq.q, NULL, "INSERT INTO group_members (grp, pos, member) VALUES (?1, ?2, ?3)", "tit",
+                           g->name, (int)i, g->members.items[i]);
+    return exec_or_fail(s, rc, err, errlen);
+}
+
+sg_store_status sg_policy_store_put_group(sg_policy_store *store, const char *name, const sg_strlist *members,
+                                          char *err, size_t errlen)
+{
+    if (!sg_ps_valid_name("group", name, true, err, errlen))
+        return SG_STORE_INVALID;
+    sg_arena *arena = sg_arena_new();
+    group_arg g;
+    char *lower = sg_arena_strdup(arena, name);
+    sg_ps_ascii_lower(lower);
+    g.name = lower;
+    sg_store_status st = SG_STORE_INVALID;
+    if (sg_ps_normalize_list(members, SG_PS_NORM_ADDRESS, arena, &g.members, err, errlen))
+        st = run_write(store, true, NULL, do_put_group, &g, err, errlen);
+    sg_arena_free(arena);
+    return st;
+}
+
+static sg_store_status do_remove_group(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    const char *name = arg;
+    char user[SG_PS_MAX_NAME_LEN + 1];
+    int rc = sg_ps_query_text(&s->sq.q,
+                              "SELECT policy FROM policy_scope WHERE kind IN ('groups', 'exclude_groups')"
+                              " AND value = ?1 ORDER BY policy LIMIT 1",
+                              name, user, sizeof user);
+    if (rc != SQLITE_OK)
+        return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    if (user[0])
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen,
+                          "group \"%s\" is used by policy \"%s\"; change that policy first", name, user);
+    int changes = 0;
+    rc = sg_ps_run_sql(&s->sq.q, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", name);
+    if (sg_ps_sql_ok(rc))
+        rc = sg_ps_run_sql(&s->sq.q, &changes, "DELETE FROM user_groups WHERE name = ?1", "t", name);
+    return removed(s, rc, changes, err, errlen, "group", name);
+}
+
+sg_store_status sg_policy_store_remove_group(sg_policy_store *store, const char *name, char *err, size_t errlen)
+{
+    if (!sg_ps_valid_name("group", name, true, err, errlen))
+        return SG_STORE_INVALID;
+    char *lower = sg_xstrdup(name);
+    sg_ps_ascii_lower(lower);
+    sg_store_status st = remove_write(store, do_remove_group, lower, "group", lower, err, errlen);
+    free(lower);
+    return st;
+}
+
+static sg_store_status do_put_org(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    const sg_org_settings *org = arg;
+    int rc = sg_ps_run_sql(&s->sq.q, NULL,
+                           "INSERT OR REPLACE INTO org_settings (id, automatic_means, bounce_internal_senders,"
+                           " bounce_rate_period, max_forward_hops) VALUES (1, ?1, ?2, ?3, ?4)",
+                           "tiLi", sg_fwd_mode_name(org->automatic_means), org->bounce_internal_senders ? 1 : 0,
+                           (sqlite3_int64)org->bounce_rate_period, (int)org->max_forward_hops);
+    return exec_or_fail(s, rc, err, errlen);
+}
+
+sg_store_status sg_policy_store_put_org(sg_policy_store *store, const sg_org_settings *org, char *err, size_t errlen)
+{
+    if (org->automatic_means != SG_MODE_OFF && org->automatic_means != SG_MODE_ON)
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen, "invalid automatic_means (expected off or on)");
+    if (org->max_forward_hops < 1 || org->max_forward_hops > MAX_FORWARD_HOPS)
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen, "invalid max_forward_hops %u (expected 1 to %d)",
+                          org->max_forward_hops, MAX_FORWARD_HOPS);
+    if (org->bounce_rate_period > MAX_BOUNCE_RATE_PERIOD)
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen, "invalid bounce_rate_period %lu (expected 0 to %lu seconds)",
+                          org->bounce_rate_period, MAX_BOUNCE_RATE_PERIOD);
+    return run_write(store, true, NULL, do_put_org, org, err, errlen);
+}
