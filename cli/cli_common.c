@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/core/config_keys.h"
 #include "engine/core/include.h"
 #include "engine/mail/addrlist.h"
 #include "engine/core/interp.h"
@@ -95,6 +96,11 @@ int sg_cli_load_config(sg_cli *cli)
             sg_cli_error(cli, "%s", err);
             return SG_EXIT_USAGE;
         }
+    }
+    /* Every key known and every value of its type, before any mail is touched. */
+    if (!sg_config_check_keys(cli->config, err, sizeof err)) {
+        sg_cli_error(cli, "configuration error: %s", err);
+        return SG_EXIT_CONFIG;
     }
     if (!sg_settings_load(&cli->settings, cli->config, err, sizeof err)) {
         sg_cli_error(cli, "configuration error: %s", err);

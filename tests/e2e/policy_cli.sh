@@ -348,7 +348,7 @@ expect_rc "-o policy_store without --config" 0
 expect_out "-o policy_store write" "updated policy default: mode automatic -> on (generation 1)"
 run $P -o policy_store=mysql://localhost/policy show
 expect_rc "unsupported store URI" 78
-expect_err "unsupported store URI message" 'sievegate policy: configuration error: policy_store: unsupported policy store "mysql://localhost/policy" (expected sqlite:/path/to/policy.db)'
+expect_err "unsupported store URI message" 'sievegate policy: configuration error: -o: policy_store: "mysql://localhost/policy": expected sqlite:/path/to/policy.db or none'
 run $bin policy --config "$tmp/missing.conf" show
 expect_rc "missing config file" 78
 run $P -o policy_store="sqlite:$tmp/no/such/dir/p.db" set-default --mode on
