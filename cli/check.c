@@ -144,7 +144,7 @@ int sg_cmd_check(int argc, char **argv)
     sg_cli_init(&cli, "check", argc);
     static const struct option longopts[] = {
         SG_COMMON_LONGOPTS,
-        {"format", required_argument, NULL, 'F'},
+        SG_FORMAT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     bool json = false;
@@ -152,12 +152,15 @@ int sg_cmd_check(int argc, char **argv)
     int c, rc = SG_EXIT_OK;
     optind = 1;
     opterr = 0;
-    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":o:u:h", longopts, NULL)) != -1) {
+    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":c:o:u:h", longopts, NULL)) != -1) {
         if (sg_cli_common_option(&cli, c, optarg))
             continue;
         switch (c) {
-        case 'F':
+        case SG_OPT_FORMAT:
             rc = sg_cli_format_option(&cli, optarg, &json);
+            break;
+        case SG_OPT_JSON:
+            json = true;
             break;
         case 'u':
             user = optarg;

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/core/config_keys.h"
 #include "engine/core/include.h"
 #include "engine/mail/addrlist.h"
 #include "engine/core/interp.h"
@@ -40,7 +39,7 @@ void sg_cli_free(sg_cli *cli)
 
 bool sg_cli_common_option(sg_cli *cli, int opt, char *arg)
 {
-    if (opt == SG_OPT_CONFIG) {
+    if (opt == SG_OPT_CONFIG || opt == 'c') {
         cli->config_path = arg;
         cli->config_explicit = true;
         return true;
@@ -96,11 +95,6 @@ int sg_cli_load_config(sg_cli *cli)
             sg_cli_error(cli, "%s", err);
             return SG_EXIT_USAGE;
         }
-    }
-    /* Every key known and every value of its type, before any mail is touched. */
-    if (!sg_config_check_keys(cli->config, err, sizeof err)) {
-        sg_cli_error(cli, "configuration error: %s", err);
-        return SG_EXIT_CONFIG;
     }
     if (!sg_settings_load(&cli->settings, cli->config, err, sizeof err)) {
         sg_cli_error(cli, "configuration error: %s", err);

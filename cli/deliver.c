@@ -239,7 +239,7 @@ int sg_cmd_deliver(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":c:o:d:f:a:r:m:p:ekh", longopts, NULL)) != -1) {
-        if (sg_cli_common_option(&cli, c == 'c' ? SG_OPT_CONFIG : c, optarg))
+        if (sg_cli_common_option(&cli, c, optarg))
             continue;
         switch (c) {
         case 'd': o.user = optarg; break;

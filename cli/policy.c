@@ -30,7 +30,9 @@
 
 void pol_usage(FILE *out)
 {
-    fputs("usage: sievegate policy [--config FILE] [-o KEY=VALUE] [--json] SUBCOMMAND [ARGS]\n"
+    fputs("usage: sievegate policy [--config FILE] [-o KEY=VALUE] [--format text|json] SUBCOMMAND [ARGS]\n"
+          "  init                                 create the store holding the default policy (mode\n"
+          "                                       automatic: external forwarding off), if it does not exist\n"
           "  show                                 the whole policy\n"
           "  explain USER RECIPIENT               the decision for one forward and the rule that made it\n"
           "  set-default --mode automatic|on|off\n"
@@ -46,8 +48,9 @@ void pol_usage(FILE *out)
           "  report [--since DATE]                the audit of forwards allowed and blocked\n"
           "  snapshot                             write the store's snapshot file again (deliveries\n"
           "                                       read it instead of the store while it is current)\n"
-          "  Every subcommand takes --json. exit: 0 ok, 64 usage, 65 refused input, 66 not found,\n"
-          "  73 cannot create the store, 75 store unavailable or locked, 78 configuration error\n",
+          "  Every subcommand takes --format text|json (--json, the same as --format json).\n"
+          "  exit: 0 ok, 64 usage, 65 refused input, 66 not found, 73 cannot create the store,\n"
+          "  75 store unavailable or locked, 78 configuration error\n",
           out);
 }
 
@@ -55,7 +58,6 @@ void pol_usage(FILE *out)
 
 /* Parses a subcommand's options with getopt_long (options may follow the
  * positional arguments). `handle` takes the rest; it returns an exit code. */
-
 int pol_parse_options(policy_cli *pc, int argc, char **argv, const struct option *longopts, opt_handler handle,
                          void *ctx)
 {
@@ -63,8 +65,10 @@ int pol_parse_options(policy_cli *pc, int argc, char **argv, const struct option
     optind = 0; /* full re-initialisation (GNU getopt) for this argv */
     opterr = 0;
     while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        if (c == OPT_JSON)
+        if (c == SG_OPT_JSON)
             pc->json = true;
+        else if (c == SG_OPT_FORMAT)
+            rc = sg_cli_format_option(&pc->cli, optarg, &pc->json);
         else if (c == 'h')
             pc->help = true;
         else if (c == ':' || c == '?' || !handle)
@@ -166,9 +170,20 @@ int pol_store_exit(sg_store_status st)
     return SG_EXIT_SOFTWARE;
 }
 
+bool pol_store_none(const policy_cli *pc)
+{
+    return strcmp(pol_store_uri(pc), "none") == 0;
+}
+
 int pol_open_store(policy_cli *pc, bool writable, sg_policy_store **store)
 {
     char err[512] = "";
+    if (pol_store_none(pc)) {
+        sg_cli_error(&pc->cli, "configuration error: policy_store = none: there is no store %s (the built-in "
+                               "default policy applies; set policy_store = sqlite:PATH for one)",
+                     writable ? "to change" : "to read");
+        return SG_EXIT_CONFIG;
+    }
     sg_store_status st = sg_policy_store_open(pol_store_uri(pc), writable, store, err, sizeof err);
     if (st == SG_STORE_OK)
         return SG_EXIT_OK;
@@ -190,9 +205,14 @@ int pol_load_policy(policy_cli *pc, sg_policy_store *store, sg_policy **policy)
     return pol_store_exit(st);
 }
 
-/* Reads the whole policy, read-only (a store that does not exist yet is the default). */
+/* Reads the whole policy, read-only (a store that does not exist yet, or
+ * policy_store = none, is the default). */
 int pol_read_policy(policy_cli *pc, sg_policy **policy)
 {
+    if (pol_store_none(pc)) {
+        *policy = sg_policy_new_default();
+        return SG_EXIT_OK;
+    }
     sg_policy_store *store;
     int rc = pol_open_store(pc, false, &store);
     if (rc == SG_EXIT_OK) {
@@ -321,7 +341,7 @@ const sg_group *pol_find_group(const sg_policy *p, const char *name)
 }
 
 const struct option pol_json_only_opts[] = {
-    {"json", no_argument, NULL, OPT_JSON},
+    SG_FORMAT_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -340,6 +360,7 @@ static const struct {
     const char *name;
     subcommand_fn run;
 } subcommands[] = {
+    {"init", pol_cmd_init},
     {"show", pol_cmd_show},
     {"explain", pol_cmd_explain},
     {"set-default", pol_cmd_set_default},
@@ -353,22 +374,24 @@ static const struct {
     {"snapshot", pol_cmd_snapshot},
 };
 
-/* The options before SUBCOMMAND: --config, -o, --json, --help. */
+/* The options before SUBCOMMAND: --config/-c, -o, --format/--json, --help. */
 static int parse_common(policy_cli *pc, int argc, char **argv)
 {
     static const struct option longopts[] = {
         SG_COMMON_LONGOPTS,
-        {"json", no_argument, NULL, OPT_JSON},
+        SG_FORMAT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int c, rc = SG_EXIT_OK;
     optind = 0;
     opterr = 0;
-    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
+    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, "+:c:o:h", longopts, NULL)) != -1) {
         if (sg_cli_common_option(&pc->cli, c, optarg))
             continue;
-        if (c == OPT_JSON)
+        if (c == SG_OPT_JSON)
             pc->json = true;
+        else if (c == SG_OPT_FORMAT)
+            rc = sg_cli_format_option(&pc->cli, optarg, &pc->json);
         else if (c == 'h')
             pc->help = true;
         else

@@ -18,8 +18,6 @@
 
 enum { SG_EXIT_CANTCREAT = 73 }; /* EX_CANTCREAT: the store cannot be created */
 
-#define OPT_JSON 'J'
-#define OPT_FORMAT 'F'
 
 typedef struct policy_cli {
     sg_cli cli;
@@ -54,6 +52,8 @@ int pol_parse_number(policy_cli *pc, const char *option, const char *text, long 
 void pol_add_items(policy_cli *pc, sg_strlist *list, const char *text);
 const char *pol_store_uri(const policy_cli *pc);
 int pol_store_exit(sg_store_status st);
+/* policy_store = none: no store, the built-in default policy. */
+bool pol_store_none(const policy_cli *pc);
 int pol_open_store(policy_cli *pc, bool writable, sg_policy_store **store);
 int pol_load_policy(policy_cli *pc, sg_policy_store *store, sg_policy **policy);
 int pol_read_policy(policy_cli *pc, sg_policy **policy);
@@ -103,6 +103,7 @@ int pol_cmd_explain(policy_cli *pc, int argc, char **argv);
 int pol_cmd_report(policy_cli *pc, int argc, char **argv);
 
 /* ---- policy_edit.c ---- */
+int pol_cmd_init(policy_cli *pc, int argc, char **argv);
 int pol_cmd_set_default(policy_cli *pc, int argc, char **argv);
 int pol_cmd_add(policy_cli *pc, int argc, char **argv);
 int pol_cmd_remove(policy_cli *pc, int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "base/arena.h"
 #include "base/json.h"
@@ -33,7 +34,7 @@ int pol_cmd_set_default(policy_cli *pc, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"mode", required_argument, NULL, 'm'},
-        {"json", no_argument, NULL, OPT_JSON},
+        SG_FORMAT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -57,6 +58,85 @@ int pol_cmd_set_default(policy_cli *pc, int argc, char **argv)
     } else {
         printf("updated policy default: mode %s -> %s", sg_fwd_mode_name(ch.before->policies[0].mode),
                sg_fwd_mode_name(def->mode));
+        pol_print_generation(stdout, ch.after);
+    }
+    pol_change_free(&ch);
+    return SG_EXIT_OK;
+}
+
+/* ----------------------------------------------------------------- init */
+
+/* Creates DIR and its missing parents (mode 0755), as `mkdir -p`. */
+static bool make_dirs(const char *dir)
+{
+    char *p = sg_xstrdup(dir);
+    bool ok = true;
+    for (char *s = p + 1; ok; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        ok = mkdir(p, 0755) == 0 || errno == EEXIST;
+        *s = c;
+        if (!c)
+            break;
+    }
+    free(p);
+    return ok;
+}
+
+/* `policy init`: a fresh install enforces the documented default instead of
+ * deferring every forward: creates the store (and its directory) holding the
+ * default policy, mode automatic (external forwarding off). A store that
+ * exists is left as it is, so that the .deb's postinst may run it on every
+ * upgrade. */
+int pol_cmd_init(policy_cli *pc, int argc, char **argv)
+{
+    int rc = pol_parse_options(pc, argc, argv, pol_json_only_opts, NULL, NULL);
+    if (rc != SG_EXIT_OK || pc->help)
+        return rc;
+    rc = pol_positional(pc, argc, argv, 0, 0, "");
+    if ((rc = pol_ready(pc, rc)) != SG_EXIT_OK)
+        return rc;
+    const char *uri = pol_store_uri(pc);
+    if (pol_store_none(pc)) {
+        if (pc->json)
+            puts("{\"store\": null, \"created\": false}");
+        else
+            puts("policy_store = none: no store to create (the built-in default policy applies)");
+        return SG_EXIT_OK;
+    }
+    const char *path = sg_policy_store_path(uri);
+    bool existed = sg_policy_store_exists(uri);
+    change ch = {NULL, NULL};
+    if (!existed) {
+        char *dir = sg_xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+            *slash = '\0';
+            if (!make_dirs(dir)) {
+                sg_cli_error(&pc->cli, "cannot create the directory %s: %s", dir, strerror(errno));
+                free(dir);
+                return SG_EXIT_CANTCREAT;
+            }
+        }
+        free(dir);
+        sg_fwd_mode mode = SG_MODE_AUTOMATIC;
+        if ((rc = pol_apply(pc, op_set_default, &mode, &ch)) != SG_EXIT_OK)
+            return rc;
+    } else if ((rc = pol_read_policy(pc, &ch.after)) != SG_EXIT_OK) {
+        return rc;
+    }
+    if (pc->json) {
+        fputs("{\"store\": ", stdout);
+        sg_json_string(stdout, uri);
+        printf(", \"created\": %s, \"default_mode\": \"%s\", \"generation\": %" PRIu64 "}\n",
+               existed ? "false" : "true", sg_fwd_mode_name(ch.after->policies[0].mode), ch.after->generation);
+    } else if (existed) {
+        printf("policy store %s exists: left as it is (default mode %s, generation %" PRIu64 ")\n", uri,
+               sg_fwd_mode_name(ch.after->policies[0].mode), ch.after->generation);
+    } else {
+        printf("created policy store %s: default mode automatic (external forwarding off)", uri);
         pol_print_generation(stdout, ch.after);
     }
     pol_change_free(&ch);
@@ -111,7 +191,7 @@ int pol_cmd_add(policy_cli *pc, int argc, char **argv)
         {"exclude-groups", required_argument, NULL, 'G'},
         {"exclude-domains", required_argument, NULL, 'D'},
         {"disabled", no_argument, NULL, 'x'},
-        {"json", no_argument, NULL, OPT_JSON},
+        SG_FORMAT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -235,7 +315,7 @@ int pol_cmd_accepted_domain(policy_cli *pc, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"match-subdomains", no_argument, NULL, 's'},
-        {"json", no_argument, NULL, OPT_JSON},
+        SG_FORMAT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -346,7 +426,7 @@ int pol_cmd_remote_domain(policy_cli *pc, int argc, char **argv)
         {"auto-reply", required_argument, NULL, '1'},
         {"ndr", required_argument, NULL, '2'},
         {"internal", required_argument, NULL, '3'},
-        {"json", no_argument, NULL, OPT_JSON},
+        SG_FORMAT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

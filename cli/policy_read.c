@@ -317,7 +317,7 @@ int pol_cmd_report(policy_cli *pc, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"since", required_argument, NULL, 's'},
-        {"json", no_argument, NULL, OPT_JSON},
+        SG_FORMAT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

@@ -283,7 +283,7 @@ int sg_cmd_test(int argc, char **argv)
     sg_cli_init(&cli, "test", argc);
     static const struct option longopts[] = {
         SG_COMMON_LONGOPTS,
-        {"format", required_argument, NULL, 'F'},
+        SG_FORMAT_LONGOPTS,
         {"now", required_argument, NULL, 'N'},
         {"show-messages", no_argument, NULL, 'S'},
         {"message-id", required_argument, NULL, 'M'},
@@ -296,7 +296,7 @@ int sg_cmd_test(int argc, char **argv)
     int c, rc = SG_EXIT_OK;
     optind = 1;
     opterr = 0;
-    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":o:f:a:u:h", longopts, NULL)) != -1) {
+    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":c:o:f:a:u:h", longopts, NULL)) != -1) {
         if (sg_cli_common_option(&cli, c, optarg))
             continue;
         switch (c) {
@@ -314,8 +314,11 @@ int sg_cmd_test(int argc, char **argv)
                 rc = SG_EXIT_USAGE;
             }
             break;
-        case 'F':
+        case SG_OPT_FORMAT:
             rc = sg_cli_format_option(&cli, optarg, &o.json);
+            break;
+        case SG_OPT_JSON:
+            o.json = true;
             break;
         case 'h':
             usage(stdout);
