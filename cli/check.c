@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "grammar/diag_print.h"
 #include "cli/policy_load.h"
+#include "store/policy_source.h"
 
 #define MAX_ERRORS_SHOWN 100
 
@@ -191,6 +192,9 @@ int sg_cmd_check(int argc, char **argv)
         sg_unavailable_mode mode;
         char why[512] = "";
         rc = sg_cli_policy(&cli, user, &policy, &mode, why, sizeof why);
+        char text[600]; /* which policy -u's warnings come from */
+        if (rc == SG_EXIT_OK && sg_policy_case_of(cli.config, text, sizeof text) != SG_POLICY_CASE_STORE)
+            sg_cli_error(&cli, "forwarding policy: %s", text);
         if (rc == SG_EXIT_OK && !policy) {
             sg_cli_error(&cli, "cannot read the forwarding policy: %s", why);
             rc = SG_EXIT_TEMPFAIL;

@@ -244,7 +244,8 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
                 sg_mdn_request mr = {env.from, env.to, NULL, msg, reject->reason};
                 pc.mdn_check = plan.mdn;
                 if (o->show_messages && pc.mdn_check == SG_MDN_DUE) {
-                    sg_mdn_options mo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                    sg_mdn_options mo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary,
+                                         sg_config_get(cli->config, "postmaster_address")};
                     sg_message_use_original(msg, true); /* RFC 5293 §7 */
                     sg_mdn_build(&mr, &mo, arena, &mdn);
                     sg_message_use_original(msg, false);
@@ -253,7 +254,8 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             }
             if (o->show_messages && plan.bounce == SG_BOUNCE_DUE) {
                 sg_bounce_request br = {env.from, msg, in.owner, plan.bounce_targets, plan.nbounce_targets, false};
-                sg_bounce_options bo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                sg_bounce_options bo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary,
+                                        sg_config_get(cli->config, "postmaster_address")};
                 sg_message_use_original(msg, true); /* RFC 5293 §7 */
                 sg_bounce_build(&br, &bo, arena, &bounce);
                 sg_message_use_original(msg, false);

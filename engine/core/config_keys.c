@@ -68,7 +68,10 @@ static bool check_host_port(const char *v, char *err, size_t errlen)
 static bool check_address(const char *v, char *err, size_t errlen)
 {
     const char *at = strchr(v, '@');
-    if (at && at != v && at[1] && !strchr(at + 1, '@') && !strpbrk(v, " \t<>,"))
+    bool printable = true; /* it goes into a header field: no controls, no spaces */
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        printable &= *p > 0x20 && *p != 0x7f;
+    if (at && at != v && at[1] && !strchr(at + 1, '@') && printable && !strpbrk(v, "<>,()\"\\;"))
         return true;
     snprintf(err, errlen, "expected an address local@domain");
     return false;

@@ -371,6 +371,47 @@ fi
 drain "(e)"
 expect_count "(e) nothing at the sink" "$tmp/sink" 0
 
+# (g) A broken configuration (a misspelled key): deliver says FILE:LINE and
+# exits 75 before reading the message (not 78: local(8) bounces a
+# mailbox_command's EX_CONFIG with 5.3.5), so Postfix defers it; once the
+# file is fixed, the retry delivers it. (h) The same for a policy store that
+# vanished (policy_unavailable = tempfail): deferred, then decided.
+deferred_then_delivered() { # NAME STATUS-REGEX
+    i=0
+    while [ -z "$(find "$pf/spool/deferred" -type f 2>/dev/null | head -n 1)" ] && [ $i -lt 200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if [ $i -lt 200 ]; then ok; else fail "$1: not deferred"; fi
+    if grep -q "to=<$A>.*status=deferred ($2" "$pf/maillog"; then ok; else
+        fail "$1: no deferral /$2/ in the maillog: $(grep "to=<$A>" "$pf/maillog" | tail -n 1)"
+    fi
+    expect_count "$1: nothing stored while deferred" "$(home alice)/Maildir/new" 0
+    expect_count "$1: no bounce to carol" "$(home carol)/Maildir/new" 0
+}
+reset
+script alice 'keep;'
+printf 'policy_unavailble = block\n' >>"$conf"
+smtp "(g) accepted" "$C" "$A" "Typo in the configuration"
+deferred_then_delivered "(g) exit 75" "temporary failure. Command output: sievegate deliver: configuration error: $conf:8: unknown key 'policy_unavailble' (did you mean 'policy_unavailable'?)"
+write_conf
+postqueue -c "$pf/etc" -f
+drain "(g) after the fix"
+expect_count "(g) delivered after the fix" "$(home alice)/Maildir/new" 1
+
+reset
+script alice 'redirect "alice.private@gmail.example";'
+mv "$tmp/policy.db" "$tmp/policy.db.away"
+mv "$tmp/policy.db.snapshot" "$tmp/policy.db.snapshot.away"
+smtp "(h) accepted" "$C" "$A" "While the store is away"
+deferred_then_delivered "(h) exit 75" "temporary failure. Command output: "
+mv "$tmp/policy.db.away" "$tmp/policy.db"
+mv "$tmp/policy.db.snapshot.away" "$tmp/policy.db.snapshot"
+postqueue -c "$pf/etc" -f
+drain "(h) after the store is back"
+expect_count "(h) kept once the store is back" "$(home alice)/Maildir/new" 1
+expect_count "(h) and the 5.7.520 DSN to carol" "$(home carol)/Maildir/new" 1
+
 # No warnings or errors from Postfix (a failed pipe, a sievegate exit status, ...).
 if grep -E 'postfix/[a-z]+\[[0-9]+\]: (warning|error|fatal|panic):' "$pf/maillog" | grep -v 'postfix-script' >"$tmp/warn"; then
     fail "Postfix logged problems:"
