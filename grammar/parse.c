@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "grammar/parse_ctx.h"
 #include "grammar/parser.h"
 #define YYSTYPE SG_YYSTYPE
@@ -28,6 +29,53 @@ void sg_script_free(sg_script *script)
     sg_arena_free(arena); /* the script itself lives in its arena */
 }
 
+/* Line and column (in characters, as the lexer counts) of byte `off`. */
+static sg_loc loc_of(const char *buf, size_t off)
+{
+    sg_loc loc = {1, 1};
+    size_t line_start = 0;
+    for (size_t i = 0; i < off; i++)
+        if (buf[i] == '\n')
+            loc.line++, line_start = i + 1;
+    loc.column = (uint32_t)sg_utf8_columns(buf + line_start, off - line_start) + 1;
+    return loc;
+}
+
+/* A file that is not a script at all gets one error, not one a byte: a NUL
+ * byte, which RFC 5228 §2.1 never permits (an executable, an archive), or
+ * invalid UTF-8 in more than one place (a script saved in another charset;
+ * one bad byte is left to the lexer, which names the string it is in). The
+ * error has no line (diag_print shows no excerpt of binary data). */
+static bool refuse_unreadable(const char *buf, size_t len, sg_diags *diags)
+{
+    const char *nul = memchr(buf, '\0', len);
+    sg_loc none = {0, 0};
+    if (nul) {
+        sg_loc at = loc_of(buf, (size_t)(nul - buf));
+        sg_error(diags, none, "binary",
+                 "not a Sieve script: it holds binary data (a NUL byte at line %u, column %u), which RFC 5228 "
+                 "§2.1 never permits",
+                 at.line, at.column);
+        return true;
+    }
+    size_t first = len, count = 0;
+    for (size_t off = sg_utf8_invalid_at(buf, len); off < len;) {
+        if (count++ == 0)
+            first = off;
+        size_t next = off + 1;
+        off = next + sg_utf8_invalid_at(buf + next, len - next);
+    }
+    if (count < 2)
+        return false;
+    sg_loc at = loc_of(buf, first);
+    sg_error(diags, none, "not-utf8",
+             "the script is not UTF-8: %zu bytes are not valid UTF-8, the first at line %u, column %u (byte "
+             "0x%02X); save it as UTF-8 (e.g. iconv -f latin1 -t utf-8) or write such characters with "
+             "encoded-character (RFC 5228 §2.1, §2.4.2.4)",
+             count, at.line, at.column, (unsigned char)buf[first]);
+    return true;
+}
+
 static sg_script *parse(const char *name, char *buf, size_t len, const sg_limits *limits, sg_diags *diags)
 {
     sg_limits defaults;
@@ -49,6 +97,8 @@ static sg_script *parse(const char *name, char *buf, size_t len, const sg_limits
                  limits->max_script_size);
         return script;
     }
+    if (refuse_unreadable(buf, len, diags))
+        return script;
 
     sg_parse_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
