@@ -135,4 +135,10 @@ if grep -qx "sievegate check: forwarding policy: policy_store = none: the built-
     fail "check -u does not say which policy: $(cat "$tmp/err")"
 fi
 
+# max_forward_hops, a key cli.md names, overrides the store's org setting.
+printf 'From: <a@b.example>\nTo: <alice@example.com>\nX-Sieve-Redirected-From: zed@example.com\nSubject: t\n\nx\n' >"$tmp/hop.eml"
+run "$bin" test -c /dev/null -o policy_store=none -o max_forward_hops=1 -a alice@example.com "$tmp/fwd.sieve" "$tmp/hop.eml"
+expect_out "max_forward_hops from the configuration" "redirect to friend@gmail.example (external): not sent, the message was already forwarded 1 times (max_forward_hops = 1)
+keep in INBOX (implicit keep)"
+
 finish
