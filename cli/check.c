@@ -1,5 +1,5 @@
 /* check.c - `sievegate check`: parse and validate scripts, report every
- * diagnostic (../shared/spec/cli.md). Stops the pipeline after validation. */
+ * diagnostic (docs/cli.md). Stops the pipeline after validation. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* policy.c - `sievegate policy`: administration of the organization's
- * forwarding policy (../shared/spec/cli.md, "sievegate policy";
- * ../shared/spec/policy.md for the model).
+ * forwarding policy (docs/cli.md, "sievegate policy";
+ * docs/policy.md for the model).
  *
  * Takes: `sievegate policy [--config FILE] [-o KEY=VALUE] [--json] SUBCOMMAND
  * ARGS [--json]`; configuration keys policy_store (default
@@ -239,7 +239,7 @@ void pol_change_free(change *ch)
     ch->before = ch->after = NULL;
 }
 
-/* Tells the memcached cache (../shared/spec/policy.md, "When the policy cannot
+/* Tells the memcached cache (docs/policy.md, "When the policy cannot
  * be read") that `generation` is the store's new generation, so that every
  * host sees the change at once. */
 /* Every host sees a change at once: readers ask the store for the generation

@@ -1,5 +1,5 @@
 /* policy_source.h - where a decision's policy comes from: memcached first,
- * the authoritative store behind it (../shared/spec/policy.md, "When the
+ * the authoritative store behind it (docs/policy.md, "When the
  * policy cannot be read").
  *
  * Takes: an sg_config with the keys

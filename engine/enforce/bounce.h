@@ -1,4 +1,4 @@
-/* bounce.h - the 5.7.520 bounce of blocked forwards (../shared/spec/policy.md,
+/* bounce.h - the 5.7.520 bounce of blocked forwards (docs/policy.md,
  * "What a block does"): whether one is due, and the RFC 3464 DSN itself.
  *
  * Takes: the policy snapshot, the original message (engine/mail/message.h) and its

@@ -1,6 +1,6 @@
 #!/bin/sh
 # End-to-end tests of the `sievegate check` command-line contract
-# (../shared/spec/cli.md): options, exit codes, several files, stdin, config.
+# (docs/cli.md): options, exit codes, several files, stdin, config.
 # usage: check_cli.sh SIEVEGATE
 set -u
 bin=$1

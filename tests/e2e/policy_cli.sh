@@ -1,5 +1,5 @@
 #!/bin/sh
-# End-to-end tests of `sievegate policy` (../shared/spec/cli.md): every
+# End-to-end tests of `sievegate policy` (docs/cli.md): every
 # subcommand in text and JSON, exact output and exit codes, every error
 # (64 usage, 65 refused, 66 not found, 73 cannot create, 75 unavailable or
 # locked, 78 configuration), and that a refused write changes nothing.
