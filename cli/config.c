@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/json.h"
+#include "base/json.h"
 #include "engine/core/config_keys.h"
 #include "store/policy_source.h"
 
