@@ -41,39 +41,59 @@ static sg_loc loc_of(const char *buf, size_t off)
     return loc;
 }
 
-/* A file that is not a script at all gets one error, not one a byte: a NUL
- * byte, which RFC 5228 §2.1 never permits (an executable, an archive), or
- * invalid UTF-8 in more than one place (a script saved in another charset;
- * one bad byte is left to the lexer, which names the string it is in). The
- * error has no line (diag_print shows no excerpt of binary data). */
-static bool refuse_unreadable(const char *buf, size_t len, sg_diags *diags)
+/* A file that is not a script at all gets one error, not one a byte: NUL
+ * bytes, which RFC 5228 §2.1 never permits (an executable, an archive). One
+ * stray NUL is left to the lexer, which says where it is. The error has no
+ * line (diag_print shows no excerpt of binary data). */
+static bool refuse_binary(const char *buf, size_t len, sg_diags *diags)
 {
     const char *nul = memchr(buf, '\0', len);
-    sg_loc none = {0, 0};
-    if (nul) {
-        sg_loc at = loc_of(buf, (size_t)(nul - buf));
-        sg_error(diags, none, "binary",
-                 "not a Sieve script: it holds binary data (a NUL byte at line %u, column %u), which RFC 5228 "
-                 "§2.1 never permits",
-                 at.line, at.column);
-        return true;
-    }
-    size_t first = len, count = 0;
-    for (size_t off = sg_utf8_invalid_at(buf, len); off < len;) {
-        if (count++ == 0)
-            first = off;
-        size_t next = off + 1;
-        off = next + sg_utf8_invalid_at(buf + next, len - next);
-    }
-    if (count < 2)
+    const char *second = nul ? memchr(nul + 1, '\0', len - (size_t)(nul + 1 - buf)) : NULL;
+    if (!second)
         return false;
-    sg_loc at = loc_of(buf, first);
-    sg_error(diags, none, "not-utf8",
-             "the script is not UTF-8: %zu bytes are not valid UTF-8, the first at line %u, column %u (byte "
-             "0x%02X); save it as UTF-8 (e.g. iconv -f latin1 -t utf-8) or write such characters with "
-             "encoded-character (RFC 5228 §2.1, §2.4.2.4)",
-             count, at.line, at.column, (unsigned char)buf[first]);
+    sg_loc at = loc_of(buf, (size_t)(nul - buf)), none = {0, 0};
+    sg_error(diags, none, "binary",
+             "not a Sieve script: it holds binary data (a NUL byte at line %u, column %u), which RFC 5228 §2.1 "
+             "never permits",
+             at.line, at.column);
     return true;
+}
+
+/* A script saved in another charset: the lexer reports each string that is
+ * not UTF-8; two or more become one error at the first, saying what to do
+ * (comments may hold any bytes, RFC 5228 §2.1, so only strings count). */
+static void collapse_not_utf8(sg_diags *diags, size_t from)
+{
+    size_t first = (size_t)-1, n = 0;
+    for (size_t i = from; i < diags->count; i++)
+        if (!diags->items[i].file && strcmp(diags->items[i].code, "invalid-utf8") == 0 && n++ == 0)
+            first = i;
+    if (n < 2)
+        return;
+    sg_diag *f = &diags->items[first];
+    size_t len = strlen(f->message) + 300;
+    char *msg = malloc(len);
+    if (!msg)
+        return;
+    snprintf(msg, len,
+             "%s, and %zu more strings: the script is not UTF-8; save it as UTF-8 (e.g. iconv -f latin1 -t "
+             "utf-8) or write such characters with encoded-character (RFC 5228 §2.4.2.4)",
+             f->message, n - 1);
+    free(f->message);
+    f->message = msg;
+    f->code = "not-utf8";
+    size_t out = first + 1;
+    for (size_t i = first + 1; i < diags->count; i++) {
+        sg_diag *g = &diags->items[i];
+        if (!g->file && strcmp(g->code, "invalid-utf8") == 0) {
+            free(g->message);
+            free(g->file);
+            diags->errors--;
+            continue;
+        }
+        diags->items[out++] = *g;
+    }
+    diags->count = out;
 }
 
 static sg_script *parse(const char *name, char *buf, size_t len, const sg_limits *limits, sg_diags *diags)
@@ -97,8 +117,9 @@ static sg_script *parse(const char *name, char *buf, size_t len, const sg_limits
                  limits->max_script_size);
         return script;
     }
-    if (refuse_unreadable(buf, len, diags))
+    if (refuse_binary(buf, len, diags))
         return script;
+    size_t first_diag = diags->count;
 
     sg_parse_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -121,6 +142,7 @@ static sg_script *parse(const char *name, char *buf, size_t len, const sg_limits
     sg_yy_delete_buffer(state, scanner);
     sg_yylex_destroy(scanner);
     free(ctx.buf);
+    collapse_not_utf8(diags, first_diag);
     return script;
 }
 
