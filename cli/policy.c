@@ -79,6 +79,14 @@ int pol_parse_options(policy_cli *pc, int argc, char **argv, const struct option
     return rc;
 }
 
+int pol_start_plain(policy_cli *pc, int argc, char **argv)
+{
+    int rc = pol_parse_options(pc, argc, argv, pol_json_only_opts, NULL, NULL);
+    if (rc != SG_EXIT_OK || pc->help)
+        return rc;
+    return pol_ready(pc, pol_positional(pc, argc, argv, 0, 0, ""));
+}
+
 int pol_usage_error(policy_cli *pc, const char *fmt, const char *a, const char *b)
 {
     char msg[512];

@@ -43,6 +43,10 @@ extern const struct option pol_json_only_opts[];
 /* ---- policy.c ---- */
 int pol_parse_options(policy_cli *pc, int argc, char **argv, const struct option *longopts, opt_handler handle,
                          void *ctx);
+/* The start of a subcommand that takes no argument (only --format, --json,
+ * --help): its options, then the configuration. An exit code; with --help,
+ * 0 and pc->help set. */
+int pol_start_plain(policy_cli *pc, int argc, char **argv);
 int pol_usage_error(policy_cli *pc, const char *fmt, const char *a, const char *b);
 int pol_positional(policy_cli *pc, int argc, char **argv, int min, int max, const char *what);
 int pol_parse_mode(policy_cli *pc, const char *text, sg_fwd_mode *mode);

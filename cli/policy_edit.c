@@ -92,11 +92,8 @@ static bool make_dirs(const char *dir)
  * upgrade. */
 int pol_cmd_init(policy_cli *pc, int argc, char **argv)
 {
-    int rc = pol_parse_options(pc, argc, argv, pol_json_only_opts, NULL, NULL);
+    int rc = pol_start_plain(pc, argc, argv);
     if (rc != SG_EXIT_OK || pc->help)
-        return rc;
-    rc = pol_positional(pc, argc, argv, 0, 0, "");
-    if ((rc = pol_ready(pc, rc)) != SG_EXIT_OK)
         return rc;
     const char *uri = pol_store_uri(pc);
     if (pol_store_none(pc)) {

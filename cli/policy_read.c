@@ -18,11 +18,8 @@
 
 int pol_cmd_show(policy_cli *pc, int argc, char **argv)
 {
-    int rc = pol_parse_options(pc, argc, argv, pol_json_only_opts, NULL, NULL);
+    int rc = pol_start_plain(pc, argc, argv);
     if (rc != SG_EXIT_OK || pc->help)
-        return rc;
-    rc = pol_positional(pc, argc, argv, 0, 0, "");
-    if ((rc = pol_ready(pc, rc)) != SG_EXIT_OK)
         return rc;
     sg_policy *p;
     if ((rc = pol_read_policy(pc, &p)) != SG_EXIT_OK)
@@ -40,11 +37,8 @@ int pol_cmd_show(policy_cli *pc, int argc, char **argv)
  * `sievegate policy` writes it already). */
 int pol_cmd_snapshot(policy_cli *pc, int argc, char **argv)
 {
-    int rc = pol_parse_options(pc, argc, argv, pol_json_only_opts, NULL, NULL);
+    int rc = pol_start_plain(pc, argc, argv);
     if (rc != SG_EXIT_OK || pc->help)
-        return rc;
-    rc = pol_positional(pc, argc, argv, 0, 0, "");
-    if ((rc = pol_ready(pc, rc)) != SG_EXIT_OK)
         return rc;
     const char *path = pol_snapshot_file_path(pc);
     if (!path) {

@@ -64,33 +64,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# ---- local users: created once (reused), homes in $tmp ----
-users="sgex-alice sgex-carol sgex-dave sgex-sink"
-for u in $users; do
-    id "$u" >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin -d "$tmp/home/$u" "$u" ||
-        skip "cannot create the local user $u"
-    usermod -d "$tmp/home/$u" "$u" >/dev/null 2>&1 || skip "cannot set the home directory of $u"
-    mkdir -p "$tmp/home/$u"
-    chown "$u:" "$tmp/home/$u"
-    chmod 700 "$tmp/home/$u"
-done
-su -s /bin/sh -c "test -x '$bin'" sgex-alice ||
-    skip "$bin cannot be run by an unprivileged user (a parent directory is not searchable)"
-home() { echo "$tmp/home/sgex-$1"; }
-
-mkdir -p "$tmp/sink"
-chown sgex-sink: "$tmp/sink"
-cat >"$tmp/sink.sh" <<EOS
-#!/bin/sh
-# pipe sink: the message with its envelope first (from the pipe transport's
-# environment: its variables would be tainted); nothing leaves the host.
-f=\$(mktemp "$tmp/sink/msg.XXXXXX") || exit 75
-{ printf 'X-Sink-Sender: <%s>\nX-Sink-Recipient: <%s@%s>\n' "\$SENDER" "\$LOCAL_PART" "\$DOMAIN"; cat; } >"\$f" || exit 75
-EOS
-chmod 755 "$tmp/sink.sh"
+# ---- local users sgex-* (homes in $tmp) and the sink ----
+. "$(dirname "$0")/mta_lib.sh"
+mta_users sgex alice carol dave sink
+mta_sink sgex-sink
 
 # ---- sievegate: corp.example is ours; external forwarding off, dave may ----
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 conf="$tmp/sievegate.conf"
 cat >"$conf" <<EOC
 policy_store = sqlite:$tmp/policy.db
@@ -171,36 +151,7 @@ i=0
 while [ ! -s "$ex/exim.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 pid=$(cat "$ex/exim.pid" 2>/dev/null)
 
-# ---- helpers ----
-count() { if [ -d "$1" ]; then ls "$1" | wc -l | tr -d ' '; else echo 0; fi; }
-expect_count() { got=$(count "$2"); if [ "$got" = "$3" ]; then ok; else fail "$1: $got files in $2, expected $3"; fi; }
-only() { echo "$1/$(ls "$1" | head -n 1)"; }
-expect_header() { # NAME FILE FIELD-REGEX
-    if [ -f "$2" ] && tr -d '\r' <"$2" | sed '/^$/q' | grep -qx -- "$3"; then ok; else
-        fail "$1: no header /$3/ in ${2#"$tmp"/}"
-    fi
-}
-expect_line() { # NAME FILE LINE-REGEX
-    if [ -f "$2" ] && tr -d '\r' <"$2" | grep -qx -- "$3"; then ok; else fail "$1: no line /$3/ in ${2#"$tmp"/}"; fi
-}
-reset() {
-    for u in $users; do
-        h="$tmp/home/$u"
-        rm -rf "$h/Maildir" "$h/.dovecot.sieve" "$h/.dovecot.sieve.log" "$h/.sievegate.state.db"
-    done
-    rm -f "$tmp/sink"/*
-}
-script() { printf '%s\n' "$2" >"$(home "$1")/.dovecot.sieve"; chown "sgex-$1:" "$(home "$1")/.dovecot.sieve"; }
-n=0
-smtp() { # NAME FROM TO SUBJECT
-    n=$((n + 1))
-    # No newline at the end: swaks adds one (CRLF before its ".").
-    printf 'From: <%s>\nTo: <%s>\nSubject: %s\nMessage-ID: <x%d.%d@e2e.test>\nDate: %s\n\nBody of message %d.' \
-        "$2" "$3" "$4" "$n" "$$" "$(date -R)" "$n" >"$tmp/msg$n.eml"
-    run swaks --server 127.0.0.1 --port "$port" --helo client.e2e.test --from "$2" --to "$3" \
-        --data "@$tmp/msg$n.eml" --timeout 20
-    if [ "$rc" = 0 ]; then ok; else fail "$1: swaks exit $rc: $(grep -E '^ *<~?\*? *[45]' "$tmp/out" | head -n 3)"; fi
-}
+# ---- helpers (and mta_lib.sh's) ----
 queue_empty() { [ -z "$(E -bp 2>/dev/null)" ]; }
 drain() { # NAME: queue runs (as root) until the queue is empty (within 20 s)
     i=0
