@@ -126,7 +126,7 @@ static const sg_config_key keys[] = {
     KEY(S_LIMITS, "max_arguments", SG_KEY_UINT, "32", "1..4294967295", "the most arguments of one command"),
     KEY(S_LIMITS, "max_actions", SG_KEY_UINT, "32", NULL, "the most actions one run may take"),
     KEY(S_LIMITS, "max_redirects", SG_KEY_UINT, "4", NULL, "the most redirects one run may take"),
-    KEY(S_LIMITS, "max_cpu_time", SG_KEY_NUMBER, "0", NULL, "CPU seconds one script may use (0: no limit)"),
+    KEY(S_LIMITS, "max_cpu_time", SG_KEY_NUMBER, "30", NULL, "CPU seconds one script may use (0: no limit)"),
     KEY(S_LIMITS, "max_forward_hops", SG_KEY_UINT, NULL, "1..1000",
         "overrides the policy's max_forward_hops (unset: the policy store's, default 3)"),
     KEY(S_LIMITS, "mime_max_depth", SG_KEY_UINT, "100", NULL, "how deep MIME parts are split"),
