@@ -12,6 +12,7 @@
 
 typedef struct {
     char *key, *value;
+    char *origin; /* "FILE:LINE", "-o", or NULL (set by the program) */
 } kv;
 
 struct sg_config {
@@ -33,28 +34,59 @@ void sg_config_free(sg_config *cfg)
     for (size_t i = 0; i < cfg->count; i++) {
         free(cfg->items[i].key);
         free(cfg->items[i].value);
+        free(cfg->items[i].origin);
     }
     free(cfg->items);
     free(cfg);
 }
 
+/* Sets key to value, remembering where it came from (origin is copied). */
+static void set_from(sg_config *cfg, const char *key, const char *value, const char *origin)
+{
+    kv *item = NULL;
+    for (size_t i = 0; i < cfg->count && !item; i++)
+        if (strcmp(cfg->items[i].key, key) == 0)
+            item = &cfg->items[i];
+    if (!item) {
+        if (cfg->count == cfg->cap) {
+            cfg->cap = cfg->cap ? cfg->cap * 2 : 16;
+            cfg->items = sg_xrealloc(cfg->items, cfg->cap * sizeof *cfg->items);
+        }
+        item = &cfg->items[cfg->count++];
+        item->key = sg_xstrdup(key);
+    } else {
+        free(item->value);
+        free(item->origin);
+    }
+    item->value = sg_xstrdup(value);
+    item->origin = origin ? sg_xstrdup(origin) : NULL;
+}
+
 bool sg_config_set(sg_config *cfg, const char *key, const char *value)
 {
-    for (size_t i = 0; i < cfg->count; i++) {
-        if (strcmp(cfg->items[i].key, key) == 0) {
-            free(cfg->items[i].value);
-            cfg->items[i].value = sg_xstrdup(value);
-            return true;
-        }
-    }
-    if (cfg->count == cfg->cap) {
-        cfg->cap = cfg->cap ? cfg->cap * 2 : 16;
-        cfg->items = sg_xrealloc(cfg->items, cfg->cap * sizeof *cfg->items);
-    }
-    cfg->items[cfg->count].key = sg_xstrdup(key);
-    cfg->items[cfg->count].value = sg_xstrdup(value);
-    cfg->count++;
+    set_from(cfg, key, value, NULL);
     return true;
+}
+
+size_t sg_config_count(const sg_config *cfg)
+{
+    return cfg->count;
+}
+
+void sg_config_at(const sg_config *cfg, size_t i, const char **key, const char **value)
+{
+    *key = cfg->items[i].key;
+    *value = cfg->items[i].value;
+}
+
+const char *sg_config_origin(const sg_config *cfg, const char *key, char *buf, size_t buflen)
+{
+    for (size_t i = 0; i < cfg->count; i++)
+        if (strcmp(cfg->items[i].key, key) == 0 && cfg->items[i].origin) {
+            snprintf(buf, buflen, "%s", cfg->items[i].origin);
+            return buf;
+        }
+    return NULL;
 }
 
 const char *sg_config_get(const sg_config *cfg, const char *key)
@@ -123,7 +155,9 @@ sg_config_status sg_config_load(sg_config *cfg, const char *path, char *err, siz
             status = SG_CONFIG_SYNTAX;
             break;
         }
-        sg_config_set(cfg, key, value);
+        char origin[4200];
+        snprintf(origin, sizeof origin, "%s:%u", path, lineno);
+        set_from(cfg, key, value, origin);
     }
     if (status == SG_CONFIG_OK && ferror(f)) {
         snprintf(err, errlen, "%s: read error", path);
@@ -141,7 +175,7 @@ bool sg_config_override(sg_config *cfg, const char *assignment, char *err, size_
     const char *value = split(copy, &key);
     bool ok = value != NULL;
     if (ok)
-        sg_config_set(cfg, key, value);
+        set_from(cfg, key, value, "-o");
     else
         snprintf(err, errlen, "-o %s: expected KEY=VALUE", assignment);
     free(copy);

@@ -1,5 +1,5 @@
 /* check.c - `sievegate check`: parse and validate scripts, report every
- * diagnostic (../shared/spec/cli.md). Stops the pipeline after validation. */
+ * diagnostic (docs/cli.md). Stops the pipeline after validation. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "grammar/diag_print.h"
 #include "cli/policy_load.h"
+#include "store/policy_source.h"
 
 #define MAX_ERRORS_SHOWN 100
 
@@ -144,7 +145,7 @@ int sg_cmd_check(int argc, char **argv)
     sg_cli_init(&cli, "check", argc);
     static const struct option longopts[] = {
         SG_COMMON_LONGOPTS,
-        {"format", required_argument, NULL, 'F'},
+        SG_FORMAT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     bool json = false;
@@ -152,12 +153,15 @@ int sg_cmd_check(int argc, char **argv)
     int c, rc = SG_EXIT_OK;
     optind = 1;
     opterr = 0;
-    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":o:u:h", longopts, NULL)) != -1) {
+    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":c:o:u:h", longopts, NULL)) != -1) {
         if (sg_cli_common_option(&cli, c, optarg))
             continue;
         switch (c) {
-        case 'F':
+        case SG_OPT_FORMAT:
             rc = sg_cli_format_option(&cli, optarg, &json);
+            break;
+        case SG_OPT_JSON:
+            json = true;
             break;
         case 'u':
             user = optarg;
@@ -188,6 +192,9 @@ int sg_cmd_check(int argc, char **argv)
         sg_unavailable_mode mode;
         char why[512] = "";
         rc = sg_cli_policy(&cli, user, &policy, &mode, why, sizeof why);
+        char text[600]; /* which policy -u's warnings come from */
+        if (rc == SG_EXIT_OK && sg_policy_case_of(cli.config, text, sizeof text) != SG_POLICY_CASE_STORE)
+            sg_cli_error(&cli, "forwarding policy: %s", text);
         if (rc == SG_EXIT_OK && !policy) {
             sg_cli_error(&cli, "cannot read the forwarding policy: %s", why);
             rc = SG_EXIT_TEMPFAIL;

@@ -39,11 +39,16 @@ typedef struct sg_cli {
 
 /* getopt_long codes of the options every subcommand shares. */
 #define SG_OPT_CONFIG 'C'
+#define SG_OPT_FORMAT 'F'
+#define SG_OPT_JSON 'J'
+/* --config (and -c in the short options of every subcommand) and --help. */
 #define SG_COMMON_LONGOPTS {"config", required_argument, NULL, SG_OPT_CONFIG}, {"help", no_argument, NULL, 'h'}
+/* --format text|json, and --json, its alias. */
+#define SG_FORMAT_LONGOPTS {"format", required_argument, NULL, SG_OPT_FORMAT}, {"json", no_argument, NULL, SG_OPT_JSON}
 
 void sg_cli_init(sg_cli *cli, const char *command, int argc);
 void sg_cli_free(sg_cli *cli);
-/* Takes --config and -o; returns false for any other option. */
+/* Takes --config, -c and -o; returns false for any other option. */
 bool sg_cli_common_option(sg_cli *cli, int opt, char *arg);
 /* --format text|json: sets *json; returns SG_EXIT_USAGE (after saying why) for anything else. */
 int sg_cli_format_option(const sg_cli *cli, const char *arg, bool *json);
@@ -65,5 +70,6 @@ int sg_cmd_test(int argc, char **argv);
 int sg_cmd_policy(int argc, char **argv);
 int sg_cmd_deliver(int argc, char **argv);
 int sg_cmd_filter(int argc, char **argv);
+int sg_cmd_config(int argc, char **argv);
 
 #endif

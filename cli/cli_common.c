@@ -39,7 +39,7 @@ void sg_cli_free(sg_cli *cli)
 
 bool sg_cli_common_option(sg_cli *cli, int opt, char *arg)
 {
-    if (opt == SG_OPT_CONFIG) {
+    if (opt == SG_OPT_CONFIG || opt == 'c') {
         cli->config_path = arg;
         cli->config_explicit = true;
         return true;

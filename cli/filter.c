@@ -346,7 +346,7 @@ int sg_cmd_filter(int argc, char **argv)
     sg_cli_init(&cli, "filter", argc);
     static const struct option longopts[] = {
         SG_COMMON_LONGOPTS,
-        {"format", required_argument, NULL, 'F'},
+        SG_FORMAT_LONGOPTS,
         {"execute", no_argument, NULL, 'e'},
         {"allow-redirect", no_argument, NULL, 'R'},
         {"default-mailbox", required_argument, NULL, 'm'},
@@ -358,7 +358,7 @@ int sg_cmd_filter(int argc, char **argv)
     int c, rc = SG_EXIT_OK;
     optind = 1;
     opterr = 0;
-    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":o:u:em:h", longopts, NULL)) != -1) {
+    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":c:o:u:em:h", longopts, NULL)) != -1) {
         if (sg_cli_common_option(&cli, c, optarg))
             continue;
         switch (c) {
@@ -366,7 +366,8 @@ int sg_cmd_filter(int argc, char **argv)
         case 'e': o.execute = true; break;
         case 'R': o.allow_redirect = true; break;
         case 'm': o.default_mailbox = optarg; break;
-        case 'F': rc = sg_cli_format_option(&cli, optarg, &o.json); break;
+        case SG_OPT_FORMAT: rc = sg_cli_format_option(&cli, optarg, &o.json); break;
+        case SG_OPT_JSON: o.json = true; break;
         case 'D':
             if (strcmp(optarg, "keep") == 0) {
                 o.discard = SG_DISCARD_KEEP;

@@ -1,5 +1,7 @@
 /* main.c - `sievegate SUBCOMMAND ...`; installed as sievegate-lda, argv[0]
- * selects `deliver` (../shared/spec/cli.md). */
+ * selects `deliver` (docs/cli.md). --version is understood under every name
+ * and after every subcommand. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,16 +20,32 @@ static void usage(FILE *out)
           "  filter    run a script over stored mail (a Maildir folder or message files)\n"
           "  deliver   local delivery agent, a drop-in for dovecot-lda (also sievegate-lda)\n"
           "  policy    administer the organization's forwarding policy\n"
+          "  config    print the effective configuration (--all: with the defaults)\n"
           "Run 'sievegate COMMAND --help' for a command's options.\n",
           out);
+}
+
+/* An argument --version before any "--" (first is the first option's index). */
+static bool wants_version(int argc, char **argv, int first)
+{
+    for (int i = first; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--version") == 0)
+            return true;
+    return false;
+}
+
+static int version(void)
+{
+    printf("sievegate %s\n", SIEVEGATE_VERSION);
+    return fflush(stdout) == 0 ? SG_EXIT_OK : SG_EXIT_TEMPFAIL;
 }
 
 int main(int argc, char **argv)
 {
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
-    if (strcmp(base, "sievegate-lda") == 0)
-        return sg_cmd_deliver(argc, argv); /* dovecot-lda's drop-in name */
+    if (strcmp(base, "sievegate-lda") == 0) /* dovecot-lda's drop-in name */
+        return wants_version(argc, argv, 1) ? version() : sg_cmd_deliver(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return SG_EXIT_USAGE;
@@ -37,10 +55,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return SG_EXIT_OK;
     }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("sievegate %s\n", SIEVEGATE_VERSION);
-        return SG_EXIT_OK;
-    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || wants_version(argc, argv, 2))
+        return version();
     if (strcmp(cmd, "check") == 0)
         return sg_cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "test") == 0)
@@ -49,6 +65,8 @@ int main(int argc, char **argv)
         return sg_cmd_policy(argc - 1, argv + 1);
     if (strcmp(cmd, "filter") == 0)
         return sg_cmd_filter(argc - 1, argv + 1);
+    if (strcmp(cmd, "config") == 0)
+        return sg_cmd_config(argc - 1, argv + 1);
     if (strcmp(cmd, "deliver") == 0)
         return sg_cmd_deliver(argc - 1, argv + 1);
     fprintf(stderr, "sievegate: unknown command '%s'\n", cmd);

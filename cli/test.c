@@ -244,7 +244,8 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
                 sg_mdn_request mr = {env.from, env.to, NULL, msg, reject->reason};
                 pc.mdn_check = plan.mdn;
                 if (o->show_messages && pc.mdn_check == SG_MDN_DUE) {
-                    sg_mdn_options mo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                    sg_mdn_options mo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary,
+                                         sg_config_get(cli->config, "postmaster_address")};
                     sg_message_use_original(msg, true); /* RFC 5293 §7 */
                     sg_mdn_build(&mr, &mo, arena, &mdn);
                     sg_message_use_original(msg, false);
@@ -253,7 +254,8 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             }
             if (o->show_messages && plan.bounce == SG_BOUNCE_DUE) {
                 sg_bounce_request br = {env.from, msg, in.owner, plan.bounce_targets, plan.nbounce_targets, false};
-                sg_bounce_options bo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary};
+                sg_bounce_options bo = {sg_config_get(cli->config, "hostname"), o->now, o->message_id, o->boundary,
+                                        sg_config_get(cli->config, "postmaster_address")};
                 sg_message_use_original(msg, true); /* RFC 5293 §7 */
                 sg_bounce_build(&br, &bo, arena, &bounce);
                 sg_message_use_original(msg, false);
@@ -283,7 +285,7 @@ int sg_cmd_test(int argc, char **argv)
     sg_cli_init(&cli, "test", argc);
     static const struct option longopts[] = {
         SG_COMMON_LONGOPTS,
-        {"format", required_argument, NULL, 'F'},
+        SG_FORMAT_LONGOPTS,
         {"now", required_argument, NULL, 'N'},
         {"show-messages", no_argument, NULL, 'S'},
         {"message-id", required_argument, NULL, 'M'},
@@ -296,7 +298,7 @@ int sg_cmd_test(int argc, char **argv)
     int c, rc = SG_EXIT_OK;
     optind = 1;
     opterr = 0;
-    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":o:f:a:u:h", longopts, NULL)) != -1) {
+    while (rc == SG_EXIT_OK && (c = getopt_long(argc, argv, ":c:o:f:a:u:h", longopts, NULL)) != -1) {
         if (sg_cli_common_option(&cli, c, optarg))
             continue;
         switch (c) {
@@ -314,8 +316,11 @@ int sg_cmd_test(int argc, char **argv)
                 rc = SG_EXIT_USAGE;
             }
             break;
-        case 'F':
+        case SG_OPT_FORMAT:
             rc = sg_cli_format_option(&cli, optarg, &o.json);
+            break;
+        case SG_OPT_JSON:
+            o.json = true;
             break;
         case 'h':
             usage(stdout);

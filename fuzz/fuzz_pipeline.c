@@ -129,7 +129,7 @@ static void build_all(const sg_result *r, const sg_plan *plan, const sg_envelope
     sg_bounce_request br = {env->from, msg, "alice@corp.example",
                             plan->nbounce_targets ? plan->bounce_targets : fixed_target,
                             plan->nbounce_targets ? plan->nbounce_targets : 1, false};
-    sg_bounce_options bo = {"mx.corp.example", 1767600000, NULL, NULL};
+    sg_bounce_options bo = {"mx.corp.example", 1767600000, NULL, NULL, NULL};
     sg_bounce b;
     sg_bounce_build(&br, &bo, arena, &b);
     fuzz_check_header(b.data, b.len, bounce_fields, NULL, 0);
@@ -137,7 +137,7 @@ static void build_all(const sg_result *r, const sg_plan *plan, const sg_envelope
         const sg_action *a = &r->actions[i];
         if (a->kind == SG_ACT_REJECT) {
             sg_mdn_request mr = {env->from, env->to, "alice+orig@corp.example", msg, a->reason};
-            sg_mdn_options mo = {"mx.corp.example", 1767600000, NULL, NULL};
+            sg_mdn_options mo = {"mx.corp.example", 1767600000, NULL, NULL, NULL};
             sg_mdn m;
             sg_mdn_due(&mr);
             sg_mdn_build(&mr, &mo, arena, &m);

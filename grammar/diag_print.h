@@ -1,5 +1,5 @@
 /* diag_print.h - diagnostics for people (gcc style, with the source line and
- * a caret) and for programs (JSON), as ../shared/spec/cli.md specifies. */
+ * a caret) and for programs (JSON), as docs/cli.md specifies. */
 #ifndef SG_DIAG_PRINT_H
 #define SG_DIAG_PRINT_H
 

@@ -1,7 +1,7 @@
 /* enforce.c - the forwarding decision (see enforce.h).
  *
  * Takes: a policy snapshot, the owner, the target as the script gave it.
- * Returns: the verdict of ../shared/spec/policy.md "Decision for one forward",
+ * Returns: the verdict of docs/policy.md "Decision for one forward",
  * steps 1 to 6 in that order, with the strings that explain it. Pure: no I/O,
  * no global state; strings go to the caller's arena, scratch lives on the
  * stack (addresses are bounded by RFC 5321 §4.5.3.1).

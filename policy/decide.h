@@ -1,4 +1,4 @@
-/* enforce.h - the forwarding decision for one forward (../shared/spec/policy.md,
+/* enforce.h - the forwarding decision for one forward (docs/policy.md,
  * "Decision for one forward"), step by step and in that order. One function
  * decides; `check -u`, `test`, `deliver` and `policy explain` all call it.
  *

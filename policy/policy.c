@@ -1,5 +1,5 @@
 /* policy.c - the in-memory forwarding policy's helpers (see policy.h and
- * ../shared/spec/policy.md, "Entities").
+ * docs/policy.md, "Entities").
  *
  * Takes: mode names, or nothing. Returns: mode names and values, the built-in
  * default policy (an arena-owned snapshot) and the default values of org

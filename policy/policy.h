@@ -1,5 +1,5 @@
 /* policy.h - the organization's forwarding policy, in memory
- * (../shared/spec/policy.md: accepted domains, outbound policies with their
+ * (docs/policy.md: accepted domains, outbound policies with their
  * scopes, groups, remote domains, org settings, and the store generation).
  *
  * Takes: what a store backend or the cache decodes. Returns: one immutable

@@ -1,5 +1,5 @@
 /* audit.c - the audit log of external forwarding decisions and its report
- * (see audit.h; ../shared/spec/policy.md, "Decision for one forward").
+ * (see audit.h; docs/policy.md, "Decision for one forward").
  *
  * Takes: the audit_log setting and decision records. Returns: syslog lines,
  * rows appended to the audit database, and reports read from it.

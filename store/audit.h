@@ -1,6 +1,6 @@
 /* audit.h - the audit log of external forwarding decisions, and the report
- * that reads it (../shared/spec/policy.md, "Decision for one forward", last
- * paragraph; `sievegate policy report` in ../shared/spec/cli.md).
+ * that reads it (docs/policy.md, "Decision for one forward", last
+ * paragraph; `sievegate policy report` in docs/cli.md).
  *
  * Takes: the `audit_log` setting ("syslog", a database path, or both,
  * comma-separated: "syslog,/var/lib/sievegate/audit.db") and one record per

@@ -1,10 +1,12 @@
 /* policy_source.c - see policy_source.h. */
 #include "store/policy_source.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "policy/decide.h"
 #include "store/policy_cache.h"
@@ -69,7 +71,7 @@ static bool store_generation(sg_policy_source *src, uint64_t *generation, char *
 {
     /* Issue 5: "a corrupt or missing store gives the policy_unavailable behaviour". */
     if (!src->store && !sg_policy_store_exists(src->uri)) {
-        snprintf(err, errlen, "policy store %s does not exist (create it with `sievegate policy`)", src->uri);
+        snprintf(err, errlen, "policy store %s does not exist (create it with `sievegate policy init`)", src->uri);
         return false;
     }
     if (!src->store && sg_policy_store_open(src->uri, false, &src->store, err, errlen) != SG_STORE_OK) {
@@ -170,6 +172,8 @@ sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *own
 {
     memset(answer, 0, sizeof *answer);
     answer->on_unavailable = src->mode;
+    if (strcmp(src->uri, "none") == 0) /* no store: the documented default, never a fault */
+        return found(answer, sg_policy_new_default(), SG_POLICY_FROM_BUILTIN);
     /* Step 0. Once this source has opened the store it keeps to it: reading
      * the snapshot file opens and closes the store file (see its header). */
     const char *path = sg_policy_store_path(src->uri);
@@ -202,4 +206,41 @@ sg_publish_status sg_policy_source_publish(const sg_config *cfg, const sg_policy
                  st == SG_CACHE_UNAVAILABLE ? sg_policy_cache_error(cache) : "an entry was refused");
     sg_policy_cache_close(cache);
     return st == SG_CACHE_OK ? SG_PUBLISH_DONE : SG_PUBLISH_FAILED;
+}
+
+const char *sg_policy_case_name(sg_policy_case c)
+{
+    switch (c) {
+    case SG_POLICY_CASE_NONE: return "none";
+    case SG_POLICY_CASE_STORE: return "store";
+    case SG_POLICY_CASE_MISSING: return "missing";
+    case SG_POLICY_CASE_UNREADABLE: return "unreadable";
+    }
+    return "unknown";
+}
+
+sg_policy_case sg_policy_case_of(const sg_config *cfg, char *text, size_t len)
+{
+    const char *uri = sg_config_get(cfg, "policy_store");
+    uri = uri && *uri ? uri : SG_DEFAULT_POLICY_STORE;
+    const char *mode = sg_config_get(cfg, "policy_unavailable");
+    mode = mode ? mode : "tempfail";
+    if (strcmp(uri, "none") == 0) {
+        snprintf(text, len, "policy_store = none: the built-in default policy (mode automatic: external "
+                            "forwarding off, blocked forwards bounce with 5.7.520)");
+        return SG_POLICY_CASE_NONE;
+    }
+    const char *path = sg_policy_store_path(uri);
+    if (path && access(path, F_OK) != 0 && errno == ENOENT) {
+        snprintf(text, len, "policy store %s does not exist: forwards follow policy_unavailable = %s (create it "
+                            "with `sievegate policy init`, or set policy_store = none)", uri, mode);
+        return SG_POLICY_CASE_MISSING;
+    }
+    if (!path || access(path, R_OK) != 0) {
+        snprintf(text, len, "policy store %s cannot be read (%s): forwards follow policy_unavailable = %s", uri,
+                 path ? strerror(errno) : "not an sqlite: store", mode);
+        return SG_POLICY_CASE_UNREADABLE;
+    }
+    snprintf(text, len, "policy store %s", uri);
+    return SG_POLICY_CASE_STORE;
 }

@@ -1,5 +1,5 @@
 /* policy_source.h - where a decision's policy comes from: memcached first,
- * the authoritative store behind it (../shared/spec/policy.md, "When the
+ * the authoritative store behind it (docs/policy.md, "When the
  * policy cannot be read").
  *
  * Takes: an sg_config with the keys
@@ -48,6 +48,7 @@ typedef enum {
     SG_POLICY_FROM_STORE,      /* the store (and then put in the cache) */
     SG_POLICY_FROM_LAST_KNOWN, /* memcached, for its last known generation: the store was unreadable */
     SG_POLICY_FROM_SNAPSHOT_FILE, /* the store's snapshot file, as fresh as the store */
+    SG_POLICY_FROM_BUILTIN,       /* policy_store = none: the built-in default (sg_policy_new_default) */
 } sg_policy_origin;
 
 typedef struct {
@@ -64,6 +65,21 @@ typedef struct sg_policy_source sg_policy_source;
  * Does no I/O: the store is opened read-only at the first get, and reopened
  * on a later get after it failed to open. */
 bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *err, size_t errlen);
+
+/* Which case of the configuration applies (for `check`, `config` and the
+ * delivery log), from the configuration and the store file's existence alone. */
+typedef enum {
+    SG_POLICY_CASE_NONE,       /* policy_store = none: the built-in default policy */
+    SG_POLICY_CASE_STORE,      /* the configured store exists */
+    SG_POLICY_CASE_MISSING,    /* the configured store does not exist: a fault, policy_unavailable applies */
+    SG_POLICY_CASE_UNREADABLE, /* it exists but cannot be read: a fault, policy_unavailable applies */
+} sg_policy_case;
+
+/* The case, with one sentence saying it in text (e.g. "policy store
+ * sqlite:/var/lib/sievegate/policy.db does not exist: forwards follow
+ * policy_unavailable = tempfail (create it with `sievegate policy init`)"). */
+sg_policy_case sg_policy_case_of(const sg_config *cfg, char *text, size_t len);
+const char *sg_policy_case_name(sg_policy_case c); /* "none", "store", "missing", "unreadable" */
 void sg_policy_source_close(sg_policy_source *src);
 
 sg_unavailable_mode sg_policy_source_unavailable_mode(const sg_policy_source *src);

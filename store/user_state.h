@@ -1,7 +1,7 @@
 /* user_state.h - per-user state: "was this seen within a period?" records for
  * vacation response tracking (RFC 5230 §4.2, RFC 6131), the "duplicate" test
  * (RFC 7352), the forward duplicate tracker and the bounce rate tracker
- * (../shared/spec/policy.md, "Decision for one forward" step 2 and "What a
+ * (docs/policy.md, "Decision for one forward" step 2 and "What a
  * block does"; architecture.md, "Failure rules").
  *
  * Takes: the path of one SQLite file per user (default ~/.sievegate.state.db,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/config_keys.h"
 #include "engine/core/include.h"
 #include "engine/core/registry.h"
 
@@ -12,7 +13,8 @@ bool sg_settings_load(sg_settings *s, const sg_config *cfg, char *err, size_t er
 {
     memset(s, 0, sizeof *s);
     s->config = cfg;
-    if (!sg_config_limits(cfg, &s->limits, err, errlen))
+    /* Every key known and every value of its type (config_keys.c), before any mail is touched. */
+    if (!sg_config_check_keys(cfg, err, errlen) || !sg_config_limits(cfg, &s->limits, err, errlen))
         return false;
     const char *v = sg_config_get(cfg, "sieve_editheader_max_header_size");
     size_t max = 0;

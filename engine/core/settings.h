@@ -28,8 +28,9 @@ typedef struct sg_settings {
     sg_editheader_config editheader; /* sieve_editheader_* (RFC 5293 §6) */
 } sg_settings;
 
-/* Reads the limits and the editheader settings; false with err (naming the
- * key) on a bad value. */
+/* Checks every key against the table of keys (config_keys.h), then reads the
+ * limits and the editheader settings; false with err (naming FILE:LINE or -o
+ * and the key) on an unknown key or a bad value. */
 bool sg_settings_load(sg_settings *s, const sg_config *cfg, char *err, size_t errlen);
 
 #define SG_DEFAULT_MAX_CPU_TIME 30 /* seconds, as Pigeonhole's sieve_max_cpu_time */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/edit_distance.h"
 #include "engine/ext/ext_encoded_character.h"
 #include "engine/ext/ext_ihave.h"
 #include "engine/ext/ext_variables.h"
@@ -76,38 +77,12 @@ typedef struct {
     size_t best_dist;
 } suggestion;
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 32 || lb > 32)
-        return 99;
-    size_t row[33];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static void consider(void *data, const sg_command_def *def)
 {
     suggestion *s = data;
     if (def->is_test != s->is_test)
         return;
-    size_t d = edit_distance(s->name, def->name);
+    size_t d = sg_edit_distance(s->name, def->name);
     if (d < s->best_dist) {
         s->best_dist = d;
         s->best = def->name;

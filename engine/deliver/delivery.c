@@ -11,6 +11,7 @@
 #include "engine/deliver/tracker.h"
 #include "engine/enforce/plan.h"
 #include "engine/enforce/policy_get.h"
+#include "store/policy_source.h"
 #include "engine/mail/addrlist.h"
 
 size_t sg_delivery_skip_from_line(const char *data, size_t len, sg_arena *arena, const char **from_line_sender)
@@ -90,6 +91,19 @@ static void init_context(sg_dctx *d, const sg_delivery_host *host, const sg_deli
     d->message_id = sg_message_header_values(d->msg, "message-id", &values) > 0 ? values[0] : "";
 }
 
+/* The log says which policy applies when it is not the configured store:
+ * policy_store = none (information), or a store that is missing or
+ * unreadable (an error: the delivery follows policy_unavailable). */
+static void log_policy_case(sg_dctx *d, bool have_policy)
+{
+    char text[600];
+    sg_policy_case c = sg_policy_case_of(d->config, text, sizeof text);
+    if (c == SG_POLICY_CASE_NONE)
+        sg_dctx_log(d, SG_LOG_INFO, "forwarding policy: %s", text);
+    else if (!have_policy || c != SG_POLICY_CASE_STORE)
+        sg_dctx_log(d, SG_LOG_ERR, "forwarding policy: %s", text);
+}
+
 sg_delivery_status sg_delivery_run(const sg_delivery_host *host, const sg_delivery_request *req, sg_arena *arena,
                                    sg_delivery_outcome *out)
 {
@@ -112,6 +126,8 @@ sg_delivery_status sg_delivery_run(const sg_delivery_host *host, const sg_delive
         sg_dctx_log(&d, SG_LOG_ERR, "configuration error: %s", why);
         status = SG_DELIVERY_TEMPFAIL;
     }
+    if (status == SG_DELIVERY_DONE && sg_plan_needs_policy(&result))
+        log_policy_case(&d, policy != NULL);
     if (status == SG_DELIVERY_DONE) {
         sg_plan_input in;
         sg_dctx_plan_input(&d, &result, policy, mode, why, &in);

@@ -190,7 +190,10 @@ void sg_mdn_build(const sg_mdn_request *req, const sg_mdn_options *opt, sg_arena
     sg_mtbuf b = sg_mt_new(arena);
     sg_mt_putf(&b, "Message-ID: %s\r\n", out->message_id);
     sg_mt_putf(&b, "Date: %s\r\n", date);
-    sg_mt_putf(&b, "From: Mail Delivery Subsystem <MAILER-DAEMON@%s>\r\n", host);
+    if (opt->from)
+        sg_mt_putf(&b, "From: Mail Delivery Subsystem <%s>\r\n", opt->from);
+    else
+        sg_mt_putf(&b, "From: Mail Delivery Subsystem <MAILER-DAEMON@%s>\r\n", host);
     if (to_plain && usable_address(sender))
         sg_mt_putf(&b, "To: <%s>\r\n", to);
     else

@@ -47,6 +47,7 @@ typedef struct sg_mdn_options {
     time_t now;             /* Date (written in UTC); 0 = the current time */
     const char *message_id; /* "<id@host>"; NULL = a fresh random one */
     const char *boundary;   /* MIME boundary; NULL, or one the content holds, = a fresh random one */
+    const char *from;       /* the From address (postmaster_address); NULL = MAILER-DAEMON@HOST */
 } sg_mdn_options;
 
 typedef struct sg_mdn {

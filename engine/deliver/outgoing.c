@@ -160,7 +160,8 @@ static bool send_bounce(sg_dctx *d, const sg_submit_config *sc, const sg_plan *p
     sg_state_key key;
     sg_state_key_bounce(&key, d->env.from, d->owner);
     sg_bounce_request br = {d->env.from, d->msg, d->owner, plan->bounce_targets, plan->nbounce_targets, false};
-    sg_bounce_options bo = {sg_config_get(d->config, "hostname"), d->now, NULL, NULL};
+    sg_bounce_options bo = {sg_config_get(d->config, "hostname"), d->now, NULL, NULL,
+                            sg_config_get(d->config, "postmaster_address")};
     sg_bounce b;
     sg_message_use_original(d->msg, true); /* RFC 5293 §7: DSNs quote the header as received */
     sg_bounce_build(&br, &bo, d->arena, &b);
@@ -251,7 +252,8 @@ static bool send_mdn(sg_dctx *d, const sg_submit_config *sc, const sg_action *re
     }
     if (!won)
         return true; /* sent by an earlier attempt, or being sent right now */
-    sg_mdn_options mo = {sg_config_get(d->config, "hostname"), d->now, NULL, NULL};
+    sg_mdn_options mo = {sg_config_get(d->config, "hostname"), d->now, NULL, NULL,
+                         sg_config_get(d->config, "postmaster_address")};
     sg_mdn mdn;
     sg_message_use_original(d->msg, true); /* RFC 5293 §7: MDNs quote the header as received */
     sg_mdn_build(&req, &mo, d->arena, &mdn);

@@ -278,7 +278,10 @@ void sg_bounce_build(const sg_bounce_request *req, const sg_bounce_options *opt,
     recipient(req, arena, &out->envelope_to, &to);
 
     sg_mtbuf b = sg_mt_new(arena);
-    sg_mt_putf(&b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n", host);
+    if (opt->from)
+        sg_mt_putf(&b, "From: Mail Delivery System <%s>\r\n", opt->from);
+    else
+        sg_mt_putf(&b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n", host);
     sg_mt_putf(&b, "To: %s\r\n", to);
     put_subject(&b, original_subject(req->message, arena));
     sg_mt_putf(&b, "Date: %s\r\n", date);

@@ -1,4 +1,4 @@
-/* bounce.h - the 5.7.520 bounce of blocked forwards (../shared/spec/policy.md,
+/* bounce.h - the 5.7.520 bounce of blocked forwards (docs/policy.md,
  * "What a block does"): whether one is due, and the RFC 3464 DSN itself.
  *
  * Takes: the policy snapshot, the original message (engine/mail/message.h) and its
@@ -60,6 +60,7 @@ typedef struct sg_bounce_options {
     const char *message_id; /* "<id@host>"; NULL = a fresh random one */
     const char *boundary;   /* MIME boundary (RFC 2046 §5.1.1 bchars); NULL, or one the content
                                holds, = a fresh random one */
+    const char *from;       /* the From address (postmaster_address); NULL = MAILER-DAEMON@HOST */
 } sg_bounce_options;
 
 typedef struct sg_bounce {

@@ -2,6 +2,7 @@
 #include "engine/enforce/policy_get.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool sg_policy_for_owner(sg_policy_source *source, const sg_config *cfg, const char *owner, sg_policy **out,
@@ -19,6 +20,11 @@ bool sg_policy_for_owner(sg_policy_source *source, const sg_config *cfg, const c
     memset(&answer, 0, sizeof answer);
     if (sg_policy_source_get_for(source, owner, &answer) == SG_POLICY_OK)
         *out = answer.policy;
+    /* The configuration's max_forward_hops, when set, overrides the store's
+     * org setting (the key is checked: 1..1000, engine/core/config_keys.c). */
+    const char *hops = sg_config_get(cfg, "max_forward_hops");
+    if (*out && hops)
+        (*out)->org.max_forward_hops = (unsigned)strtoul(hops, NULL, 10);
     else
         snprintf(why, whylen, "%s", answer.reason);
     *mode = answer.on_unavailable;

@@ -14,6 +14,13 @@
 static void vacation_hook(sg_validator *v, sg_node *node, const sg_bound *b)
 {
     sg_fcc_validate(v, node, b); /* RFC 8580 */
+    /* RFC 5230 §4.1: a :days below the minimum (1) is raised to it; say so,
+     * since "0" reads as "reply every time", which only :seconds 0 means. */
+    const sg_bound_tag *days = sg_bound_tag_find(b, "days");
+    if (days && days->param && days->param->kind == SG_ARG_NUMBER && days->param->u.number.value == 0)
+        sg_warning(v->diags, sg_arg_loc(days->param), "vacation-days-zero",
+                   ":days 0 is below the minimum of 1 day, so 1 is used (RFC 5230 §4.1); to reply to every "
+                   "message use :seconds 0 (require \"vacation-seconds\")");
     const sg_bound_tag *from = sg_bound_tag_find(b, "from");
     if (!from || !from->param || from->param->kind != SG_ARG_STRING)
         return;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # End-to-end tests of the `sievegate check` command-line contract
-# (../shared/spec/cli.md): options, exit codes, several files, stdin, config.
+# (docs/cli.md): options, exit codes, several files, stdin, config.
 # usage: check_cli.sh SIEVEGATE
 set -u
 bin=$1
@@ -22,6 +22,7 @@ commands:
   filter    run a script over stored mail (a Maildir folder or message files)
   deliver   local delivery agent, a drop-in for dovecot-lda (also sievegate-lda)
   policy    administer the organization's forwarding policy
+  config    print the effective configuration (--all: with the defaults)
 Run 'sievegate COMMAND --help' for a command's options."
 run "$bin" check --config "$conf"
 expect_rc "check without script" 64

@@ -1,5 +1,5 @@
 #!/bin/sh
-# End-to-end tests of `sievegate policy` (../shared/spec/cli.md): every
+# End-to-end tests of `sievegate policy` (docs/cli.md): every
 # subcommand in text and JSON, exact output and exit codes, every error
 # (64 usage, 65 refused, 66 not found, 73 cannot create, 75 unavailable or
 # locked, 78 configuration), and that a refused write changes nothing.
@@ -348,7 +348,7 @@ expect_rc "-o policy_store without --config" 0
 expect_out "-o policy_store write" "updated policy default: mode automatic -> on (generation 1)"
 run $P -o policy_store=mysql://localhost/policy show
 expect_rc "unsupported store URI" 78
-expect_err "unsupported store URI message" 'sievegate policy: configuration error: policy_store: unsupported policy store "mysql://localhost/policy" (expected sqlite:/path/to/policy.db)'
+expect_err "unsupported store URI message" 'sievegate policy: configuration error: -o: policy_store: "mysql://localhost/policy": expected sqlite:/path/to/policy.db or none'
 run $bin policy --config "$tmp/missing.conf" show
 expect_rc "missing config file" 78
 run $P -o policy_store="sqlite:$tmp/no/such/dir/p.db" set-default --mode on

@@ -61,35 +61,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# ---- local users: created once (reused when present), homes in $tmp ----
-users="sgpf-alice sgpf-bob sgpf-carol sgpf-dave sgpf-sink"
-for u in $users; do
-    id "$u" >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin -d "$tmp/home/$u" "$u" ||
-        skip "cannot create the local user $u"
-    usermod -d "$tmp/home/$u" "$u" 2>/dev/null || skip "cannot set the home directory of $u"
-    mkdir -p "$tmp/home/$u"
-    chown "$u:" "$tmp/home/$u"
-    chmod 700 "$tmp/home/$u"
-done
-su -s /bin/sh -c "test -x '$bin'" sgpf-alice ||
-    skip "$bin cannot be run by an unprivileged user (a parent directory is not searchable)"
-home() { echo "$tmp/home/sgpf-$1"; }
-
-# ---- the sink: every non-local recipient; one file per message ----
-mkdir -p "$tmp/sink"
-chown sgpf-sink: "$tmp/sink"
-cat >"$tmp/sink.sh" <<EOS
-#!/bin/sh
-# pipe(8) sink: the message with its envelope first; nothing leaves the host.
-f=\$(mktemp "$tmp/sink/msg.XXXXXX") || exit 75
-{ printf 'X-Sink-Sender: <%s>\nX-Sink-Recipient: <%s>\n' "\$1" "\$2"; cat; } >"\$f" || exit 75
-EOS
-chmod 755 "$tmp/sink.sh"
+# ---- local users sgpf-* (homes in $tmp) and the sink ----
+. "$(dirname "$0")/mta_lib.sh"
+mta_users sgpf alice bob carol dave sink
+mta_sink sgpf-sink
 
 # ---- the Postfix instance ----
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 mkdir -p "$pf/etc" "$pf/spool" "$pf/data"
 chown postfix: "$pf/data"
 if [ ! -e "$sysmain" ] || [ "$(head -n 1 "$sysmain")" = "$marker" ]; then
@@ -195,57 +172,7 @@ for attempt in 1 2 3; do
     fi
 done
 
-# ---- helpers ----
-count() { # DIR: number of files in it (0 when missing)
-    if [ -d "$1" ]; then ls "$1" | wc -l | tr -d ' '; else echo 0; fi
-}
-expect_count() { # NAME DIR N
-    got=$(count "$2")
-    if [ "$got" = "$3" ]; then ok; else fail "$1: $got files in $2, expected $3"; fi
-}
-only() { # DIR: the path of its single file
-    echo "$1/$(ls "$1" | head -n 1)"
-}
-expect_line() { # NAME FILE LINE-REGEX  (a whole line, CR ignored)
-    if [ -f "$2" ] && tr -d '\r' <"$2" | grep -qx -- "$3"; then ok; else fail "$1: no line /$3/ in ${2#"$tmp"/}"; fi
-}
-expect_no_line() { # NAME FILE LINE-REGEX
-    if [ -f "$2" ] && ! tr -d '\r' <"$2" | grep -qx -- "$3"; then ok; else fail "$1: a line /$3/ in ${2#"$tmp"/}"; fi
-}
-# A header field in the header section (up to the first empty line), CR ignored.
-expect_header() { # NAME FILE FIELD-REGEX
-    if [ -f "$2" ] && tr -d '\r' <"$2" | sed '/^$/q' | grep -qx -- "$3"; then ok; else
-        fail "$1: no header /$3/ in ${2#"$tmp"/}"
-    fi
-}
-# Stored or sent as a message: it starts with a header field (not an mbox
-# From_ line); SKIP lines first (the sink's X-Sink-* lines).
-expect_message() { # NAME FILE [SKIP]
-    first=$(sed -n "$((${3:-0} + 1))p" "$2" 2>/dev/null)
-    if printf '%s\n' "$first" | grep -q '^[!-9;-~][!-9;-~]*:'; then ok; else
-        fail "$1: ${2#"$tmp"/} does not start with a header field: $first"
-    fi
-}
-reset() { # remove every user's mail, script and state; empty the sink
-    for u in $users; do
-        h="$tmp/home/$u"
-        rm -rf "$h/Maildir" "$h/.dovecot.sieve" "$h/.dovecot.sieve.log" "$h/.sievegate.state.db"
-    done
-    rm -f "$tmp/sink"/*
-}
-script() { # USER SIEVE-TEXT
-    printf '%s\n' "$2" >"$(home "$1")/.dovecot.sieve"
-    chown "sgpf-$1:" "$(home "$1")/.dovecot.sieve"
-}
-n=0
-smtp() { # NAME FROM TO SUBJECT: one message by SMTP; expects 250
-    n=$((n + 1))
-    printf 'From: <%s>\nTo: <%s>\nSubject: %s\nMessage-ID: <m%d.%d@e2e.test>\nDate: %s\n\nBody of message %d.\n' \
-        "$2" "$3" "$4" "$n" "$$" "$(date -R)" "$n" >"$tmp/msg$n.eml"
-    run swaks --server 127.0.0.1 --port "$port" --helo client.e2e.test --from "$2" --to "$3" \
-        --data "@$tmp/msg$n.eml" --timeout 20
-    if [ "$rc" = 0 ]; then ok; else fail "$1: swaks exit $rc: $(grep -E '^ *<~?\*? *[45]' "$tmp/out" | head -n 3)"; fi
-}
+# ---- helpers (and mta_lib.sh's) ----
 # The queue drained: everything (and all it caused) delivered or bounced.
 # A deferral (sievegate exit 75, say) fails at once with Postfix's reason.
 drain() { # NAME
@@ -370,6 +297,47 @@ if [ "$rc" != 0 ] && grep -q '<\*\* *550 5\.1\.1 .*User unknown' "$tmp/out"; the
 fi
 drain "(e)"
 expect_count "(e) nothing at the sink" "$tmp/sink" 0
+
+# (g) A broken configuration (a misspelled key): deliver says FILE:LINE and
+# exits 75 before reading the message (not 78: local(8) bounces a
+# mailbox_command's EX_CONFIG with 5.3.5), so Postfix defers it; once the
+# file is fixed, the retry delivers it. (h) The same for a policy store that
+# vanished (policy_unavailable = tempfail): deferred, then decided.
+deferred_then_delivered() { # NAME STATUS-REGEX
+    i=0
+    while [ -z "$(find "$pf/spool/deferred" -type f 2>/dev/null | head -n 1)" ] && [ $i -lt 200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if [ $i -lt 200 ]; then ok; else fail "$1: not deferred"; fi
+    if grep -q "to=<$A>.*status=deferred ($2" "$pf/maillog"; then ok; else
+        fail "$1: no deferral /$2/ in the maillog: $(grep "to=<$A>" "$pf/maillog" | tail -n 1)"
+    fi
+    expect_count "$1: nothing stored while deferred" "$(home alice)/Maildir/new" 0
+    expect_count "$1: no bounce to carol" "$(home carol)/Maildir/new" 0
+}
+reset
+script alice 'keep;'
+printf 'policy_unavailble = block\n' >>"$conf"
+smtp "(g) accepted" "$C" "$A" "Typo in the configuration"
+deferred_then_delivered "(g) exit 75" "temporary failure. Command output: sievegate deliver: configuration error: $conf:8: unknown key 'policy_unavailble' (did you mean 'policy_unavailable'?)"
+write_conf
+postqueue -c "$pf/etc" -f
+drain "(g) after the fix"
+expect_count "(g) delivered after the fix" "$(home alice)/Maildir/new" 1
+
+reset
+script alice 'redirect "alice.private@gmail.example";'
+mv "$tmp/policy.db" "$tmp/policy.db.away"
+mv "$tmp/policy.db.snapshot" "$tmp/policy.db.snapshot.away"
+smtp "(h) accepted" "$C" "$A" "While the store is away"
+deferred_then_delivered "(h) exit 75" "temporary failure. Command output: "
+mv "$tmp/policy.db.away" "$tmp/policy.db"
+mv "$tmp/policy.db.snapshot.away" "$tmp/policy.db.snapshot"
+postqueue -c "$pf/etc" -f
+drain "(h) after the store is back"
+expect_count "(h) kept once the store is back" "$(home alice)/Maildir/new" 1
+expect_count "(h) and the 5.7.520 DSN to carol" "$(home carol)/Maildir/new" 1
 
 # No warnings or errors from Postfix (a failed pipe, a sievegate exit status, ...).
 if grep -E 'postfix/[a-z]+\[[0-9]+\]: (warning|error|fatal|panic):' "$pf/maillog" | grep -v 'postfix-script' >"$tmp/warn"; then

@@ -377,7 +377,7 @@ static void compare_expected(const sg_bounce *b, const char *name)
     golden_compare(SG_EXPECTED_DIR, name, b->data, b->len);
 }
 
-static const sg_bounce_options FIXED = {HOST, NOW, "<bounce-1@" HOST ">", "=_sievegate_test"};
+static const sg_bounce_options FIXED = {HOST, NOW, "<bounce-1@" HOST ">", "=_sievegate_test", NULL};
 
 static void bounce_one_target_golden(void **state)
 {
@@ -544,7 +544,7 @@ static void fresh_identifiers(void **state)
 {
     world *w = *state;
     sg_bounce_request r = request(w, "carol@sender.example", ORIGINAL);
-    sg_bounce_options opt = {HOST, 0, NULL, NULL};
+    sg_bounce_options opt = {HOST, 0, NULL, NULL, NULL};
     sg_bounce a, b;
     sg_bounce_build(&r, &opt, w->arena, &a);
     sg_bounce_build(&r, &opt, w->arena, &b);

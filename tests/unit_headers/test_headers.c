@@ -143,7 +143,7 @@ static void bounce_case(const char *what, const char *sender, sg_message *m, con
     sg_arena *a = sg_arena_new();
     const char *targets[] = {target};
     sg_bounce_request r = {sender, m ? m : plain_message(a), owner, targets, 1, false};
-    sg_bounce_options o = {HOST, NOW, "<b-1@" HOST ">", "=_b"};
+    sg_bounce_options o = {HOST, NOW, "<b-1@" HOST ">", "=_b", NULL};
     sg_bounce b;
     sg_bounce_build(&r, &o, a, &b);
     check_section(what, b.data, b.len, BOUNCE_FIELDS, SG_COUNT(BOUNCE_FIELDS));
@@ -237,7 +237,7 @@ static void mdn_case(const char *what, sg_message *m, const char *sender, const 
 {
     sg_arena *a = sg_arena_new();
     sg_mdn_request r = {sender, final, orig, m ? m : plain_message(a), reason};
-    sg_mdn_options o = {HOST, NOW, "<m-1@" HOST ">", "=_m"};
+    sg_mdn_options o = {HOST, NOW, "<m-1@" HOST ">", "=_m", NULL};
     sg_mdn d;
     sg_mdn_build(&r, &o, a, &d);
     check_section(what, d.data, d.len, MDN_FIELDS, SG_COUNT(MDN_FIELDS));

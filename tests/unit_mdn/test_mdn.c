@@ -26,7 +26,7 @@
 #define HOST "mx.corp.example"
 #define NOW ((time_t)1764000000) /* Mon, 24 Nov 2025 16:00:00 +0000 */
 
-static const sg_mdn_options FIXED = {HOST, NOW, "<mdn-1@" HOST ">", "=_sievegate_test"};
+static const sg_mdn_options FIXED = {HOST, NOW, "<mdn-1@" HOST ">", "=_sievegate_test", NULL};
 
 static const char ORIGINAL[] = "Return-Path: <carol@sender.example>\r\n"
                                "From: Carol <carol@sender.example>\r\n"
@@ -267,7 +267,7 @@ static void header_injection(void **state)
     sg_mdn_request r = {"carol@sender.example", "alice@corp.example\r\nBcc: rcpt@evil.example",
                         "orig@corp.example\nBcc: orig@evil.example", msg(a, original),
                         "No.\r\nBcc: reason@evil.example\r\n\r\nX-Injected: yes"};
-    sg_mdn_options o = {"mx\r\nBcc: host@evil.example", NOW, "<id>\r\nBcc: id@evil.example", "b\r\nBcc: x"};
+    sg_mdn_options o = {"mx\r\nBcc: host@evil.example", NOW, "<id>\r\nBcc: id@evil.example", "b\r\nBcc: x", NULL};
     sg_mdn mdn;
     sg_mdn_build(&r, &o, a, &mdn);
     check_wire_form(&mdn);

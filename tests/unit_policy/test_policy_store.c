@@ -1,5 +1,5 @@
 /* test_policy_store.c - cmocka tests of the SQLite policy store
- * (store/policy_store.h; ../shared/spec/policy.md, "Entities").
+ * (store/policy_store.h; docs/policy.md, "Entities").
  *
  * Takes: a fresh temporary directory per test. Asserts: creation on the
  * first write, every write and its generation bump, read-only opens of a

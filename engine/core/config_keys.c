@@ -1,0 +1,220 @@
+/* config_keys.c - see config_keys.h. Each default here is the one the code
+ * applies when the key is unset (tests/unit_config checks them against the
+ * code's constants). */
+#include "engine/core/config_keys.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "engine/core/mailbox_store.h"
+#include "store/audit.h"
+#include "store/policy_cache.h"
+#include "store/policy_store.h"
+
+/* ---- checks the types cannot express ---- */
+
+static bool check_policy_store(const char *v, char *err, size_t errlen)
+{
+    if (strcmp(v, "none") == 0 || sg_policy_store_path(v))
+        return true;
+    snprintf(err, errlen, "expected sqlite:/path/to/policy.db or none");
+    return false;
+}
+
+static bool check_audit_log(const char *v, char *err, size_t errlen)
+{
+    sg_audit *a = NULL;
+    bool ok = sg_audit_open(v, &a, err, errlen);
+    sg_audit_close(a);
+    return ok;
+}
+
+static bool check_memcached(const char *v, char *err, size_t errlen)
+{
+    sg_policy_cache_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.servers = v;
+    opt.namespace_ = SG_CACHE_DEFAULT_NAMESPACE;
+    opt.ttl = SG_CACHE_DEFAULT_TTL;
+    opt.connect_timeout_ms = SG_CACHE_DEFAULT_CONNECT_TIMEOUT_MS;
+    opt.poll_timeout_ms = SG_CACHE_DEFAULT_POLL_TIMEOUT_MS;
+    opt.dead_timeout = SG_CACHE_DEFAULT_DEAD_TIMEOUT;
+    sg_policy_cache *c = NULL;
+    bool ok = sg_policy_cache_open(&opt, &c, err, errlen); /* parses the list; connects to nothing */
+    sg_policy_cache_close(c);
+    return ok;
+}
+
+static bool check_special_use(const char *v, char *err, size_t errlen)
+{
+    sg_arena *arena = sg_arena_new();
+    sg_special_use *uses;
+    size_t n;
+    bool ok = sg_special_use_parse(v, arena, &uses, &n, err, errlen);
+    sg_arena_free(arena);
+    return ok;
+}
+
+static bool check_host_port(const char *v, char *err, size_t errlen)
+{
+    const char *colon = strrchr(v, ':');
+    if (*v && (!colon || (colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))))
+        return true;
+    snprintf(err, errlen, "expected HOST or HOST:PORT");
+    return false;
+}
+
+static bool check_address(const char *v, char *err, size_t errlen)
+{
+    const char *at = strchr(v, '@');
+    bool printable = true; /* it goes into a header field: no controls, no spaces */
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        printable &= *p > 0x20 && *p != 0x7f;
+    if (at && at != v && at[1] && !strchr(at + 1, '@') && printable && !strpbrk(v, "<>,()\"\\;"))
+        return true;
+    snprintf(err, errlen, "expected an address local@domain");
+    return false;
+}
+
+/* ---- the table ---- */
+
+#define S_MAIL "Mail and scripts"
+#define S_LIMITS "Limits"
+#define S_POLICY "The forwarding policy"
+#define S_OUT "Outgoing mail"
+#define S_SIEVE "Sieve extensions"
+#define S_ENV "The environment extension (RFC 5183)"
+#define S_SPAM "spamtest and virustest (RFC 5235)"
+
+#define KEY(sec, name, type, def, allowed, help) {sec, name, type, def, allowed, help, 0, 0, NULL}
+#define KEYC(sec, name, type, def, allowed, help, check) {sec, name, type, def, allowed, help, 0, 0, check}
+
+static const sg_config_key keys[] = {
+    KEY(S_MAIL, "mail_location", SG_KEY_PATH, "maildir:~/Maildir", NULL,
+        "where a user's mail is stored (Dovecot's syntax; only maildir:)"),
+    KEY(S_MAIL, "sieve", SG_KEY_PATH, "~/.dovecot.sieve", NULL, "the user's active script"),
+    KEY(S_MAIL, "sieve_dir", SG_KEY_PATH, "~/sieve", NULL,
+        "where :personal scripts for include live (test and check: the script's own directory)"),
+    KEY(S_MAIL, "sieve_global", SG_KEY_PATH, NULL, NULL, "where :global scripts for include live (unset: none)"),
+    KEY(S_MAIL, "sieve_global_dir", SG_KEY_PATH, NULL, NULL, "the older name of sieve_global"),
+    {S_MAIL, "sieve_before", SG_KEY_PATH, NULL, NULL,
+     "admin script (or directory of *.sieve) run before the user's",
+     SG_KEY_NUMBERED, 99, NULL},
+    {S_MAIL, "sieve_after", SG_KEY_PATH, NULL, NULL,
+     "admin script (or directory of *.sieve) run after the user's", SG_KEY_NUMBERED, 99,
+     NULL},
+    KEY(S_MAIL, "state_file", SG_KEY_PATH, "~/.sievegate.state.db", NULL,
+        "per-user state: forwards sent, bounces, vacation replies, duplicate ids"),
+    KEY(S_MAIL, "first_valid_uid", SG_KEY_UINT, "1", NULL,
+        "deliver refuses users with a lower uid (0 allows root)"),
+    KEY(S_MAIL, "lda_mailbox_autocreate", SG_KEY_YESNO, "no", NULL,
+        "fileinto creates a missing mailbox (else the message goes to INBOX)"),
+    KEY(S_MAIL, "mail_fsync", SG_KEY_ENUM, "optimized", "optimized|always|never",
+        "fsync stored mail before reporting success (never: for tests only)"),
+    KEY(S_MAIL, "recipient_delimiter", SG_KEY_STRING, "+", NULL,
+        "separates an address's detail (user+detail@domain); empty: none"),
+    KEY(S_MAIL, "hostname", SG_KEY_STRING, NULL, NULL,
+        "this host's name in bounces, Message-IDs and Maildir file names (unset: the system's)"),
+    KEYC(S_MAIL, "mailbox_special_use", SG_KEY_STRING, NULL, NULL,
+         "special-use attributes of mailboxes: NAME:\\Use \\Use; NAME:..., e.g. Spam:\\Junk",
+         check_special_use),
+
+    KEY(S_LIMITS, "max_script_size", SG_KEY_SIZE, "1M", "1..", "the largest script accepted"),
+    KEY(S_LIMITS, "max_string_length", SG_KEY_SIZE, "1M", "1..", "the longest string in a script"),
+    KEY(S_LIMITS, "max_nesting", SG_KEY_UINT, "32", "1..4294967295", "how deep blocks and tests may nest"),
+    KEY(S_LIMITS, "max_arguments", SG_KEY_UINT, "32", "1..4294967295", "the most arguments of one command"),
+    KEY(S_LIMITS, "max_actions", SG_KEY_UINT, "32", NULL, "the most actions one run may take"),
+    KEY(S_LIMITS, "max_redirects", SG_KEY_UINT, "4", NULL, "the most redirects one run may take"),
+    KEY(S_LIMITS, "max_cpu_time", SG_KEY_NUMBER, "30", NULL, "CPU seconds one script may use (0: no limit)"),
+    KEY(S_LIMITS, "max_forward_hops", SG_KEY_UINT, NULL, "1..1000",
+        "overrides the policy's max_forward_hops (unset: the policy store's, default 3)"),
+    KEY(S_LIMITS, "mime_max_depth", SG_KEY_UINT, "100", NULL, "how deep MIME parts are split"),
+    KEY(S_LIMITS, "mime_max_parts", SG_KEY_UINT, "10000", NULL, "the most MIME parts split"),
+
+    KEYC(S_POLICY, "policy_store", SG_KEY_STRING, "sqlite:/var/lib/sievegate/policy.db", NULL,
+         "the forwarding policy: sqlite:PATH, or none for the built-in default (mode automatic)",
+         check_policy_store),
+    KEY(S_POLICY, "policy_unavailable", SG_KEY_ENUM, "tempfail", "tempfail|keep|block",
+        "when the store cannot be read: defer (tempfail), deliver without forwarding (keep), or block"),
+    KEY(S_POLICY, "policy_snapshot_file", SG_KEY_YESNO, "yes", NULL,
+        "write and read a snapshot file beside the store (deliveries then need no SQLite)"),
+    KEYC(S_POLICY, "memcached", SG_KEY_STRING, "", NULL,
+         "memcached servers in front of the store, HOST[:PORT],... (empty: no cache)", check_memcached),
+    KEY(S_POLICY, "memcached_namespace", SG_KEY_STRING, "sievegate", NULL, "prefix of the cache's keys"),
+    KEY(S_POLICY, "policy_cache_ttl", SG_KEY_UINT, "300", "1..2592000", "seconds a cached policy is kept"),
+    KEY(S_POLICY, "memcached_connect_timeout_ms", SG_KEY_UINT, "200", "1..60000", "connect timeout"),
+    KEY(S_POLICY, "memcached_poll_timeout_ms", SG_KEY_UINT, "200", "1..60000", "reply timeout"),
+    KEY(S_POLICY, "memcached_dead_timeout", SG_KEY_UINT, "10", "1..86400",
+        "seconds a failed server is left out"),
+    KEYC(S_POLICY, "audit_log", SG_KEY_STRING, "syslog", NULL,
+         "where decisions on external targets are recorded: syslog and/or one database path, comma-separated",
+         check_audit_log),
+
+    KEY(S_OUT, "sendmail_path", SG_KEY_STRING, "/usr/sbin/sendmail", NULL,
+        "the program that sends redirects, bounces and replies"),
+    KEYC(S_OUT, "submission_host", SG_KEY_STRING, NULL, NULL,
+         "send by SMTP to HOST[:PORT] instead of sendmail_path", check_host_port),
+    KEYC(S_OUT, "postmaster_address", SG_KEY_STRING, NULL, NULL,
+         "the From of bounces and reject MDNs (unset: MAILER-DAEMON@hostname)", check_address),
+    KEY(S_OUT, "redirect_envelope_from", SG_KEY_ENUM, "sender", "sender|owner|srs",
+        "the envelope sender of a redirected message"),
+    KEY(S_OUT, "srs_secret", SG_KEY_STRING, NULL, NULL, "the secret of SRS addresses (redirect_envelope_from = srs)"),
+    KEY(S_OUT, "srs_domain", SG_KEY_STRING, NULL, NULL, "the domain of SRS addresses"),
+
+    KEY(S_SIEVE, "sieve_extensions", SG_KEY_STRING, NULL, NULL,
+        "extensions on: +NAME/-NAME change the default (all), plain names are the whole set"),
+    KEY(S_SIEVE, "sieve_variables_max_variable_size", SG_KEY_SIZE, "4096", "1..", "the longest variable value"),
+    KEY(S_SIEVE, "sieve_duplicate_default_period", SG_KEY_DURATION, "12h", NULL,
+        "how long duplicate remembers an id by default"),
+    KEY(S_SIEVE, "sieve_duplicate_max_period", SG_KEY_DURATION, "2d", NULL, "the longest :seconds duplicate takes"),
+    KEY(S_SIEVE, "sieve_include_max_nesting_depth", SG_KEY_UINT, "10", "1..1000", "how deep includes may nest"),
+    KEY(S_SIEVE, "sieve_include_max_includes", SG_KEY_UINT, "255", "1..100000", "the most scripts one run includes"),
+    KEY(S_SIEVE, "sieve_editheader_max_header_size", SG_KEY_SIZE, "2048", "1024..",
+        "the longest header value addheader accepts"),
+    KEY(S_SIEVE, "sieve_editheader_protected", SG_KEY_STRING, NULL, NULL,
+        "header fields editheader may neither add nor delete (space-separated)"),
+    KEY(S_SIEVE, "sieve_editheader_forbid_add", SG_KEY_STRING, NULL, NULL, "header fields addheader may not add"),
+    KEY(S_SIEVE, "sieve_editheader_forbid_delete", SG_KEY_STRING, NULL, NULL,
+        "header fields deleteheader may not delete"),
+    KEY(S_SIEVE, "sieve_extlists_dir", SG_KEY_PATH, NULL, NULL,
+        "directory of external lists, one file a list (unset: no list exists)"),
+
+    KEY(S_ENV, "environment_domain", SG_KEY_STRING, NULL, NULL, "the domain item (unset: hostname without its first label)"),
+    KEY(S_ENV, "environment_location", SG_KEY_ENUM, "MS", "MTA|MDA|MS|MUA", "the location item"),
+    KEY(S_ENV, "environment_phase", SG_KEY_ENUM, "during", "pre|during|post", "the phase item"),
+    KEY(S_ENV, "environment_remote_host", SG_KEY_STRING, NULL, NULL, "the remote-host item (unset: unknown)"),
+    KEY(S_ENV, "environment_remote_ip", SG_KEY_STRING, NULL, NULL, "the remote-ip item (unset: unknown)"),
+
+    KEY(S_SPAM, "sieve_spamtest_status_header", SG_KEY_STRING, NULL, NULL,
+        "NAME[: REGEX], the header holding the spam score (the regex's first group)"),
+    KEY(S_SPAM, "sieve_spamtest_status_type", SG_KEY_ENUM, "score", "score|strlen|text", "how the value is read"),
+    KEY(S_SPAM, "sieve_spamtest_max_value", SG_KEY_STRING, NULL, NULL, "the score that means certainly spam"),
+    KEY(S_SPAM, "sieve_spamtest_max_header", SG_KEY_STRING, NULL, NULL,
+        "NAME[: REGEX], a header holding that maximum instead"),
+    {S_SPAM, "sieve_spamtest_text_value", SG_KEY_STRING, NULL, NULL,
+     "sieve_spamtest_text_value0..10: the text meaning each level (status_type text)", SG_KEY_INDEXED, 10, NULL},
+    KEY(S_SPAM, "sieve_virustest_status_header", SG_KEY_STRING, NULL, NULL, "as for spamtest, for virustest"),
+    KEY(S_SPAM, "sieve_virustest_status_type", SG_KEY_ENUM, "score", "score|strlen|text", "how the value is read"),
+    KEY(S_SPAM, "sieve_virustest_max_value", SG_KEY_STRING, NULL, NULL, "the value meaning certainly infected"),
+    KEY(S_SPAM, "sieve_virustest_max_header", SG_KEY_STRING, NULL, NULL, "a header holding that maximum instead"),
+    {S_SPAM, "sieve_virustest_text_value", SG_KEY_STRING, NULL, NULL,
+     "sieve_virustest_text_value0..10: the text meaning each level", SG_KEY_INDEXED, 10, NULL},
+};
+
+const sg_config_key *sg_config_keys(size_t *count)
+{
+    *count = sizeof keys / sizeof keys[0];
+    return keys;
+}
+
+bool sg_config_check_keys(const sg_config *cfg, char *err, size_t errlen)
+{
+    return sg_config_validate(cfg, keys, sizeof keys / sizeof keys[0], err, errlen);
+}
+
+const char *sg_config_key_default(const char *name)
+{
+    const sg_config_key *k = sg_config_key_find(keys, sizeof keys / sizeof keys[0], name);
+    return k ? k->def : NULL;
+}

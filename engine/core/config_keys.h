@@ -1,0 +1,25 @@
+/* config_keys.h - the one table of sievegate.conf's keys: name, type,
+ * default, allowed values and a one-line help each. The configuration parser
+ * checks every file and -o against it (base/config.h sg_config_validate),
+ * `sievegate config` prints it, and sievegate.conf(5) and
+ * docs/configuration.md are generated from it (docs/gen_config_keys.c).
+ *
+ * Takes: nothing. Returns: the table, in the order the documentation lists it.
+ */
+#ifndef SG_CONFIG_KEYS_H
+#define SG_CONFIG_KEYS_H
+
+#include <stddef.h>
+
+#include "base/config.h"
+
+/* The table and its length. */
+const sg_config_key *sg_config_keys(size_t *count);
+
+/* Checks a whole configuration against the table (sg_config_validate). */
+bool sg_config_check_keys(const sg_config *cfg, char *err, size_t errlen);
+
+/* The default of `name` (NULL: none, or not a key). */
+const char *sg_config_key_default(const char *name);
+
+#endif
