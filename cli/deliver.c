@@ -60,7 +60,7 @@ static void usage(FILE *out)
 static void host_log(void *ctx, int priority, const char *user, const char *line)
 {
     (void)ctx;
-    if (priority <= SG_LOG_ERR)
+    if (priority <= SG_LOG_WARNING) /* the MTA shows it when it defers or bounces */
         fprintf(stderr, "sievegate deliver: %s\n", line);
     syslog(LOG_MAIL | (priority <= SG_LOG_ERR ? LOG_ERR : priority), "user=%s: %s", user, line);
 }

@@ -1,7 +1,11 @@
 /* local.c - the local copies of a plan (see local.h). */
 #include "engine/deliver/local.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "base/hash.h"
+#include "base/hex.h"
 
 #include "engine/deliver/maildir.h"
 
@@ -32,6 +36,36 @@ static sg_maildir_status add_copy(sg_dctx *d, sg_maildir_txn *txn, const sg_plan
     return st;
 }
 
+/* The delivery's key in the Maildir's journal (exactly once, maildir.h): the
+ * envelope and a digest of the message as the MTA hands it over again on a
+ * retry (its header section, which holds the MTA's own Received field with
+ * its queue id and the Message-ID, and the size of its body): SHA-256 of
+ * them. NULL when it cannot be computed: then there is no journal (logged). */
+static const char *journal_key(sg_dctx *d)
+{
+    size_t body = sg_message_body_offset(d->msg);
+    char size[32], err[256];
+    snprintf(size, sizeof size, "\n%zu", d->len - (body < d->len ? body : d->len));
+    sg_sha256_ctx h;
+    if (!sg_sha256_begin(&h, err, sizeof err)) {
+        sg_dctx_log(d, SG_LOG_WARNING, "exactly-once journal off for this delivery: %s", err);
+        return NULL;
+    }
+    /* the envelope as the MTA hands it over on every attempt */
+    const char *parts[] = {d->env.from, d->env.to, d->orig_recipient_known ? d->env.orig_to : ""};
+    for (size_t i = 0; i < 3; i++) {
+        sg_sha256_update(&h, parts[i], strlen(parts[i]));
+        sg_sha256_update(&h, "\n", 1);
+    }
+    sg_sha256_update(&h, d->data, body < d->len ? body : d->len);
+    sg_sha256_update(&h, size, strlen(size));
+    unsigned char digest[SG_SHA256_SIZE];
+    sg_sha256_end(&h, digest);
+    char *hex = sg_arena_alloc_bytes(d->arena, 2 * SG_SHA256_SIZE + 1);
+    sg_hex_encode(digest, SG_SHA256_SIZE, false, hex);
+    return hex;
+}
+
 bool sg_store_locally(sg_dctx *d, const sg_result *r, const sg_plan *plan)
 {
     if (!sg_dctx_open_mail_store(d))
@@ -39,6 +73,21 @@ bool sg_store_locally(sg_dctx *d, const sg_result *r, const sg_plan *plan)
     const char *root = d->maildir_root;
     sg_maildir_options opt;
     sg_maildir_options_from_config(d->config, &opt);
+    opt.journal_key = plan->nstores ? journal_key(d) : NULL;
+    bool before = false;
+    size_t copies = 0;
+    sg_maildir_error rerr;
+    if (sg_maildir_recover(root, &opt, d->now, &before, &copies, &rerr) != SG_MAILDIR_OK) {
+        sg_dctx_log(d, SG_LOG_ERR, "delivery deferred: completing an earlier attempt failed: %s", rerr.message);
+        return false;
+    }
+    if (before) { /* a retry of a delivery whose copies are in place: nothing twice */
+        sg_dctx_log(d, SG_LOG_WARNING, "stored by an earlier attempt of this delivery (%zu copies): nothing stored twice",
+                    copies);
+        d->stored += copies;
+        sg_dctx_did(d, "stored before (%zu copies)", copies);
+        return true;
+    }
     for (size_t i = 0; i < plan->nstores; i++) { /* the plan's own fallbacks, logged as dovecot-lda does */
         const sg_plan_store *ps = &plan->stores[i];
         bool implicit = ps->action == SG_PLAN_IMPLICIT;

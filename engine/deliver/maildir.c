@@ -274,6 +274,7 @@ sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *o
         sg_maildir_free(t);
         return st == SG_MAILDIR_REFUSED ? SG_MAILDIR_TEMPFAIL : st; /* no INBOX to fall back to */
     }
+    sg_md_clean_tmp(rootfd, time(NULL)); /* what killed deliveries left in tmp/, as Dovecot cleans it */
     *txn = t;
     return SG_MAILDIR_OK;
 }
@@ -588,6 +589,31 @@ char *sg_md_final_name(const sg_md_copy *c, const char *base)
     return s;
 }
 
+/* The journal's line before the renames: each copy's tmp/ and final paths,
+ * relative to the root. Not written (a full disk): the commit goes on; a retry
+ * then cannot tell, and may store a second copy, never none. */
+static void journal_pending(sg_maildir_txn *t, char *const *names, time_t now)
+{
+    char ***pairs = sg_xmalloc((t->count + 1) * sizeof *pairs);
+    for (size_t i = 0; i < t->count; i++) {
+        const sg_md_copy *c = &t->copies[i];
+        pairs[i] = sg_xmalloc(2 * sizeof **pairs);
+        const char *sub = c->sysflags || c->keywords ? "cur" : "new";
+        size_t fl = strlen(c->folder);
+        pairs[i][0] = sg_xmalloc(fl + strlen(c->tmp_name) + 6);
+        sprintf(pairs[i][0], "%s%stmp/%s", c->folder, fl ? "/" : "", c->tmp_name);
+        pairs[i][1] = sg_xmalloc(fl + strlen(names[i]) + 6);
+        sprintf(pairs[i][1], "%s%s%s/%s", c->folder, fl ? "/" : "", sub, names[i]);
+    }
+    sg_md_journal_pending(t, (char **const *)pairs, t->count, now);
+    for (size_t i = 0; i < t->count; i++) {
+        free(pairs[i][0]);
+        free(pairs[i][1]);
+        free(pairs[i]);
+    }
+    free(pairs);
+}
+
 sg_maildir_status sg_maildir_commit(sg_maildir_txn *t, sg_maildir_error *err)
 {
     sg_md_clear_err(err);
@@ -613,26 +639,39 @@ sg_maildir_status sg_maildir_commit(sg_maildir_txn *t, sg_maildir_error *err)
             return fail(t);
         }
     }
+    char **names = sg_xmalloc((t->count + 1) * sizeof *names);
+    for (size_t i = 0; i < t->count; i++) {
+        sg_md_copy *c = &t->copies[i];
+        int dest = c->sysflags || c->keywords ? c->curfd : c->newfd;
+        names[i] = sg_md_final_name(c, c->tmp_name);
+        /* rename() replaces: never over an existing message. */
+        struct stat st;
+        for (int tries = 0; fstatat(dest, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && tries < 100; tries++) {
+            char base[NAME_LIMIT + 1];
+            unique_name(t, base, sizeof base);
+            free(names[i]);
+            names[i] = sg_md_final_name(c, base);
+        }
+    }
+    time_t now = time(NULL);
+    if (t->opt.journal_key)
+        journal_pending(t, names, now);
     for (size_t i = 0; i < t->count; i++) {
         sg_md_copy *c = &t->copies[i];
         bool flagged = c->sysflags || c->keywords;
         int dest = flagged ? c->curfd : c->newfd;
         const char *sub = flagged ? "cur" : "new";
-        char *name = sg_md_final_name(c, c->tmp_name);
-        /* rename() replaces: never over an existing message. */
-        struct stat st;
-        for (int tries = 0; fstatat(dest, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && tries < 100; tries++) {
-            char base[NAME_LIMIT + 1];
-            unique_name(t, base, sizeof base);
-            free(name);
-            name = sg_md_final_name(c, base);
-        }
+        char *name = names[i];
+        names[i] = NULL;
         if (renameat(c->tmpfd, c->tmp_name, dest, name) != 0) {
             int e = errno;
             char *to = sg_md_join_path(t->root, c->folder, sub, name);
             sg_md_set_err(err, e, "rename(%s, %s): %s", c->path, to, strerror(e));
             free(to);
             free(name);
+            for (size_t k = i + 1; k < t->count; k++)
+                free(names[k]);
+            free(names);
             return fail(t);
         }
         c->final_name = name;
@@ -640,6 +679,7 @@ sg_maildir_status sg_maildir_commit(sg_maildir_txn *t, sg_maildir_error *err)
         free(c->path);
         c->path = sg_md_join_path(t->root, c->folder, sub, name);
     }
+    free(names);
     for (size_t i = 0; i < t->count && !t->opt.no_fsync; i++) {
         sg_md_copy *c = &t->copies[i];
         bool flagged = c->sysflags || c->keywords;
@@ -651,6 +691,8 @@ sg_maildir_status sg_maildir_commit(sg_maildir_txn *t, sg_maildir_error *err)
             return fail(t);
         }
     }
+    if (t->opt.journal_key)
+        sg_md_journal_done(t, now); /* not written: the retry finds every copy in place */
     t->committed = true;
     return SG_MAILDIR_OK;
 }

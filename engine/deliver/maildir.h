@@ -54,6 +54,11 @@
  * of the prefix and of the message is written as LF (a lone CR stays).
  * Writes loop over short writes and EINTR; ENOSPC and EDQUOT keep their errno.
  *
+ * tmp/: a delivery killed while writing leaves a file there. When a
+ * transaction begins, at most every 8 hours (the root tmp/'s access time
+ * says when it was last done), the tmp/ of the root and of every folder is
+ * scanned and files older than 36 hours are removed, as Dovecot does.
+ *
  * Fault injection in the tests is done from outside (an LD_PRELOAD shim over
  * write, fsync, rename...): nothing here exists for the tests only.
  */
@@ -62,6 +67,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "base/arena.h"
 
@@ -84,7 +90,28 @@ typedef struct sg_maildir_options {
     bool autocreate;      /* lda_mailbox_autocreate: any missing folder may be created */
     bool no_fsync;        /* skip every fsync (Dovecot's mail_fsync = never); never for real mail */
     const char *hostname; /* host part of the unique names; NULL or "" = gethostname() */
+    /* Exactly once: the delivery's key in the Maildir's journal (below), the
+     * same for every attempt of one delivery; NULL: no journal. */
+    const char *journal_key;
 } sg_maildir_options;
+
+/* Exactly once. A delivery killed after its copies reached new/ (or while
+ * renaming them) is retried by the MTA; it must store nothing twice. The
+ * commit of a transaction with a journal key writes down, in the Maildir
+ * root's SG_MAILDIR_JOURNAL, the copies it is about to rename (before the
+ * first rename) and that they are done (after the directories are fsynced).
+ * Before a delivery, sg_maildir_recover looks the key up: done, or every
+ * copy found in place (new/, or cur/ where an IMAP client moved it) or
+ * completed from tmp/, means the delivery was made (*delivered, with the
+ * number of copies): store nothing. A retry is recognised within
+ * SG_MAILDIR_JOURNAL_WINDOW. The lines survive the death of the process;
+ * after a power failure in the instant between a rename and its "done" line
+ * one duplicate is possible, never a loss. */
+#define SG_MAILDIR_JOURNAL "sievegate-deliveries"
+#define SG_MAILDIR_JOURNAL_WINDOW (36 * 3600) /* seconds: Dovecot's tmp/ horizon, below */
+#define SG_MAILDIR_JOURNAL_MAX (256 * 1024)   /* bytes before the file is rewritten without older entries */
+sg_maildir_status sg_maildir_recover(const char *root, const sg_maildir_options *opt, time_t now, bool *delivered,
+                                     size_t *copies, sg_maildir_error *err);
 
 /* lda_mailbox_autocreate (yes/no), mail_fsync (never: no fsync) and hostname. */
 struct sg_config;

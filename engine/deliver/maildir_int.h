@@ -93,6 +93,15 @@ sg_maildir_status sg_md_open_folder(sg_maildir_txn *t, sg_md_copy *c, bool creat
 char *sg_md_final_name(const sg_md_copy *c, const char *base);
 void sg_md_copy_free(sg_md_copy *c);
 
+/* ---- maildir_journal.c ---- */
+
+/* The journal lines of a commit (t->opt.journal_key set): the (tmp, final)
+ * paths relative to the root before the renames, "done" after. 0 or errno. */
+int sg_md_journal_pending(sg_maildir_txn *t, char **const *pairs, size_t n, time_t now);
+int sg_md_journal_done(sg_maildir_txn *t, time_t now);
+/* Removes files older than 36 h from every tmp/ of the Maildir, at most every 8 h (root tmp/ atime). */
+void sg_md_clean_tmp(int rootfd, time_t now);
+
 /* ---- maildir_keywords.c ---- */
 
 void sg_md_keywords_clear(sg_md_keywords *kw);

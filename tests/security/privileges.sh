@@ -112,7 +112,9 @@ if grep -q 'refused: .*is a symbolic link' "$tmp/err"; then ok; else fail "symli
 # Also under :create with autocreate on.
 rm -f "$uhome/Maildir/new"/*
 printf 'require ["fileinto", "mailbox"];\nfileinto :create "Evil";\n' >"$uhome/.dovecot.sieve"
-run "$bin" deliver --config "$conf" -o lda_mailbox_autocreate=yes -d "$u" -f carol@corp.example -a alice@corp.example -p "$msg"
+sed 's/p1@/p2@/' "$msg" >"$tmp/msg2.eml" # another message (the same one again would be a retry: exactly once)
+chmod 644 "$tmp/msg2.eml"
+run "$bin" deliver --config "$conf" -o lda_mailbox_autocreate=yes -d "$u" -f carol@corp.example -a alice@corp.example -p "$tmp/msg2.eml"
 expect_rc "symlinked folder, :create" 0
 expect_count "symlinked folder, :create: kept in INBOX" "$uhome/Maildir/new" 1
 expect_count "symlinked folder, :create: nothing outside" "$tmp/outside/new" 0
