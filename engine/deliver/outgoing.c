@@ -186,14 +186,16 @@ static bool send_bounce(sg_dctx *d, const sg_submit_config *sc, const sg_plan *p
 
 /* RFC 5230: the vacation reply, when the plan says one is due (RFC 5230
  * §4.5-4.6, the remote domain's auto_reply, the period), claimed in the
- * tracker first so that concurrent deliveries send one. An auto-reply that
- * cannot be sent is logged, never a reason to defer the delivery. */
-static void send_vacation(sg_dctx *d, const sg_submit_config *sc, const sg_action *a, const char *skipped,
+ * tracker first so that concurrent deliveries send one. One that cannot be
+ * sent now (the tracker or the submission fails for the time being) defers
+ * the whole delivery: it comes before the local copies, and the retry sends
+ * it once (its claim is forgotten); one refused for good is logged. */
+static bool send_vacation(sg_dctx *d, const sg_submit_config *sc, const sg_action *a, const char *skipped,
                           const char *fcc_skipped)
 {
     if (skipped) { /* the plan decided (engine/enforce/plan.c) */
         sg_dctx_log(d, SG_LOG_INFO, "no vacation reply: %s", skipped);
-        return;
+        return true;
     }
     sg_vacation_request vr = {d->env.from, d->env.to, d->msg, a, a->addresses, a->naddresses};
     char err[512];
@@ -203,25 +205,33 @@ static void send_vacation(sg_dctx *d, const sg_submit_config *sc, const sg_actio
     bool won = true;
     if (state && sg_user_state_claim(state, &key, (int64_t)d->now, a->period_seconds, &won, err, sizeof err) !=
                         SG_STATE_OK) {
-        sg_dctx_log(d, SG_LOG_ERR, "no vacation reply: %s", err);
-        return;
+        sg_dctx_log(d, SG_LOG_ERR, "vacation reply deferred: %s", err);
+        return false; /* retried with the whole delivery, never dropped */
     }
     if (!won)
-        return; /* this sender had its reply within the period: answered by a concurrent delivery */
+        return true; /* this sender had its reply within the period: answered by a concurrent delivery */
     sg_vacation_options vo = {sg_config_get(d->config, "hostname"), d->now, NULL};
     sg_vacation_reply reply;
     sg_vacation_build(&vr, &vo, d->arena, &reply);
     const char *rcpts[] = {reply.envelope_to};
     sg_submit_status st = sg_submit_message(sc, "", rcpts, 1, reply.data, reply.len, err, sizeof err);
-    if (st != SG_SUBMIT_OK) {
-        sg_dctx_log(d, SG_LOG_ERR, "vacation reply to %s not sent (%s): %s", reply.envelope_to, sg_submit_status_name(st), err);
+    if (st == SG_SUBMIT_TEMPFAIL) {
+        /* Retried with the whole delivery (nothing is stored yet), never dropped. */
+        sg_dctx_log(d, SG_LOG_ERR, "vacation reply to %s deferred (%s): %s", reply.envelope_to,
+                    sg_submit_status_name(st), err);
         if (state)
             sg_user_state_forget(state, &key, err, sizeof err);
+        return false;
+    }
+    if (st != SG_SUBMIT_OK) { /* refused for good: a retry would not help */
+        sg_dctx_log(d, SG_LOG_ERR, "vacation reply to %s refused (%s): %s", reply.envelope_to,
+                    sg_submit_status_name(st), err);
     } else {
         remember_fcc(d, a, fcc_skipped, reply.data, reply.len);
         d->sent++;
         sg_dctx_did(d, "vacation reply to %s", reply.envelope_to);
     }
+    return true;
 }
 
 /* The reject MDN (RFC 5429 §2.2.1). Tracked as the forwards are (claim, then
@@ -298,7 +308,8 @@ bool sg_send_outgoing(sg_dctx *d, const sg_result *r, const sg_plan *plan, const
     if (reject && plan->mdn != SG_MDN_STORED_MAIL && !send_mdn(d, &sc, reject, plan))
         return false;
     for (size_t i = 0; i < r->count; i++)
-        if (r->actions[i].kind == SG_ACT_VACATION)
-            send_vacation(d, &sc, &r->actions[i], plan->skipped[i], plan->fcc_skipped[i]);
+        if (r->actions[i].kind == SG_ACT_VACATION &&
+            !send_vacation(d, &sc, &r->actions[i], plan->skipped[i], plan->fcc_skipped[i]))
+            return false;
     return true;
 }

@@ -7,8 +7,9 @@
  * says is due is sent), and the policy (the bounce-rate period). Returns:
  * false when something that must go could not (the caller defers the whole
  * delivery: nothing stored yet, and what did go is recorded, so the retry
- * does not send it again). A vacation reply that fails is logged and never
- * defers. The messages sent with :fcc are kept in the context (RFC 8580).
+ * does not send it again). A vacation reply that cannot be sent now defers
+ * too (it is not lost); one refused for good is logged. The messages sent
+ * with :fcc are kept in the context (RFC 8580).
  */
 #ifndef SG_DELIVER_OUTGOING_H
 #define SG_DELIVER_OUTGOING_H

@@ -187,6 +187,8 @@ static const char *vacation_skipped(const sg_action *a, const sg_plan_input *in,
     sg_vacation_check vc = sg_vacation_due(&vr, arena);
     if (vc != SG_VACATION_REPLY)
         return sg_vacation_check_reason(vc);
+    if (!policy && in->unavailable == SG_UNAVAILABLE_TEMPFAIL)
+        return NULL; /* decided by the caller: the whole delivery is retried, the reply is not lost */
     if (!policy)
         return "the forwarding policy cannot be read (its remote domains decide automatic replies)";
     const char *at = strrchr(in->envelope_sender, '@');
@@ -234,9 +236,18 @@ void sg_plan_build(const sg_result *r, const sg_plan_input *in, sg_arena *arena,
      * policy cannot be read". */
     const sg_policy *deciding = policy ? policy : unavailable_policy(in->owner, in->unavailable, arena);
     plan_forwards(r, in, deciding, arena, out);
-    for (size_t i = 0; i < r->count; i++)
-        if (r->actions[i].kind == SG_ACT_VACATION)
-            out->skipped[i] = vacation_skipped(&r->actions[i], in, policy, arena);
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->actions[i].kind != SG_ACT_VACATION)
+            continue;
+        out->skipped[i] = vacation_skipped(&r->actions[i], in, policy, arena);
+        if (!out->skipped[i] && !policy) {
+            /* A reply is due but its remote domain cannot be asked: under
+             * policy_unavailable = tempfail the delivery is retried later,
+             * rather than the reply dropped (keep and block: not sent). */
+            out->tempfail = true;
+            out->skipped[i] = "the forwarding policy cannot be read: the delivery is retried later";
+        }
+    }
     sg_plan_local(r, in, arena, out);
 }
 

@@ -178,6 +178,31 @@ deliver
 expect_rc "vacation again" 0
 expect_count "vacation: no second reply within :days" "$tmp/sent" 1
 
+# 13c. A vacation reply that cannot be sent now is not lost: the whole delivery
+# is deferred (75, nothing stored), and the retry sends the reply once and
+# stores the message once. Likewise when the policy (whose remote domains
+# decide automatic replies) cannot be read under policy_unavailable = tempfail.
+reset
+printf 'require "vacation";\nvacation :days 7 :subject "Away" "I am away until Monday.";\n' >"$home/.dovecot.sieve"
+echo 75 >"$tmp/sendmail.rc"
+deliver
+expect_rc "vacation, sendmail fails for now: deferred" 75
+expect_count "vacation, sendmail fails for now: nothing stored" "$home/Maildir/new" 0
+rm -f "$tmp/sendmail.rc"
+rm -rf "$tmp/sent" && mkdir -p "$tmp/sent"
+deliver
+expect_rc "vacation, the retry" 0
+expect_count "vacation, the retry: stored once" "$home/Maildir/new" 1
+expect_count "vacation, the retry: one reply" "$tmp/sent" 1
+reset
+printf 'require "vacation";\nvacation :days 7 "Away.";\n' >"$home/.dovecot.sieve"
+run "$bin" deliver --config "$conf" -o "policy_store=sqlite:$tmp/missing/policy.db" -f carol@partner.example \
+    -a alice@example.com -p "$msg"
+expect_rc "vacation, policy unreadable: deferred" 75
+expect_count "vacation, policy unreadable: nothing stored" "$home/Maildir/new" 0
+expect_count "vacation, policy unreadable: nothing sent" "$tmp/sent" 0
+if grep -q 'policy cannot be read' "$tmp/err"; then ok; else fail "vacation, policy unreadable: why: $(cat "$tmp/err")"; fi
+
 # 13b. RFC 5230 §4.2: tracking uses the arguments before variable expansion, so a
 # :subject built from each message's subject is still one response per sender.
 reset
