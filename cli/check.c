@@ -13,6 +13,7 @@
 #include "engine/core/include.h"
 #include "engine/mail/mailto.h"
 #include "cli/cli.h"
+#include "engine/mail/address.h"
 #include "grammar/diag_print.h"
 #include "cli/policy_load.h"
 #include "store/policy_source.h"
@@ -77,8 +78,14 @@ static void check_forwards(const policy_check *pc, const sg_node *list, bool var
             const sg_arg *a = sg_positional_arg(n->bound, 0);
             if (a && a->kind == SG_ARG_STRING && !(variables && strstr(a->u.string.data, "${"))) {
                 bool copy = sg_bound_tag_find(n->bound, "copy") != NULL;
-                warn_decision(pc, &a->u.string, a->u.string.data, copy ? SG_FWD_REDIRECT_COPY : SG_FWD_REDIRECT,
-                              "redirect target", diags);
+                /* decided on the address delivery decides on: without a display
+                 * name, comments and folding white space (engine/mail/address.h) */
+                char *spec = sg_arena_alloc_bytes(pc->arena, a->u.string.len + 1);
+                size_t spec_len;
+                const char *why;
+                if (sg_address_parse_sieve(a->u.string.data, a->u.string.len, spec, &spec_len, &why))
+                    warn_decision(pc, &a->u.string, spec, copy ? SG_FWD_REDIRECT_COPY : SG_FWD_REDIRECT,
+                                  "redirect target", diags); /* else validation reported it */
             }
         }
         check_forwards(pc, n->block, variables, diags);

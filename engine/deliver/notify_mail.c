@@ -31,11 +31,11 @@ static bool plain_address(const char *s)
 /* The addr-spec of :from when it is usable (RFC 5436 §2.3), else NULL. */
 static const char *from_address(const char *from, sg_arena *arena)
 {
-    const char *spec, *why;
+    const char *why;
     size_t n;
-    if (!from || !sg_address_parse_sieve(from, strlen(from), &spec, &n, &why))
+    char *a = from ? sg_arena_alloc_bytes(arena, strlen(from) + 1) : NULL;
+    if (!from || !sg_address_parse_sieve(from, strlen(from), a, &n, &why))
         return NULL;
-    const char *a = sg_arena_strndup(arena, spec, n);
     return plain_address(a) ? a : NULL;
 }
 

@@ -205,8 +205,10 @@ static bool send_vacation(sg_dctx *d, const sg_submit_config *sc, const sg_actio
     bool won = true;
     if (state && sg_user_state_claim(state, &key, (int64_t)d->now, a->period_seconds, &won, err, sizeof err) !=
                         SG_STATE_OK) {
-        sg_dctx_log(d, SG_LOG_ERR, "vacation reply deferred: %s", err);
-        return false; /* retried with the whole delivery, never dropped */
+        /* the tracker cannot be used (a library or the store is missing):
+         * retrying would not help; the message itself is delivered */
+        sg_dctx_log(d, SG_LOG_ERR, "no vacation reply: %s", err);
+        return true;
     }
     if (!won)
         return true; /* this sender had its reply within the period: answered by a concurrent delivery */

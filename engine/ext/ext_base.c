@@ -190,9 +190,10 @@ static void redirect_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
         return;
     }
     sg_strview target = sg_interp_string(in, sg_positional_arg(b, 0));
-    const char *spec, *why;
+    const char *why;
     size_t spec_len;
-    if (!sg_address_parse_sieve(target.data, target.len, &spec, &spec_len, &why)) {
+    char *spec = sg_arena_alloc_bytes(sg_interp_arena(in), target.len + 1);
+    if (!sg_address_parse_sieve(target.data, target.len, spec, &spec_len, &why)) {
         sg_interp_error(in, node, "invalid-address", "redirect: invalid address \"%s\": %s", target.data, why);
         return;
     }
@@ -200,7 +201,7 @@ static void redirect_exec(sg_interp *in, const sg_node *node, const sg_bound *b)
     memset(&a, 0, sizeof a);
     a.kind = SG_ACT_REDIRECT;
     a.loc = node->loc;
-    a.address = sg_arena_strndup(sg_interp_arena(in), spec, spec_len);
+    a.address = spec; /* without comments and folding white space: what is decided and sent */
     a.copy = sg_bound_tag_find(b, "copy") != NULL;
     sg_result_add(sg_interp_result(in), &a);
 }

@@ -83,9 +83,10 @@ void sg_extlists_redirect(sg_interp *in, const sg_node *node, const sg_bound *b)
     }
     bool copy = sg_bound_tag_find(b, "copy") != NULL;
     for (size_t i = 0; i < n; i++) {
-        const char *spec, *why;
+        const char *why;
         size_t spec_len;
-        if (!sg_address_parse_sieve(members[i], strlen(members[i]), &spec, &spec_len, &why)) {
+        char *spec = sg_arena_alloc_bytes(sg_interp_arena(in), strlen(members[i]) + 1);
+        if (!sg_address_parse_sieve(members[i], strlen(members[i]), spec, &spec_len, &why)) {
             sg_interp_error(in, node, "invalid-address", "redirect: list \"%s\" holds an invalid address \"%s\": %s",
                             name.data, members[i], why);
             return;
@@ -94,7 +95,7 @@ void sg_extlists_redirect(sg_interp *in, const sg_node *node, const sg_bound *b)
         memset(&a, 0, sizeof a);
         a.kind = SG_ACT_REDIRECT;
         a.loc = node->loc;
-        a.address = sg_arena_strndup(sg_interp_arena(in), spec, spec_len);
+        a.address = spec;
         a.copy = copy;
         if (!sg_result_add(sg_interp_result(in), &a))
             return;

@@ -96,19 +96,20 @@ bool sg_mailto_address_equal(const char *a, const char *b)
  * (a cc and a to of one address make a to, as Pigeonhole does). */
 static bool add_recipient(parser *p, const char *text, bool cc)
 {
-    const char *spec, *why = NULL;
+    const char *why = NULL;
     size_t spec_len;
     if (!*text) {
         p->error = "empty recipient address";
         return false;
     }
-    if (!sg_address_parse_sieve(text, strlen(text), &spec, &spec_len, &why)) {
+    char *spec = sg_arena_alloc_bytes(p->arena, strlen(text) + 1);
+    if (!sg_address_parse_sieve(text, strlen(text), spec, &spec_len, &why)) {
         char buf[256];
         snprintf(buf, sizeof buf, "invalid recipient '%.80s': %s", text, why);
         p->error = sg_arena_strdup(p->arena, buf);
         return false;
     }
-    const char *addr = sg_arena_strndup(p->arena, spec, spec_len);
+    const char *addr = spec;
     sg_mailto *m = p->out;
     for (size_t i = 0; i < m->nrcpts; i++) {
         if (sg_mailto_address_equal(m->rcpts[i].address, addr)) {

@@ -118,9 +118,18 @@ notify \"mailto:bob@example.com?cc=evil@gmail.example\";
        ^"
 run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u alice@example.com "$tmp/notify.sieve"
 expect_out "a policy that allows alice removes the notify warning" ""
-printf 'redirect "Bob <bob@gmail.example>";\n' >"$tmp/name.sieve"
+# A display name, comments, folding white space: check -u decides on the
+# address inside, as delivery does (it used to call "Bob <bob@gmail.example>"
+# unforwardable while deliver forwarded it): allowed for alice, blocked for carol.
+printf 'redirect "Bob <bob (home) @gmail.example>";\n' >"$tmp/name.sieve"
 run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u alice@example.com "$tmp/name.sieve"
-expect_rc "check -u: a display name cannot be forwarded" 1
+expect_rc "check -u: a display name, allowed" 0
+expect_out "check -u: a display name, allowed: no warning" ""
+run "$bin" check --config "$conf" -o "policy_store=sqlite:$db" -u carol@example.com "$tmp/name.sieve"
+expect_rc "check -u: a display name, blocked" 0
+expect_out "check -u: a display name, blocked: the address inside is named" "$tmp/name.sieve:1:10: warning: forwarding to bob@gmail.example will be blocked: external forwarding is off for you (policy \"default\")
+redirect \"Bob <bob (home) @gmail.example>\";
+         ^"
 printf 'garbage' >"$tmp/corrupt.db"
 run "$bin" check --config "$conf" -o "policy_store=sqlite:$tmp/corrupt.db" -u alice@example.com "$tmp/fwd.sieve"
 expect_rc "check -u with an unreadable policy store" 75

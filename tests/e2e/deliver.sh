@@ -83,6 +83,22 @@ if grep -q '^X-Sieve-Redirected-From: alice@example.com' "$tmp/sent/0/data"; the
 if grep -q '^Return-Path:' "$tmp/sent/0/data"; then fail "redirected copy kept Return-Path"; else ok; fi
 if [ "$(cat "$tmp/sent/0/argv")" = "$(printf -- '-i\n-f\ncarol@partner.example\n--\nbob@example.com')" ]; then ok; else fail "sendmail argv: $(cat "$tmp/sent/0/argv" | tr '\n' ' ')"; fi
 
+# 3b. Comments and folding white space around the local part and the domain
+# (RFC 5322 §3.4.1) are allowed, and the address without them is what is
+# decided and what the MTA gets: one form a delivery, the envelope exactly
+# bob@example.com each time.
+for form in 'bob @example.com' 'Bob <bob@example.com >' 'bob@(the boss) example.com' \
+    'bob(x)@example.com' "$(printf 'bob@example.com\r\n (folded)')"; do
+    reset
+    printf 'redirect "%s";\n' "$form" >"$home/.dovecot.sieve"
+    deliver
+    expect_rc "redirect \"$form\"" 0
+    expect_count "redirect \"$form\": one submission" "$tmp/sent" 1
+    if [ "$(cat "$tmp/sent/0/argv" 2>/dev/null)" = "$(printf -- '-i\n-f\ncarol@partner.example\n--\nbob@example.com')" ]; then ok; else
+        fail "redirect \"$form\": argv $(tr '\n' ' ' <"$tmp/sent/0/argv" 2>/dev/null)"
+    fi
+done
+
 # 4. An external redirect under the default policy (off): not sent, kept, and one 5.7.520 bounce from <>.
 reset
 printf 'redirect "alice.private@gmail.example";\n' >"$home/.dovecot.sieve"

