@@ -112,6 +112,7 @@ bool sg_store_locally(sg_dctx *d, const sg_result *r, const sg_plan *plan)
     }
     sg_maildir_free(txn); /* rolls back whatever was not committed */
     if (st != SG_MAILDIR_OK) {
+        d->store_errno = merr.errnum;
         sg_dctx_log(d, SG_LOG_ERR, "delivery failed, nothing stored (%s): %s", sg_maildir_status_name(st),
                     merr.message);
         return false;
