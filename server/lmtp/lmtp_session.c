@@ -33,6 +33,7 @@ struct sg_lmtp_session {
     bool in_txn;
     bool used_bdat;
     bool bdat_refused;  /* the BDAT chunks of this transaction are read and dropped */
+    bool chunk_dropped; /* the chunk being read was refused: read, not kept */
     sg_lmtp_txn txn;
     sg_arena *arena;    /* the transaction's strings and recipients */
     sg_lmtp_recipient *rcpt;
@@ -370,7 +371,7 @@ static size_t data_input(sg_lmtp_session *s, const char *p, size_t n)
 static size_t bdat_input(sg_lmtp_session *s, const char *p, size_t n)
 {
     size_t take = n < s->chunk_left ? n : (size_t)s->chunk_left;
-    if (!s->bdat_refused) {
+    if (!s->chunk_dropped) {
         size_t i = 0;
         while (i < take) {
             if (s->ls == L_CR) {
@@ -396,7 +397,7 @@ static size_t bdat_input(sg_lmtp_session *s, const char *p, size_t n)
     s->chunk_left -= take;
     if (s->chunk_left == 0) {
         s->state = ST_COMMAND;
-        if (s->bdat_refused) {
+        if (s->chunk_dropped) {
             /* already answered when the BDAT came */
         } else if (!s->chunk_last) {
             char line[SG_LMTP_REPLY_MAX];
@@ -432,10 +433,11 @@ static void do_bdat(sg_lmtp_session *s, const sg_lmtp_command *c)
     s->state = c->size ? ST_BDAT : ST_COMMAND;
     s->chunk_left = s->chunk_size = c->size;
     s->chunk_last = c->last;
-    const char *refuse = !s->in_txn ? "503 5.5.1 Send MAIL first"
-                         : s->nrcpt == 0 ? "503 5.5.1 No valid recipients"
+    const char *refuse = !s->in_txn      ? "503 5.5.1 Send MAIL first"
                          : s->bdat_refused ? "503 5.5.1 Transaction failed, send RSET"
+                         : s->nrcpt == 0   ? "503 5.5.1 No valid recipients"
                                            : NULL;
+    s->chunk_dropped = refuse != NULL;
     if (refuse) {
         if (s->in_txn)
             s->bdat_refused = true;
