@@ -124,9 +124,21 @@ static void out_add(sg_lmtp_session *s, const char *text, size_t n)
     s->out_len += n;
 }
 
+/* A reply: lines separated by CRLF (LHLO's); any other control or 8-bit
+ * octet, e.g. of a parameter echoed back, is sent as '?' (RFC 5321 §4.2:
+ * replies are text in US-ASCII, one line each). */
 static void reply(sg_lmtp_session *s, const char *line)
 {
-    out_add(s, line, strlen(line));
+    size_t n = strlen(line);
+    size_t start = s->out_len;
+    out_add(s, line, n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s->out[start + i];
+        if (c == '\r' && i + 1 < n && line[i + 1] == '\n')
+            i++;
+        else if (c < 0x20 || c >= 0x7f)
+            s->out[start + i] = '?';
+    }
     out_add(s, "\r\n", 2);
 }
 
@@ -293,7 +305,7 @@ static void msg_reserve(sg_lmtp_session *s, size_t more)
 /* Appends message octets, up to the limit. */
 static void msg_add(sg_lmtp_session *s, const char *p, size_t n)
 {
-    if (s->too_big)
+    if (s->too_big || n == 0)
         return;
     if (s->msg_len + n > s->lim.max_message) {
         s->too_big = true;
