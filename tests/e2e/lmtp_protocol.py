@@ -73,6 +73,9 @@ def write_conf(extra=""):
         f.write("hostname = mx.test\n")
         f.write("lmtp_max_message_size = 100000\n")
         f.write("lmtp_idle_timeout = 3s\n")
+        f.write("sieve = file:~/sieve;active=~/.dovecot.sieve\n")
+        f.write("sieve_before = %s/before.sieve\n" % tmp)
+        f.write("lda_mailbox_autocreate = yes\n")
         if root:
             f.write("mail_uid = nobody\n")
             f.write("mail_gid = %d\n" % owner.pw_gid)
@@ -173,6 +176,20 @@ def qid(reply):
     return reply.split(b" ")[3]
 
 
+# Dovecot's layout for c: ~/sieve/NAME.sieve, the active one linked from ~/.dovecot.sieve;
+# an admin script before it
+with open(os.path.join(tmp, "before.sieve"), "w") as f:
+    f.write('require "fileinto"; if header :is "subject" "admin" { fileinto "Admin"; }\n')
+chome = os.path.join(vmail, "x.org", "c")
+os.makedirs(os.path.join(chome, "sieve"))
+with open(os.path.join(chome, "sieve", "main.sieve"), "w") as f:
+    f.write('require "fileinto"; if header :is "subject" "work" { fileinto "Work"; }\n')
+os.symlink("sieve/main.sieve", os.path.join(chome, ".dovecot.sieve"))
+for dirpath, dirs, files in os.walk(os.path.join(vmail, "x.org")):
+    for n in dirs + files:
+        os.lchown(os.path.join(dirpath, n), owner.pw_uid, owner.pw_gid)
+os.lchown(os.path.join(vmail, "x.org"), owner.pw_uid, owner.pw_gid)
+
 write_conf()
 server, port = start()
 try:
@@ -201,6 +218,18 @@ try:
     if root:
         st = os.stat(files[0])
         expect("the file belongs to mail_uid", (st.st_uid, st.st_gid), (owner.pw_uid, owner.pw_gid))
+    clear()
+
+    # ---- the user's active script (file:~/sieve;active=...) and sieve_before ----
+    c = smtplib.LMTP("127.0.0.1", port)
+    expect("scripts: accepted", c.sendmail("s@y.org", ["c@x.org"], b"Subject: work\r\n\r\nw\r\n"), {})
+    expect("scripts: accepted", c.sendmail("s@y.org", ["c@x.org"], b"Subject: admin\r\n\r\na\r\n"), {})
+    c.quit()
+    cmd = os.path.join(vmail, "x.org", "c", "Maildir")
+    expect("the active script filed into Work", len(os.listdir(os.path.join(cmd, ".Work", "new"))) if
+           os.path.isdir(os.path.join(cmd, ".Work", "new")) else 0, 1)
+    expect("sieve_before filed into Admin", len(os.listdir(os.path.join(cmd, ".Admin", "new"))) if
+           os.path.isdir(os.path.join(cmd, ".Admin", "new")) else 0, 1)
     clear()
 
     # ---- pipelining: every command in one write, one reply per accepted recipient ----
