@@ -16,43 +16,26 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "engine/core/config_keys.h"
 #include "engine/core/registry.h"
 
-/* An unsigned key: a number (or a duration for *_timeout) within [min, max]. */
-static bool number_key(const sg_config *cfg, const char *key, unsigned long long def, unsigned long long min,
-                       unsigned long long max, int kind, unsigned long long *out, char *err, size_t errlen)
+/* A key's value, else its default from the table (engine/core/config_keys.c).
+ * The configuration was checked against the table when it was loaded, so
+ * the value parses as its type and lies in its range. */
+static const char *value_of(const sg_config *cfg, const char *key)
 {
     const char *v = sg_config_get(cfg, key);
-    *out = def;
-    if (!v)
-        return true;
-    size_t size = 0;
-    bool ok = kind == 's' ? sg_parse_size(v, &size) : sg_parse_duration(v, out);
-    if (kind == 's')
-        *out = size;
-    if (!ok || *out < min || *out > max) {
-        snprintf(err, errlen, "invalid value for %s: \"%s\" (expected %s from %llu to %llu)", key, v,
-                 kind == 's' ? "a size" : kind == 'd' ? "a duration" : "a number", min, max);
-        return false;
-    }
-    return true;
+    return v ? v : sg_config_key_default(key);
 }
 
-static bool yes_no(const sg_config *cfg, const char *key, bool def, bool *out, char *err, size_t errlen)
+static size_t size_of(const sg_config *cfg, const char *key)
 {
-    const char *v = sg_config_get(cfg, key);
-    *out = def;
-    if (!v)
-        return true;
-    if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
-        snprintf(err, errlen, "invalid value for %s: \"%s\" (expected yes or no)", key, v);
-        return false;
-    }
-    *out = strcmp(v, "yes") == 0;
-    return true;
+    size_t n = 0;
+    sg_parse_size(value_of(cfg, key), &n);
+    return n;
 }
 
-static bool server_keys(sg_lmtp_world *w, char *err, size_t errlen)
+static void server_keys(sg_lmtp_world *w)
 {
     const sg_config *cfg = w->cli.config;
     const char *host = sg_config_get(cfg, "hostname");
@@ -61,24 +44,14 @@ static bool server_keys(sg_lmtp_world *w, char *err, size_t errlen)
     else if (gethostname(w->hostname, sizeof w->hostname - 1) != 0)
         snprintf(w->hostname, sizeof w->hostname, "localhost");
     sg_lmtp_limits_default(&w->limits, w->hostname);
-    unsigned long long v;
-    if (!number_key(cfg, "lmtp_max_connections", 100, 1, 100000, 'n', &v, err, errlen))
-        return false;
-    w->max_connections = (unsigned)v;
-    if (!number_key(cfg, "lmtp_idle_timeout", 300, 1, 86400, 'd', &v, err, errlen))
-        return false;
-    w->idle_timeout = (unsigned)v;
-    if (!number_key(cfg, "lmtp_max_line_length", 2048, 512, 1 << 20, 's', &v, err, errlen))
-        return false;
-    w->limits.max_line = (size_t)v;
-    if (!number_key(cfg, "lmtp_max_message_size", w->limits.max_message, 1024, (unsigned long long)1 << 30, 's',
-                    &v, err, errlen))
-        return false;
-    w->limits.max_message = (size_t)v;
-    if (!number_key(cfg, "lmtp_max_recipients", 1000, 100, 100000, 'n', &v, err, errlen))
-        return false;
-    w->limits.max_recipients = (size_t)v;
-    return yes_no(cfg, "lmtp_reject_refuses", true, &w->reject_refuses, err, errlen);
+    w->max_connections = (unsigned)strtoul(value_of(cfg, "lmtp_max_connections"), NULL, 10);
+    unsigned long long idle = 300;
+    sg_parse_duration(value_of(cfg, "lmtp_idle_timeout"), &idle);
+    w->idle_timeout = idle == 0 ? 1 : idle > 86400 ? 86400 : (unsigned)idle;
+    w->limits.max_line = size_of(cfg, "lmtp_max_line_length");
+    w->limits.max_message = size_of(cfg, "lmtp_max_message_size");
+    w->limits.max_recipients = (size_t)strtoul(value_of(cfg, "lmtp_max_recipients"), NULL, 10);
+    w->reject_refuses = strcmp(value_of(cfg, "lmtp_reject_refuses"), "yes") == 0;
 }
 
 int sg_lmtp_world_load(const sg_lmtp_server_args *args, sg_lmtp_world *w)
@@ -92,8 +65,9 @@ int sg_lmtp_world_load(const sg_lmtp_server_args *args, sg_lmtp_world *w)
     int rc = sg_cli_load_config(&w->cli);
     if (rc != SG_EXIT_OK)
         return rc;
+    server_keys(w);
     char err[512];
-    if (!server_keys(w, err, sizeof err) || !sg_userdb_open(w->cli.config, &w->userdb, err, sizeof err)) {
+    if (!sg_userdb_open(w->cli.config, &w->userdb, err, sizeof err)) {
         sg_cli_error(&w->cli, "configuration error: %s", err);
         return SG_EXIT_CONFIG;
     }

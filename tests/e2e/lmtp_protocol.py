@@ -375,8 +375,8 @@ try:
            (64, b"sievegate lmtp: nothing to listen on: give --listen ADDRESS or set lmtp_listen\n"))
     p = subprocess.run([BIN, "lmtp", "-c", conf, "-o", "lmtp_max_connections=0", "--stdio"], capture_output=True)
     expect("a bad value: 78", (p.returncode, p.stderr),
-           (78, b"sievegate lmtp: configuration error: invalid value for lmtp_max_connections: \"0\" "
-                b"(expected a number from 1 to 100000)\n"))
+           (78, b"sievegate lmtp: configuration error: -o: lmtp_max_connections: \"0\" is out of the range "
+                b"1..100000\n"))
     p = subprocess.run([BIN, "lmtp", "-c", conf, "--listen", "nowhere"], capture_output=True)
     expect("a bad address: 64", (p.returncode, p.stderr),
            (64, b"sievegate lmtp: nowhere: expected unix:/path, HOST:PORT or [IPv6]:PORT\n"))
