@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,39 +33,26 @@ struct sg_userdb {
 static bool parse_owner(sg_userdb *db, const sg_config *cfg, char *err, size_t errlen)
 {
     const char *u = sg_config_get(cfg, "mail_uid"), *g = sg_config_get(cfg, "mail_gid");
-    char *end;
+    long long id;
     if (u && *u) {
-        errno = 0;
-        unsigned long v = strtoul(u, &end, 10);
-        if (isdigit((unsigned char)*u) && !*end && !errno && v <= 0x7fffffffUL) {
-            db->mail_uid = (uid_t)v;
-        } else {
-            struct passwd *pw = getpwnam(u);
-            if (!pw) {
-                snprintf(err, errlen, "invalid value for mail_uid: \"%s\" (no such user)", u);
-                return false;
-            }
-            db->mail_uid = pw->pw_uid;
-            if (!g || !*g) {
-                db->mail_gid = pw->pw_gid;
-                db->have_gid = true;
-            }
+        if (!sg_userdb_parse_id(u, false, &id)) {
+            snprintf(err, errlen, "invalid value for mail_uid: \"%s\" (no such user)", u);
+            return false;
         }
+        db->mail_uid = (uid_t)id;
         db->have_uid = true;
+        struct passwd *pw = isdigit((unsigned char)*u) ? NULL : getpwnam(u);
+        if (pw && (!g || !*g)) {
+            db->mail_gid = pw->pw_gid;
+            db->have_gid = true;
+        }
     }
     if (g && *g) {
-        errno = 0;
-        unsigned long v = strtoul(g, &end, 10);
-        if (isdigit((unsigned char)*g) && !*end && !errno && v <= 0x7fffffffUL) {
-            db->mail_gid = (gid_t)v;
-        } else {
-            struct group *gr = getgrnam(g);
-            if (!gr) {
-                snprintf(err, errlen, "invalid value for mail_gid: \"%s\" (no such group)", g);
-                return false;
-            }
-            db->mail_gid = gr->gr_gid;
+        if (!sg_userdb_parse_id(g, true, &id)) {
+            snprintf(err, errlen, "invalid value for mail_gid: \"%s\" (no such group)", g);
+            return false;
         }
+        db->mail_gid = (gid_t)id;
         db->have_gid = true;
     }
     return true;

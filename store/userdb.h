@@ -100,6 +100,11 @@ const char *sg_userdb_key(const sg_userdb *db, const char *address, sg_arena *ar
 bool sg_userdb_mail_uid(const sg_userdb *db, uid_t *uid);
 bool sg_userdb_mail_gid(const sg_userdb *db, gid_t *gid);
 
+/* A uid (group false) or gid as configured: a number up to 2^31-1, or a
+ * user or group name of the system's databases; "" is -1 (none given).
+ * False when it is neither. */
+bool sg_userdb_parse_id(const char *s, bool group, long long *out);
+
 /* ---- the passwd-file parser, for the tests and the fuzzer ---- */
 
 typedef struct sg_userdb_entry {

@@ -43,9 +43,7 @@ static bool line_error(char *err, size_t errlen, const char *file, size_t line, 
     return false;
 }
 
-/* A uid or gid field: empty (-1), a number, or a name from the system's
- * databases. */
-static bool parse_id(const char *s, bool group, long long *out)
+bool sg_userdb_parse_id(const char *s, bool group, long long *out)
 {
     if (!*s) {
         *out = -1;
@@ -105,7 +103,7 @@ static bool parse_extra(char *s, sg_userdb_entry *e, const char *file, size_t li
             e->home = (char *)val;
         } else if (strcmp(key, "uid") == 0 || strcmp(key, "gid") == 0) {
             bool gid = key[0] == 'g';
-            if (!*val || !parse_id(val, gid, gid ? &e->gid : &e->uid))
+            if (!*val || !sg_userdb_parse_id(val, gid, gid ? &e->gid : &e->uid))
                 return line_error(err, errlen, file, line, "invalid %s \"%s\"", key, val);
         }
     }
@@ -128,9 +126,9 @@ static bool parse_line(char *s, sg_userdb_entry *e, const char *file, size_t lin
     if (!valid_name(e->name))
         return line_error(err, errlen, file, line, "invalid user name \"%.64s\"", e->name);
     e->password = f[1] ? f[1] : "";
-    if (!parse_id(f[2] ? f[2] : "", false, &e->uid))
+    if (!sg_userdb_parse_id(f[2] ? f[2] : "", false, &e->uid))
         return line_error(err, errlen, file, line, "invalid uid \"%.64s\"", f[2]);
-    if (!parse_id(f[3] ? f[3] : "", true, &e->gid))
+    if (!sg_userdb_parse_id(f[3] ? f[3] : "", true, &e->gid))
         return line_error(err, errlen, file, line, "invalid gid \"%.64s\"", f[3]);
     e->home = f[5] && *f[5] ? f[5] : NULL;
     if (f[7] && !parse_extra(f[7], e, file, line, err, errlen))

@@ -35,7 +35,7 @@ bool sg_lmtp_backend_rcpt(void *ctx, const sg_lmtp_txn *t, const char *address, 
     sg_userdb_user *u = sg_arena_alloc(b->txn_arena, sizeof *u);
     char err[512] = "";
     sg_userdb_status st = sg_userdb_lookup(b->userdb, address, b->txn_arena, u, err, sizeof err);
-    char line[768];
+    char line[1400];
     if (st == SG_USERDB_NOTFOUND) {
         snprintf(reply, replylen, "550 5.1.1 <%.300s> User doesn't exist", address);
         return false;

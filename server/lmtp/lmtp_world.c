@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,33 +88,22 @@ void sg_lmtp_world_free(sg_lmtp_world *w)
 static bool owner_ids(const sg_config *cfg, uid_t *uid, gid_t *gid, char *err, size_t errlen)
 {
     const char *u = sg_config_get(cfg, "lmtp_socket_user"), *g = sg_config_get(cfg, "lmtp_socket_group");
+    long long id;
     *uid = (uid_t)-1;
     *gid = (gid_t)-1;
     if (u && *u) {
-        struct passwd *pw = getpwnam(u);
-        char *end;
-        unsigned long n = strtoul(u, &end, 10);
-        if (pw)
-            *uid = pw->pw_uid;
-        else if (!*end)
-            *uid = (uid_t)n;
-        else {
+        if (!sg_userdb_parse_id(u, false, &id)) {
             snprintf(err, errlen, "invalid value for lmtp_socket_user: \"%s\" (no such user)", u);
             return false;
         }
+        *uid = (uid_t)id;
     }
     if (g && *g) {
-        struct group *gr = getgrnam(g);
-        char *end;
-        unsigned long n = strtoul(g, &end, 10);
-        if (gr)
-            *gid = gr->gr_gid;
-        else if (!*end)
-            *gid = (gid_t)n;
-        else {
+        if (!sg_userdb_parse_id(g, true, &id)) {
             snprintf(err, errlen, "invalid value for lmtp_socket_group: \"%s\" (no such group)", g);
             return false;
         }
+        *gid = (gid_t)id;
     }
     return true;
 }

@@ -42,17 +42,11 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 shim=$2 # an LD_PRELOAD value: the shim last (under ASan its runtime first)
 [ -f "${shim##*:}" ] || { echo "FAIL: no fault shim at ${shim##*:}"; exit 1; }
 
-# One Postfix test at a time on a host (postfix.sh shares /etc/postfix/main.cf).
-exec 9>"${TMPDIR:-/tmp}/sievegate-e2e-postfix.lock"
-flock -w 200 9 || { echo "FAIL: another Postfix test holds the lock"; exit 1; }
-
 . "$(dirname "$0")/lib.sh"
 chmod 755 "$tmp"
-pf="$tmp/postfix"
-sysmain=/etc/postfix/main.cf
-marker="# written by sievegate tests/e2e/postfix.sh; removed when it ends"
-started=
-wrote_sysmain=
+. "$(dirname "$0")/mta_lib.sh"
+. "$(dirname "$0")/postfix_lib.sh"
+pf_lock
 lmtp_pid=
 mc_pid=
 mounted=
@@ -73,24 +67,14 @@ cleanup() {
     rm -f "$tmp/hold/hold"
     stop_lmtp
     stop_memcached
-    if [ -n "$started" ]; then
-        postfix -c "$pf/etc" stop >/dev/null 2>&1
-        i=0
-        while [ -f "$pf/spool/pid/master.pid" ] && kill -0 "$(cat "$pf/spool/pid/master.pid")" 2>/dev/null &&
-            [ $i -lt 100 ]; do
-            sleep 0.1
-            i=$((i + 1))
-        done
-        [ $i -lt 100 ] || postfix -c "$pf/etc" abort >/dev/null 2>&1
-    fi
+    pf_stop
     [ -z "$mounted" ] || umount "$mounted" 2>/dev/null
-    [ -z "$wrote_sysmain" ] || rm -f "$sysmain"
     if [ -n "${KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# ---- the mail user and the sink's user (created once, reused) ----
+# ---- the mail user, the sink's user (created once, reused) and the sink ----
 for u in sglmtp-vmail sglmtp-sink; do
     id "$u" >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin -d /nonexistent "$u" ||
         skip "cannot create the local user $u"
@@ -98,17 +82,10 @@ done
 su -s /bin/sh -c "test -x '$bin'" sglmtp-vmail ||
     skip "$bin cannot be run by an unprivileged user (a parent directory is not searchable)"
 vmail="$tmp/vmail"
-mkdir -p "$vmail" "$tmp/run" "$tmp/policy" "$tmp/audit" "$tmp/hold" "$tmp/sink"
+mkdir -p "$vmail" "$tmp/run" "$tmp/policy" "$tmp/audit" "$tmp/hold"
 chown sglmtp-vmail: "$vmail" "$tmp/audit" "$tmp/run" "$tmp/hold" # run: the server removes its socket when it stops
-chown sglmtp-sink: "$tmp/sink"
+mta_sink sglmtp-sink
 home() { echo "$vmail/corp.example/$1"; }
-
-cat >"$tmp/sink.sh" <<EOS
-#!/bin/sh
-f=\$(mktemp "$tmp/sink/msg.XXXXXX") || exit 75
-{ printf 'X-Sink-Sender: <%s>\nX-Sink-Recipient: <%s>\n' "\$1" "\$2"; cat; } >"\$f" || exit 75
-EOS
-chmod 755 "$tmp/sink.sh"
 
 # virtual users: no uid, gid or home of their own (mail_uid, mail_home)
 {
@@ -117,9 +94,6 @@ chmod 755 "$tmp/sink.sh"
 chmod 644 "$tmp/users"
 
 # ---- memcached ----
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 mcport=$(free_port)
 start_memcached() {
     memcached -u nobody -l 127.0.0.1 -p "$mcport" -U 0 -m 16 >/dev/null 2>&1 &
@@ -133,81 +107,22 @@ start_memcached() {
 }
 start_memcached
 
-# ---- Postfix ----
-mkdir -p "$pf/etc" "$pf/spool" "$pf/data"
-chown postfix: "$pf/data"
-if [ ! -e "$sysmain" ] || [ "$(head -n 1 "$sysmain")" = "$marker" ]; then
-    printf '%s\nalternate_config_directories = %s\n' "$marker" "$pf/etc" >"$sysmain"
-    wrote_sysmain=1
-fi
-cat >"$pf/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $pf/spool
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $pf/maillog
-maillog_file_prefixes = $pf
-myhostname = mx.corp.example
-mydomain = corp.example
-myorigin = corp.example
-mydestination =
+# ---- Postfix (postfix_lib.sh): the virtual domain goes to the LMTP server ----
+pf_init
+pf_main_cf "mydestination =
 virtual_mailbox_domains = corp.example
 virtual_transport = lmtp:unix:$tmp/run/lmtp.sock
 # the LMTP server says who exists (550 5.1.1), not a Postfix table
 smtpd_reject_unlisted_recipient = no
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_peername_lookup = no
-smtp_dns_support_level = disabled
-alias_maps =
-alias_database =
-biff = no
-notify_classes =
-recipient_delimiter = +
-default_transport = sink
-relay_transport = sink
-sink_destination_recipient_limit = 1
 # deferred mail stays deferred until the test flushes the queue (or 5 s)
 minimal_backoff_time = 5s
 maximal_backoff_time = 10s
-queue_run_delay = 5s
-import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME ASAN_OPTIONS UBSAN_OPTIONS
-export_environment = TZ MAIL_CONFIG LANG ASAN_OPTIONS UBSAN_OPTIONS
-EOF
-write_master_cf() {
-    cat >"$pf/etc/master.cf" <<EOF
-127.0.0.1:$port inet n - n - - smtpd
-pickup    unix  n - n 60   1 pickup
-cleanup   unix  n - n -    0 cleanup
-qmgr      unix  n - n 300  1 qmgr
-rewrite   unix  - - n -    - trivial-rewrite
-bounce    unix  - - n -    0 bounce
-defer     unix  - - n -    0 bounce
-trace     unix  - - n -    0 bounce
-verify    unix  - - n -    1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n -    - proxymap
-showq     unix  n - n -    - showq
-error     unix  - - n -    - error
-retry     unix  - - n -    - error
-discard   unix  - - n -    - discard
-lmtp      unix  - - n -    - lmtp
-anvil     unix  - - n -    1 anvil
-scache    unix  - - n -    1 scache
-postlog   unix-dgram n - n - 1 postlogd
-sink      unix  - n n -    - pipe flags=q null_sender= user=sglmtp-sink argv=$tmp/sink.sh \${sender} \${recipient}
-EOF
-}
+queue_run_delay = 5s"
 
 # ---- sievegate: the policy off by default, corp.example ours, dave may forward ----
 conf="$tmp/sievegate.conf"
-port=0
 write_conf() {
-    if [ -n "$wrote_sysmain" ]; then submit="sendmail_path = /usr/sbin/sendmail -C $pf/etc"; else
-        submit="submission_host = 127.0.0.1:$port"
-    fi
+    submit=$(pf_submit)
     cat >"$conf" <<EOC
 userdb = passwd-file:$tmp/users
 mail_uid = sglmtp-vmail
@@ -229,19 +144,7 @@ $P accepted-domain add corp.example >/dev/null && $P set-default --mode off >/de
     { echo "FAIL: cannot create the policy store"; exit 1; }
 chmod 644 "$tmp/policy/policy.db" "$tmp/policy/policy.db.snapshot" 2>/dev/null
 
-started=1
-for attempt in 1 2 3; do
-    port=$(free_port)
-    write_master_cf
-    write_conf
-    postfix -c "$pf/etc" check >/dev/null 2>&1 && postfix -c "$pf/etc" start >/dev/null 2>&1 && break
-    postfix -c "$pf/etc" stop >/dev/null 2>&1
-    if [ $attempt = 3 ]; then
-        echo "FAIL: the Postfix instance did not start:"
-        tail -n 20 "$pf/maillog" 2>/dev/null
-        exit 1
-    fi
-done
+pf_start "lmtp      unix  - - n -    - lmtp" sglmtp-sink
 
 # ---- the LMTP server ----
 start_lmtp() { # [ENV=VALUE...]: started as root, it drops to sglmtp-vmail
@@ -262,23 +165,7 @@ start_lmtp() { # [ENV=VALUE...]: started as root, it drops to sglmtp-vmail
 start_lmtp
 
 # ---- helpers ----
-count() { # DIR: files in it (0 when missing)
-    if [ -d "$1" ]; then ls "$1" | wc -l | tr -d ' '; else echo 0; fi
-}
-expect_count() { # NAME DIR N
-    got=$(count "$2")
-    if [ "$got" = "$3" ]; then ok; else fail "$1: $got files in ${2#"$tmp"/}, expected $3"; fi
-}
 inbox() { echo "$(home "$1")/Maildir/new"; }
-only() { echo "$1/$(ls "$1" | head -n 1)"; }
-expect_header() { # NAME FILE FIELD-REGEX
-    if [ -f "$2" ] && tr -d '\r' <"$2" | sed '/^$/q' | grep -qx -- "$3"; then ok; else
-        fail "$1: no header /$3/ in ${2#"$tmp"/}"
-    fi
-}
-expect_line() { # NAME FILE LINE-REGEX
-    if [ -f "$2" ] && tr -d '\r' <"$2" | grep -qx -- "$3"; then ok; else fail "$1: no line /$3/ in ${2#"$tmp"/}"; fi
-}
 sink_count() { # RECIPIENT: messages the sink got for it
     grep -l "^X-Sink-Recipient: <$1>" "$tmp/sink"/* 2>/dev/null | wc -l | tr -d ' '
 }
@@ -290,15 +177,6 @@ script() { # USER SIEVE-TEXT
     mkdir -p "$(home "$1")"
     printf '%s\n' "$2" >"$(home "$1")/.dovecot.sieve"
     chown -R sglmtp-vmail: "$(home "$1")"
-}
-n=0
-smtp() { # NAME FROM TO[,TO...] SUBJECT [BODY]: one message by SMTP; expects 250
-    n=$((n + 1))
-    printf 'From: <%s>\nTo: <%s>\nSubject: %s\nMessage-ID: <m%d.%d@e2e.test>\nDate: %s\n\n%s\n' \
-        "$2" "$3" "$4" "$n" "$$" "$(date -R)" "${5:-Body of message $n.}" >"$tmp/msg$n.eml"
-    run swaks --server 127.0.0.1 --port "$port" --helo client.e2e.test --from "$2" --to "$3" \
-        --data "@$tmp/msg$n.eml" --timeout 20
-    if [ "$rc" = 0 ]; then ok; else fail "$1: swaks exit $rc: $(grep -E '^ *<~?\*? *[45]' "$tmp/out" | head -n 3)"; fi
 }
 queue_state() { # prints "ACTIVE DEFERRED" message counts
     a=$(find "$pf/spool/active" "$pf/spool/incoming" "$pf/spool/maildrop" -type f 2>/dev/null | wc -l)
@@ -323,7 +201,7 @@ settle() { # NAME DEFERRED
         i=$((i + 1))
     done
 }
-drain() { settle "$1" 0; }
+drain() { settle "$1" 0; } # pf_drain fails at the first deferral; faults defer
 flush() { postqueue -c "$pf/etc" -f >/dev/null 2>&1; sleep 0.5; }
 reset() {
     rm -rf "$vmail/corp.example" "$tmp/sink"/*
@@ -426,7 +304,7 @@ reset
 stop_lmtp
 start_lmtp LD_PRELOAD="$shim" SG_FAULT_OP=read SG_FAULT_MARK=HOLD-MID-DATA SG_FAULT_HOLD="$tmp/hold"
 touch "$tmp/hold/hold"
-smtp "(F1) accepted" "$C" "$B" "Mid data" "HOLD-MID-DATA"
+smtp "(F1) accepted" "$C" "$B" "HOLD-MID-DATA"
 i=0
 while [ -z "$(ls "$tmp/hold" | grep '^held\.[0-9]*$')" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 held=$(ls "$tmp/hold" | grep '^held\.[0-9]*$' | head -n 1)
