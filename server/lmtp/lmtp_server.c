@@ -212,6 +212,7 @@ static void reload(master *m)
     }
     sg_lmtp_world_free(&m->world);
     m->world = fresh;
+    m->world.limits.hostname = m->world.hostname; /* it pointed into `fresh` */
     logf_(&m->lg, SG_LOG_INFO, "SIGHUP: configuration and user database (%s) read again",
           sg_userdb_name(m->world.userdb));
 }

@@ -23,7 +23,7 @@ typedef struct sg_lmtp_world {
     struct sg_registry *registry;
     sg_userdb *userdb;
     char hostname[256];
-    sg_lmtp_limits limits;
+    sg_lmtp_limits limits; /* limits.hostname points to hostname above: re-point it after a copy */
     unsigned max_connections;
     unsigned idle_timeout; /* seconds */
     bool reject_refuses;
