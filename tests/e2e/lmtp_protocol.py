@@ -357,6 +357,28 @@ try:
     expect("SIGHUP logged", "SIGHUP: configuration and user database (passwd-file:%s) read again" % users in log, True)
     expect("one line per recipient delivery", log.count("to=<a@x.org>, user=a@x.org, status=sent, delay="), 4)
 
+    # ---- lmtp_max_connections: the next connection waits in the listen queue ----
+    write_conf("lmtp_max_connections = 1\n")
+    server, port = start()
+    first = Raw(port)
+    expect("max 1: the first is served", first.replies(1), GREETING)
+    second = Raw(port)
+    second.s.settimeout(1.5)
+    try:
+        early = second.s.recv(100)
+    except socket.timeout:
+        early = b"(nothing)"
+    expect("max 1: the second waits", early, b"(nothing)")
+    second.s.settimeout(10)
+    first.send(b"QUIT\r\n")
+    expect("max 1: the first quits", first.replies(1), b"221 2.0.0 Bye\r\n")
+    first.close()
+    expect("max 1: then the second is served", second.replies(1), GREETING)
+    second.close()
+    os.kill(server.pid, signal.SIGTERM)
+    expect("max 1: exits 0", server.wait(timeout=10), 0)
+    write_conf()
+
     # ---- --stdio ----
     p = subprocess.run([BIN, "lmtp", "-c", conf, "--stdio"],
                        input=b"LHLO c\r\nMAIL FROM:<s@y.org>\r\nRCPT TO:<b@x.org>\r\nDATA\r\nSubject: s\r\n\r\nx\r\n.\r\n"
