@@ -3,7 +3,8 @@
  * Postfix's lmtp(8) does: LHLO once, then per message MAIL, the RCPTs and DATA
  * in one write, the message in one write after the 354, then one reply per
  * recipient; QUIT at the end. Every reply must be 2xx/354, else it stops
- * with exit 1.
+ * with exit 1. Each message has an envelope sender of its own (the run's
+ * pid and the message's number), so no delivery is a retry of another.
  *
  * usage: bench_lmtp_client SOCKET SESSIONS RCPTS USERS COUNT FILE...
  *   SOCKET   unix:/path or HOST:PORT
@@ -166,7 +167,9 @@ static void session(const char *where, int rcpts, int users, int first, int coun
     for (int i = first; i < first + count; i++) {
         cmd.len = 0;
         char line[128];
-        int n = snprintf(line, sizeof line, "MAIL FROM:<sender%d@partner.example>\r\n", i % 50);
+        /* a sender of its own: the same message to the same user again would
+         * be a retry of one delivery, which the exactly-once journal skips */
+        int n = snprintf(line, sizeof line, "MAIL FROM:<s%ld.%d@partner.example>\r\n", (long)getppid(), i);
         add(&cmd, line, (size_t)n);
         for (int k = 0; k < rcpts; k++) {
             n = snprintf(line, sizeof line, "RCPT TO:<user%d@example.com>\r\n", (i * rcpts + k) % users);

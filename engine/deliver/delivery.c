@@ -79,6 +79,7 @@ static void init_context(sg_dctx *d, const sg_delivery_host *host, const sg_deli
     d->home = req->home;
     d->default_mailbox = req->default_mailbox;
     d->mail_location = req->mail_location;
+    d->trace_len = req->trace_len <= req->len ? req->trace_len : 0;
     d->data = req->data;
     d->len = req->len;
     d->now = req->now;

@@ -55,6 +55,12 @@ typedef struct sg_delivery_request {
     bool reject_refuses;
     const char *data; /* the message, as received (no mbox From_ line) */
     size_t len;
+    /* The first trace_len bytes of data are the front end's own trace fields
+     * (an LMTP server's Return-Path, Delivered-To and Received with its
+     * queue id and date): stored and seen by the scripts like the rest, but
+     * not part of what identifies the delivery across the MTA's retries (the
+     * exactly-once journal key), since they differ at every attempt. */
+    size_t trace_len;
     time_t now;
 } sg_delivery_request;
 

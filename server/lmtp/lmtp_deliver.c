@@ -62,7 +62,8 @@ bool sg_lmtp_backend_rcpt(void *ctx, const sg_lmtp_txn *t, const char *address, 
 
 /* Return-Path, Delivered-To and Received (RFC 5321 §4.4), as Dovecot's LMTP
  * writes them, then the message. */
-static char *with_trace(const sg_lmtp_backend *b, const sg_lmtp_txn *t, const char *rcpt, time_t now, size_t *len)
+static char *with_trace(const sg_lmtp_backend *b, const sg_lmtp_txn *t, const char *rcpt, time_t now, size_t *len,
+                        size_t *trace_len)
 {
     char date[64];
     struct tm tm;
@@ -79,6 +80,7 @@ static char *with_trace(const sg_lmtp_backend *b, const sg_lmtp_txn *t, const ch
     memcpy(data + h, t->data, t->len);
     data[h + t->len] = '\0';
     *len = h + t->len;
+    *trace_len = h;
     return data;
 }
 
@@ -108,7 +110,7 @@ void sg_lmtp_backend_deliver(void *ctx, const sg_lmtp_txn *t, size_t i, char *re
     req.mail_location = u->mail;
     req.reject_refuses = b->reject_refuses;
     req.now = time(NULL);
-    req.data = with_trace(b, t, r->address, req.now, &req.len);
+    req.data = with_trace(b, t, r->address, req.now, &req.len, &req.trace_len);
     sg_delivery_outcome out;
     char failed[512];
     int rc = sg_mkdir_p(u->home, 0700, failed, sizeof failed); /* a new virtual user: Dovecot creates it too */

@@ -19,12 +19,12 @@
 # each recovery and a queue flush the exact contents of every mailbox are
 # asserted, and that no forbidden forward left.
 #
-# The one window where a duplicate is possible, as for every LMTP server: a
-# copy is committed (renamed into new/, synced) and the worker dies, or the
-# connection is lost, before the MTA has read its 250; the MTA retries and the
-# copy is stored again. The kill-between-commit-and-reply case asserts
-# exactly that (two copies). Once issue 16's exactly-once record lands (each
-# committed copy recorded in the per-user state), it asserts one.
+# The window where a duplicate was possible for every LMTP server (a copy
+# committed, the worker dead or the connection lost before the MTA read its
+# 250, the MTA retrying) is closed by the Maildir's exactly-once journal
+# (engine/deliver/maildir.h): the kill-between-commit-and-reply case asserts
+# one copy after the retry. What remains is the journal's own window: a power
+# failure in the instant between a rename into new/ and the journal's 'done'.
 #
 # usage: lmtp_postfix.sh SIEVEGATE FAULT_SHIM   (as root; exit 77 = skipped)
 # FAULT_SHIM: tests/unit_maildir's preloadable library (an absolute path) (SG_FAULT_HOLD holds
@@ -317,7 +317,7 @@ drain "(F1) after the retry"
 expect_count "(F1) stored once" "$(inbox bob)" 1
 if grep -q "worker [0-9]* killed by signal 9" "$tmp/lmtp.log"; then ok; else fail "(F1) the master did not log the kill"; fi
 
-# ---- (F2) killed between the commit and the reply: the one duplicate window ----
+# ---- (F2) killed between the commit and the reply: the retry stores nothing twice ----
 reset
 stop_lmtp
 start_lmtp LD_PRELOAD="$shim" SG_FAULT_OP=fsync SG_FAULT_MATCH=/corp.example/bob/Maildir/new SG_FAULT_HOLD="$tmp/hold"
@@ -333,8 +333,10 @@ rm -f "$tmp/hold/hold" "$tmp/hold"/held.*
 settle "(F2) deferred: no 250 was read" 1
 flush
 drain "(F2) after the retry"
-# the stated window: stored again by the retry (issue 16 will make this 1)
-expect_count "(F2) two copies (the duplicate window)" "$(inbox bob)" 2
+# the Maildir's exactly-once journal knows the copy: the retry stores nothing
+expect_count "(F2) one copy after the retry" "$(inbox bob)" 1
+if grep -q "user=bob@corp.example: stored by an earlier attempt of this delivery (1 copies): nothing stored twice" "$tmp/lmtp.log"; then
+    ok; else fail "(F2) the retry did not find the earlier copy"; fi
 stop_lmtp
 start_lmtp
 
