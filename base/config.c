@@ -251,8 +251,9 @@ char *sg_config_expand(const char *tmpl, const char *home, const char *user, cha
     sb_add(&b, "", 0);
     const char *at = user ? strchr(user, '@') : NULL;
     for (const char *p = tmpl; *p; p++) {
-        /* "~" at the start of the value or of a location's path ("maildir:~/Maildir"). */
-        if (*p == '~' && (p == tmpl || p[-1] == ':') && (p[1] == '/' || p[1] == '\0' || p[1] == ':')) {
+        /* "~" at the start of the value or of a location's path ("maildir:~/Maildir",
+         * Pigeonhole's "file:~/sieve;active=~/.dovecot.sieve"). */
+        if (*p == '~' && (p == tmpl || p[-1] == ':' || p[-1] == '=') && (p[1] == '/' || p[1] == '\0' || p[1] == ':')) {
             sb_add(&b, home ? home : "", home ? strlen(home) : 0);
             continue;
         }

@@ -71,5 +71,6 @@ int sg_cmd_policy(int argc, char **argv);
 int sg_cmd_deliver(int argc, char **argv);
 int sg_cmd_filter(int argc, char **argv);
 int sg_cmd_config(int argc, char **argv);
+int sg_cmd_lmtp(int argc, char **argv);
 
 #endif

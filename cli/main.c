@@ -21,6 +21,7 @@ static void usage(FILE *out)
           "  deliver   local delivery agent, a drop-in for dovecot-lda (also sievegate-lda)\n"
           "  policy    administer the organization's forwarding policy\n"
           "  config    print the effective configuration (--all: with the defaults)\n"
+          "  lmtp      an LMTP server (RFC 2033) for virtual users\n"
           "Run 'sievegate COMMAND --help' for a command's options.\n",
           out);
 }
@@ -69,6 +70,8 @@ int main(int argc, char **argv)
         return sg_cmd_config(argc - 1, argv + 1);
     if (strcmp(cmd, "deliver") == 0)
         return sg_cmd_deliver(argc - 1, argv + 1);
+    if (strcmp(cmd, "lmtp") == 0)
+        return sg_cmd_lmtp(argc - 1, argv + 1);
     fprintf(stderr, "sievegate: unknown command '%s'\n", cmd);
     usage(stderr);
     return SG_EXIT_USAGE;

@@ -12,7 +12,9 @@
 # (headers, RFC 2047, address lists), fuzz_enforce (policy address
 # normaliser), fuzz_mailto (mailto URIs), fuzz_pipeline (test pipeline, message
 # fuzzed), fuzz_builders (DSN, MDN, vacation and notify messages), fuzz_mime
-# (the MIME walker with decoding; seeds include fuzz/gen_mime_bombs.sh's bombs).
+# (the MIME walker with decoding; seeds include fuzz/gen_mime_bombs.sh's bombs),
+# fuzz_lmtp (the LMTP session and command parser), fuzz_passwd_file (the
+# userdb's passwd-file parser).
 # Seed corpus per target: *.sieve (fuzz_script) or *.eml (message targets)
 # under tests/ and examples/, plus fuzz/seeds/TARGET/* (and fuzz/seeds/*.sieve
 # for fuzz_script), copied into a temporary directory (or into
@@ -36,7 +38,7 @@ fi
 root=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 cd "$root" || exit 2
 [[ $build_dir == /* ]] || build_dir=$root/$build_dir
-targets=${SIEVEGATE_FUZZ_TARGETS:-fuzz_script fuzz_message fuzz_enforce fuzz_mailto fuzz_pipeline fuzz_builders fuzz_mime}
+targets=${SIEVEGATE_FUZZ_TARGETS:-fuzz_script fuzz_message fuzz_enforce fuzz_mailto fuzz_pipeline fuzz_builders fuzz_mime fuzz_lmtp fuzz_passwd_file}
 ntargets=$(echo $targets | wc -w)
 share=$((seconds / ntargets))
 [ "$share" -ge 5 ] || share=5
@@ -62,7 +64,7 @@ fuzz_one() { # TARGET
     # Seeds; names carry their path so that two tests/*/x.sieve don't clash.
     local pattern='*.eml' extra=() nseeds=0 f
     [ "$t" = fuzz_script ] && pattern='*.sieve'
-    case $t in fuzz_enforce|fuzz_mailto) pattern='' ;; esac
+    case $t in fuzz_enforce|fuzz_mailto|fuzz_lmtp|fuzz_passwd_file) pattern='' ;; esac
     while IFS= read -r -d '' f; do
         cp "$f" "$corpus/seed-${f//\//_}" && nseeds=$((nseeds + 1))
     done < <([ -z "$pattern" ] || find tests examples -type f -name "$pattern" -print0 2>/dev/null

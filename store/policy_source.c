@@ -10,6 +10,7 @@
 
 #include "policy/decide.h"
 #include "store/policy_cache.h"
+#include "store/policy_codec.h"
 #include "store/policy_snapshot_file.h"
 #include "store/policy_store.h"
 
@@ -19,7 +20,40 @@ struct sg_policy_source {
     sg_policy_cache *cache; /* NULL when no memcached is configured */
     sg_unavailable_mode mode;
     bool snapshot_file; /* policy_snapshot_file: try the snapshot file while the store is not open */
+    /* Without memcached: the last snapshot loaded from the store, encoded, so
+     * that a long-lived source (the LMTP server's) decodes it again for the
+     * next message of the same generation instead of loading the store. */
+    bool memo_have;
+    uint64_t memo_generation;
+    char *memo[SG_PART_COUNT];
+    size_t memo_len[SG_PART_COUNT];
 };
+
+static void memo_clear(sg_policy_source *src)
+{
+    for (int i = 0; i < SG_PART_COUNT; i++) {
+        free(src->memo[i]);
+        src->memo[i] = NULL;
+    }
+    src->memo_have = false;
+}
+
+static void memo_set(sg_policy_source *src, const sg_policy *p)
+{
+    memo_clear(src);
+    for (int i = 0; i < SG_PART_COUNT; i++)
+        src->memo[i] = sg_policy_encode_part(p, (sg_policy_part)i, &src->memo_len[i]);
+    src->memo_generation = p->generation;
+    src->memo_have = true;
+}
+
+/* The memo of `generation` decoded, or NULL. */
+static sg_policy *memo_get(const sg_policy_source *src, uint64_t generation)
+{
+    if (!src->memo_have || src->memo_generation != generation)
+        return NULL;
+    return sg_policy_decode(generation, (const char *const *)src->memo, src->memo_len);
+}
 
 bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *err, size_t errlen)
 {
@@ -47,6 +81,8 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
     src->cache = cache;
     src->mode = mode;
     src->snapshot_file = !sf || strcmp(sf, "yes") == 0;
+    src->memo_have = false;
+    memset(src->memo, 0, sizeof src->memo);
     *out = src;
     return true;
 }
@@ -57,6 +93,7 @@ void sg_policy_source_close(sg_policy_source *src)
         return;
     sg_policy_store_close(src->store);
     sg_policy_cache_close(src->cache);
+    memo_clear(src);
     free(src->uri);
     free(src);
 }
@@ -121,7 +158,9 @@ static sg_cache_status fill_cache(sg_policy_source *src, const sg_policy *p, con
 static sg_policy_status from_generation(sg_policy_source *src, uint64_t generation, const char *owner,
                                         sg_policy_answer *a)
 {
-    sg_policy *p = NULL;
+    sg_policy *p = src->cache ? NULL : memo_get(src, generation);
+    if (p) /* the store's current generation, as this source loaded it before */
+        return found(a, p, SG_POLICY_FROM_STORE);
     bool shared_found = false;
     sg_cache_status cst = !src->cache ? SG_CACHE_UNAVAILABLE
                           : owner     ? sg_policy_cache_get_for_owner(src->cache, generation, owner, &p, &shared_found)
@@ -135,6 +174,8 @@ static sg_policy_status from_generation(sg_policy_source *src, uint64_t generati
                  cache_error(src->cache, cst, "miss"));
         return unavailable(a, serr, cerr);
     }
+    if (!src->cache)
+        memo_set(src, p);
     if (src->cache && cst != SG_CACHE_UNAVAILABLE)
         cst = fill_cache(src, p, owner, shared_found);
     if (src->cache && cst == SG_CACHE_UNAVAILABLE)

@@ -15,7 +15,10 @@
  *     by this source: the store's snapshot file (store/policy_snapshot_file.h),
  *     when it is exactly as fresh as the store file. Done, without SQLite.
  *  1. Read the store's generation (authoritative and cheap).
- *  2. Store readable: one mget of that generation's parts (with an owner: the
+ *  2. Store readable, no memcached configured: the snapshot this source last
+ *     loaded, when it is of that generation (kept encoded in memory, so a
+ *     long-lived process loads the store once per change). Store readable:
+ *     one mget of that generation's parts (with an owner: the
  *     shared parts and that owner's entry). Hit: done. Miss or
  *     memcached unavailable: load the snapshot from the store and put it in
  *     the cache (skipped while memcached is unavailable). The store's

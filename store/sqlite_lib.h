@@ -67,6 +67,7 @@
     X(get_autocommit, int, (sqlite3 *))                                                                           \
     X(open_v2, int, (const char *, sqlite3 **, int, const char *))                                                \
     X(prepare_v2, int, (sqlite3 *, const char *, int, sqlite3_stmt **, const char **))                            \
+    X(reset, int, (sqlite3_stmt *))                                                                               \
     X(step, int, (sqlite3_stmt *))
 
 typedef struct sg_sqlite_lib {

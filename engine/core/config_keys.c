@@ -77,6 +77,23 @@ static bool check_address(const char *v, char *err, size_t errlen)
     return false;
 }
 
+static bool check_userdb(const char *v, char *err, size_t errlen)
+{
+    if (strcmp(v, "passwd") == 0 || (strncmp(v, "passwd-file:", 12) == 0 && v[12] == '/') ||
+        (strncmp(v, "sqlite:", 7) == 0 && v[7] == '/'))
+        return true;
+    snprintf(err, errlen, "expected passwd, passwd-file:/PATH or sqlite:/PATH");
+    return false;
+}
+
+static bool check_octal_mode(const char *v, char *err, size_t errlen)
+{
+    if (*v && strlen(v) <= 4 && strspn(v, "01234567") == strlen(v))
+        return true;
+    snprintf(err, errlen, "expected an octal mode such as 0660");
+    return false;
+}
+
 /* ---- the table ---- */
 
 #define S_MAIL "Mail and scripts"
@@ -86,6 +103,7 @@ static bool check_address(const char *v, char *err, size_t errlen)
 #define S_SIEVE "Sieve extensions"
 #define S_ENV "The environment extension (RFC 5183)"
 #define S_SPAM "spamtest and virustest (RFC 5235)"
+#define S_SERVERS "Servers and virtual users"
 
 #define KEY(sec, name, type, def, allowed, help) {sec, name, type, def, allowed, help, 0, 0, NULL}
 #define KEYC(sec, name, type, def, allowed, help, check) {sec, name, type, def, allowed, help, 0, 0, check}
@@ -200,6 +218,33 @@ static const sg_config_key keys[] = {
     KEY(S_SPAM, "sieve_virustest_max_header", SG_KEY_STRING, NULL, NULL, "a header holding that maximum instead"),
     {S_SPAM, "sieve_virustest_text_value", SG_KEY_STRING, NULL, NULL,
      "sieve_virustest_text_value0..10: the text meaning each level", SG_KEY_INDEXED, 10, NULL},
+    KEYC(S_SERVERS, "userdb", SG_KEY_STRING, "passwd", NULL,
+         "who a recipient is: passwd (system users), passwd-file:PATH (Dovecot's format) or sqlite:PATH",
+         check_userdb),
+    KEY(S_SERVERS, "mail_uid", SG_KEY_STRING, NULL, NULL,
+        "the mail user (name or number) the servers run as; virtual users without a uid of their own"),
+    KEY(S_SERVERS, "mail_gid", SG_KEY_STRING, NULL, NULL, "its group (unset: the mail user's primary group)"),
+    KEY(S_SERVERS, "mail_home", SG_KEY_PATH, "/var/vmail/%d/%n", NULL,
+        "a virtual user's home when the userdb gives none"),
+    KEY(S_SERVERS, "auth_username_format", SG_KEY_STRING, "%Lu", NULL,
+        "the userdb key of an address: %u %n %d, L lowercases (%Lu: the whole address, lowercased)"),
+    KEY(S_SERVERS, "lmtp_listen", SG_KEY_STRING, NULL, NULL,
+        "where `sievegate lmtp` listens: unix:/PATH, HOST:PORT or [IPv6]:PORT, comma-separated"),
+    KEY(S_SERVERS, "lmtp_max_connections", SG_KEY_UINT, "100", "1..100000",
+        "LMTP sessions served at once (one worker process each)"),
+    KEY(S_SERVERS, "lmtp_idle_timeout", SG_KEY_DURATION, "5m", NULL,
+        "an LMTP client silent this long is disconnected (421 4.4.2)"),
+    KEY(S_SERVERS, "lmtp_max_line_length", SG_KEY_SIZE, "2048", "512..1048576",
+        "the longest LMTP command line, with its CRLF"),
+    KEY(S_SERVERS, "lmtp_max_message_size", SG_KEY_SIZE, "64M", "1024..1073741824",
+        "the largest message LMTP accepts (SIZE)"),
+    KEY(S_SERVERS, "lmtp_max_recipients", SG_KEY_UINT, "1000", "100..100000", "recipients per LMTP transaction"),
+    KEY(S_SERVERS, "lmtp_reject_refuses", SG_KEY_YESNO, "yes", NULL,
+        "a Sieve reject is answered 550 5.7.1 to the MTA (no: an MDN is sent)"),
+    KEYC(S_SERVERS, "lmtp_socket_mode", SG_KEY_STRING, "0666", NULL, "the mode of LMTP unix sockets",
+         check_octal_mode),
+    KEY(S_SERVERS, "lmtp_socket_user", SG_KEY_STRING, NULL, NULL, "the owner of LMTP unix sockets (unset: root)"),
+    KEY(S_SERVERS, "lmtp_socket_group", SG_KEY_STRING, NULL, NULL, "their group"),
 };
 
 const sg_config_key *sg_config_keys(size_t *count)

@@ -86,13 +86,30 @@ void sg_settings_run_options(const sg_settings *s, sg_run_options *opt)
 /* Pigeonhole's location syntax "file:PATH;option=..." reduced to PATH. */
 static char *location_path(const char *loc)
 {
-    if (strncmp(loc, "file:", 5) == 0)
-        loc += 5;
-    size_t n = strcspn(loc, ";");
-    char *s = sg_xmalloc(n + 1);
-    memcpy(s, loc, n);
-    s[n] = '\0';
+    sg_arena *a = sg_arena_new();
+    const char *path, *active;
+    sg_settings_location_parse(loc, a, &path, &active);
+    char *s = sg_xstrdup(path);
+    sg_arena_free(a);
     return s;
+}
+
+void sg_settings_location_parse(const char *loc, sg_arena *arena, const char **path, const char **active)
+{
+    *active = NULL;
+    if (strncmp(loc, "file:", 5) != 0) {
+        *path = loc;
+        return;
+    }
+    loc += 5;
+    size_t n = strcspn(loc, ";");
+    *path = sg_arena_strndup(arena, loc, n);
+    for (const char *o = loc + n; *o == ';'; o += n) {
+        o++;
+        n = strcspn(o, ";");
+        if (n > 7 && strncmp(o, "active=", 7) == 0)
+            *active = sg_arena_strndup(arena, o + 7, n - 7);
+    }
 }
 
 sg_includes *sg_settings_includes(const sg_settings *s, const char *personal, const char *global)

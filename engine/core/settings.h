@@ -47,6 +47,11 @@ void sg_settings_run_options(const sg_settings *s, sg_run_options *opt);
  * Pigeonhole's "file:DIR;..." syntax; NULL: none) and the limits
  * sieve_include_max_nesting_depth and sieve_include_max_includes. */
 struct sg_includes *sg_settings_includes(const sg_settings *s, const char *personal, const char *global);
+/* Pigeonhole's script location "file:PATH;active=ACTIVE;..." (or a plain
+ * PATH), already expanded: *path is PATH, *active is ACTIVE (the script that
+ * runs, when PATH is the directory of the user's scripts) or NULL; both in
+ * arena. */
+void sg_settings_location_parse(const char *loc, sg_arena *arena, const char **path, const char **active);
 /* sieve_global, else sieve_global_dir (its older name), or NULL. */
 const char *sg_settings_global_location(const sg_settings *s);
 /* For `test` and `check`: personal scripts from sieve_dir, else the

@@ -84,7 +84,17 @@ bool sg_dctx_open_mail_store(sg_dctx *d)
 {
     if (d->maildir_root)
         return true;
-    char *location = sg_dctx_expand(d, "mail_location", "maildir:~/Maildir");
+    char *location;
+    if (d->mail_location) {
+        char bad = 0;
+        char *s = sg_config_expand(d->mail_location, d->home, d->user, &bad);
+        location = s ? sg_arena_strdup(d->arena, s) : NULL;
+        free(s);
+        if (!location)
+            sg_dctx_log(d, SG_LOG_ERR, "configuration error: the user's mail location: unknown variable %%%c", bad);
+    } else {
+        location = sg_dctx_expand(d, "mail_location", "maildir:~/Maildir");
+    }
     char err[512];
     const char *root = NULL;
     if (!location || !sg_maildir_location_root(location, d->arena, &root, err, sizeof err)) {

@@ -34,8 +34,10 @@ typedef struct sg_dctx {
     sg_envelope env;
     bool orig_recipient_known; /* the MDN names the original recipient */
     const char *default_mailbox;
+    const char *mail_location; /* the request's template, or NULL: the configuration's */
     const char *data; /* the message as received */
     size_t len;
+    size_t trace_len; /* the front end's own trace fields first: not in the journal key */
     sg_message *msg;
     const char *message_id; /* "" when none */
     time_t now;
@@ -58,6 +60,7 @@ typedef struct sg_dctx {
     size_t actions_len, actions_cap;
     size_t stored, sent, blocked;
     const char *last_error; /* the last SG_LOG_ERR line: why a delivery is deferred */
+    int store_errno;        /* errno of a failed Maildir transaction (the outcome's errnum) */
 } sg_dctx;
 
 /* One log line through the host (stderr and syslog for the command line);

@@ -78,6 +78,8 @@ static void init_context(sg_dctx *d, const sg_delivery_host *host, const sg_deli
     d->user = req->user;
     d->home = req->home;
     d->default_mailbox = req->default_mailbox;
+    d->mail_location = req->mail_location;
+    d->trace_len = req->trace_len <= req->len ? req->trace_len : 0;
     d->data = req->data;
     d->len = req->len;
     d->now = req->now;
@@ -142,8 +144,10 @@ sg_delivery_status sg_delivery_run(const sg_delivery_host *host, const sg_delive
         }
     }
     out->status = status;
-    if (status == SG_DELIVERY_TEMPFAIL)
+    if (status == SG_DELIVERY_TEMPFAIL) {
         out->reason = d.last_error ? d.last_error : "temporary failure";
+        out->errnum = d.store_errno;
+    }
     out->stored = d.stored;
     out->sent = d.sent;
     out->blocked = d.blocked;

@@ -48,11 +48,19 @@ typedef struct sg_delivery_request {
     const char *recipient;     /* the final envelope recipient (RCPT TO) */
     const char *orig_recipient; /* the original recipient (ORCPT, -a with -r), or NULL */
     const char *default_mailbox; /* where keep stores (dovecot-lda -m); NULL: INBOX */
+    const char *mail_location;   /* the user's own (a userdb's mail field; ~ %u %n %d expanded here);
+                                    NULL: the configuration's mail_location */
     /* dovecot-lda -e / an LMTP 5xx: a reject is answered to the MTA, which
      * bounces with the reason; nothing is sent or stored. Else an MDN. */
     bool reject_refuses;
     const char *data; /* the message, as received (no mbox From_ line) */
     size_t len;
+    /* The first trace_len bytes of data are the front end's own trace fields
+     * (an LMTP server's Return-Path, Delivered-To and Received with its
+     * queue id and date): stored and seen by the scripts like the rest, but
+     * not part of what identifies the delivery across the MTA's retries (the
+     * exactly-once journal key), since they differ at every attempt. */
+    size_t trace_len;
     time_t now;
 } sg_delivery_request;
 
@@ -69,6 +77,7 @@ typedef struct sg_delivery_outcome {
     size_t sent;         /* messages submitted: forwards, notifications, bounce, MDN, vacation reply */
     size_t blocked;      /* forwards the policy blocked */
     const char *actions; /* what was done, one line for the log ("stored INBOX,Work; redirect bob@x.example") */
+    int errnum;          /* TEMPFAIL because the local copies failed: their errno (ENOSPC, EDQUOT...), else 0 */
 } sg_delivery_outcome;
 
 /* Delivers; everything in `arena` (the message data is not copied and must

@@ -39,8 +39,8 @@ static sg_maildir_status add_copy(sg_dctx *d, sg_maildir_txn *txn, const sg_plan
 /* The delivery's key in the Maildir's journal (exactly once, maildir.h): the
  * envelope and a digest of the message as the MTA hands it over again on a
  * retry (its header section, which holds the MTA's own Received field with
- * its queue id and the Message-ID, and the size of its body): SHA-256 of
- * them. NULL when it cannot be computed: then there is no journal (logged). */
+ * its queue id and the Message-ID, and the size of its body; not the front
+ * end's own trace fields before it, d->trace_len): SHA-256 of them. NULL when it cannot be computed: then there is no journal (logged). */
 static const char *journal_key(sg_dctx *d)
 {
     size_t body = sg_message_body_offset(d->msg);
@@ -57,7 +57,10 @@ static const char *journal_key(sg_dctx *d)
         sg_sha256_update(&h, parts[i], strlen(parts[i]));
         sg_sha256_update(&h, "\n", 1);
     }
-    sg_sha256_update(&h, d->data, body < d->len ? body : d->len);
+    /* the front end's own trace fields (an LMTP server's) differ at every attempt */
+    size_t head = body < d->len ? body : d->len;
+    size_t skip = d->trace_len < head ? d->trace_len : 0;
+    sg_sha256_update(&h, d->data + skip, head - skip);
     sg_sha256_update(&h, size, strlen(size));
     unsigned char digest[SG_SHA256_SIZE];
     sg_sha256_end(&h, digest);
@@ -112,6 +115,7 @@ bool sg_store_locally(sg_dctx *d, const sg_result *r, const sg_plan *plan)
     }
     sg_maildir_free(txn); /* rolls back whatever was not committed */
     if (st != SG_MAILDIR_OK) {
+        d->store_errno = merr.errnum;
         sg_dctx_log(d, SG_LOG_ERR, "delivery failed, nothing stored (%s): %s", sg_maildir_status_name(st),
                     merr.message);
         return false;

@@ -10,6 +10,7 @@
 #include "engine/deliver/maildir.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "engine/deliver/maildir_int.h"
+#include "base/mkdir_p.h"
 
 #define WRITE_CHUNK 65536
 
@@ -139,25 +141,10 @@ int sg_md_write_all(int fd, const char *p, size_t n)
 /* mkdir -p, mode 0700, for the root. 0 or errno (path in err). */
 int sg_md_make_root(const char *root, sg_maildir_error *err)
 {
-    size_t n = strlen(root);
-    char *path = sg_xmalloc(n + 1);
-    memcpy(path, root, n + 1);
-    int rc = 0;
-    for (size_t i = 1; i <= n && rc == 0; i++) {
-        if (path[i] != '/' && path[i] != '\0')
-            continue;
-        if (path[i - 1] == '/')
-            continue;
-        char saved = path[i];
-        path[i] = '\0';
-        struct stat st;
-        if (stat(path, &st) != 0 && (errno != ENOENT || mkdir(path, DIR_MODE) != 0) && errno != EEXIST) {
-            rc = errno;
-            sg_md_set_err(err, rc, "mkdir(%s): %s", path, strerror(rc));
-        }
-        path[i] = saved;
-    }
-    free(path);
+    char failed[PATH_MAX];
+    int rc = sg_mkdir_p(root, DIR_MODE, failed, sizeof failed);
+    if (rc)
+        sg_md_set_err(err, rc, "mkdir(%s): %s", failed, strerror(rc));
     return rc;
 }
 

@@ -207,9 +207,13 @@ bool sg_scripts_run(sg_dctx *d, const sg_registry *reg, sg_script_run *sr, sg_re
     sr->list_store = sg_list_dir_store(&sr->lists);
     if (!run_admin_scripts(d, reg, sr, "sieve_before", result))
         return false;
-    char *path = sg_dctx_expand(d, "sieve", "~/.dovecot.sieve");
-    if (!path)
+    const char *location = sg_dctx_expand(d, "sieve", "~/.dovecot.sieve");
+    if (!location)
         return false;
+    /* Pigeonhole's "file:~/sieve;active=~/.dovecot.sieve": the active script runs */
+    const char *dir, *active;
+    sg_settings_location_parse(location, d->arena, &dir, &active);
+    const char *path = active ? active : dir;
     if (still_kept(result))
         run_one_script(d, reg, sr, path, true, result);
     if (!run_admin_scripts(d, reg, sr, "sieve_after", result))

@@ -23,6 +23,7 @@ commands:
   deliver   local delivery agent, a drop-in for dovecot-lda (also sievegate-lda)
   policy    administer the organization's forwarding policy
   config    print the effective configuration (--all: with the defaults)
+  lmtp      an LMTP server (RFC 2033) for virtual users
 Run 'sievegate COMMAND --help' for a command's options."
 run "$bin" check --config "$conf"
 expect_rc "check without script" 64

@@ -32,112 +32,31 @@ command -v python3 >/dev/null || skip "python3 is not installed"
 command -v flock >/dev/null || skip "flock is not installed"
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 
-# One run at a time on a host: the users' home directories and
-# /etc/postfix/main.cf are shared state.
-exec 9>"${TMPDIR:-/tmp}/sievegate-e2e-postfix.lock"
-flock -w 100 9 || { echo "FAIL: another postfix.sh holds the lock"; exit 1; }
-
 . "$(dirname "$0")/lib.sh"
 chmod 755 "$tmp" # Postfix's daemons and the test users walk through it
-pf="$tmp/postfix"
-sysmain=/etc/postfix/main.cf
-marker="# written by sievegate tests/e2e/postfix.sh; removed when it ends"
-started=
-wrote_sysmain=
+. "$(dirname "$0")/mta_lib.sh"
+. "$(dirname "$0")/postfix_lib.sh"
+pf_lock
 cleanup() {
-    if [ -n "$started" ]; then
-        postfix -c "$pf/etc" stop >/dev/null 2>&1
-        i=0 # the master exits after its children; wait for it (up to 10 s)
-        while [ -f "$pf/spool/pid/master.pid" ] && kill -0 "$(cat "$pf/spool/pid/master.pid")" 2>/dev/null &&
-            [ $i -lt 100 ]; do
-            sleep 0.1
-            i=$((i + 1))
-        done
-        [ $i -lt 100 ] || postfix -c "$pf/etc" abort >/dev/null 2>&1
-    fi
-    [ -z "$wrote_sysmain" ] || rm -f "$sysmain"
+    pf_stop
     if [ -n "${KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 # ---- local users sgpf-* (homes in $tmp) and the sink ----
-. "$(dirname "$0")/mta_lib.sh"
 mta_users sgpf alice bob carol dave sink
 mta_sink sgpf-sink
 
-# ---- the Postfix instance ----
-mkdir -p "$pf/etc" "$pf/spool" "$pf/data"
-chown postfix: "$pf/data"
-if [ ! -e "$sysmain" ] || [ "$(head -n 1 "$sysmain")" = "$marker" ]; then
-    printf '%s\nalternate_config_directories = %s\n' "$marker" "$pf/etc" >"$sysmain"
-    wrote_sysmain=1
-else
-    echo "note: $sysmain belongs to a system Postfix; sievegate submits by SMTP (submission_host) instead of sendmail -C"
-fi
-
-cat >"$pf/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $pf/spool
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $pf/maillog
-maillog_file_prefixes = $pf
-myhostname = mx.corp.example
-mydomain = corp.example
-myorigin = corp.example
-mydestination = corp.example
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_peername_lookup = no
-smtp_dns_support_level = disabled
-alias_maps =
-alias_database =
-biff = no
-notify_classes =
-recipient_delimiter = +
-mailbox_command = $bin deliver -c $tmp/sievegate.conf -f "\$SENDER" -a "\$RECIPIENT"
-default_transport = sink
-relay_transport = sink
-sink_destination_recipient_limit = 1
-# A sanitizer build's options (CI sets them) reach sievegate through master and local(8).
-import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME ASAN_OPTIONS UBSAN_OPTIONS
-export_environment = TZ MAIL_CONFIG LANG ASAN_OPTIONS UBSAN_OPTIONS
-EOF
-# chroot off everywhere; smtpd on the loopback port only.
-write_master_cf() {
-    cat >"$pf/etc/master.cf" <<EOF
-127.0.0.1:$port inet n - n - - smtpd
-pickup    unix  n - n 60   1 pickup
-cleanup   unix  n - n -    0 cleanup
-qmgr      unix  n - n 300  1 qmgr
-rewrite   unix  - - n -    - trivial-rewrite
-bounce    unix  - - n -    0 bounce
-defer     unix  - - n -    0 bounce
-trace     unix  - - n -    0 bounce
-verify    unix  - - n -    1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n -    - proxymap
-showq     unix  n - n -    - showq
-error     unix  - - n -    - error
-retry     unix  - - n -    - error
-discard   unix  - - n -    - discard
-local     unix  - n n -    - local
-anvil     unix  - - n -    1 anvil
-scache    unix  - - n -    1 scache
-postlog   unix-dgram n - n - 1 postlogd
-sink      unix  - n n -    - pipe flags=q null_sender= user=sgpf-sink argv=$tmp/sink.sh \${sender} \${recipient}
-EOF
-}
+# ---- the Postfix instance (postfix_lib.sh) ----
+pf_init
+pf_main_cf "mydestination = corp.example
+mailbox_command = $bin deliver -c $tmp/sievegate.conf -f \"\$SENDER\" -a \"\$RECIPIENT\""
 
 # ---- sievegate: policy off by default, corp.example is ours ----
 conf="$tmp/sievegate.conf"
 write_conf() {
-    if [ -n "$wrote_sysmain" ]; then submit="sendmail_path = /usr/sbin/sendmail -C $pf/etc"; else
-        submit="submission_host = 127.0.0.1:$port"
-    fi
+    submit=$(pf_submit)
     cat >"$conf" <<EOC
 mail_location = maildir:~/Maildir
 sieve = ~/.dovecot.sieve
@@ -149,7 +68,6 @@ lda_mailbox_autocreate = yes
 EOC
     chmod 644 "$conf"
 }
-port=0
 write_conf
 P="$bin policy --config $conf"
 $P accepted-domain add corp.example >/dev/null && $P set-default --mode off >/dev/null &&
@@ -157,39 +75,10 @@ $P accepted-domain add corp.example >/dev/null && $P set-default --mode off >/de
     { echo "FAIL: cannot create the policy store"; exit 1; }
 chmod 644 "$tmp/policy.db"
 
-# A free port can be taken before Postfix binds it: up to three tries.
-started=1
-for attempt in 1 2 3; do
-    port=$(free_port)
-    write_master_cf
-    write_conf
-    postfix -c "$pf/etc" check >/dev/null 2>&1 && postfix -c "$pf/etc" start >/dev/null 2>&1 && break
-    postfix -c "$pf/etc" stop >/dev/null 2>&1
-    if [ $attempt = 3 ]; then
-        echo "FAIL: the Postfix instance did not start:"
-        tail -n 20 "$pf/maillog" 2>/dev/null
-        exit 1
-    fi
-done
+pf_start "local     unix  - n n -    - local" sgpf-sink
 
 # ---- helpers (and mta_lib.sh's) ----
-# The queue drained: everything (and all it caused) delivered or bounced.
-# A deferral (sievegate exit 75, say) fails at once with Postfix's reason.
-drain() { # NAME
-    i=0
-    while :; do
-        q=$(postqueue -c "$pf/etc" -p 2>&1)
-        [ "$q" = "Mail queue is empty" ] && { ok; return 0; }
-        if [ -n "$(find "$pf/spool/deferred" -type f 2>/dev/null | head -n 1)" ] || [ $i -ge 200 ]; then
-            fail "$1: the queue did not drain:"
-            echo "$q" | head -n 20
-            tail -n 15 "$pf/maillog"
-            return 1
-        fi
-        sleep 0.1
-        i=$((i + 1))
-    done
-}
+drain() { pf_drain "$@"; }
 A="sgpf-alice@corp.example"
 B="sgpf-bob@corp.example"
 C="sgpf-carol@corp.example"

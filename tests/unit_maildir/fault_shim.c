@@ -15,6 +15,15 @@
  *   SG_FAULT_ID     changes at every arming: the counters restart
  *   SG_FAULT_SIGNAL instead of failing, the process kills itself with this
  *                   signal at that call (a delivery killed at that step)
+ * For a server that cannot be told by its environment when to fail (the LMTP
+ * tests, tests/e2e/lmtp_postfix.sh), a matching call can instead be HELD:
+ *   SG_FAULT_HOLD   a directory: while the file HOLD/hold exists, a matching
+ *                   call (counted as a fault above) writes HOLD/held.PID
+ *                   holding the path and sleeps until hold is removed, then
+ *                   goes on normally; the test kills the process meanwhile
+ *   SG_FAULT_OP     may also be read: a read() whose bytes contain
+ *                   SG_FAULT_MARK holds after reading (e.g. in the middle of
+ *                   an LMTP DATA)
  * Under AddressSanitizer the ASan runtime is preloaded first (CMakeLists.txt);
  * its interceptors then reach these wrappers through RTLD_NEXT.
  */
@@ -98,7 +107,34 @@ static int must_fail(const char *op, const char *path, long *short_max)
     return 1;
 }
 
+/* SG_FAULT_HOLD: true when this call is to be held, not failed. */
+static int hold_mode(void)
+{
+    return *env("SG_FAULT_HOLD") != '\0';
+}
+
+/* Holds while HOLD/hold exists; the caller then makes the real call. */
+static void hold(const char *path)
+{
+    char f[PATH_MAX];
+    snprintf(f, sizeof f, "%s/hold", env("SG_FAULT_HOLD"));
+    if (access(f, F_OK) != 0)
+        return;
+    char held[PATH_MAX], tmp[PATH_MAX + 8];
+    snprintf(held, sizeof held, "%s/held.%ld", env("SG_FAULT_HOLD"), (long)getpid());
+    snprintf(tmp, sizeof tmp, "%s.tmp", held);
+    FILE *fp = fopen(tmp, "w");
+    if (fp) {
+        fprintf(fp, "%s\n", path);
+        fclose(fp);
+        rename(tmp, held);
+    }
+    while (access(f, F_OK) == 0)
+        usleep(20000);
+}
+
 typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef ssize_t (*read_fn)(int, void *, size_t);
 typedef int (*fsync_fn)(int);
 typedef int (*renameat_fn)(int, const char *, int, const char *);
 typedef int (*rename_fn)(const char *, const char *);
@@ -106,6 +142,7 @@ typedef int (*linkat_fn)(int, const char *, int, const char *, int);
 typedef int (*mkdirat_fn)(int, const char *, mode_t);
 typedef int (*mkdir_fn)(const char *, mode_t);
 static write_fn real_write;
+static read_fn real_read;
 static fsync_fn real_fsync;
 static renameat_fn real_renameat;
 static rename_fn real_rename;
@@ -156,10 +193,27 @@ int fsync(int fd)
     if (getenv("SG_FAULT_OP")) {
         char path[PATH_MAX];
         fd_path(fd, path, sizeof path);
-        if (must_fail("fsync", path, NULL))
-            return -1;
+        if (must_fail("fsync", path, NULL)) {
+            if (!hold_mode())
+                return -1;
+            hold(path);
+        }
     }
     return real_fsync(fd);
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+    REAL(read);
+    ssize_t got = real_read(fd, buf, n);
+    const char *mark = env("SG_FAULT_MARK");
+    if (got > 0 && hold_mode() && *mark && strcmp(env("SG_FAULT_OP"), "read") == 0 &&
+        memmem(buf, (size_t)got, mark, strlen(mark))) {
+        char path[PATH_MAX];
+        fd_path(fd, path, sizeof path);
+        hold(path);
+    }
+    return got;
 }
 
 int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)

@@ -327,6 +327,38 @@ static void test_source_never_stale(void **state)
     assert_int_equal(n, 2);
 }
 
+/* A source kept open across messages (the LMTP server's), without memcached
+ * and without the snapshot file: the same policy at every get, and a change
+ * of the store seen at the next get, without reopening anything. */
+static void test_source_kept_open(void **state)
+{
+    fixture *f = *state;
+    add_domain(f, "example.com");
+    sg_config *cfg = sg_config_new();
+    sg_config_set(cfg, "policy_store", f->uri);
+    sg_config_set(cfg, "policy_snapshot_file", "no");
+    sg_policy_source *src;
+    assert_true(sg_policy_source_open(cfg, &src, f->err, sizeof f->err));
+    sg_policy_answer a, b;
+    assert_int_equal(sg_policy_source_get_for(src, "alice@example.com", &a), SG_POLICY_OK);
+    assert_int_equal(a.origin, SG_POLICY_FROM_STORE);
+    assert_int_equal(a.policy->naccepted, 1);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sg_policy_source_get(src, &b), SG_POLICY_OK);
+        assert_int_equal(b.origin, SG_POLICY_FROM_STORE);
+        assert_same_policy(a.policy, b.policy);
+        sg_policy_free(b.policy);
+    }
+    add_domain(f, "example.net");
+    assert_int_equal(sg_policy_source_get(src, &b), SG_POLICY_OK);
+    assert_int_equal(b.policy->naccepted, 2);
+    assert_true(b.policy->generation > a.policy->generation);
+    sg_policy_free(b.policy);
+    sg_policy_free(a.policy);
+    sg_policy_source_close(src);
+    sg_config_free(cfg);
+}
+
 static void test_source_bad_setting(void **state)
 {
     fixture *f = *state;
@@ -351,6 +383,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_untrusted_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_reads_copy_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_never_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_kept_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_bad_setting, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

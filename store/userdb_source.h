@@ -1,0 +1,32 @@
+/* userdb_source.h - the sources behind store/userdb.h (internal to
+ * store/userdb*.c): each answers a lookup of a key that userdb.c made from
+ * the address, with the raw fields of the entry; userdb.c applies the
+ * fallbacks (mail_uid, mail_gid, mail_home) and expands templates.
+ */
+#ifndef SG_USERDB_SOURCE_H
+#define SG_USERDB_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+#include "store/userdb.h"
+
+/* ---- passwd-file (store/userdb_file.c) ---- */
+typedef struct sg_userdb_file sg_userdb_file;
+bool sg_userdb_file_open(const char *path, sg_userdb_file **out, char *err, size_t errlen);
+void sg_userdb_file_close(sg_userdb_file *f);
+/* FOUND with *entry (owned by f, valid until the next lookup), NOTFOUND, or
+ * TEMPFAIL when the file changed and cannot be read again. */
+sg_userdb_status sg_userdb_file_lookup(sg_userdb_file *f, const char *key, const sg_userdb_entry **entry, char *err,
+                                       size_t errlen);
+
+/* ---- sqlite (store/userdb_sqlite.c) ---- */
+typedef struct sg_userdb_sqlite sg_userdb_sqlite;
+sg_userdb_sqlite *sg_userdb_sqlite_new(const char *path);
+void sg_userdb_sqlite_close(sg_userdb_sqlite *s);
+/* The entry's strings in arena. */
+sg_userdb_status sg_userdb_sqlite_lookup(sg_userdb_sqlite *s, const char *key, sg_arena *arena,
+                                         sg_userdb_entry *entry, char *err, size_t errlen);
+
+#endif
