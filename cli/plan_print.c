@@ -106,6 +106,22 @@ static void json_notify(FILE *out, const sg_action *a, size_t index, const sg_pl
     json_fcc(out, a, pc->plan->fcc_skipped[index]);
 }
 
+/* "flags_dropped": the flags a Maildir file name cannot hold (plan.h), when any. */
+static void json_dropped(FILE *out, const char *dropped)
+{
+    if (!dropped)
+        return;
+    fputs(", \"flags_dropped\": [", out);
+    for (const char *p = dropped; *p;) {
+        size_t n = strcspn(p, " ");
+        if (p != dropped)
+            fputs(", ", out);
+        sg_json_string_n(out, p, n);
+        p += n + (p[n] == ' ');
+    }
+    fputs("]", out);
+}
+
 /* The INBOX copy that replaces a skipped keep or fileinto, when it is a copy of its own. */
 static const sg_plan_store *fallback_of(const sg_plan *plan, size_t action)
 {
@@ -174,6 +190,7 @@ static void json_action(FILE *out, const sg_action *a, size_t index, const sg_pl
     }
     if (pc->plan->skipped[index])
         json_field(out, "skipped", pc->plan->skipped[index]);
+    json_dropped(out, pc->plan->flags_dropped[index]);
     fputs("}", out);
 }
 
@@ -212,7 +229,9 @@ void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc
         if (fb) { /* cli.md, "The plan is the delivery": what happens instead */
             fputs(",\n   {\"action\": \"keep\", \"mailbox\": \"INBOX\", \"flags\": ", out);
             json_flags(out, fb->flags);
-            fputs(", \"implicit\": true}", out);
+            fputs(", \"implicit\": true", out);
+            json_dropped(out, plan->flags_dropped[i]);
+            fputs("}", out);
         }
         const sg_fwd_decision *d = &plan->decisions[i];
         if (plan->decided[i] && d->verdict == SG_FWD_BLOCK_BOUNCE && plan->bounce == SG_BOUNCE_DUE)
@@ -227,7 +246,9 @@ void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc
         fputs(n++ ? ",\n   " : "\n   ", out);
         fputs("{\"action\": \"keep\", \"mailbox\": \"INBOX\", \"flags\": ", out);
         json_flags(out, &r->keep_flags);
-        fputs(", \"implicit\": true}", out);
+        fputs(", \"implicit\": true", out);
+        json_dropped(out, plan->keep_flags_dropped);
+        fputs("}", out);
     }
     fputs(n ? "\n ],\n" : "],\n", out);
     if (r->nduplicates) {
@@ -367,6 +388,9 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
             fprintf(out, "\n  skipped: %s", pc->plan->skipped[i]);
         if (pc->plan->fcc_skipped[i])
             fprintf(out, "\n  copy not filed: %s", pc->plan->fcc_skipped[i]);
+        if (pc->plan->flags_dropped[i])
+            fprintf(out, "\n  flags not stored: %s (a Maildir file name holds 26 keywords, IMAP atoms only)",
+                    pc->plan->flags_dropped[i]);
         const sg_plan_store *fb = fallback_of(pc->plan, i);
         if (fb) {
             fputs("\nkeep in INBOX (instead)", out);
@@ -379,6 +403,9 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
             fprintf(out, "the default mailbox is skipped: %s\n", pc->plan->keep_skipped);
         fputs("keep in INBOX (implicit keep)", out);
         text_flags(out, &r->keep_flags);
+        if (pc->plan->keep_flags_dropped)
+            fprintf(out, "\n  flags not stored: %s (a Maildir file name holds 26 keywords, IMAP atoms only)",
+                    pc->plan->keep_flags_dropped);
         fputc('\n', out);
     }
     for (size_t i = 0; i < r->nduplicates; i++) {

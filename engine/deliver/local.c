@@ -109,6 +109,9 @@ bool sg_store_locally(sg_dctx *d, const sg_result *r, const sg_plan *plan)
         st = add_copy(d, txn, &plan->stores[i], &inbox_added, &merr);
     if (st == SG_MAILDIR_OK)
         st = sg_maildir_commit(txn, &merr);
+    if (st == SG_MAILDIR_OK && sg_maildir_dropped(txn)) /* the plan said so too */
+        sg_dctx_log(d, SG_LOG_WARNING, "flags not stored (a Maildir file name holds 26 keywords, IMAP atoms only): %s",
+                    sg_maildir_dropped(txn));
     for (size_t i = 0; st == SG_MAILDIR_OK && i < sg_maildir_count(txn); i++) {
         d->stored++;
         sg_dctx_did(d, "stored %s", sg_maildir_mailbox(txn, i));

@@ -710,5 +710,11 @@ void sg_maildir_free(sg_maildir_txn *t)
     free(t->copies);
     sg_md_close_fd(&t->rootfd);
     free(t->root);
+    free(t->dropped);
     free(t);
+}
+
+const char *sg_maildir_dropped(const sg_maildir_txn *t)
+{
+    return t ? t->dropped : NULL;
 }

@@ -175,6 +175,16 @@ const char *sg_maildir_path(const sg_maildir_txn *txn, size_t index);
 /* The mailbox name the copy was added under. */
 const char *sg_maildir_mailbox(const sg_maildir_txn *txn, size_t index);
 
+/* The keywords the adds could not store ("MAILBOX: KEYWORD, ..."), or NULL:
+ * one that is not an IMAP atom, and one past the 26 letters a folder's
+ * dovecot-keywords can give (Dovecot keeps more in its index; a file name
+ * cannot). The caller says so: nothing is dropped in silence. */
+const char *sg_maildir_dropped(const sg_maildir_txn *txn);
+
+/* An IMAP atom (RFC 3501 §9), as a keyword must be to be stored: no space,
+ * control, 8-bit or atom-special, 1 to 200 bytes. */
+bool sg_maildir_keyword_valid(const char *s, size_t n);
+
 /* For `sievegate filter`: moves the stored message file `path` (in the new/ or
  * cur/ of a folder of the Maildir at `root`) into `mailbox`, adding `flags`
  * to those its name already carries (":2,FLAGS"). The base name is kept;

@@ -63,6 +63,7 @@ struct sg_maildir_txn {
     sg_md_copy *copies;
     size_t count, cap;
     bool failed, committed;
+    char *dropped; /* keywords not stored, "MAILBOX: KW, ...", or NULL */
 };
 
 /* A folder's dovecot-keywords: the keyword of each letter a..z. */

@@ -134,8 +134,7 @@ static int keywords_write(const sg_maildir_txn *t, int dirfd, int lockfd, const 
     return e;
 }
 
-/* An IMAP atom (RFC 3501 §9): no space, control, 8-bit or atom-special. */
-static bool keyword_valid(const char *s, size_t n)
+bool sg_maildir_keyword_valid(const char *s, size_t n)
 {
     if (n == 0 || n > 200)
         return false;
@@ -145,6 +144,14 @@ static bool keyword_valid(const char *s, size_t n)
             return false;
     }
     return true;
+}
+
+/* A keyword the file name cannot hold: "MAILBOX: KW" into t->dropped. */
+static void note_dropped(sg_maildir_txn *t, const sg_md_copy *c, const char *kw, size_t n)
+{
+    size_t have = t->dropped ? strlen(t->dropped) : 0, ml = strlen(c->mailbox);
+    t->dropped = sg_xrealloc(t->dropped, have + ml + n + 5);
+    sprintf(t->dropped + have, "%s%s: %.*s", have ? ", " : "", c->mailbox, (int)n, kw);
 }
 
 /* Adds the flags to c: system flags as bits, keywords as letters (assigned
@@ -165,7 +172,9 @@ sg_maildir_status sg_md_apply_flags(sg_maildir_txn *t, sg_md_copy *c, const char
                 for (size_t i = 0; i < SG_MD_NSYSTEM; i++)
                     if (strlen(sg_md_system_flags[i].name) == n && strncasecmp(sg_md_system_flags[i].name, p, n) == 0)
                         c->sysflags |= 1u << i;
-            } else if (keyword_valid(p, n)) {
+            } else if (!sg_maildir_keyword_valid(p, n)) {
+                note_dropped(t, c, p, n); /* not an IMAP atom: no letter can stand for it */
+            } else {
                 bool dup = false;
                 for (size_t i = 0; i < nwanted && !dup; i++)
                     dup = strlen(wanted[i]) == n && strncasecmp(wanted[i], p, n) == 0;
@@ -206,8 +215,10 @@ sg_maildir_status sg_md_apply_flags(sg_maildir_txn *t, sg_md_copy *c, const char
                     changed = true;
                 }
             }
-            if (idx >= 0) /* else all 26 letters are taken: the keyword is not stored */
+            if (idx >= 0)
                 c->keywords |= 1u << idx;
+            else /* all 26 letters are taken: said, never dropped in silence */
+                note_dropped(t, c, wanted[i], strlen(wanted[i]));
         }
         if (!e && changed)
             e = keywords_write(t, c->dirfd, lockfd, &kw, old_mtime);

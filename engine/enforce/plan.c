@@ -213,6 +213,7 @@ void sg_plan_build(const sg_result *r, const sg_plan_input *in, sg_arena *arena,
     out->notify = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->notify);
     out->skipped = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->skipped);
     out->fcc_skipped = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->fcc_skipped);
+    out->flags_dropped = sg_arena_calloc(arena, (r->count + 1) * sizeof *out->flags_dropped);
     out->implicit_keep = r->implicit_keep;
     out->bounce = SG_BOUNCE_NOTHING_BLOCKED;
     out->mdn = SG_MDN_DUE;

@@ -101,6 +101,11 @@ typedef struct sg_plan {
     sg_plan_notify *notify;       /* per result action: the recipients of a notify (n = 0 for others) */
     const char **skipped;         /* per result action: why it is not carried out, or NULL */
     const char **fcc_skipped;     /* per result action: why its :fcc copy cannot be filed (RFC 8580), or NULL */
+    /* per result action (keep, fileinto), and the implicit keep: the flags its
+     * copy cannot hold, space-separated, or NULL: keywords that are not IMAP
+     * atoms, and those past the 26 a Maildir file name can give letters to */
+    const char **flags_dropped;
+    const char *keep_flags_dropped;
     bool implicit_keep;           /* after enforcement */
     const char *keep_skipped;     /* the default mailbox cannot take the implicit keep: why (then INBOX) */
     sg_plan_store *stores;        /* the local copies, in order */

@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/deliver/maildir.h"
 #include "engine/enforce/plan.h"
@@ -32,6 +33,47 @@ static const char *refused(const sg_plan_input *in, const char *mailbox, bool cr
         return NULL;
     snprintf(why, sizeof why, "mailbox \"%.400s\" does not exist and may not be created", mailbox);
     return sg_arena_strdup(arena, why);
+}
+
+/* The keywords of `flags` a Maildir file name cannot hold (maildir.h): not
+ * IMAP atoms, or past the 26 letters; space-separated, or NULL. Exact when the
+ * folder's dovecot-keywords names no other keyword. */
+static const char *dropped_keywords(const sg_flags *flags, sg_arena *arena)
+{
+    const char *kept[27];
+    size_t nkept = 0, len = 0;
+    char *out = NULL;
+    for (size_t f = 0; flags && f < flags->count; f++) {
+        for (const char *p = flags->items[f]; p && *p;) {
+            p += strspn(p, " ");
+            size_t n = strcspn(p, " ");
+            if (!n)
+                break;
+            bool drop = false;
+            if (p[0] != '\\') {
+                bool dup = false;
+                for (size_t k = 0; k < nkept && !dup; k++)
+                    dup = strlen(kept[k]) == n && strncasecmp(kept[k], p, n) == 0;
+                if (!sg_maildir_keyword_valid(p, n) || (!dup && nkept == 26))
+                    drop = true;
+                else if (!dup)
+                    kept[nkept++] = sg_arena_strndup(arena, p, n);
+            }
+            if (drop) {
+                char *grown = sg_arena_alloc_bytes(arena, len + n + 2);
+                if (len)
+                    memcpy(grown, out, len);
+                if (len)
+                    grown[len++] = ' ';
+                memcpy(grown + len, p, n);
+                len += n;
+                grown[len] = '\0';
+                out = grown;
+            }
+            p += n;
+        }
+    }
+    return out;
 }
 
 typedef struct local_plan {
@@ -134,6 +176,8 @@ void sg_plan_local(const sg_result *r, const sg_plan_input *in, sg_arena *arena,
             out->skipped[i] = plan_copy(&lp, NULL, &a->flags, false, a->header, i);
         else if (a->kind == SG_ACT_FILEINTO)
             out->skipped[i] = plan_copy(&lp, a->mailbox, &a->flags, a->create, a->header, i);
+        if (a->kind == SG_ACT_KEEP || a->kind == SG_ACT_FILEINTO)
+            out->flags_dropped[i] = dropped_keywords(&a->flags, arena);
     }
     /* The implicit keep; also whenever nothing else would store the message
      * (a blocked forward, a reject whose MDN may not go: no mail is lost). */
@@ -147,8 +191,10 @@ void sg_plan_local(const sg_result *r, const sg_plan_input *in, sg_arena *arena,
     }
     if (!out->implicit_keep && !out->nstores && !forwarded && !discarded)
         out->implicit_keep = true;
-    if (out->implicit_keep)
+    if (out->implicit_keep) {
         out->keep_skipped = plan_copy(&lp, NULL, &r->keep_flags, false, r->failed ? NULL : r->keep_header,
                                       SG_PLAN_IMPLICIT);
+        out->keep_flags_dropped = dropped_keywords(&r->keep_flags, arena);
+    }
     plan_fcc(&lp, r);
 }

@@ -99,6 +99,18 @@ for form in 'bob @example.com' 'Bob <bob@example.com >' 'bob@(the boss) example.
     fi
 done
 
+# 3c. More than 26 keywords: the file name holds 26 letters; the others are
+# named on stderr (and in the plan), never dropped in silence.
+reset
+kws=$(i=1; while [ $i -le 28 ]; do printf 'k%02d ' $i; i=$((i + 1)); done)
+printf 'require "imap4flags";\nkeep :flags "%s";\n' "$kws" >"$home/.dovecot.sieve"
+deliver
+expect_rc "28 keywords" 0
+stored=$(ls "$home/Maildir/cur" 2>/dev/null | head -1)
+letters=${stored##*:2,}
+if [ "${#letters}" = 26 ]; then ok; else fail "28 keywords: file name $stored"; fi
+if grep -q 'flags not stored .*INBOX: k27, INBOX: k28' "$tmp/err"; then ok; else fail "28 keywords: stderr: $(cat "$tmp/err")"; fi
+
 # 4. An external redirect under the default policy (off): not sent, kept, and one 5.7.520 bounce from <>.
 reset
 printf 'redirect "alice.private@gmail.example";\n' >"$home/.dovecot.sieve"
