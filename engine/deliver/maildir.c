@@ -198,23 +198,122 @@ static void escape_host(const char *in, char *out)
         strcpy(out, "localhost");
 }
 
-/* The byte at index i of prefix + data. */
-static inline unsigned char byte_at(const sg_maildir_txn *t, size_t i)
+/* The message of the adds, prefix then data, chunk by chunk: the data from
+ * memory, or with pread() from the descriptor (a large message is never read
+ * into memory, nor its pages mapped into the process). */
+typedef struct chunks {
+    const sg_maildir_txn *t;
+    size_t pos; /* in prefix + data */
+    char *buf;  /* WRITE_CHUNK bytes, for pread */
+} chunks;
+
+/* The next chunk (*len 0 at the end); 0 or errno. */
+static int next_chunk(chunks *c, const char **p, size_t *len)
 {
-    return (unsigned char)(i < t->prefix_len ? t->prefix[i] : t->data[i - t->prefix_len]);
+    const sg_maildir_txn *t = c->t;
+    *len = 0;
+    if (c->pos < t->prefix_len) {
+        *p = t->prefix + c->pos;
+        *len = t->prefix_len - c->pos;
+    } else if (c->pos < t->prefix_len + t->len) {
+        size_t at = c->pos - t->prefix_len, want = t->len - at;
+        if (t->src_fd < 0) {
+            *p = t->data + at;
+            *len = want;
+        } else {
+            ssize_t got;
+            do
+                got = pread(t->src_fd, c->buf, want < WRITE_CHUNK ? want : WRITE_CHUNK, t->src_off + (off_t)at);
+            while (got < 0 && errno == EINTR);
+            if (got < 0)
+                return errno;
+            if (got == 0)
+                return EIO; /* the file is shorter than it was */
+            *p = c->buf;
+            *len = (size_t)got;
+        }
+    }
+    c->pos += *len;
+    return 0;
 }
 
-void sg_maildir_set_message(sg_maildir_txn *t, const char *prefix, size_t prefix_len, const char *data, size_t len)
+/* Walks prefix + data with every CRLF as LF: emit(ctx, bytes, n) for each run
+ * (NULL: only counts). Returns 0 or errno; *size gets the bytes emitted. */
+static int walk_lf(const sg_maildir_txn *t, int (*emit)(void *ctx, const char *p, size_t n), void *ctx,
+                   size_t *size)
+{
+    chunks c = {t, 0, t->src_fd >= 0 ? sg_xmalloc(WRITE_CHUNK) : NULL};
+    bool held_cr = false; /* a CR at the end of the last chunk: kept unless a LF follows */
+    size_t total = 0;
+    int e = 0;
+    for (;;) {
+        const char *p;
+        size_t n;
+        if ((e = next_chunk(&c, &p, &n)) != 0 || n == 0)
+            break;
+        size_t i = 0;
+        if (held_cr) {
+            held_cr = false;
+            if (p[0] != '\n') {
+                total++;
+                if (emit && (e = emit(ctx, "\r", 1)) != 0)
+                    break;
+            }
+        }
+        size_t run = 0;
+        for (; i < n; i++) {
+            if (p[i] != '\r')
+                continue;
+            if (i + 1 == n) { /* decided by the next chunk */
+                held_cr = true;
+                break;
+            }
+            if (p[i + 1] == '\n') {
+                total += i - run;
+                if (emit && i > run && (e = emit(ctx, p + run, i - run)) != 0)
+                    break;
+                run = i + 1; /* the LF starts the next run */
+            }
+        }
+        if (e)
+            break;
+        total += i - run;
+        if (emit && i > run && (e = emit(ctx, p + run, i - run)) != 0)
+            break;
+    }
+    if (!e && held_cr) {
+        total++;
+        if (emit)
+            e = emit(ctx, "\r", 1);
+    }
+    free(c.buf);
+    if (size)
+        *size = total;
+    return e;
+}
+
+static void set_source(sg_maildir_txn *t, const char *prefix, size_t prefix_len, const char *data, int fd, off_t off,
+                       size_t len)
 {
     t->prefix = prefix ? prefix : "";
     t->prefix_len = prefix ? prefix_len : 0;
     t->data = data ? data : "";
-    t->len = data ? len : 0;
-    size_t total = t->prefix_len + t->len, crlf = 0;
-    for (size_t i = 0; i + 1 < total; i++)
-        if (byte_at(t, i) == '\r' && byte_at(t, i + 1) == '\n')
-            crlf++;
-    t->size = total - crlf;
+    t->src_fd = fd;
+    t->src_off = off;
+    t->len = data || fd >= 0 ? len : 0;
+    if (walk_lf(t, NULL, NULL, &t->size) != 0)
+        t->size = t->prefix_len + t->len; /* the write will fail and say why */
+}
+
+void sg_maildir_set_message(sg_maildir_txn *t, const char *prefix, size_t prefix_len, const char *data, size_t len)
+{
+    set_source(t, prefix, prefix_len, data, -1, 0, len);
+}
+
+void sg_maildir_set_message_fd(sg_maildir_txn *t, const char *prefix, size_t prefix_len, int fd, off_t off,
+                               size_t len)
+{
+    set_source(t, prefix, prefix_len, NULL, fd, off, len);
 }
 
 sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *opt, const char *prefix,
@@ -390,25 +489,38 @@ static void unique_name(const sg_maildir_txn *t, char *out, size_t outlen)
              t->host, t->size);
 }
 
+/* Output in WRITE_CHUNK writes, whatever the runs between CRLFs. */
+typedef struct outbuf {
+    int fd;
+    char *buf;
+    size_t n;
+} outbuf;
+
+static int emit_write(void *ctx, const char *p, size_t n)
+{
+    outbuf *o = ctx;
+    while (n) {
+        size_t take = WRITE_CHUNK - o->n < n ? WRITE_CHUNK - o->n : n;
+        memcpy(o->buf + o->n, p, take);
+        o->n += take, p += take, n -= take;
+        if (o->n == WRITE_CHUNK) {
+            int e = sg_md_write_all(o->fd, o->buf, o->n);
+            o->n = 0;
+            if (e)
+                return e;
+        }
+    }
+    return 0;
+}
+
 /* prefix + data with every CRLF written as LF. 0 or errno. */
 static int write_message(const sg_maildir_txn *t, int fd)
 {
-    char *buf = sg_xmalloc(WRITE_CHUNK);
-    size_t n = 0, total = t->prefix_len + t->len;
-    int e = 0;
-    for (size_t i = 0; i < total && !e; i++) {
-        unsigned char c = byte_at(t, i);
-        if (c == '\r' && i + 1 < total && byte_at(t, i + 1) == '\n')
-            continue;
-        buf[n++] = (char)c;
-        if (n == WRITE_CHUNK) {
-            e = sg_md_write_all(fd, buf, n);
-            n = 0;
-        }
-    }
-    if (!e && n)
-        e = sg_md_write_all(fd, buf, n);
-    free(buf);
+    outbuf o = {fd, sg_xmalloc(WRITE_CHUNK), 0};
+    int e = walk_lf(t, emit_write, &o, NULL);
+    if (!e && o.n)
+        e = sg_md_write_all(fd, o.buf, o.n);
+    free(o.buf);
     return e;
 }
 
@@ -417,6 +529,9 @@ static bool same_content(const sg_maildir_txn *t, const sg_md_copy *e)
 {
     if (e->prefix_len + e->len != t->prefix_len + t->len)
         return false;
+    if (e->src_fd >= 0 || t->src_fd >= 0) /* the same range of the same file, after the same prefix */
+        return e->src_fd == t->src_fd && e->src_off == t->src_off && e->prefix_len == t->prefix_len &&
+               memcmp(e->prefix, t->prefix, t->prefix_len) == 0;
     /* Compare the two (prefix, data) pairs as one stream each. */
     const char *a[2] = {e->prefix, e->data}, *b[2] = {t->prefix, t->data};
     size_t an[2] = {e->prefix_len, e->len}, bn[2] = {t->prefix_len, t->len};
@@ -471,6 +586,7 @@ static sg_maildir_status write_copy(sg_maildir_txn *t, sg_md_copy *c, sg_maildir
 {
     c->prefix = t->prefix, c->prefix_len = t->prefix_len;
     c->data = t->data, c->len = t->len;
+    c->src_fd = t->src_fd, c->src_off = t->src_off;
     if (link_copy(t, c))
         return SG_MAILDIR_OK;
     char name[NAME_LIMIT + 1];

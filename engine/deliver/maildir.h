@@ -67,6 +67,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "base/arena.h"
@@ -152,6 +153,11 @@ sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *o
  * the original body, RFC 5293). */
 void sg_maildir_set_message(sg_maildir_txn *txn, const char *prefix, size_t prefix_len, const char *data,
                             size_t len);
+/* The same with the data read from the regular file fd at off (len bytes),
+ * with pread() in 64 KiB chunks: a large message is never held in memory.
+ * fd must stay open and unchanged until the commit. */
+void sg_maildir_set_message_fd(sg_maildir_txn *txn, const char *prefix, size_t prefix_len, int fd, off_t off,
+                               size_t len);
 
 /* Writes one copy into `mailbox` (tmp/; fsynced by the commit), with `flags` (may be NULL
  * when nflags is 0). `create`: the folder may be created if missing. A second

@@ -48,6 +48,8 @@ typedef struct copy {
      * fsynced at commit; -1 for a copy that is a hard link to another. */
     const char *prefix, *data;
     size_t prefix_len, len;
+    int src_fd; /* data from this descriptor at src_off instead (-1: from memory) */
+    off_t src_off;
     int fd;
     bool linked;
 } sg_md_copy;
@@ -59,6 +61,8 @@ struct sg_maildir_txn {
     char host[HOST_LIMIT + 1]; /* escaped: '/' -> \057, ':' -> \072 */
     const char *prefix, *data;
     size_t prefix_len, len;
+    int src_fd; /* the data from this descriptor at src_off (maildir.h, sg_maildir_set_message_fd), or -1 */
+    off_t src_off;
     size_t size; /* on disk, CRLF written as LF */
     sg_md_copy *copies;
     size_t count, cap;
