@@ -206,6 +206,60 @@ static void test_refused_name_message_is_printable(void **state)
 
 /* ---- delivery ---- */
 
+/* A message read from a descriptor (sg_maildir_set_message_fd): copied in
+ * 64 KiB chunks with pread, CRLF written as LF also where a CR ends one chunk
+ * and its LF starts the next; a second folder's copy is a link; the bytes on
+ * disk are exactly the LF form, and its size is in the name. */
+static void test_message_from_descriptor(void **state)
+{
+    fixture *f = *state;
+    size_t n = 3 * 65536 + 100;
+    char *crlf = malloc(n), *lf = malloc(n);
+    assert_non_null(crlf);
+    assert_non_null(lf);
+    size_t m = 0;
+    memcpy(crlf, "Subject: big\r\n\r\n", 17);
+    for (size_t i = 17; i < n; i++)
+        crlf[i] = (i + 1) % 65536 == 0 ? '\r' : i % 65536 == 0 ? '\n' : i % 80 == 0 ? '\n' : 'x';
+    for (size_t i = 0; i < n; i++)
+        if (!(crlf[i] == '\r' && i + 1 < n && crlf[i + 1] == '\n'))
+            lf[m++] = crlf[i];
+    char path[512];
+    snprintf(path, sizeof path, "%s.src", f->root);
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    fputs("GARBAGE", out); /* the message starts at offset 7 of its file */
+    assert_int_equal(fwrite(crlf, 1, n, out), n);
+    fclose(out);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    sg_maildir_options o = options(true);
+    sg_maildir_txn *txn = begin(f, &o, NULL, "");
+    sg_maildir_set_message_fd(txn, "X-Prefix: 1\r\n", 13, fd, 7, n);
+    add_ok(txn, "INBOX", NULL, 0, false);
+    add_ok(txn, "Big", NULL, 0, true);
+    commit_ok(txn);
+    char *a = md_only_message(f->root, "new");
+    size_t alen = 0;
+    char *got = md_read(a, &alen);
+    assert_int_equal(alen, 12 + m);
+    assert_memory_equal(got, "X-Prefix: 1\n", 12);
+    assert_memory_equal(got + 12, lf, m);
+    char *want = md_fmt(",S=%zu", 12 + m);
+    assert_non_null(strstr(a, want));
+    struct stat st;
+    assert_int_equal(stat(a, &st), 0);
+    assert_int_equal(st.st_nlink, 2); /* the Big copy is a link to it */
+    free(want);
+    free(got);
+    free(a);
+    sg_maildir_free(txn);
+    close(fd);
+    unlink(path);
+    free(crlf);
+    free(lf);
+}
+
 static void test_single_delivery(void **state)
 {
     fixture *f = *state;
@@ -804,6 +858,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_names, setup, teardown),
         cmocka_unit_test(test_refused_name_message_is_printable),
         cmocka_unit_test_setup_teardown(test_single_delivery, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_message_from_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_line_endings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inbox_and_two_folders, setup, teardown),
