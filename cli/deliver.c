@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "base/msgsrc.h"
 #include "base/supervise.h"
 #include "engine/core/registry.h"
 #include "engine/deliver/delivery.h"
@@ -169,16 +170,19 @@ static int deliver(delivery *d)
         rc = drop_privileges(d);
     if (rc != SG_EXIT_OK)
         return rc;
-    char *data = NULL;
-    size_t len = 0, size = 0;
-    bool too_large = false;
-    int err = sg_read_file(d->o->path ? d->o->path : "-", MAX_MESSAGE, &data, &len, &too_large, &size);
-    if (err || too_large) {
+    /* Mapped (a file) or spooled first (a pipe, into TMPDIR): a large
+     * message is never read into memory (base/msgsrc.h). */
+    sg_msgsrc src;
+    const char *tmpdir = getenv("TMPDIR");
+    int err = d->o->path ? sg_msgsrc_open_path(&src, d->o->path, MAX_MESSAGE)
+                         : sg_msgsrc_open_fd(&src, STDIN_FILENO, MAX_MESSAGE, tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (err) {
         log_error(d, "cannot read the message%s%s: %s", d->o->path ? " from " : "", d->o->path ? d->o->path : "",
-                  err ? strerror(err) : "larger than 1 GiB");
-        free(data);
+                  err == EFBIG ? "larger than 1 GiB" : strerror(err));
         return SG_EXIT_TEMPFAIL;
     }
+    const char *data = src.data;
+    size_t len = src.len;
     /* An mbox From_ line on stdin (Postfix's local(8)) is not part of the
      * message, as dovecot-lda drops it; a file given with -p is taken as it is. */
     const char *from_line_sender = NULL;
@@ -198,6 +202,7 @@ static int deliver(delivery *d)
     req.reject_refuses = d->o->reject_to_stderr;
     req.data = data + skip;
     req.len = len - skip;
+    req.source = &src;
     req.now = time(NULL);
     sg_delivery_outcome out;
     sg_delivery_run(&host, &req, d->arena, &out);
@@ -210,7 +215,7 @@ static int deliver(delivery *d)
         break;
     }
     sg_registry_free(reg);
-    free(data);
+    sg_msgsrc_close(&src);
     return rc;
 }
 

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "base/msgsrc.h"
 #include "base/json.h"
 #include "cli/cli.h"
 #include "cli/plan_print.h"
@@ -193,17 +194,16 @@ static void host_log(void *ctx, int priority, const char *user, const char *line
 
 static void filter_one(filter_run *fr, const char *path)
 {
-    char *data = NULL;
-    size_t len, size;
-    bool too_large;
-    int err = sg_read_file(path, MAX_MESSAGE_SIZE, &data, &len, &too_large, &size);
-    if (err || too_large) {
-        sg_cli_error(fr->cli, "cannot read %s: %s (skipped)", path, err ? strerror(err) : "message too large");
-        free(data);
+    sg_msgsrc msrc; /* mapped: a large message costs the pages the script reads */
+    int err = sg_msgsrc_open_path(&msrc, path, MAX_MESSAGE_SIZE);
+    if (err) {
+        sg_cli_error(fr->cli, "cannot read %s: %s (skipped)", path, err == EFBIG ? "message too large" : strerror(err));
         if (fr->rc == SG_EXIT_OK)
             fr->rc = SG_EXIT_NOINPUT;
         return;
     }
+    const char *data = msrc.data;
+    size_t len = msrc.len;
     const filter_options *o = fr->o;
     sg_arena *arena = fr->msg_arena;
     sg_message *msg = sg_message_parse(data, len, arena);
@@ -245,7 +245,7 @@ static void filter_one(filter_run *fr, const char *path)
     sg_policy_free(out.policy);
     sg_result_free(&result);
     sg_arena_reset(arena);
-    free(data);
+    sg_msgsrc_close(&msrc);
 }
 
 /* ---- the command ---- */

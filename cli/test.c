@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/mail/addrlist.h"
 #include "engine/core/include.h"
@@ -16,6 +17,7 @@
 #include "engine/core/registry.h"
 #include "engine/core/validate.h"
 #include "base/arena.h"
+#include "base/msgsrc.h"
 #include "cli/cli.h"
 #include "engine/deliver/delivery.h"
 #include "grammar/diag_print.h"
@@ -106,20 +108,25 @@ static const char *owner_of(const sg_cli *cli, const test_options *o, const sg_e
 
 static int run(sg_cli *cli, const test_options *o, const char *script_path, const char *message_path)
 {
-    char *src = NULL, *mail = NULL;
-    size_t src_len, mail_len, size;
+    char *src = NULL;
+    size_t src_len, size;
     bool too_large;
     int err = sg_read_file(script_path, cli->settings.limits.max_script_size, &src, &src_len, &too_large, &size);
     if (err) {
         sg_cli_error(cli, "cannot open %s: %s", script_path, strerror(err));
         return SG_EXIT_NOINPUT;
     }
-    err = sg_read_file(message_path, MAX_MESSAGE_SIZE, &mail, &mail_len, &too_large, &size);
-    if (err || too_large) {
-        sg_cli_error(cli, "cannot read %s: %s", message_path, err ? strerror(err) : "message too large");
+    /* mapped, not read: a large message costs the pages the script reads (base/msgsrc.h) */
+    sg_msgsrc msrc;
+    err = strcmp(message_path, "-") == 0 ? sg_msgsrc_open_fd(&msrc, STDIN_FILENO, MAX_MESSAGE_SIZE, NULL)
+                                         : sg_msgsrc_open_path(&msrc, message_path, MAX_MESSAGE_SIZE);
+    if (err) {
+        sg_cli_error(cli, "cannot read %s: %s", message_path, err == EFBIG ? "message too large" : strerror(err));
         free(src);
         return SG_EXIT_NOINPUT;
     }
+    const char *mail = msrc.data;
+    size_t mail_len = msrc.len;
 
     int rc = SG_EXIT_OK;
     sg_diags diags;
@@ -275,7 +282,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
     sg_registry_free(reg);
     sg_diags_clear(&diags);
     free(src);
-    free(mail);
+    sg_msgsrc_close(&msrc);
     return rc;
 }
 

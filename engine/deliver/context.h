@@ -37,6 +37,7 @@ typedef struct sg_dctx {
     const char *mail_location; /* the request's template, or NULL: the configuration's */
     const char *data; /* the message as received */
     size_t len;
+    const struct sg_msgsrc *source; /* the file holding data, or NULL (delivery.h) */
     size_t trace_len; /* the front end's own trace fields first: not in the journal key */
     sg_message *msg;
     const char *message_id; /* "" when none */

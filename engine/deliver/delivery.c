@@ -82,6 +82,7 @@ static void init_context(sg_dctx *d, const sg_delivery_host *host, const sg_deli
     d->trace_len = req->trace_len <= req->len ? req->trace_len : 0;
     d->data = req->data;
     d->len = req->len;
+    d->source = req->source;
     d->now = req->now;
     d->msg = sg_message_parse(req->data, req->len, arena);
     d->env.from = req->envelope_from ? bare_path(req->envelope_from, arena) : sender_from_message(d);

@@ -55,6 +55,11 @@ typedef struct sg_delivery_request {
     bool reject_refuses;
     const char *data; /* the message, as received (no mbox From_ line) */
     size_t len;
+    /* The file holding data (base/msgsrc.h: mapped, data inside its mapping),
+     * or NULL when the message is only in memory: with it, copies are made
+     * from the file in small chunks and a large body is never read into
+     * memory. */
+    const struct sg_msgsrc *source;
     /* The first trace_len bytes of data are the front end's own trace fields
      * (an LMTP server's Return-Path, Delivered-To and Received with its
      * queue id and date): stored and seen by the scripts like the rest, but

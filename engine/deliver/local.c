@@ -6,6 +6,7 @@
 
 #include "base/hash.h"
 #include "base/hex.h"
+#include "base/msgsrc.h"
 
 #include "engine/deliver/maildir.h"
 
@@ -21,7 +22,10 @@ static sg_maildir_status add_copy(sg_dctx *d, sg_maildir_txn *txn, const sg_plan
     const char *h, *body;
     size_t hlen, blen;
     sg_message_render(d->msg, ps->header, d->arena, &h, &hlen, &body, &blen);
-    sg_maildir_set_message(txn, h, hlen, body, blen);
+    if (d->source && d->source->fd >= 0) /* the body from the file, in chunks: never all in memory */
+        sg_maildir_set_message_fd(txn, h, hlen, d->source->fd, sg_msgsrc_offset(d->source, body), blen);
+    else
+        sg_maildir_set_message(txn, h, hlen, body, blen);
     const char *const *flags = ps->flags ? ps->flags->items : NULL;
     size_t nflags = ps->flags ? ps->flags->count : 0;
     sg_maildir_status st = sg_maildir_add(txn, mailbox, flags, nflags, ps->create, err);
@@ -103,7 +107,8 @@ bool sg_store_locally(sg_dctx *d, const sg_result *r, const sg_plan *plan)
     sg_maildir_error merr;
     memset(&merr, 0, sizeof merr);
     sg_maildir_txn *txn = NULL;
-    sg_maildir_status st = sg_maildir_begin(root, &opt, NULL, 0, d->data, d->len, &txn, &merr);
+    /* each copy sets its own message (add_copy) */
+    sg_maildir_status st = sg_maildir_begin(root, &opt, NULL, 0, NULL, 0, &txn, &merr);
     bool inbox_added = false;
     for (size_t i = 0; st == SG_MAILDIR_OK && i < plan->nstores; i++)
         st = add_copy(d, txn, &plan->stores[i], &inbox_added, &merr);
