@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "base/msgsrc.h"
+
 #include "engine/deliver/mdn.h"
 #include "engine/deliver/notify_mail.h"
 #include "engine/deliver/redirect.h"
@@ -37,21 +39,21 @@ static bool send_forward(sg_dctx *d, const sg_submit_config *sc, const sg_fwd_de
     const char *copy;
     size_t copy_len;
     const char *host = sg_config_get(d->config, "hostname");
-    const char *data = d->data;
-    size_t len = d->len;
-    if (header) {
-        /* RFC 5293 §7: the header as edited when redirect was done, the body as received */
-        const char *h, *body;
-        size_t hlen, blen;
-        sg_message_render(d->msg, header, d->arena, &h, &hlen, &body, &blen);
-        char *buf = sg_arena_alloc_bytes(d->arena, hlen + blen + 1);
-        memcpy(buf, h, hlen);
-        memcpy(buf + hlen, body, blen);
-        buf[hlen + blen] = '\0';
-        data = buf;
-        len = hlen + blen;
+    /* The header section (RFC 5293 §7: as edited when redirect was done) gets
+     * the redirect's fields; the body follows as received, from the file in
+     * chunks when the message has one (a large body is never copied into
+     * memory). */
+    const char *h, *body;
+    size_t hlen, blen;
+    sg_message_render(d->msg, header, d->arena, &h, &hlen, &body, &blen);
+    if (!header) { /* unedited: the header section as received, up to the body */
+        size_t off = sg_message_body_offset(d->msg);
+        h = d->data;
+        hlen = off < d->len ? off : d->len;
+        body = d->data + hlen;
+        blen = d->len - hlen;
     }
-    if (!sg_redirect_prepare(data, len, d->owner, fd->target, host, d->now, d->arena, &copy, &copy_len, err,
+    if (!sg_redirect_prepare(h, hlen, d->owner, fd->target, host, d->now, d->arena, &copy, &copy_len, err,
                              sizeof err)) {
         sg_dctx_log(d, SG_LOG_ERR, "redirect to %s: %s", fd->target, err);
         if (state)
@@ -60,8 +62,10 @@ static bool send_forward(sg_dctx *d, const sg_submit_config *sc, const sg_fwd_de
     }
     const char *from = sg_redirect_envelope_from(sc, d->env.from, d->owner, d->now, d->arena, err, sizeof err);
     const char *rcpts[] = {fd->target};
-    sg_submit_status st = from ? sg_submit_message(sc, from, rcpts, 1, copy, copy_len, err, sizeof err)
-                               : SG_SUBMIT_TEMPFAIL;
+    bool file = d->source && d->source->fd >= 0;
+    sg_submit_part parts[2] = {{copy, copy_len, -1, 0},
+                               {body, blen, file ? d->source->fd : -1, file ? sg_msgsrc_offset(d->source, body) : 0}};
+    sg_submit_status st = from ? sg_submit_parts(sc, from, rcpts, 1, parts, 2, err, sizeof err) : SG_SUBMIT_TEMPFAIL;
     if (st != SG_SUBMIT_OK) {
         sg_dctx_log(d, SG_LOG_ERR, "redirect to %s failed (%s): %s", fd->target, sg_submit_status_name(st), err);
         if (state)

@@ -82,8 +82,14 @@ static void close_pipe(int p[2])
 }
 
 sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *from, const char *const *rcpts, size_t n,
-                                    const char *data, size_t len, unsigned timeout_ms, char *err, size_t errlen)
+                                    const sg_submit_part *parts, size_t nparts, unsigned timeout_ms, char *err,
+                                    size_t errlen)
 {
+    size_t len = sg_parts_total(parts, nparts);
+    sg_parts_reader reader;
+    sg_parts_reader_init(&reader, parts, nparts);
+    const char *chunk_p = NULL; /* what is read from the parts and not yet written */
+    size_t chunk_left = 0;
     /* argv: the configured command line, then -i -f SENDER -- RCPT... (built before fork) */
     const char *cmd = cfg->sendmail_path && *cfg->sendmail_path ? cfg->sendmail_path : SG_DEFAULT_SENDMAIL_PATH;
     char *words = sg_xstrdup(cmd);
@@ -225,10 +231,23 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
             goto done;
         }
         if (pr > 0 && in_ix >= 0 && pfd[in_ix].revents) {
-            size_t chunk = len - written < 65536 ? len - written : 65536;
-            ssize_t w = write(in[1], data + written, chunk);
+            int re = chunk_left ? 0 : sg_parts_next(&reader, &chunk_p, &chunk_left);
+            if (re) { /* the message cannot be read: the program gets less than all of it */
+                sg_submit_set_err(err, errlen, "reading the message: %s", strerror(re));
+                kill(pid, SIGKILL);
+                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                    ;
+                pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+                close_pipe(in);
+                close_pipe(outp);
+                goto done;
+            }
+            size_t chunk = chunk_left < 65536 ? chunk_left : 65536;
+            ssize_t w = chunk ? write(in[1], chunk_p, chunk) : 0;
             if (w > 0) {
                 written += (size_t)w;
+                chunk_p += w;
+                chunk_left -= (size_t)w;
             } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
                 epipe = errno == EPIPE;
                 close(in[1]);
@@ -294,6 +313,7 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
         sg_submit_set_err(err, errlen, "%s ended with an unknown status%s%s", prog, sep, output);
     }
 done:
+    sg_parts_reader_free(&reader);
     free(argv);
     free(words);
     return st;

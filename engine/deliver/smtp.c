@@ -293,46 +293,86 @@ static int smtp_connect(const char *spec, unsigned timeout_ms, char *err, size_t
     return fd;
 }
 
-/* The message as DATA: CRLF line endings, dot-stuffed, then ".". */
-static bool smtp_send_data(smtp_conn *c, const char *data, size_t len)
+/* The message as DATA: CRLF line endings, dot-stuffed, then "."; chunk by
+ * chunk from the parts (a CR that ends one chunk and the LF that starts the
+ * next are one line end). */
+static bool smtp_send_data(smtp_conn *c, const sg_submit_part *parts, size_t nparts)
 {
-    bool line_start = true;
-    size_t run = 0; /* bytes of data[run..i) not yet queued */
-    for (size_t i = 0; i < len; i++) {
-        char ch = data[i];
-        if (line_start && ch == '.') {
-            if (!smtp_put(c, data + run, i - run) || !smtp_put(c, ".", 1))
-                return false;
-            run = i;
+    sg_parts_reader r;
+    sg_parts_reader_init(&r, parts, nparts);
+    bool line_start = true, after_cr = false, ok = true;
+    for (;;) {
+        const char *data;
+        size_t len;
+        int e = sg_parts_next(&r, &data, &len);
+        if (e) {
+            sg_submit_set_err(c->err, c->errlen, "%s: reading the message: %s", c->where, strerror(e));
+            ok = false;
+            break;
         }
-        if (ch == '\r' || ch == '\n') {
-            if (!smtp_put(c, data + run, i - run) || !smtp_put(c, "\r\n", 2))
-                return false;
-            if (ch == '\r' && i + 1 < len && data[i + 1] == '\n')
-                i++;
-            run = i + 1;
-            line_start = true;
-        } else {
-            line_start = false;
+        if (len == 0)
+            break;
+        size_t i = 0, run = 0; /* bytes of data[run..i) not yet queued */
+        if (after_cr && data[0] == '\n')
+            i = run = 1; /* the LF of a CRLF split between chunks */
+        after_cr = false;
+        for (; i < len && ok; i++) {
+            char ch = data[i];
+            if (line_start && ch == '.') {
+                ok = smtp_put(c, data + run, i - run) && smtp_put(c, ".", 1);
+                run = i;
+            }
+            if (ch == '\r' || ch == '\n') {
+                ok = ok && smtp_put(c, data + run, i - run) && smtp_put(c, "\r\n", 2);
+                if (ch == '\r' && i + 1 < len && data[i + 1] == '\n')
+                    i++;
+                else if (ch == '\r' && i + 1 == len)
+                    after_cr = true;
+                run = i + 1;
+                line_start = true;
+            } else {
+                line_start = false;
+            }
         }
+        ok = ok && smtp_put(c, data + run, len - run);
+        if (!ok)
+            break;
     }
-    if (!smtp_put(c, data + run, len - run))
+    sg_parts_reader_free(&r);
+    if (!ok)
         return false;
     if (!line_start && !smtp_put(c, "\r\n", 2))
         return false;
     return smtp_put(c, ".\r\n", 3) && smtp_flush(c);
 }
 
-static bool has_8bit(const char *data, size_t len)
+/* Whether any byte is 8-bit (BODY=8BITMIME, RFC 6152); an unreadable part counts as 8-bit. */
+static bool has_8bit(const sg_submit_part *parts, size_t nparts)
 {
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)data[i] >= 0x80)
-            return true;
-    return false;
+    sg_parts_reader r;
+    sg_parts_reader_init(&r, parts, nparts);
+    bool found = false;
+    for (;;) {
+        const char *data;
+        size_t len;
+        if (sg_parts_next(&r, &data, &len) != 0) {
+            found = true;
+            break;
+        }
+        if (len == 0)
+            break;
+        for (size_t i = 0; i < len && !found; i++)
+            found = (unsigned char)data[i] >= 0x80;
+        if (found)
+            break;
+    }
+    sg_parts_reader_free(&r);
+    return found;
 }
 
 sg_submit_status sg_submit_smtp(const sg_submit_config *cfg, const char *from, const char *const *rcpts, size_t n,
-                                const char *data, size_t len, unsigned timeout_ms, char *err, size_t errlen)
+                                const sg_submit_part *parts, size_t nparts, unsigned timeout_ms, char *err,
+                                size_t errlen)
 {
     int fd = smtp_connect(cfg->submission_host, timeout_ms, err, errlen);
     if (fd < 0)
@@ -378,7 +418,7 @@ sg_submit_status sg_submit_smtp(const sg_submit_config *cfg, const char *from, c
     quit = true;
 
     snprintf(cmd, sizeof cmd, "MAIL FROM:<%s>%s", sg_submit_null_sender(from) ? "" : from,
-             ext_8bitmime && has_8bit(data, len) ? " BODY=8BITMIME" : "");
+             ext_8bitmime && has_8bit(parts, nparts) ? " BODY=8BITMIME" : "");
     if (strlen(cmd) >= sizeof cmd - 1) {
         sg_submit_set_err(err, errlen, "envelope sender too long");
         st = SG_SUBMIT_PERMFAIL;
@@ -431,7 +471,7 @@ sg_submit_status sg_submit_smtp(const sg_submit_config *cfg, const char *from, c
         sg_submit_set_err(err, errlen, "%s: DATA refused: %s", where, r.text);
         goto out;
     }
-    if (!smtp_send_data(c, data, len) || !smtp_reply_read(c, &r)) {
+    if (!smtp_send_data(c, parts, nparts) || !smtp_reply_read(c, &r)) {
         quit = false;
         st = SG_SUBMIT_TEMPFAIL;
         goto out;

@@ -8,11 +8,15 @@
  */
 #include "engine/deliver/submit.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "base/arena.h"
 #include "engine/deliver/submit_int.h"
 
 /* ---- small helpers (submit_int.h) ---- */
@@ -158,8 +162,8 @@ static bool envelope_ok(const char *from, const char *const *rcpts, size_t n, bo
     return true;
 }
 
-sg_submit_status sg_submit_message(const sg_submit_config *cfg, const char *envelope_from, const char *const *rcpts,
-                                   size_t n, const char *data, size_t len, char *err, size_t errlen)
+sg_submit_status sg_submit_parts(const sg_submit_config *cfg, const char *envelope_from, const char *const *rcpts,
+                                 size_t n, const sg_submit_part *parts, size_t nparts, char *err, size_t errlen)
 {
     sg_submit_set_err(err, errlen, "%s", "");
     bool smtp = cfg->submission_host && *cfg->submission_host;
@@ -167,6 +171,70 @@ sg_submit_status sg_submit_message(const sg_submit_config *cfg, const char *enve
         return SG_SUBMIT_PERMFAIL;
     unsigned timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : SG_SUBMIT_DEFAULT_TIMEOUT_MS;
     if (smtp)
-        return sg_submit_smtp(cfg, envelope_from, rcpts, n, data, len, timeout_ms, err, errlen);
-    return sg_submit_sendmail(cfg, envelope_from, rcpts, n, data, len, timeout_ms, err, errlen);
+        return sg_submit_smtp(cfg, envelope_from, rcpts, n, parts, nparts, timeout_ms, err, errlen);
+    return sg_submit_sendmail(cfg, envelope_from, rcpts, n, parts, nparts, timeout_ms, err, errlen);
+}
+
+sg_submit_status sg_submit_message(const sg_submit_config *cfg, const char *envelope_from, const char *const *rcpts,
+                                   size_t n, const char *data, size_t len, char *err, size_t errlen)
+{
+    sg_submit_part part = {data ? data : "", data ? len : 0, -1, 0};
+    return sg_submit_parts(cfg, envelope_from, rcpts, n, &part, 1, err, errlen);
+}
+
+/* ---- the message's parts, chunk by chunk ---- */
+
+#define PART_CHUNK (64 * 1024)
+
+void sg_parts_reader_init(sg_parts_reader *r, const sg_submit_part *parts, size_t n)
+{
+    memset(r, 0, sizeof *r);
+    r->parts = parts;
+    r->n = n;
+}
+
+int sg_parts_next(sg_parts_reader *r, const char **p, size_t *len)
+{
+    *len = 0;
+    while (r->i < r->n && r->at == r->parts[r->i].len) {
+        r->i++;
+        r->at = 0;
+    }
+    if (r->i == r->n)
+        return 0;
+    const sg_submit_part *part = &r->parts[r->i];
+    size_t want = part->len - r->at;
+    if (part->fd < 0) {
+        *p = part->data + r->at;
+        *len = want;
+    } else {
+        if (!r->buf)
+            r->buf = sg_xmalloc(PART_CHUNK);
+        ssize_t got;
+        do
+            got = pread(part->fd, r->buf, want < PART_CHUNK ? want : PART_CHUNK, part->off + (off_t)r->at);
+        while (got < 0 && errno == EINTR);
+        if (got < 0)
+            return errno;
+        if (got == 0)
+            return EIO;
+        *p = r->buf;
+        *len = (size_t)got;
+    }
+    r->at += *len;
+    return 0;
+}
+
+void sg_parts_reader_free(sg_parts_reader *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+}
+
+size_t sg_parts_total(const sg_submit_part *parts, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += parts[i].len;
+    return total;
 }

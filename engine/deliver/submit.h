@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "base/config.h"
 
 #define SG_DEFAULT_SENDMAIL_PATH "/usr/sbin/sendmail"
@@ -68,5 +69,19 @@ bool sg_submit_config_load(const sg_config *conf, sg_submit_config *cfg, char *e
  * why, with the exit status or the server's reply. */
 sg_submit_status sg_submit_message(const sg_submit_config *cfg, const char *envelope_from, const char *const *rcpts,
                                    size_t n, const char *data, size_t len, char *err, size_t errlen);
+
+/* One piece of a message to submit: len bytes from memory (fd < 0), or from
+ * the regular file fd at off, read with pread() in 64 KiB chunks: a large
+ * body is sent without being held in memory. */
+typedef struct sg_submit_part {
+    const char *data;
+    size_t len;
+    int fd;
+    off_t off;
+} sg_submit_part;
+
+/* sg_submit_message with the message as the concatenation of parts. */
+sg_submit_status sg_submit_parts(const sg_submit_config *cfg, const char *envelope_from, const char *const *rcpts,
+                                 size_t n, const sg_submit_part *parts, size_t nparts, char *err, size_t errlen);
 
 #endif

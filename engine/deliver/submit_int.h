@@ -30,11 +30,28 @@ bool sg_submit_null_sender(const char *s);
 /* Appends what fits of buf to out (SG_SUBMIT_REASON_MAX bytes and a NUL). */
 void sg_submit_keep_output(char *out, size_t *n, const char *buf, size_t len);
 
-/* The transports, after sg_submit_message checked the envelope: a
+/* The message's parts as chunks: memory as it is, a file range with pread()
+ * into a 64 KiB buffer. */
+typedef struct sg_parts_reader {
+    const sg_submit_part *parts;
+    size_t n, i;
+    size_t at; /* bytes of parts[i] already given */
+    char *buf; /* for file parts, allocated on first use */
+} sg_parts_reader;
+
+void sg_parts_reader_init(sg_parts_reader *r, const sg_submit_part *parts, size_t n);
+/* The next chunk (*len 0 at the end). 0 or errno (EIO: a file is shorter than said). */
+int sg_parts_next(sg_parts_reader *r, const char **p, size_t *len);
+void sg_parts_reader_free(sg_parts_reader *r);
+size_t sg_parts_total(const sg_submit_part *parts, size_t n);
+
+/* The transports, after sg_submit_parts checked the envelope: a
  * sendmail-compatible program (sendmail.c), an SMTP server (smtp.c). */
 sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *from, const char *const *rcpts, size_t n,
-                                    const char *data, size_t len, unsigned timeout_ms, char *err, size_t errlen);
+                                    const sg_submit_part *parts, size_t nparts, unsigned timeout_ms, char *err,
+                                    size_t errlen);
 sg_submit_status sg_submit_smtp(const sg_submit_config *cfg, const char *from, const char *const *rcpts, size_t n,
-                                const char *data, size_t len, unsigned timeout_ms, char *err, size_t errlen);
+                                const sg_submit_part *parts, size_t nparts, unsigned timeout_ms, char *err,
+                                size_t errlen);
 
 #endif
