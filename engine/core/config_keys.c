@@ -149,6 +149,8 @@ static const sg_config_key keys[] = {
         "overrides the policy's max_forward_hops (unset: the policy store's, default 3)"),
     KEY(S_LIMITS, "mime_max_depth", SG_KEY_UINT, "100", NULL, "how deep MIME parts are split"),
     KEY(S_LIMITS, "mime_max_parts", SG_KEY_UINT, "10000", NULL, "the most MIME parts split"),
+    KEY(S_LIMITS, "mime_max_scan_size", SG_KEY_SIZE, "10M", NULL,
+        "the bytes of one body part (and of the raw body) that body, mime and extracttext tests look at"),
 
     KEYC(S_POLICY, "policy_store", SG_KEY_STRING, "sqlite:/var/lib/sievegate/policy.db", NULL,
          "the forwarding policy: sqlite:PATH, or none for the built-in default (mode automatic)",

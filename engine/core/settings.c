@@ -73,6 +73,8 @@ void sg_settings_run_options(const sg_settings *s, sg_run_options *opt)
         opt->mime.max_depth = n > 1000 ? 1000 : (unsigned)n;
     if ((v = sg_config_get(s->config, "mime_max_parts")) && sg_parse_size(v, &n))
         opt->mime.max_parts = n;
+    if ((v = sg_config_get(s->config, "mime_max_scan_size")) && sg_parse_size(v, &n))
+        opt->mime.max_scan = n;
     /* RFC 5183 §4.1 items (engine/ext/ext_environment.c has the defaults). */
     opt->environment.host = sg_config_get(s->config, "hostname");
     opt->environment.domain = sg_config_get(s->config, "environment_domain");

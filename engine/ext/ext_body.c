@@ -110,8 +110,10 @@ static bool body_test(sg_interp *in, const sg_node *node, const sg_bound *b)
     if (sg_bound_tag_find(b, "raw")) {
         /* §5.1: the body as it is, MIME structure and encodings included */
         sg_message *msg = sg_interp_message(in);
-        size_t off = sg_message_body_offset(msg);
-        try_value(&pr, sg_message_data(msg) + off, sg_message_size(msg) - off);
+        size_t off = sg_message_body_offset(msg), len = sg_message_size(msg) - off;
+        size_t max = sg_interp_options(in)->mime.max_scan ? sg_interp_options(in)->mime.max_scan
+                                                          : SG_MIME_DEFAULT_MAX_SCAN;
+        try_value(&pr, sg_message_data(msg) + off, len < max ? len : max); /* only so much is looked at */
     } else if (content) {
         sg_strview *types;
         size_t n = sg_interp_strings(in, content->param, &types);

@@ -15,6 +15,7 @@
 
 #include "base/base64.h"
 #include "base/hex.h"
+#include "base/utf8.h"
 #include "engine/mail/rfc2047.h"
 
 struct sg_mime {
@@ -295,6 +296,7 @@ sg_mime *sg_mime_parse(sg_message *msg, const sg_mime_limits *limits, sg_arena *
     m->arena = arena;
     m->limits.max_depth = limits && limits->max_depth ? limits->max_depth : SG_MIME_DEFAULT_MAX_DEPTH;
     m->limits.max_parts = limits && limits->max_parts ? limits->max_parts : SG_MIME_DEFAULT_MAX_PARTS;
+    m->limits.max_scan = limits && limits->max_scan ? limits->max_scan : SG_MIME_DEFAULT_MAX_SCAN;
     parse_part(m, msg, 0, 0, false);
     for (int k = 0; k < 2; k++) {
         m->content[k] = sg_arena_calloc(arena, m->count * sizeof *m->content[k]);
@@ -368,6 +370,15 @@ char *sg_mime_decode_qp(const char *in, size_t len, sg_arena *arena, size_t *out
     return out;
 }
 
+/* Text that needs no conversion: the charset is UTF-8 or US-ASCII (of which
+ * UTF-8 is a superset) and the bytes are valid UTF-8. */
+static bool already_utf8(const char *charset, const char *s, size_t n)
+{
+    if (strcasecmp(charset, "utf-8") != 0 && strcasecmp(charset, "us-ascii") != 0 && strcasecmp(charset, "ascii") != 0)
+        return false;
+    return sg_utf8_invalid_at(s, n) == n;
+}
+
 const char *sg_mime_content(sg_mime *mime, size_t index, bool to_utf8, size_t *len)
 {
     if (index >= mime->count) {
@@ -382,10 +393,12 @@ const char *sg_mime_content(sg_mime *mime, size_t index, bool to_utf8, size_t *l
     const sg_mime_part *p = &mime->parts[index];
     const char *out;
     size_t n;
+    /* only the first max_scan bytes of a part's body are looked at (mime.h) */
+    size_t body_len = p->body_len < mime->limits.max_scan ? p->body_len : mime->limits.max_scan;
     if (to_utf8) {
         out = sg_mime_content(mime, index, false, &n);
         const char *charset = param(p, "charset");
-        if (strcmp(p->type, "text") == 0 && charset && *charset) {
+        if (strcmp(p->type, "text") == 0 && charset && *charset && !already_utf8(charset, out, n)) {
             size_t cn;
             const char *conv = sg_charset_to_utf8(charset, out, n, mime->arena, &cn);
             if (conv) {
@@ -394,12 +407,12 @@ const char *sg_mime_content(sg_mime *mime, size_t index, bool to_utf8, size_t *l
             }
         }
     } else if (strcmp(p->encoding, "base64") == 0) {
-        out = sg_mime_decode_base64(p->body, p->body_len, mime->arena, &n);
+        out = sg_mime_decode_base64(p->body, body_len, mime->arena, &n);
     } else if (strcmp(p->encoding, "quoted-printable") == 0) {
-        out = sg_mime_decode_qp(p->body, p->body_len, mime->arena, &n);
-    } else {
-        out = sg_arena_strndup(mime->arena, p->body, p->body_len);
-        n = p->body_len;
+        out = sg_mime_decode_qp(p->body, body_len, mime->arena, &n);
+    } else { /* 7bit, 8bit, binary: the bytes as they are, not copied */
+        out = p->body;
+        n = body_len;
     }
     mime->content[k][index] = out;
     mime->content_len[k][index] = n;

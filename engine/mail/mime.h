@@ -25,7 +25,14 @@
 typedef struct sg_mime_limits {
     unsigned max_depth; /* 0: SG_MIME_DEFAULT_MAX_DEPTH; deeper multiparts are leaves */
     size_t max_parts;   /* 0: SG_MIME_DEFAULT_MAX_PARTS; later parts are not split off */
+    /* 0: SG_MIME_DEFAULT_MAX_SCAN; the bytes of one part's body (and of the
+     * raw body, RFC 5173 :raw) that body, mime and extracttext tests look at:
+     * what lies beyond is not looked at (a large message's body is neither
+     * read whole nor decoded whole; a match there is not seen). */
+    size_t max_scan;
 } sg_mime_limits;
+
+#define SG_MIME_DEFAULT_MAX_SCAN ((size_t)10 << 20)
 
 typedef struct sg_mime_param {
     const char *name;  /* lower-case */
@@ -62,7 +69,10 @@ const char *sg_mime_limit_hit(const sg_mime *mime);
 
 /* The content decoded from its transfer encoding; for "text" parts also
  * converted to UTF-8 when `to_utf8` (an unknown charset: the octets as they
- * are). NUL-terminated, in the arena; computed once per part. */
+ * are); at most limits.max_scan bytes of the body are read. *len bytes, not
+ * NUL-terminated: a part that needs no decoding nor conversion is the
+ * message's own bytes (a large body is not copied), the others are in the
+ * arena. Computed once per part. */
 const char *sg_mime_content(sg_mime *mime, size_t index, bool to_utf8, size_t *len);
 
 /* The content as text, as Pigeonhole's body :text and extracttext read it:

@@ -23,16 +23,17 @@ static char *render(sg_mime *m)
     for (size_t i = 0; i < sg_mime_count(m); i++) {
         const sg_mime_part *p = sg_mime_part_at(m, i);
         size_t n;
+        n = 0;
         const char *c = p->multipart || p->message ? "" : sg_mime_content(m, i, true, &n);
-        size_t need = strlen(c) + 128;
+        size_t need = n + 128;
         if (len + need >= cap) {
             cap = (len + need) * 2;
             out = realloc(out, cap);
         }
         len += (size_t)snprintf(out + len, cap - len, "%u %s/%s %c ", p->depth, p->type, p->subtype,
                                 p->multipart ? 'M' : p->message ? 'R' : '-');
-        for (; *c; c++)
-            out[len++] = *c == '\n' ? '|' : *c == '\r' ? '~' : *c;
+        for (size_t k = 0; k < n; k++)
+            out[len++] = c[k] == '\n' ? '|' : c[k] == '\r' ? '~' : c[k];
         out[len++] = '\n';
         out[len] = '\0';
     }
@@ -105,6 +106,31 @@ static void test_cases(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* limits.max_scan: only so much of a part's body is read, decoded and
+ * converted; a body that needs neither is the message's own bytes. */
+static void test_max_scan(void **state)
+{
+    (void)state;
+    sg_arena *a = sg_arena_new();
+    const char *raw = "Content-Type: text/plain; charset=us-ascii\n\n0123456789abcdefghij\n";
+    sg_message *msg = sg_message_parse(raw, strlen(raw), a);
+    sg_mime_limits lim = {0, 0, 10};
+    sg_mime *m = sg_mime_parse(msg, &lim, a);
+    size_t n;
+    const char *c = sg_mime_content(m, 0, true, &n);
+    assert_int_equal(n, 10);
+    assert_memory_equal(c, "0123456789", 10);
+    assert_ptr_equal(c, strstr(raw, "0123")); /* not copied */
+    const char *b64 = "Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQ=\n";
+    msg = sg_message_parse(b64, strlen(b64), a);
+    lim.max_scan = 8; /* "aGVsbG8g": "hello " */
+    m = sg_mime_parse(msg, &lim, a);
+    c = sg_mime_content(m, 0, true, &n);
+    assert_int_equal(n, 6);
+    assert_memory_equal(c, "hello ", 6);
+    sg_arena_free(a);
+}
+
 static void test_content_type_params(void **state)
 {
     (void)state;
@@ -164,7 +190,7 @@ static void test_deep_nesting(void **state)
     const sg_mime_part *last = sg_mime_part_at(m, SG_MIME_DEFAULT_MAX_DEPTH);
     assert_int_equal(last->depth, SG_MIME_DEFAULT_MAX_DEPTH);
     assert_false(last->multipart);
-    sg_mime_limits lim = {5, 0};
+    sg_mime_limits lim = {5, 0, 0};
     m = sg_mime_parse(msg, &lim, a);
     assert_int_equal(sg_mime_count(m), 6);
     sg_arena_free(a);
@@ -185,12 +211,14 @@ static void test_many_parts(void **state)
     sg_mime *m = sg_mime_parse(msg, NULL, a);
     assert_int_equal(sg_mime_count(m), SG_MIME_DEFAULT_MAX_PARTS);
     assert_string_equal(sg_mime_limit_hit(m), "mime-part-limit");
-    sg_mime_limits lim = {0, 200000};
+    sg_mime_limits lim = {0, 200000, 0};
     m = sg_mime_parse(msg, &lim, a);
     assert_int_equal(sg_mime_count(m), 100001);
     assert_null(sg_mime_limit_hit(m));
     size_t n;
-    assert_string_equal(sg_mime_content(m, 100000, true, &n), "x");
+    const char *content = sg_mime_content(m, 100000, true, &n);
+    assert_int_equal(n, 1);
+    assert_memory_equal(content, "x", 1);
     sg_arena_free(a);
     free(b.s);
 }
@@ -232,6 +260,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),           cmocka_unit_test(test_content_type_params),
+        cmocka_unit_test(test_max_scan),
         cmocka_unit_test(test_deep_nesting),    cmocka_unit_test(test_many_parts),
         cmocka_unit_test(test_huge_base64_line), cmocka_unit_test(test_html_text),
     };
