@@ -8,7 +8,9 @@
 # Asserts the files in each Maildir, key header lines, what the sink got and
 # that Postfix's queue drains.
 #
-# usage: postfix.sh SIEVEGATE        (as root; exit 77 = skipped)
+# usage: postfix.sh SIEVEGATE [PRELOAD]   (as root; exit 77 = skipped)
+# PRELOAD: the fault shim (tests/unit_maildir/fault_shim.c, after the ASan
+# runtime in ASan builds), for (i): deliveries killed with SIGKILL.
 # By hand: ctest --test-dir build -R e2e_postfix --output-on-failure
 #     or:  sudo tests/e2e/postfix.sh build/sievegate   (KEEP=1 keeps the temp dir)
 #
@@ -23,7 +25,8 @@
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 skip() { echo "SKIP: $*"; exit 77; }
-[ $# = 1 ] || { echo "usage: $0 SIEVEGATE" >&2; exit 2; }
+[ $# = 1 ] || [ $# = 2 ] || { echo "usage: $0 SIEVEGATE [PRELOAD]" >&2; exit 2; }
+preload=${2:-}
 [ "$(id -u)" = 0 ] || skip "needs root (a private Postfix instance and local users)"
 command -v postfix >/dev/null && command -v postqueue >/dev/null && [ -x /usr/sbin/sendmail ] ||
     skip "Postfix is not installed (apt-get install postfix swaks)"
@@ -227,6 +230,59 @@ postqueue -c "$pf/etc" -f
 drain "(h) after the store is back"
 expect_count "(h) kept once the store is back" "$(home alice)/Maildir/new" 1
 expect_count "(h) and the 5.7.520 DSN to carol" "$(home carol)/Maildir/new" 1
+
+# (i) Deliveries killed by a signal (kill -9, the OOM killer, a crash) are
+# deferred, never bounced (Postfix bounces a mailbox_command that dies by a
+# signal: sievegate's supervising parent turns it into 75), and the retry
+# stores the message exactly once: killed while writing, before the rename
+# into new/, and after it (at the directory's fsync). The same command line
+# as the documented one, run through /bin/sh, with the fault shim in its
+# environment for the first attempt only.
+if [ -n "$preload" ]; then
+    cat >"$tmp/killing-deliver" <<EOS
+#!/bin/sh
+if [ -f "$tmp/kill/at" ]; then
+    read -r op match <"$tmp/kill/at"
+    rm -f "$tmp/kill/at"
+    LD_PRELOAD="$preload" SG_FAULT_OP=\$op SG_FAULT_MATCH=\$match SG_FAULT_SIGNAL=9 SG_FAULT_ID=\$\$ \
+        "$bin" deliver -c "$tmp/sievegate.conf" -f "\$1" -a "\$2"
+else
+    "$bin" deliver -c "$tmp/sievegate.conf" -f "\$1" -a "\$2"
+fi
+EOS
+    chmod 755 "$tmp/killing-deliver"
+    mkdir -p "$tmp/kill" && chmod 777 "$tmp/kill"
+    postconf -c "$pf/etc" "mailbox_command = $tmp/killing-deliver \"\$SENDER\" \"\$RECIPIENT\"" >/dev/null
+    postfix -c "$pf/etc" reload >/dev/null 2>&1
+    n=0
+    for step in "write /tmp/" "rename /new/" "fsync /Maildir/new"; do
+        n=$((n + 1))
+        reset
+        script alice 'keep;'
+        rm -rf "$pf/spool/deferred"/* 2>/dev/null
+        echo "$step" >"$tmp/kill/at" # read and removed by the user's delivery: a directory it may write
+        chmod 644 "$tmp/kill/at"
+        smtp "(i$n) accepted" "$C" "$A" "Killed at $step"
+        i=0
+        while [ -z "$(find "$pf/spool/deferred" -type f 2>/dev/null | head -n 1)" ] && [ $i -lt 200 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        if [ $i -lt 200 ]; then ok; else fail "(i$n) killed at $step: not deferred"; fi
+        if grep "to=<$A>" "$pf/maillog" | tail -n 1 | grep -q 'status=deferred (temporary failure.*killed by signal 9'; then ok; else
+            fail "(i$n) killed at $step: $(grep "to=<$A>" "$pf/maillog" | tail -n 1)"
+        fi
+        if grep -q "to=<$A>.*status=bounced" "$pf/maillog"; then fail "(i$n) killed at $step: bounced"; else ok; fi
+        expect_count "(i$n) no bounce to carol" "$(home carol)/Maildir/new" 0
+        postqueue -c "$pf/etc" -f
+        drain "(i$n) after the retry"
+        expect_count "(i$n) killed at $step: exactly one copy after the retry" "$(home alice)/Maildir/new" 1
+    done
+    postconf -c "$pf/etc" "mailbox_command = $bin deliver -c $tmp/sievegate.conf -f \"\$SENDER\" -a \"\$RECIPIENT\"" >/dev/null
+    postfix -c "$pf/etc" reload >/dev/null 2>&1
+else
+    echo "note: no fault shim given: (i), deliveries killed by a signal, not run"
+fi
 
 # No warnings or errors from Postfix (a failed pipe, a sievegate exit status, ...).
 if grep -E 'postfix/[a-z]+\[[0-9]+\]: (warning|error|fatal|panic):' "$pf/maillog" | grep -v 'postfix-script' >"$tmp/warn"; then
