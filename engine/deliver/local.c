@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/hash.h"
 #include "base/hex.h"
@@ -42,9 +43,12 @@ static sg_maildir_status add_copy(sg_dctx *d, sg_maildir_txn *txn, const sg_plan
 
 /* The delivery's key in the Maildir's journal (exactly once, maildir.h): the
  * envelope and a digest of the message as the MTA hands it over again on a
- * retry (its header section, which holds the MTA's own Received field with
- * its queue id and the Message-ID, and the size of its body; not the front
- * end's own trace fields before it, d->trace_len): SHA-256 of them. NULL when it cannot be computed: then there is no journal (logged). */
+ * retry: its header fields as received (with the MTA's own Received field
+ * and its queue id, and the Message-ID), and the size of its body; not what
+ * is new at each attempt: the front end's own trace fields before them
+ * (d->trace_len, an LMTP server's) and Exim's Delivery-date
+ * (delivery_date_add). SHA-256 of them. NULL when it cannot be computed:
+ * then there is no journal (logged). */
 static const char *journal_key(sg_dctx *d)
 {
     size_t body = sg_message_body_offset(d->msg);
@@ -61,10 +65,21 @@ static const char *journal_key(sg_dctx *d)
         sg_sha256_update(&h, parts[i], strlen(parts[i]));
         sg_sha256_update(&h, "\n", 1);
     }
-    /* the front end's own trace fields (an LMTP server's) differ at every attempt */
-    size_t head = body < d->len ? body : d->len;
-    size_t skip = d->trace_len < head ? d->trace_len : 0;
-    sg_sha256_update(&h, d->data + skip, head - skip);
+    /* the header section's bytes as received, but the Delivery-date fields */
+    const char *end = d->data + (body < d->len ? body : d->len);
+    const char *at = d->data + (d->trace_len < (size_t)(end - d->data) ? d->trace_len : 0);
+    sg_message_use_original(d->msg, true); /* the fields as received, not as a script edited them */
+    for (size_t k = 0; k < sg_message_header_count(d->msg); k++) {
+        const sg_header_field *f = sg_message_header_at(d->msg, k);
+        if (f->name < at || f->name >= end || f->name_len != 13 || strncasecmp(f->name, "Delivery-date", 13) != 0)
+            continue;
+        sg_sha256_update(&h, at, (size_t)(f->name - at));
+        at = f->raw + f->raw_len; /* the field, up to its line break */
+        while (at < end && (*at == '\r' || *at == '\n'))
+            at++;
+    }
+    sg_message_use_original(d->msg, false);
+    sg_sha256_update(&h, at, (size_t)(end - at));
     sg_sha256_update(&h, size, strlen(size));
     unsigned char digest[SG_SHA256_SIZE];
     sg_sha256_end(&h, digest);

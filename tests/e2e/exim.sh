@@ -11,7 +11,9 @@
 # the original envelope sender; a deferral on exit 75 (the policy store
 # vanished) delivered once it is back; no "Tainted" error, nothing frozen.
 #
-# usage: exim.sh SIEVEGATE CACHE-DIR  (as root; exit 77 = skipped)
+# usage: exim.sh SIEVEGATE CACHE-DIR [PRELOAD]  (as root; exit 77 = skipped)
+# PRELOAD: the fault shim (after the ASan runtime in ASan builds), for (i):
+# deliveries killed with SIGKILL.
 #   CACHE-DIR keeps the downloaded packages between runs.
 # The daemon only queues (queue_only) and the test runs the queue as root:
 # a re-executed Exim with -C drops root (TRUSTED_CONFIG_LIST is compiled in).
@@ -24,7 +26,8 @@
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 skip() { echo "SKIP: $*"; exit 77; }
-[ $# = 2 ] || { echo "usage: $0 SIEVEGATE CACHE-DIR" >&2; exit 2; }
+[ $# = 2 ] || [ $# = 3 ] || { echo "usage: $0 SIEVEGATE CACHE-DIR [PRELOAD]" >&2; exit 2; }
+preload=${3:-}
 [ "$(id -u)" = 0 ] || skip "needs root (a private Exim and local users)"
 command -v swaks >/dev/null || skip "swaks is not installed"
 command -v python3 >/dev/null || skip "python3 is not installed"
@@ -91,6 +94,20 @@ doc=$(dirname "$0")/../../docs/exim.md
 snippet() { # MARKER: the code block after <!-- MARKER --> in docs/exim.md
     awk -v m="<!-- $1 -->" '$0 == m { on = 1; next } on && /^```/ { if (++fence == 2) exit; next } on == 1 && fence == 1' "$doc"
 }
+# The documented command, through a wrapper that, for (i), puts the fault
+# shim into the environment of one attempt (and otherwise is the command).
+mkdir -p "$tmp/kill" && chmod 777 "$tmp/kill"
+cat >"$tmp/killing-deliver" <<EOS
+#!/bin/sh
+if [ -f "$tmp/kill/at" ]; then
+    read -r op match <"$tmp/kill/at"
+    rm -f "$tmp/kill/at"
+    LD_PRELOAD="$preload" SG_FAULT_OP=\$op SG_FAULT_MATCH=\$match SG_FAULT_SIGNAL=9 SG_FAULT_ID=\$\$ "$bin" deliver "\$@"
+    exit \$?
+fi
+exec "$bin" deliver "\$@"
+EOS
+chmod 755 "$tmp/killing-deliver"
 mkdir -p "$ex/spool" "$ex/log"
 chown -R Debian-exim: "$ex"
 printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$LD_LIBRARY_PATH" "$exim_bin" >"$ex/exim4"
@@ -130,7 +147,7 @@ external:
   transport = sink
 
 begin transports
-$(snippet exim-transport | sed "s|/usr/bin/sievegate deliver|$bin deliver -c $conf|")
+$(snippet exim-transport | sed "s|/usr/bin/sievegate deliver|$tmp/killing-deliver -c $conf|")
 
 sink:
   driver = pipe
@@ -228,6 +245,36 @@ mv "$tmp/policy.db.snapshot.away" "$tmp/policy.db.snapshot"
 drain "(h) after the store is back"
 expect_count "(h) kept once the store is back" "$(home alice)/Maildir/new" 1
 expect_count "(h) and the DSN to carol" "$(home carol)/Maildir/new" 1
+
+# (i) Deliveries killed by a signal: Exim's temp_errors covers exit codes
+# only, and a death by signal would bounce; sievegate's supervising parent
+# exits 75 instead, so Exim defers (with the reason in the mainlog), and the
+# retry stores the message exactly once: killed while writing, before the
+# rename into new/, and after it (at the directory's fsync).
+if [ -n "$preload" ]; then
+    kn=0
+    for step in "write /tmp/" "rename /new/" "fsync /Maildir/new"; do
+        kn=$((kn + 1))
+        reset
+        script alice 'keep;'
+        echo "$step" >"$tmp/kill/at"
+        chmod 644 "$tmp/kill/at"
+        smtp "(i$kn) accepted" "$C" "$A" "Killed at $step"
+        E -qff
+        if grep "== $A" "$ex/log/mainlog" | tail -n 1 | grep -q 'returned 75'; then ok; else
+            fail "(i$kn) killed at $step: not deferred: $(grep "$A" "$ex/log/mainlog" | tail -n 2)"
+        fi
+        if grep -q "<$A>: sievegate_delivery transport output: .*killed by signal 9" "$ex/log/mainlog"; then ok; else
+            fail "(i$kn) killed at $step: the mainlog lacks the reason"
+        fi
+        if grep -q "\*\* $A" "$ex/log/mainlog"; then fail "(i$kn) killed at $step: bounced"; else ok; fi
+        drain "(i$kn) after the retry"
+        expect_count "(i$kn) killed at $step: exactly one copy after the retry" "$(home alice)/Maildir/new" 1
+        expect_count "(i$kn) no bounce to carol" "$(home carol)/Maildir/new" 0
+    done
+else
+    echo "note: no fault shim given: (i), deliveries killed by a signal, not run"
+fi
 
 # Nothing tainted, frozen or panicking.
 if grep -E 'Tainted|frozen|panic' "$ex/log/mainlog" "$ex/log/paniclog" 2>/dev/null >"$tmp/bad"; then
