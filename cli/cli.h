@@ -72,5 +72,6 @@ int sg_cmd_deliver(int argc, char **argv);
 int sg_cmd_filter(int argc, char **argv);
 int sg_cmd_config(int argc, char **argv);
 int sg_cmd_lmtp(int argc, char **argv);
+int sg_cmd_managesieve(int argc, char **argv);
 
 #endif

@@ -499,7 +499,7 @@ static void cmd_listscripts(sg_ms_session *s, const sg_ms_command *c)
         out_string(s, v[i].name, strlen(v[i].name));
         outs(s, v[i].active ? " ACTIVE\r\n" : "\r\n");
     }
-    log_line(s, "LISTSCRIPTS: %s, %zu scripts", log_outcome(s, r.status, r.code), n);
+    log_line(s, "LISTSCRIPTS: %s, %zu script%s", log_outcome(s, r.status, r.code), n, n == 1 ? "" : "s");
     answer(s, &r);
     free(r.text);
 }

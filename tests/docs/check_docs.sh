@@ -21,7 +21,7 @@ if cmp -s "$tmp/configuration.md" docs/configuration.md; then ok; else
 fi
 
 "$bin" config --all -c /dev/null | sed -n 's/^\([a-z0-9_]*\) =.*/\1/p' >"$tmp/keys"
-grep -rhoE 'sg_config_get\([^,]*, *"[a-z0-9_]+"' base grammar policy store engine cli |
+grep -rhoE 'sg_config_get\([^,]*, *"[a-z0-9_]+"' base grammar policy store engine cli server |
     sed 's/.*"\(.*\)"/\1/' | sort -u >"$tmp/read"
 while read -r key; do
     if grep -qx "$key" "$tmp/keys" || grep -q "^| \`$key[,0 ]" docs/configuration.md; then ok; else
