@@ -1,10 +1,11 @@
 /* script_store.h - a user's Sieve scripts as files, in Dovecot's (Pigeonhole's)
  * layout, so that `deliver` and `lmtp` run the active one unchanged
- * (engine/deliver/scripts.c reads `sieve`, include reads `sieve_dir`):
+ * (engine/deliver/scripts.c: `sieve = file:DIR;active=ACTIVE`, or `sieve`
+ * the link and `sieve_dir` the directory):
  *
- *     DIR/NAME.sieve        each script (DIR: sieve_dir, default ~/sieve)
+ *     DIR/NAME.sieve        each script (DIR: ~/sieve by default)
  *     ACTIVE -> DIR/NAME.sieve   the active one, a symbolic link (ACTIVE:
- *                           `sieve`, default ~/.dovecot.sieve), written
+ *                           ~/.dovecot.sieve by default), written
  *                           relative ("sieve/NAME.sieve") when DIR is below
  *                           ACTIVE's directory, as Pigeonhole writes it
  *     DIR/tmp/              scripts being written

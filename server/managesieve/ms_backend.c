@@ -98,17 +98,23 @@ static void failure_delay(const sg_ms_account *a)
         ;
 }
 
-/* A key of the configuration expanded for the user, in the arena. */
-static const char *expand_for(sg_ms_account *a, const char *key, const char *fallback)
+/* A template expanded for the user, in the arena; NULL for an unknown %-variable. */
+static const char *expand_text(sg_ms_account *a, const char *tmpl)
 {
-    const char *tmpl = sg_config_get(a->cfg.config, key);
     char bad = 0;
-    char *s = sg_config_expand(tmpl ? tmpl : fallback, a->user.home, a->user.user, &bad);
+    char *s = sg_config_expand(tmpl, a->user.home, a->user.user, &bad);
     if (!s)
         return NULL;
     const char *copy = sg_arena_strdup(a->arena, s);
     free(s);
     return copy;
+}
+
+/* A key of the configuration expanded for the user (its default when unset). */
+static const char *expand_for(sg_ms_account *a, const char *key, const char *fallback)
+{
+    const char *tmpl = sg_config_get(a->cfg.config, key);
+    return expand_text(a, tmpl ? tmpl : fallback);
 }
 
 /* The home and the script store of the user just authenticated. */
@@ -121,8 +127,18 @@ static sg_ms_auth open_user(sg_ms_account *a)
               strerror(e));
         return SG_MS_AUTH_TEMPFAIL;
     }
-    const char *dir = expand_for(a, "sieve_dir", "~/sieve");
-    const char *active = expand_for(a, "sieve", "~/.dovecot.sieve");
+    /* sieve = file:DIR;active=LINK (Pigeonhole's location), or the link
+     * alone with the scripts in sieve_dir (its older pair of keys) */
+    const char *location = expand_for(a, "sieve", "~/.dovecot.sieve");
+    const char *dir = NULL, *active = NULL;
+    if (location && strncmp(location, "file:", 5) == 0) {
+        sg_settings_location_parse(location, a->arena, &dir, &active);
+        if (!active)
+            active = expand_text(a, "~/.dovecot.sieve"); /* Pigeonhole's default */
+    } else if (location) {
+        active = location;
+        dir = expand_for(a, "sieve_dir", "~/sieve");
+    }
     const char *global = sg_settings_global_location(a->cfg.settings);
     char bad = 0;
     a->global = global ? sg_config_expand(global, a->user.home, a->user.user, &bad) : NULL;

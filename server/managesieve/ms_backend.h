@@ -19,7 +19,9 @@
  * uid is not the server's (files would be written as the wrong user) and a
  * home or script directory that cannot be made are TEMPFAIL (logged).
  * Logged in, the user's home is made when missing (as for delivery), and
- * the script store opened at sieve_dir and sieve (expanded for the user).
+ * the script store opened where delivery looks (expanded for the user):
+ * `sieve = file:DIR;active=LINK` (Pigeonhole's location; LINK defaults to
+ * ~/.dovecot.sieve), or `sieve` the link and `sieve_dir` the directory.
  *
  * CHECKSCRIPT and PUTSCRIPT: engine/core/lint.h with the user as the owner
  * of the forwards, the policy read for the user through the session's

@@ -347,6 +347,32 @@ static void test_scripts(void **state)
     assert_non_null(strstr(f->log, "alice@example.org: DELETESCRIPT \"main\": NO (ACTIVE), "));
 }
 
+/* sieve = file:DIR;active=LINK (Pigeonhole's location): the store follows it,
+ * and delivery reads the same key. */
+static void test_location(void **state)
+{
+    fixture *f = *state;
+    char err[512];
+    assert_true(sg_config_override(f->cfg, "sieve=file:~/scripts;active=~/.active.sieve", err, sizeof err));
+    login(f);
+    assert_string_equal(TALK(f, "PUTSCRIPT \"x\" \"keep;\"\r\nSETACTIVE \"x\"\r\n"),
+                        "OK \"Putscript completed.\"\r\nOK \"Setactive completed.\"\r\n");
+    char path[256], link[256];
+    snprintf(path, sizeof path, "%s/.active.sieve", f->home);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    assert_true(n > 0);
+    link[n] = '\0';
+    assert_string_equal(link, "scripts/x.sieve");
+    /* include finds the scripts there too */
+    assert_string_equal(TALK(f, "CHECKSCRIPT \"require \\\"include\\\"; include :personal \\\"x\\\";\"\r\n"),
+                        "OK \"Script is valid.\"\r\n");
+    char want[512];
+    snprintf(want, sizeof want,
+             "NO \"line 1, column 20: error: included personal script \\\"y\\\" does not exist (%s/scripts/y.sieve)\"\r\n",
+             f->home);
+    assert_string_equal(TALK(f, "CHECKSCRIPT \"require \\\"include\\\"; include :personal \\\"y\\\";\"\r\n"), want);
+}
+
 static void test_checkscript(void **state)
 {
     fixture *f = *state;
@@ -452,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_login_other_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plaintext_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scripts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_location, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkscript, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipelining, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
