@@ -32,6 +32,16 @@ static bool same(const char *a, const char *b)
     return diff == 0;
 }
 
+bool sg_password_preload(char *err, size_t errlen)
+{
+    crypt_lib lib;
+    void *h = sg_dl_load_table(SG_CRYPT_LIB_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE, symbols,
+                               sizeof symbols / sizeof *symbols, &lib, sizeof lib, err, errlen);
+    if (h)
+        dlclose(h); /* RTLD_NODELETE: it stays mapped */
+    return h != NULL;
+}
+
 /* crypt_r of the password with the stored hash as its setting. */
 static sg_password_result crypt_check(const char *hash, const char *password, char *err, size_t errlen)
 {

@@ -38,6 +38,11 @@ typedef enum {
 
 sg_password_result sg_password_verify(const char *stored, const char *password, char *err, size_t errlen);
 
+/* Loads libcrypt and keeps it loaded (a server's master, before it forks
+ * its workers: each worker's first check then only counts a reference).
+ * False with err when it cannot be loaded. */
+bool sg_password_preload(char *err, size_t errlen);
+
 /* Spends the time of checking a {SHA512-CRYPT} hash of the default cost
  * and matches nothing: a login of an unknown user takes as long as a wrong
  * password (no timing hint that the name is unknown). */

@@ -24,7 +24,7 @@
 
 /* ---- signals: the one state a handler shares (a flag, and a self-pipe to wake poll) ---- */
 
-static volatile sig_atomic_t got_term, got_hup, got_chld;
+static volatile sig_atomic_t got_term, got_hup, got_chld, got_usr1;
 static volatile int wake_fd = -1;
 
 static void on_signal(int sig)
@@ -36,6 +36,8 @@ static void on_signal(int sig)
         got_hup = 1;
     else if (sig == SIGCHLD)
         got_chld = 1;
+    else if (sig == SIGUSR1)
+        got_usr1 = 1;
     if (wake_fd >= 0) {
         ssize_t w = write(wake_fd, "", 1); /* full pipe: a wake-up is pending anyway */
         (void)w;
@@ -277,19 +279,42 @@ bool sg_daemon_drop_privileges(bool have_uid, uid_t uid, bool have_gid, gid_t gi
 
 /* ---- the master ---- */
 
+typedef struct worker {
+    pid_t pid;
+    bool busy; /* serving a connection (an idle one waits in accept) */
+} worker;
+
 typedef struct master {
     const sg_daemon_hooks *h;
     sg_listener *listeners;
     size_t nlisteners;
-    pid_t *workers;
+    worker *workers;
     size_t nworkers, cap;
-    int pipe_r, pipe_w;
+    int wake_r, wake_w;     /* the signal handlers' self-pipe */
+    int status_r, status_w; /* idle workers tell the master they took a connection (their pid) */
 } master;
+
+static size_t idle_count(const master *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nworkers; i++)
+        n += !m->workers[i].busy;
+    return n;
+}
+
+static void add_worker(master *m, pid_t pid, bool busy)
+{
+    if (m->nworkers == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->workers = sg_xrealloc(m->workers, m->cap * sizeof *m->workers);
+    }
+    m->workers[m->nworkers++] = (worker){pid, busy};
+}
 
 static void forget(master *m, pid_t pid)
 {
     for (size_t i = 0; i < m->nworkers; i++)
-        if (m->workers[i] == pid) {
+        if (m->workers[i].pid == pid) {
             m->workers[i] = m->workers[--m->nworkers];
             return;
         }
@@ -301,30 +326,86 @@ static void reap(master *m)
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         forget(m, pid);
-        if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
+        if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGUSR1)
             sg_daemon_logf(m->h->log, LOG_ERR, "worker %ld killed by signal %d", (long)pid, WTERMSIG(status));
         else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
             sg_daemon_logf(m->h->log, LOG_ERR, "worker %ld exited with status %d", (long)pid, WEXITSTATUS(status));
     }
 }
 
-static void worker(master *m, int fd, const sg_listener *l)
+/* In a new worker: what only the master needs goes. */
+static void worker_start(master *m)
 {
-    close(m->pipe_r);
-    close(m->pipe_w);
+    close(m->wake_r);
+    close(m->wake_w);
+    close(m->status_r);
     wake_fd = -1;
-    sg_listener self = {-1, sg_xstrdup(l->name), NULL};
-    for (size_t i = 0; i < m->nlisteners; i++)
-        close(m->listeners[i].fd);
     set_handler(SIGHUP, SIG_IGN);
     set_handler(SIGCHLD, SIG_DFL);
     if (m->h->worker_init)
         m->h->worker_init(m->h->ctx);
+}
+
+/* Serves the connection accepted on listener l, then exits. */
+static void worker_serve(master *m, int fd, const sg_listener *l)
+{
+    sg_listener self = {-1, sg_xstrdup(l->name), NULL};
+    for (size_t i = 0; i < m->nlisteners; i++)
+        close(m->listeners[i].fd);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK); /* the worker blocks on its own connection */
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
     m->h->serve(m->h->ctx, fd, &self);
     close(fd);
     _exit(0);
 }
 
+/* An idle worker (min_idle): waits in accept on every listener, tells the
+ * master when it has a connection, serves it and exits. SIGTERM, or
+ * SIGUSR1 (the master retires idle workers after a reload), ends the wait. */
+static void idle_worker(master *m)
+{
+    worker_start(m);
+    set_handler(SIGUSR1, on_signal);
+    struct pollfd *pfd = sg_xmalloc(m->nlisteners * sizeof *pfd);
+    while (!got_term && !got_usr1) {
+        for (size_t i = 0; i < m->nlisteners; i++) {
+            pfd[i].fd = m->listeners[i].fd;
+            pfd[i].events = POLLIN;
+        }
+        if (poll(pfd, m->nlisteners, 1000) <= 0) /* ticks: a signal just before poll is seen */
+            continue;
+        for (size_t i = 0; i < m->nlisteners; i++) {
+            if (!(pfd[i].revents & POLLIN))
+                continue;
+            int fd = accept(m->listeners[i].fd, NULL, NULL); /* another idle worker may have been first */
+            if (fd < 0)
+                continue;
+            set_handler(SIGUSR1, SIG_IGN); /* busy now: a retirement is no longer for this one */
+            pid_t self = getpid();
+            ssize_t w = write(m->status_w, &self, sizeof self); /* at most PIPE_BUF: one whole message */
+            (void)w;
+            close(m->status_w);
+            worker_serve(m, fd, &m->listeners[i]);
+        }
+    }
+    _exit(0);
+}
+
+static void spawn_idle(master *m)
+{
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0)
+        idle_worker(m);
+    if (pid < 0)
+        sg_daemon_logf(m->h->log, LOG_ERR, "fork: %s", strerror(errno));
+    else
+        add_worker(m, pid, false);
+}
+
+/* Without idle workers: the master accepts and forks a worker per connection. */
 static void accept_on(master *m, const sg_listener *l)
 {
     while (m->nworkers < m->h->max_connections(m->h->ctx)) {
@@ -334,25 +415,39 @@ static void accept_on(master *m, const sg_listener *l)
                 sg_daemon_logf(m->h->log, LOG_ERR, "accept: %s", strerror(errno));
             return;
         }
-        int fl = fcntl(fd, F_GETFL);
-        if (fl >= 0)
-            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK); /* the worker blocks on its own connection */
-        fcntl(fd, F_SETFD, FD_CLOEXEC);
         fflush(stderr);
         pid_t pid = fork();
-        if (pid == 0)
-            worker(m, fd, l);
+        if (pid == 0) {
+            worker_start(m);
+            close(m->status_w);
+            worker_serve(m, fd, l);
+        }
         close(fd);
         if (pid < 0) {
             sg_daemon_logf(m->h->log, LOG_ERR, "fork: %s", strerror(errno));
             return;
         }
-        if (m->nworkers == m->cap) {
-            m->cap = m->cap ? m->cap * 2 : 16;
-            m->workers = sg_xrealloc(m->workers, m->cap * sizeof *m->workers);
-        }
-        m->workers[m->nworkers++] = pid;
+        add_worker(m, pid, true);
     }
+}
+
+/* The busy messages of idle workers that took a connection. */
+static void read_status(master *m)
+{
+    pid_t pids[64];
+    ssize_t n;
+    while ((n = read(m->status_r, pids, sizeof pids)) > 0)
+        for (size_t k = 0; k < (size_t)n / sizeof *pids; k++)
+            for (size_t i = 0; i < m->nworkers; i++)
+                if (m->workers[i].pid == pids[k])
+                    m->workers[i].busy = true;
+}
+
+static void retire_idle(master *m)
+{
+    for (size_t i = 0; i < m->nworkers; i++)
+        if (!m->workers[i].busy)
+            kill(m->workers[i].pid, SIGUSR1);
 }
 
 int sg_daemon_run(sg_listener *listeners, size_t n, const sg_daemon_hooks *hooks)
@@ -362,23 +457,27 @@ int sg_daemon_run(sg_listener *listeners, size_t n, const sg_daemon_hooks *hooks
     m.h = hooks;
     m.listeners = listeners;
     m.nlisteners = n;
-    int pipefd[2];
-    if (pipe(pipefd) != 0) {
+    int wake[2], status[2];
+    if (pipe(wake) != 0 || pipe(status) != 0) {
         sg_daemon_logf(hooks->log, LOG_ERR, "pipe: %s", strerror(errno));
         return 70; /* EX_SOFTWARE */
     }
     for (int i = 0; i < 2; i++) {
-        fcntl(pipefd[i], F_SETFD, FD_CLOEXEC);
-        fcntl(pipefd[i], F_SETFL, O_NONBLOCK);
+        fcntl(wake[i], F_SETFD, FD_CLOEXEC);
+        fcntl(wake[i], F_SETFL, O_NONBLOCK);
+        fcntl(status[i], F_SETFD, FD_CLOEXEC);
     }
-    m.pipe_r = pipefd[0];
-    m.pipe_w = pipefd[1];
-    wake_fd = pipefd[1];
+    fcntl(status[0], F_SETFL, O_NONBLOCK);
+    m.wake_r = wake[0];
+    m.wake_w = wake[1];
+    m.status_r = status[0];
+    m.status_w = status[1];
+    wake_fd = wake[1];
     set_handler(SIGCHLD, on_signal);
     set_handler(SIGHUP, on_signal);
     sg_daemon_logf(hooks->log, LOG_INFO, "listening on %s%s (uid %u), at most %u connections", listeners[0].name,
                    n > 1 ? " and more" : "", (unsigned)geteuid(), hooks->max_connections(hooks->ctx));
-    struct pollfd *pfd = sg_xmalloc((n + 1) * sizeof *pfd);
+    struct pollfd *pfd = sg_xmalloc((n + 2) * sizeof *pfd);
     while (!got_term) {
         if (got_chld) {
             got_chld = 0;
@@ -388,11 +487,18 @@ int sg_daemon_run(sg_listener *listeners, size_t n, const sg_daemon_hooks *hooks
             got_hup = 0;
             if (hooks->reload)
                 hooks->reload(hooks->ctx);
+            retire_idle(&m); /* new connections get the new configuration */
         }
-        pfd[0].fd = m.pipe_r;
+        read_status(&m);
+        unsigned max = hooks->max_connections(hooks->ctx), min_idle = hooks->min_idle;
+        while (min_idle && idle_count(&m) < min_idle && m.nworkers < max)
+            spawn_idle(&m);
+        pfd[0].fd = m.wake_r;
         pfd[0].events = POLLIN;
-        size_t np = 1;
-        if (m.nworkers < hooks->max_connections(hooks->ctx)) /* else the next connections wait in the queue */
+        pfd[1].fd = m.status_r;
+        pfd[1].events = POLLIN;
+        size_t np = 2;
+        if (!min_idle && m.nworkers < max) /* else the next connections wait in the listen queue */
             for (size_t i = 0; i < n; i++) {
                 pfd[np].fd = listeners[i].fd;
                 pfd[np].events = POLLIN;
@@ -403,12 +509,12 @@ int sg_daemon_run(sg_listener *listeners, size_t n, const sg_daemon_hooks *hooks
             continue; /* EINTR: a signal; looked at above */
         if (pfd[0].revents) {
             char drain[64];
-            while (read(m.pipe_r, drain, sizeof drain) > 0)
+            while (read(m.wake_r, drain, sizeof drain) > 0)
                 ;
         }
-        for (size_t i = 1; i < np; i++)
+        for (size_t i = 2; i < np; i++)
             if (pfd[i].revents & POLLIN)
-                accept_on(&m, &listeners[i - 1]);
+                accept_on(&m, &listeners[i - 2]);
     }
     free(pfd);
     /* SIGTERM: no new connections; the workers finish what they are doing */
@@ -416,12 +522,14 @@ int sg_daemon_run(sg_listener *listeners, size_t n, const sg_daemon_hooks *hooks
         close(listeners[i].fd);
         listeners[i].fd = -1;
     }
-    sg_daemon_logf(hooks->log, LOG_INFO, "shutting down: waiting for %zu sessions to end", m.nworkers);
+    read_status(&m);
+    size_t busy = m.nworkers - idle_count(&m);
+    sg_daemon_logf(hooks->log, LOG_INFO, "shutting down: waiting for %zu sessions to end", busy);
     for (size_t i = 0; i < m.nworkers; i++)
-        kill(m.workers[i], SIGTERM);
+        kill(m.workers[i].pid, SIGTERM);
     while (m.nworkers > 0) {
-        int status;
-        pid_t pid = waitpid(-1, &status, 0);
+        int st;
+        pid_t pid = waitpid(-1, &st, 0);
         if (pid < 0 && errno == EINTR)
             continue;
         if (pid < 0)
@@ -429,8 +537,10 @@ int sg_daemon_run(sg_listener *listeners, size_t n, const sg_daemon_hooks *hooks
         forget(&m, pid);
     }
     wake_fd = -1;
-    close(m.pipe_r);
-    close(m.pipe_w);
+    close(m.wake_r);
+    close(m.wake_w);
+    close(m.status_r);
+    close(m.status_w);
     free(m.workers);
     return 0;
 }

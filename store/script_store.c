@@ -396,7 +396,7 @@ static sg_scripts_status write_tmp(sg_script_store *st, const char *data, size_t
         return rc;
     }
     int e = sg_write_fd(fd, data, len);
-    if (!e && fsync(fd) != 0)
+    if (!e && !st->cfg.no_fsync && fsync(fd) != 0)
         e = errno;
     if (close(fd) != 0 && !e)
         e = errno;
@@ -430,7 +430,7 @@ sg_scripts_status sg_script_store_put(sg_script_store *st, const char *name, con
         if (rename(tmp, path) != 0) {
             rc = failed(err, errlen, "rename(%s, %s): %s", tmp, path, strerror(errno));
             unlink(tmp);
-        } else if (fsync(st->dirfd) != 0) {
+        } else if (!st->cfg.no_fsync && fsync(st->dirfd) != 0) {
             rc = failed(err, errlen, "fsync(%s): %s", st->dir, strerror(errno));
         }
         free(path);
@@ -481,7 +481,7 @@ sg_scripts_status sg_script_store_rename(sg_script_store *st, const char *from, 
         unlink(b); /* still active under the old name */
     else if (unlink(a) != 0)
         rc = failed(err, errlen, "unlink(%s): %s", a, strerror(errno));
-    if (rc == SG_SCRIPTS_OK && fsync(st->dirfd) != 0)
+    if (rc == SG_SCRIPTS_OK && !st->cfg.no_fsync && fsync(st->dirfd) != 0)
         rc = failed(err, errlen, "fsync(%s): %s", st->dir, strerror(errno));
     free(a);
     free(b);

@@ -57,6 +57,7 @@ typedef struct sg_script_store_config {
     size_t max_script_size;       /* 0: no limit */
     size_t max_scripts;           /* 0: no limit */
     unsigned long long max_storage; /* 0: no limit */
+    bool no_fsync;                /* mail_fsync = never: nothing is fsync()ed (tests only) */
 } sg_script_store_config;
 
 typedef enum {

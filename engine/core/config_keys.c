@@ -251,7 +251,10 @@ static const sg_config_key keys[] = {
 
     KEY(S_MS, "managesieve_listen", SG_KEY_STRING, "*:4190", NULL,
         "addresses to listen on, comma-separated: HOST:PORT, [IPv6]:PORT, *:PORT, HOST (port 4190), unix:/PATH"),
-    KEY(S_MS, "managesieve_max_connections", SG_KEY_UINT, "100", "1..100000", "sessions served at once"),
+    KEY(S_MS, "managesieve_max_connections", SG_KEY_UINT, "100", "1..100000",
+        "sessions served at once (one worker process each)"),
+    KEY(S_MS, "managesieve_process_min_avail", SG_KEY_UINT, "2", "0..1000",
+        "workers forked ahead, waiting for a connection (Dovecot's process_min_avail; 0: fork on connect)"),
     KEY(S_MS, "managesieve_login_timeout", SG_KEY_DURATION, "1m", NULL,
         "a client not logged in after this is disconnected"),
     KEY(S_MS, "managesieve_idle_timeout", SG_KEY_DURATION, "30m", NULL,

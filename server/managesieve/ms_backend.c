@@ -147,7 +147,9 @@ static sg_ms_auth open_user(sg_ms_account *a)
               a->user.user);
         return SG_MS_AUTH_TEMPFAIL;
     }
-    sg_script_store_config sc = {dir, active, a->cfg.max_script_size, a->cfg.max_scripts, a->cfg.max_storage};
+    const char *fsync_mode = sg_config_get(a->cfg.config, "mail_fsync");
+    sg_script_store_config sc = {dir, active, a->cfg.max_script_size, a->cfg.max_scripts, a->cfg.max_storage,
+                                 fsync_mode && strcmp(fsync_mode, "never") == 0};
     char err[512];
     if (sg_script_store_open(&sc, &a->store, err, sizeof err) != SG_SCRIPTS_OK) {
         logf_(a, LOG_ERR, "login of %s: %s", a->user.user, err);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/password.h"
 #include "base/tls.h"
 #include "base/write_fd.h"
 #include "cli/cli.h"
@@ -40,7 +41,7 @@ typedef struct world {
     char *sieve_caps;
     bool notify;
     sg_ms_settings settings;
-    unsigned max_connections;
+    unsigned max_connections, process_min_avail;
     unsigned long long login_timeout, idle_timeout; /* seconds */
     unsigned auth_failure_delay_ms;
     bool disable_plaintext_auth;
@@ -126,6 +127,7 @@ static int world_load(const sg_ms_server_args *args, world *w, bool with_tls)
     sg_run_options opt;
     sg_settings_run_options(&w->cli.settings, &opt);
     w->max_connections = (unsigned)key_size(cfg, "managesieve_max_connections", 100);
+    w->process_min_avail = (unsigned)key_size(cfg, "managesieve_process_min_avail", 2);
     w->login_timeout = key_duration(cfg, "managesieve_login_timeout", 60);
     w->idle_timeout = key_duration(cfg, "managesieve_idle_timeout", 1800);
     const char *delay = sg_config_get(cfg, "auth_failure_delay");
@@ -411,12 +413,16 @@ int sg_ms_serve(const sg_ms_server_args *args)
         world_free(&sv.w);
         return geteuid() == 0 ? SG_EXIT_CONFIG : SG_EXIT_NOPERM;
     }
+    /* crypt(3) loaded once here, not by every worker at its first login */
+    if (!sg_password_preload(err, sizeof err))
+        sg_daemon_logf(&sv.lg, LOG_ERR, "%s: logins will fail", err);
     if (!sv.w.tls && sv.w.disable_plaintext_auth && !args->stdio)
         sg_daemon_logf(&sv.lg, LOG_INFO, "no ssl_cert: only local clients can log in (disable_plaintext_auth = yes)");
     if (args->stdio) {
         serve_session(&sv.w, &sv.lg, 0, 1, true);
     } else {
-        sg_daemon_hooks hooks = {&sv, hook_max_connections, hook_serve, NULL, hook_reload, &sv.lg};
+        sg_daemon_hooks hooks = {&sv, hook_max_connections, hook_serve, NULL, hook_reload, &sv.lg,
+                                 sv.w.process_min_avail};
         rc = sg_daemon_run(listeners, n, &hooks);
     }
     sg_daemon_listeners_close(listeners, n, true);

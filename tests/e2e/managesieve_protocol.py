@@ -314,17 +314,21 @@ try:
     expect("login timeout after about 3 s", 2.5 < time.time() - t0 < 6, True)
     r.close()
 
-    # ---- the worker's uid ----
+    # ---- the workers: the busy one and two idle ones (process_min_avail), all as mail_uid ----
     idle = Raw(port)
     idle.answers(1)
     idle.send(LOGIN)
     idle.answers(1)
+    time.sleep(0.3)  # the master forks the busy one's replacement
     workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
-    expect("one worker", len(workers), 1)
-    if root and workers:
-        status = open("/proc/%s/status" % workers[0]).read()
-        uids = [l for l in status.splitlines() if l.startswith("Uid:")][0].split()[1:]
-        expect("the worker runs as mail_uid", uids, [str(owner.pw_uid)] * 4)
+    expect("one busy worker and two idle ones", len(workers), 3)
+    if root:
+        for w in workers:
+            status = open("/proc/%s/status" % w).read()
+            uids = [l for l in status.splitlines() if l.startswith("Uid:")][0].split()[1:]
+            expect("worker %s runs as mail_uid" % w, uids, [str(owner.pw_uid)] * 4)
+            groups = [l for l in status.splitlines() if l.startswith("Groups:")][0].split()[1:]
+            expect("no supplementary groups", groups, [str(owner.pw_gid)])
 
     # ---- SIGHUP: a new quota for new sessions ----
     write_conf("sieve_quota_max_scripts = 1\n")
@@ -357,6 +361,30 @@ finally:
     if server.poll() is None:
         server.kill()
         server.wait()
+
+# ---- managesieve_max_connections: the next client waits in the listen queue ----
+write_conf("managesieve_max_connections = 1\n")
+server, port = start()  # start() itself connected once: wait for that worker to be replaced
+time.sleep(0.5)
+try:
+    a = Raw(port)
+    expect("max 1: the first is served", a.answers(1).endswith(b'OK "sievegate ready."\r\n'), True)
+    b = Raw(port)
+    b.s.settimeout(1.5)
+    try:
+        early = b.s.recv(100)
+    except socket.timeout:
+        early = b""
+    expect("max 1: the second waits", early, b"")
+    a.send(b"LOGOUT\r\n")
+    a.answers(1)
+    a.close()
+    b.s.settimeout(10)
+    expect("max 1: then it is served", b.answers(1).endswith(b'OK "sievegate ready."\r\n'), True)
+    b.close()
+finally:
+    server.terminate()
+    server.wait(timeout=10)
 
 # ---- --stdio: one session on stdin/stdout (no STARTTLS: a pipe is local) ----
 write_conf()

@@ -51,7 +51,7 @@ static int teardown(void **state)
 
 static sg_script_store *open_store(fixture *f, size_t max_size, size_t max_scripts, unsigned long long max_storage)
 {
-    sg_script_store_config cfg = {f->dir, f->active, max_size, max_scripts, max_storage};
+    sg_script_store_config cfg = {f->dir, f->active, max_size, max_scripts, max_storage, false};
     sg_script_store *st = NULL;
     assert_int_equal(sg_script_store_open(&cfg, &st, f->err, sizeof f->err), SG_SCRIPTS_OK);
     return st;
