@@ -81,6 +81,8 @@ void sg_daemon_log_open(sg_daemon_log *lg, const char *name, bool stdio)
 
 void sg_daemon_log_line(const sg_daemon_log *lg, int priority, const char *user, const char *line)
 {
+    if (user && strcmp(user, "?") == 0)
+        user = NULL; /* not known (yet) */
     if (lg->to_stderr) {
         if (user && !strstr(line, "user="))
             fprintf(stderr, "sievegate %s[%ld]: user=%s: %s\n", lg->name, (long)getpid(), user, line);
@@ -88,9 +90,9 @@ void sg_daemon_log_line(const sg_daemon_log *lg, int priority, const char *user,
             fprintf(stderr, "sievegate %s[%ld]: %s\n", lg->name, (long)getpid(), line);
     }
     if (user && !strstr(line, "user="))
-        syslog(LOG_MAIL | priority, "%s: user=%s: %s", lg->name, user, line);
+        syslog(LOG_MAIL | priority, "user=%s: %s", user, line);
     else
-        syslog(LOG_MAIL | priority, "%s: %s", lg->name, line);
+        syslog(LOG_MAIL | priority, "%s", line);
 }
 
 void sg_daemon_logf(const sg_daemon_log *lg, int priority, const char *fmt, ...)

@@ -73,7 +73,7 @@ typedef struct sg_daemon_log {
 
 /* Opens syslog; stderr is written unless it is a socket (stdio: inetd). */
 void sg_daemon_log_open(sg_daemon_log *lg, const char *name, bool stdio);
-/* priority: syslog's (LOG_ERR, LOG_INFO); user may be NULL. */
+/* priority: syslog's (LOG_ERR, LOG_INFO); user may be NULL or "?" (not known). */
 void sg_daemon_log_line(const sg_daemon_log *lg, int priority, const char *user, const char *line);
 void sg_daemon_logf(const sg_daemon_log *lg, int priority, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -1,6 +1,6 @@
 /* lmtp_server.h - `sievegate lmtp`: the LMTP server's processes, listeners,
- * signals and privileges; the protocol is lmtp_session.h, what a
- * transaction does is lmtp_deliver.h.
+ * signals and privileges (over server/daemon.h, shared with ManageSieve);
+ * the protocol is lmtp_session.h, what a transaction does is lmtp_deliver.h.
  *
  * Takes: the command line's configuration file, -o overrides, --listen
  * addresses and --stdio. Returns: an exit code (sysexits.h): 0 after a
