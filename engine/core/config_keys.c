@@ -290,3 +290,23 @@ const char *sg_config_key_default(const char *name)
     const sg_config_key *k = sg_config_key_find(keys, sizeof keys / sizeof keys[0], name);
     return k ? k->def : NULL;
 }
+
+const char *sg_config_value(const sg_config *cfg, const char *key)
+{
+    const char *v = sg_config_get(cfg, key);
+    return v ? v : sg_config_key_default(key);
+}
+
+size_t sg_config_value_size(const sg_config *cfg, const char *key)
+{
+    size_t n = 0;
+    sg_parse_size(sg_config_value(cfg, key), &n);
+    return n;
+}
+
+unsigned long long sg_config_value_seconds(const sg_config *cfg, const char *key)
+{
+    unsigned long long n = 0;
+    sg_parse_duration(sg_config_value(cfg, key), &n);
+    return n;
+}

@@ -18,22 +18,6 @@
 #include "engine/core/config_keys.h"
 #include "engine/core/registry.h"
 
-/* A key's value, else its default from the table (engine/core/config_keys.c).
- * The configuration was checked against the table when it was loaded, so
- * the value parses as its type and lies in its range. */
-static const char *value_of(const sg_config *cfg, const char *key)
-{
-    const char *v = sg_config_get(cfg, key);
-    return v ? v : sg_config_key_default(key);
-}
-
-static size_t size_of(const sg_config *cfg, const char *key)
-{
-    size_t n = 0;
-    sg_parse_size(value_of(cfg, key), &n);
-    return n;
-}
-
 static void server_keys(sg_lmtp_world *w)
 {
     const sg_config *cfg = w->cli.config;
@@ -43,14 +27,14 @@ static void server_keys(sg_lmtp_world *w)
     else if (gethostname(w->hostname, sizeof w->hostname - 1) != 0)
         snprintf(w->hostname, sizeof w->hostname, "localhost");
     sg_lmtp_limits_default(&w->limits, w->hostname);
-    w->max_connections = (unsigned)strtoul(value_of(cfg, "lmtp_max_connections"), NULL, 10);
+    w->max_connections = (unsigned)strtoul(sg_config_value(cfg, "lmtp_max_connections"), NULL, 10);
     unsigned long long idle = 300;
-    sg_parse_duration(value_of(cfg, "lmtp_idle_timeout"), &idle);
+    sg_parse_duration(sg_config_value(cfg, "lmtp_idle_timeout"), &idle);
     w->idle_timeout = idle == 0 ? 1 : idle > 86400 ? 86400 : (unsigned)idle;
-    w->limits.max_line = size_of(cfg, "lmtp_max_line_length");
-    w->limits.max_message = size_of(cfg, "lmtp_max_message_size");
-    w->limits.max_recipients = (size_t)strtoul(value_of(cfg, "lmtp_max_recipients"), NULL, 10);
-    w->reject_refuses = strcmp(value_of(cfg, "lmtp_reject_refuses"), "yes") == 0;
+    w->limits.max_line = sg_config_value_size(cfg, "lmtp_max_line_length");
+    w->limits.max_message = sg_config_value_size(cfg, "lmtp_max_message_size");
+    w->limits.max_recipients = (size_t)strtoul(sg_config_value(cfg, "lmtp_max_recipients"), NULL, 10);
+    w->reject_refuses = strcmp(sg_config_value(cfg, "lmtp_reject_refuses"), "yes") == 0;
 }
 
 int sg_lmtp_world_load(const sg_lmtp_server_args *args, sg_lmtp_world *w)
@@ -90,7 +74,7 @@ bool sg_lmtp_socket_options(const sg_lmtp_world *w, sg_unix_socket_options *o, c
     const sg_config *cfg = w->cli.config;
     const char *u = sg_config_get(cfg, "lmtp_socket_user"), *g = sg_config_get(cfg, "lmtp_socket_group");
     long long id;
-    o->mode = (unsigned)strtoul(value_of(cfg, "lmtp_socket_mode"), NULL, 8); /* the table checked it */
+    o->mode = (unsigned)strtoul(sg_config_value(cfg, "lmtp_socket_mode"), NULL, 8); /* the table checked it */
     o->uid = (uid_t)-1;
     o->gid = (gid_t)-1;
     if (u && *u) {

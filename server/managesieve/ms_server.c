@@ -19,6 +19,7 @@
 #include "base/tls.h"
 #include "base/write_fd.h"
 #include "cli/cli.h"
+#include "engine/core/config_keys.h"
 #include "engine/core/registry.h"
 #include "server/daemon.h"
 #include "server/managesieve/ms_backend.h"
@@ -48,20 +49,6 @@ typedef struct world {
     size_t max_script_size, max_scripts;
     unsigned long long max_storage;
 } world;
-
-static size_t key_size(const sg_config *cfg, const char *key, size_t def)
-{
-    const char *v = sg_config_get(cfg, key);
-    size_t n;
-    return v && sg_parse_size(v, &n) ? n : def; /* the table checked the value (engine/core/config_keys.c) */
-}
-
-static unsigned long long key_duration(const sg_config *cfg, const char *key, unsigned long long def)
-{
-    const char *v = sg_config_get(cfg, key);
-    unsigned long long n;
-    return v && sg_parse_duration(v, &n) ? n : def;
-}
 
 /* The SIEVE capability: every extension a script may require now. */
 static char *sieve_capability(const sg_registry *reg)
@@ -126,28 +113,26 @@ static int world_load(const sg_ms_server_args *args, world *w, bool with_tls)
     snprintf(w->implementation, sizeof w->implementation, "sievegate %s", SIEVEGATE_VERSION);
     sg_run_options opt;
     sg_settings_run_options(&w->cli.settings, &opt);
-    w->max_connections = (unsigned)key_size(cfg, "managesieve_max_connections", 100);
-    w->process_min_avail = (unsigned)key_size(cfg, "managesieve_process_min_avail", 2);
-    w->login_timeout = key_duration(cfg, "managesieve_login_timeout", 60);
-    w->idle_timeout = key_duration(cfg, "managesieve_idle_timeout", 1800);
-    const char *delay = sg_config_get(cfg, "auth_failure_delay");
-    w->auth_failure_delay_ms = (unsigned)((delay ? strtod(delay, NULL) : 2.0) * 1000.0 + 0.5);
-    const char *plain = sg_config_get(cfg, "disable_plaintext_auth");
-    w->disable_plaintext_auth = !plain || strcmp(plain, "yes") == 0;
+    w->max_connections = (unsigned)sg_config_value_size(cfg, "managesieve_max_connections");
+    w->process_min_avail = (unsigned)sg_config_value_size(cfg, "managesieve_process_min_avail");
+    w->login_timeout = sg_config_value_seconds(cfg, "managesieve_login_timeout");
+    w->idle_timeout = sg_config_value_seconds(cfg, "managesieve_idle_timeout");
+    w->auth_failure_delay_ms = (unsigned)(strtod(sg_config_value(cfg, "auth_failure_delay"), NULL) * 1000.0 + 0.5);
+    w->disable_plaintext_auth = strcmp(sg_config_value(cfg, "disable_plaintext_auth"), "yes") == 0;
     /* what delivery would refuse to read is refused at upload (max_script_size) */
-    w->max_script_size = key_size(cfg, "sieve_max_script_size", (size_t)1 << 20);
+    w->max_script_size = sg_config_value_size(cfg, "sieve_max_script_size");
     if (w->max_script_size > w->cli.settings.limits.max_script_size)
         w->max_script_size = w->cli.settings.limits.max_script_size;
-    w->max_scripts = key_size(cfg, "sieve_quota_max_scripts", 0);
-    w->max_storage = key_size(cfg, "sieve_quota_max_storage", 0);
+    w->max_scripts = sg_config_value_size(cfg, "sieve_quota_max_scripts");
+    w->max_storage = sg_config_value_size(cfg, "sieve_quota_max_storage");
     sg_ms_settings *s = &w->settings;
     s->implementation = w->implementation;
     s->sieve = w->sieve_caps;
     s->notify = w->notify ? "mailto" : NULL;
     s->max_redirects = (unsigned)opt.limits.max_redirects;
-    s->max_auth_failures = (unsigned)key_size(cfg, "managesieve_max_auth_failures", 3);
+    s->max_auth_failures = (unsigned)sg_config_value_size(cfg, "managesieve_max_auth_failures");
     s->max_bad_commands = 20;
-    s->limits.max_line = key_size(cfg, "managesieve_max_line_length", 65536);
+    s->limits.max_line = sg_config_value_size(cfg, "managesieve_max_line_length");
     s->limits.max_script = w->max_script_size;
     return SG_EXIT_OK;
 }
