@@ -1,7 +1,6 @@
 /* write_fd.h - writing all of a buffer to a file descriptor: the one loop
- * behind the files the store and the servers write (store/script_store.c,
- * store/policy_snapshot_file.c, engine/deliver/maildir.c) and the servers'
- * plain-text replies.
+ * behind the files written (store/script_store.c, store/policy_snapshot_file.c,
+ * the Maildir writer in engine/deliver/) and the servers' plain-text replies.
  *
  * Takes: a descriptor and bytes. Returns: 0 when every byte was written
  * (a write cut short or interrupted by a signal goes on), else the errno

@@ -36,6 +36,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* What a server's command line gives it (cli/server.c parses it). */
+typedef struct sg_server_args {
+    const char *config_path;
+    bool config_explicit;
+    char **overrides; /* -o KEY=VALUE, in order */
+    size_t noverrides;
+    const char **listen; /* --listen ADDRESS */
+    size_t nlisten;
+    bool stdio;          /* --stdio: one session on stdin/stdout */
+} sg_server_args;
+
 typedef struct sg_listener {
     int fd;
     char *name;      /* as given */

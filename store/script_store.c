@@ -342,6 +342,16 @@ sg_scripts_status sg_script_store_get(sg_script_store *st, const char *name, cha
 
 /* ---- quotas ---- */
 
+/* BAD_NAME with the reason in err, or OK. */
+static sg_scripts_status check_name(const char *name, char *err, size_t errlen)
+{
+    const char *why = sg_script_name_invalid(name, strlen(name));
+    if (!why)
+        return SG_SCRIPTS_OK;
+    snprintf(err, errlen, "%s", why);
+    return SG_SCRIPTS_BAD_NAME;
+}
+
 /* Would `size` bytes as `name` fit? (Under the lock for a change.) */
 static sg_scripts_status fits(sg_script_store *st, const char *name, unsigned long long size, char *err,
                               size_t errlen)
@@ -373,12 +383,8 @@ static sg_scripts_status fits(sg_script_store *st, const char *name, unsigned lo
 sg_scripts_status sg_script_store_havespace(sg_script_store *st, const char *name, unsigned long long size,
                                             char *err, size_t errlen)
 {
-    const char *why = sg_script_name_invalid(name, strlen(name));
-    if (why) {
-        snprintf(err, errlen, "%s", why);
-        return SG_SCRIPTS_BAD_NAME;
-    }
-    return fits(st, name, size, err, errlen);
+    sg_scripts_status rc = check_name(name, err, errlen);
+    return rc != SG_SCRIPTS_OK ? rc : fits(st, name, size, err, errlen);
 }
 
 /* ---- changes ---- */
@@ -413,12 +419,9 @@ static sg_scripts_status write_tmp(sg_script_store *st, const char *data, size_t
 sg_scripts_status sg_script_store_put(sg_script_store *st, const char *name, const char *data, size_t len,
                                       char *err, size_t errlen)
 {
-    const char *why = sg_script_name_invalid(name, strlen(name));
-    if (why) {
-        snprintf(err, errlen, "%s", why);
-        return SG_SCRIPTS_BAD_NAME;
-    }
-    sg_scripts_status rc = lock(st, err, errlen);
+    sg_scripts_status rc = check_name(name, err, errlen);
+    if (rc == SG_SCRIPTS_OK)
+        rc = lock(st, err, errlen);
     if (rc != SG_SCRIPTS_OK)
         return rc;
     rc = fits(st, name, len, err, errlen);
@@ -462,12 +465,9 @@ sg_scripts_status sg_script_store_rename(sg_script_store *st, const char *from, 
 {
     if (sg_script_name_invalid(from, strlen(from)))
         return SG_SCRIPTS_NONEXISTENT;
-    const char *why = sg_script_name_invalid(to, strlen(to));
-    if (why) {
-        snprintf(err, errlen, "%s", why);
-        return SG_SCRIPTS_BAD_NAME;
-    }
-    sg_scripts_status rc = lock(st, err, errlen);
+    sg_scripts_status rc = check_name(to, err, errlen);
+    if (rc == SG_SCRIPTS_OK)
+        rc = lock(st, err, errlen);
     if (rc != SG_SCRIPTS_OK)
         return rc;
     char *a = script_path(st, from), *b = script_path(st, to);

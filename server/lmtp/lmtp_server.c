@@ -103,7 +103,7 @@ static void serve_session(sg_lmtp_world *w, const sg_daemon_log *lg, int in, int
 /* ---- the master ---- */
 
 typedef struct master {
-    const sg_lmtp_server_args *args;
+    const sg_server_args *args;
     sg_lmtp_world world;
     sg_daemon_log lg;
 } master;
@@ -163,7 +163,7 @@ static bool open_listeners(master *m, sg_listener **l, size_t *n, int *rc)
     return ok;
 }
 
-int sg_lmtp_serve(const sg_lmtp_server_args *args)
+int sg_lmtp_serve(const sg_server_args *args)
 {
     master m;
     memset(&m, 0, sizeof m);

@@ -48,16 +48,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct sg_lmtp_server_args {
-    const char *config_path;
-    bool config_explicit;
-    char **overrides; /* -o KEY=VALUE */
-    size_t noverrides;
-    const char **listen; /* --listen */
-    size_t nlisten;
-    bool stdio;
-} sg_lmtp_server_args;
+#include "server/daemon.h"
 
-int sg_lmtp_serve(const sg_lmtp_server_args *args);
+int sg_lmtp_serve(const sg_server_args *args);
 
 #endif

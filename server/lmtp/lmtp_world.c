@@ -37,15 +37,10 @@ static void server_keys(sg_lmtp_world *w)
     w->reject_refuses = strcmp(sg_config_value(cfg, "lmtp_reject_refuses"), "yes") == 0;
 }
 
-int sg_lmtp_world_load(const sg_lmtp_server_args *args, sg_lmtp_world *w)
+int sg_lmtp_world_load(const sg_server_args *args, sg_lmtp_world *w)
 {
     memset(w, 0, sizeof *w);
-    sg_cli_init(&w->cli, "lmtp", (int)args->noverrides + 1);
-    w->cli.config_path = args->config_path ? args->config_path : SG_DEFAULT_CONFIG_PATH;
-    w->cli.config_explicit = args->config_explicit;
-    for (size_t i = 0; i < args->noverrides; i++)
-        w->cli.overrides[w->cli.noverrides++] = args->overrides[i];
-    int rc = sg_cli_load_config(&w->cli);
+    int rc = sg_cli_load_server_config(&w->cli, "lmtp", args);
     if (rc != SG_EXIT_OK)
         return rc;
     server_keys(w);

@@ -33,7 +33,7 @@ typedef struct sg_lmtp_world {
 
 /* Loads everything; on failure the reason is printed (sievegate lmtp: ...)
  * and the exit code returned (78 configuration, 64 a bad -o). */
-int sg_lmtp_world_load(const sg_lmtp_server_args *args, sg_lmtp_world *w);
+int sg_lmtp_world_load(const sg_server_args *args, sg_lmtp_world *w);
 void sg_lmtp_world_free(sg_lmtp_world *w);
 
 /* The owner and mode of unix: listeners (lmtp_socket_user, lmtp_socket_group,

@@ -79,15 +79,10 @@ static void world_free(world *w)
 }
 
 /* Loads everything; on failure the reason is printed and the exit code returned. */
-static int world_load(const sg_ms_server_args *args, world *w, bool with_tls)
+static int world_load(const sg_server_args *args, world *w, bool with_tls)
 {
     memset(w, 0, sizeof *w);
-    sg_cli_init(&w->cli, "managesieve", (int)args->noverrides + 1);
-    w->cli.config_path = args->config_path ? args->config_path : SG_DEFAULT_CONFIG_PATH;
-    w->cli.config_explicit = args->config_explicit;
-    for (size_t i = 0; i < args->noverrides; i++)
-        w->cli.overrides[w->cli.noverrides++] = args->overrides[i];
-    int rc = sg_cli_load_config(&w->cli);
+    int rc = sg_cli_load_server_config(&w->cli, "managesieve", args);
     if (rc != SG_EXIT_OK)
         return rc;
     const sg_config *cfg = w->cli.config;
@@ -166,17 +161,7 @@ static ssize_t conn_read(conn *c, char *buf, size_t len)
     return n;
 }
 
-static void conn_log(void *ctx, const char *user, const char *line)
-{
-    const conn *c = ctx;
-    char full[1200];
-    if (user)
-        snprintf(full, sizeof full, "ip=%s, user=%s: %s", c->ip, user, line);
-    else
-        snprintf(full, sizeof full, "ip=%s: %s", c->ip, line);
-    sg_daemon_log_line(c->lg, LOG_INFO, NULL, full);
-}
-
+/* The log hooks: every line names the client's address, and the user once known. */
 static void account_log(void *ctx, int priority, const char *user, const char *line)
 {
     const conn *c = ctx;
@@ -186,6 +171,11 @@ static void account_log(void *ctx, int priority, const char *user, const char *l
     else
         snprintf(full, sizeof full, "ip=%s: %s", c->ip, line);
     sg_daemon_log_line(c->lg, priority, NULL, full);
+}
+
+static void conn_log(void *ctx, const char *user, const char *line)
+{
+    account_log(ctx, LOG_INFO, user, line);
 }
 
 /* The peer's address for the log, and whether it is this host (loopback or
@@ -316,7 +306,7 @@ static void serve_session(world *w, const sg_daemon_log *lg, int in, int out, bo
 /* ---- the master ---- */
 
 typedef struct server {
-    const sg_ms_server_args *args;
+    const sg_server_args *args;
     world w;
     sg_daemon_log lg;
 } server;
@@ -358,7 +348,7 @@ static void hook_reload(void *ctx)
                    sg_userdb_name(sv->w.userdb));
 }
 
-int sg_ms_serve(const sg_ms_server_args *args)
+int sg_ms_serve(const sg_server_args *args)
 {
     server sv;
     memset(&sv, 0, sizeof sv);
