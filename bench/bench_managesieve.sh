@@ -22,22 +22,11 @@
 # BENCH_ROUNDS (200) changes the number of rounds. Needs Debian's
 # dovecot-managesieved for the Dovecot side (skipped when missing).
 set -eu
-[ "$(id -u)" = 0 ] || { echo "bench_managesieve: run as root (both servers drop to a mail user)" >&2; exit 77; }
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 interp=$2
 client=$3
 rounds=${BENCH_ROUNDS:-200}
-work=$(mktemp -d /tmp/sievegate-bench-ms.XXXXXX)
-chmod 755 "$work"
-sg_pid=
-cleanup() {
-    [ -z "$sg_pid" ] || { kill -TERM "$sg_pid" 2>/dev/null; wait "$sg_pid" 2>/dev/null; }
-    [ ! -f "$work/dovecot.conf" ] || dovecot -c "$work/dovecot.conf" stop 2>/dev/null || true
-    [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
-}
-trap cleanup EXIT
-id sgbench >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin -d /nonexistent sgbench
-"$interp" --write "$work/corpus" >/dev/null
+NAME=managesieve . "$(dirname "$0")/server_bench_lib.sh"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 sg_port=$(free_port)
 dv_port=$(free_port)

@@ -19,11 +19,9 @@ OK (WARNINGS) with the very words of `sievegate check -u` (its
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 try:
     from sievelib.managesieve import Client
@@ -34,27 +32,7 @@ if not shutil.which("sieve-connect"):
     print("skipped: sieve-connect is not installed")
     sys.exit(77)
 
-passed = 0
-failed = 0
-
-
-def ok():
-    global passed
-    passed += 1
-
-
-def fail(msg):
-    global failed
-    failed += 1
-    print("FAIL: " + msg)
-
-
-def expect(name, got, want):
-    if got == want:
-        ok()
-    else:
-        fail("%s:\n  got:  %r\n  want: %r" % (name, got, want))
-
+from server_lib import expect, fail, finish, ok, start_server  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 tmp = tempfile.mkdtemp(prefix="sg-msc-")
@@ -124,32 +102,9 @@ expect("check -u names the policy", 'will be blocked: external forwarding is off
 expect("check: the syntax error", BAD_TEXT, "line 4, column 1: error: expected ';' before '}'")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def start():
-    for _ in range(3):
-        port = free_port()
-        log = open(os.path.join(tmp, "server.log"), "ab")
-        p = subprocess.Popen([BIN, "managesieve", "-c", conf, "--listen", "127.0.0.1:%d" % port], stdout=log,
-                             stderr=log)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return p, port
-            except OSError:
-                if p.poll() is not None:
-                    break
-                time.sleep(0.05)
-        p.kill()
-        p.wait()
-    print("FAIL: the server did not start:\n" + open(os.path.join(tmp, "server.log")).read())
-    sys.exit(1)
+    return start_server(lambda port: [BIN, "managesieve", "-c", conf, "--listen", "127.0.0.1:%d" % port],
+                        os.path.join(tmp, "server.log"))
 
 
 server, port = start()
@@ -234,5 +189,4 @@ finally:
 log = open(os.path.join(tmp, "server.log")).read()
 expect("the log: one line per CHECKSCRIPT (two by each client)", log.count("user=alice@example.org: CHECKSCRIPT "), 4)
 shutil.rmtree(tmp, ignore_errors=True)
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

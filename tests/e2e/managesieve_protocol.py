@@ -32,27 +32,7 @@ import sys
 import tempfile
 import time
 
-passed = 0
-failed = 0
-
-
-def ok():
-    global passed
-    passed += 1
-
-
-def fail(msg):
-    global failed
-    failed += 1
-    print("FAIL: " + msg)
-
-
-def expect(name, got, want):
-    if got == want:
-        ok()
-    else:
-        fail("%s:\n  got:  %r\n  want: %r" % (name, got, want))
-
+from server_lib import expect, fail, finish, ok, start_server  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 tmp = tempfile.mkdtemp(prefix="sg-ms-")
@@ -99,14 +79,6 @@ def write_conf(extra=""):
     os.chmod(conf, 0o644)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def outside_address():
     """An address of this host that is not loopback, or None."""
     try:
@@ -123,25 +95,12 @@ OUTSIDE = outside_address()
 
 
 def start():
-    for _ in range(3):
-        port = free_port()
-        log = open(os.path.join(tmp, "server.log"), "ab")
+    def argv(port):
         listen = ["--listen", "127.0.0.1:%d" % port]
         if OUTSIDE:
             listen += ["--listen", "%s:%d" % (OUTSIDE, port)]
-        p = subprocess.Popen([BIN, "managesieve", "-c", conf] + listen, stdout=log, stderr=log)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return p, port
-            except OSError:
-                if p.poll() is not None:
-                    break
-                time.sleep(0.05)
-        p.kill()
-        p.wait()
-    print("FAIL: the server did not start:\n" + open(os.path.join(tmp, "server.log")).read())
-    sys.exit(1)
+        return [BIN, "managesieve", "-c", conf] + listen
+    return start_server(argv, os.path.join(tmp, "server.log"))
 
 
 class Raw:
@@ -413,5 +372,4 @@ p = subprocess.run([BIN, "managesieve", "-c", conf, "--listen", "nowhere:"], cap
 expect("a bad address: 64", p.returncode, 64)
 
 shutil.rmtree(tmp, ignore_errors=True)
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()
