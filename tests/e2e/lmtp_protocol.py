@@ -19,26 +19,19 @@ a slow client that does not block another; the idle timeout; SIGHUP; SIGTERM
 finishing the transaction in progress; --stdio.
 """
 import os
-import pwd
 import shutil
 import signal
 import smtplib
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-from server_lib import expect, fail, finish, ok, start_server  # noqa: E402
+from server_lib import (expect, fail, finish, mail_tree, mail_user_conf, ok,  # noqa: E402
+                        start_server)
 
 BIN = os.path.abspath(sys.argv[1])
-tmp = tempfile.mkdtemp(prefix="sg-lmtp-")
-root = os.geteuid() == 0
-owner = pwd.getpwnam("nobody") if root else pwd.getpwuid(os.geteuid())
-os.chmod(tmp, 0o755)
-vmail = os.path.join(tmp, "vmail")
-os.mkdir(vmail)
-os.chown(vmail, owner.pw_uid, owner.pw_gid)
+tmp, vmail, owner, root = mail_tree("sg-lmtp-")
 users = os.path.join(tmp, "users")
 with open(users, "w") as f:
     f.write("a@x.org:{PLAIN}pw\nb@x.org\nc@x.org\nbig@x.org::::::\n")
@@ -56,9 +49,7 @@ def write_conf(extra=""):
         f.write("sieve = file:~/sieve;active=~/.dovecot.sieve\n")
         f.write("sieve_before = %s/before.sieve\n" % tmp)
         f.write("lda_mailbox_autocreate = yes\n")
-        if root:
-            f.write("mail_uid = nobody\n")
-            f.write("mail_gid = %d\n" % owner.pw_gid)
+        f.write(mail_user_conf(owner, root))
         f.write(extra)
     os.chmod(conf, 0o644)
 

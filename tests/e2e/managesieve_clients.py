@@ -17,11 +17,9 @@ OK (WARNINGS) with the very words of `sievegate check -u` (its
 ..."); a syntax error answers NO with its line and column.
 """
 import os
-import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
 
 try:
     from sievelib.managesieve import Client
@@ -32,16 +30,11 @@ if not shutil.which("sieve-connect"):
     print("skipped: sieve-connect is not installed")
     sys.exit(77)
 
-from server_lib import expect, fail, finish, ok, start_server  # noqa: E402
+from server_lib import (expect, fail, finish, mail_tree, mail_user_conf, ok,  # noqa: E402
+                        start_server)
 
 BIN = os.path.abspath(sys.argv[1])
-tmp = tempfile.mkdtemp(prefix="sg-msc-")
-root = os.geteuid() == 0
-owner = pwd.getpwnam("nobody") if root else pwd.getpwuid(os.geteuid())
-os.chmod(tmp, 0o755)
-vmail = os.path.join(tmp, "vmail")
-os.mkdir(vmail)
-os.chown(vmail, owner.pw_uid, owner.pw_gid)
+tmp, vmail, owner, root = mail_tree("sg-msc-")
 home = os.path.join(vmail, "example.org", "alice")
 users = os.path.join(tmp, "users")
 hash_ = subprocess.run(["openssl", "passwd", "-6", "s3cret pass"], capture_output=True, text=True,
@@ -63,8 +56,7 @@ with open(conf, "w") as f:
     f.write("ssl_cert = %s\nssl_key = %s\n" % (cert, key))
     f.write("auth_failure_delay = 0\n")
     f.write("hostname = mx.test\n")
-    if root:
-        f.write("mail_uid = nobody\nmail_gid = %d\n" % owner.pw_gid)
+    f.write(mail_user_conf(owner, root))
 os.chmod(conf, 0o644)
 os.mkdir(os.path.join(tmp, "policy"))
 p = subprocess.run([BIN, "policy", "-c", conf, "init"], capture_output=True)

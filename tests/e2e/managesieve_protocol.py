@@ -22,26 +22,19 @@ configuration errors.
 """
 import base64
 import os
-import pwd
 import shutil
 import signal
 import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 
-from server_lib import expect, fail, finish, ok, start_server  # noqa: E402
+from server_lib import (expect, fail, finish, mail_tree, mail_user_conf, ok,  # noqa: E402
+                        start_server)
 
 BIN = os.path.abspath(sys.argv[1])
-tmp = tempfile.mkdtemp(prefix="sg-ms-")
-root = os.geteuid() == 0
-owner = pwd.getpwnam("nobody") if root else pwd.getpwuid(os.geteuid())
-os.chmod(tmp, 0o755)
-vmail = os.path.join(tmp, "vmail")
-os.mkdir(vmail)
-os.chown(vmail, owner.pw_uid, owner.pw_gid)
+tmp, vmail, owner, root = mail_tree("sg-ms-")
 
 
 def sha512_crypt(password):
@@ -72,9 +65,7 @@ def write_conf(extra=""):
         f.write("ssl_key = %s\n" % key)
         f.write("auth_failure_delay = 0.25\n")
         f.write("managesieve_login_timeout = 3s\n")
-        if root:
-            f.write("mail_uid = nobody\n")
-            f.write("mail_gid = %d\n" % owner.pw_gid)
+        f.write(mail_user_conf(owner, root))
         f.write(extra)
     os.chmod(conf, 0o644)
 

@@ -8,9 +8,11 @@ calls ok/fail/expect, and ends with finish(), which prints "N passed, N
 failed" and exits 1 on any failure.
 """
 import os
+import pwd
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 _counts = {"passed": 0, "failed": 0}
@@ -35,6 +37,25 @@ def expect(name, got, want):
 def finish():
     print("%d passed, %d failed" % (_counts["passed"], _counts["failed"]))
     sys.exit(1 if _counts["failed"] else 0)
+
+
+def mail_tree(prefix):
+    """A temporary directory (mode 0755) with vmail/ in it owned by the mail
+    user: nobody as root (the servers must drop to it), else this user.
+    Returns (tmp, vmail, owner, root)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    root = os.geteuid() == 0
+    owner = pwd.getpwnam("nobody") if root else pwd.getpwuid(os.geteuid())
+    os.chmod(tmp, 0o755)
+    vmail = os.path.join(tmp, "vmail")
+    os.mkdir(vmail)
+    os.chown(vmail, owner.pw_uid, owner.pw_gid)
+    return tmp, vmail, owner, root
+
+
+def mail_user_conf(owner, root):
+    """The configuration lines that make the servers run as the mail user."""
+    return "mail_uid = nobody\nmail_gid = %d\n" % owner.pw_gid if root else ""
 
 
 def free_port():
