@@ -196,6 +196,19 @@ try:
         st = os.stat(os.path.join(home, "sieve", "main.sieve"))
         expect("the script belongs to mail_uid", (st.st_uid, st.st_gid), (owner.pw_uid, owner.pw_gid))
 
+    # ---- a failed handshake ends the connection, and is logged ----
+    r = Raw(port)
+    r.answers(1)
+    r.send(b"STARTTLS\r\n")
+    r.answers(1)
+    r.send(b"AUTHENTICATE \"PLAIN\" \"in clear after STARTTLS\"\r\n")
+    expect("STARTTLS: not a TLS hello: closed", r.closed(), True)
+    r.close()
+    time.sleep(0.2)
+    log = open(os.path.join(tmp, "server.log")).read()
+    expect("STARTTLS: the failed handshake logged",
+           "ip=127.0.0.1: disconnect: TLS handshake failed" in log and "ip=127.0.0.1: STARTTLS: error:" in log, True)
+
     # ---- {BLF-CRYPT}, and a login over the continuation form ----
     r = Raw(port)
     r.answers(1)
