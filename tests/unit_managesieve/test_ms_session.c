@@ -255,6 +255,33 @@ static void test_login_other_identity(void **state)
         "OK \"Logged in.\"\r\n");
 }
 
+/* TRYLATER: the user database cannot tell (a passwd-file broken since it was
+ * read: a name it did not hold is not "unknown"), or the user's script
+ * directory cannot be made. */
+static void test_trylater(void **state)
+{
+    fixture *f = *state;
+    char users[128], err[512];
+    snprintf(users, sizeof users, "%s/users", f->root);
+    sleep(1); /* a new mtime for the file */
+    FILE *fp = fopen(users, "a");
+    fputs("broken:x:notanumber\n", fp);
+    fclose(fp);
+    assert_string_equal(TALK(f, "AUTHENTICATE \"PLAIN\" \"AGJvYkBleGFtcGxlLm9yZwBzZWNyZXQ=\"\r\n"),
+                        "NO (TRYLATER) \"Temporary authentication failure.\"\r\n");
+    assert_non_null(strstr(f->log, "login of bob@example.org: user database: "));
+    /* alice is in the contents still in use; her scripts cannot have a directory */
+    char blocker[256];
+    snprintf(blocker, sizeof blocker, "%s/home/alice", f->root);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && touch '%s/file'", blocker, blocker);
+    assert_int_equal(system(cmd), 0);
+    assert_true(sg_config_override(f->cfg, "sieve_dir=~/file/sieve", err, sizeof err));
+    assert_string_equal(TALK(f, LOGIN), "NO (TRYLATER) \"Temporary authentication failure.\"\r\n");
+    assert_non_null(strstr(f->log, "login of alice@example.org: mkdir("));
+    assert_null(sg_ms_session_user(f->s));
+}
+
 static void test_plaintext_refused(void **state)
 {
     fixture *f = *state;
@@ -476,6 +503,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_login_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_login_other_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trylater, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plaintext_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scripts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_location, setup, teardown),
