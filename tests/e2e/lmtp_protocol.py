@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from server_lib import (expect, fail, finish, mail_tree, mail_user_conf, ok,  # noqa: E402
+from server_lib import (RawClient, expect, fail, finish, mail_tree, mail_user_conf, ok,  # noqa: E402
                         start_server)
 
 BIN = os.path.abspath(sys.argv[1])
@@ -59,15 +59,8 @@ def start():
                         os.path.join(tmp, "server.log"))
 
 
-class Raw:
+class Raw(RawClient):
     """A client that sends exact bytes and reads exact replies."""
-
-    def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.buf = b""
-
-    def send(self, data):
-        self.s.sendall(data)
 
     def replies(self, n):
         """n complete replies (a multiline reply counts once), as bytes."""
@@ -84,15 +77,6 @@ class Raw:
             if line[3:4] != b"-":
                 got += 1
         return out
-
-    def closed(self):
-        try:
-            return self.s.recv(1) == b""
-        except OSError:
-            return True
-
-    def close(self):
-        self.s.close()
 
 
 LHLO = (b"250-mx.test\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from server_lib import (expect, fail, finish, mail_tree, mail_user_conf, ok,  # noqa: E402
+from server_lib import (RawClient, expect, fail, finish, mail_tree, mail_user_conf, ok,  # noqa: E402
                         start_server)
 
 BIN = os.path.abspath(sys.argv[1])
@@ -94,15 +94,8 @@ def start():
     return start_server(argv, os.path.join(tmp, "server.log"))
 
 
-class Raw:
+class Raw(RawClient):
     """A client that sends exact bytes and reads exact answers."""
-
-    def __init__(self, port, host="127.0.0.1"):
-        self.s = socket.create_connection((host, port), timeout=10)
-        self.buf = b""
-
-    def send(self, data):
-        self.s.sendall(data)
 
     def fill(self):
         chunk = self.s.recv(65536)
@@ -136,15 +129,6 @@ class Raw:
     def starttls(self):
         ctx = ssl.create_default_context(cafile=cert)
         self.s = ctx.wrap_socket(self.s, server_hostname="localhost")
-
-    def closed(self):
-        try:
-            return self.s.recv(1) == b""
-        except OSError:
-            return True
-
-    def close(self):
-        self.s.close()
 
 
 def plain(user, password):

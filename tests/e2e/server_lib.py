@@ -87,3 +87,24 @@ def start_server(argv_for, log_path):
         p.wait()
     print("FAIL: the server did not start:\n" + open(log_path).read())
     sys.exit(1)
+
+
+class RawClient:
+    """A client that sends exact bytes; each protocol's test reads its own
+    answers from self.s and self.buf."""
+
+    def __init__(self, port, host="127.0.0.1"):
+        self.s = socket.create_connection((host, port), timeout=10)
+        self.buf = b""
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def closed(self):
+        try:
+            return self.s.recv(1) == b""
+        except OSError:
+            return True
+
+    def close(self):
+        self.s.close()
