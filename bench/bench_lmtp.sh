@@ -21,23 +21,12 @@
 # BENCH_MESSAGES (2000) changes the count. Needs Debian's dovecot-lmtpd and
 # dovecot-sieve for the Dovecot side (skipped when missing).
 set -eu
-[ "$(id -u)" = 0 ] || { echo "bench_lmtp: run as root (both servers drop to a mail user)" >&2; exit 77; }
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 interp=$2
 client=$3
 count=${BENCH_MESSAGES:-2000}
 users=100
-work=$(mktemp -d /tmp/sievegate-bench-lmtp.XXXXXX)
-chmod 755 "$work"
-sg_pid=
-cleanup() {
-    [ -z "$sg_pid" ] || { kill -TERM "$sg_pid" 2>/dev/null; wait "$sg_pid" 2>/dev/null; }
-    [ ! -f "$work/dovecot.conf" ] || dovecot -c "$work/dovecot.conf" stop 2>/dev/null || true
-    [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
-}
-trap cleanup EXIT
-id sgbench >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin -d /nonexistent sgbench
-"$interp" --write "$work/corpus" >/dev/null
+NAME=lmtp . "$(dirname "$0")/server_bench_lib.sh"
 cat >"$work/sendmail" <<'EOS'
 #!/bin/sh
 exec cat >/dev/null

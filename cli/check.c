@@ -5,15 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/core/registry.h"
-#include "engine/core/validate.h"
-#include "base/arena.h"
-#include "policy/decide.h"
-#include "engine/core/ids.h"
 #include "engine/core/include.h"
-#include "engine/mail/mailto.h"
+#include "engine/core/lint.h"
+#include "engine/core/registry.h"
 #include "cli/cli.h"
-#include "engine/mail/address.h"
 #include "grammar/diag_print.h"
 #include "cli/policy_load.h"
 #include "store/policy_source.h"
@@ -30,71 +25,9 @@ static void usage(FILE *out)
           out);
 }
 
-/* `check -u USER`: the policy's verdict on every literal redirect target,
- * from the function delivery uses (policy/decide.h). A target built from
- * variables is decided only at delivery. */
-typedef struct policy_check {
-    const sg_policy *policy; /* NULL: no -u */
-    const char *owner;
-    sg_arena *arena;
-} policy_check;
-
-/* One literal target's verdict as a located diagnostic (redirect and notify word it alike). */
-static void warn_decision(const policy_check *pc, const sg_string *s, const char *target, sg_fwd_mechanism mech,
-                          const char *what, sg_diags *diags)
-{
-    sg_fwd_request req = {pc->owner, target, mech, NULL, 0, false};
-    sg_fwd_decision d;
-    sg_fwd_decide(pc->policy, &req, pc->arena, &d);
-    if (d.verdict == SG_FWD_BLOCK_BOUNCE || d.verdict == SG_FWD_BLOCK_SILENT)
-        sg_warning(diags, s->loc, "policy-block", "forwarding to %s will be blocked: %s", d.target, d.reason);
-    else if (d.verdict == SG_FWD_SKIP)
-        sg_warning(diags, s->loc, "policy-skip", "forwarding to %s will never happen: %s", d.target, d.reason);
-    else if (d.verdict == SG_FWD_INVALID)
-        sg_error(diags, s->loc, "invalid-address", "%s \"%s\" cannot be forwarded: %s", what, target, d.reason);
-}
-
-/* policy.md: a notify with a mailto method is forwarding to each of its
- * recipients (the path, ?to= and ?cc=). */
-static void check_notify(const policy_check *pc, const sg_node *n, bool variables, sg_diags *diags)
-{
-    const sg_arg *a = sg_positional_arg(n->bound, 0);
-    if (!a || a->kind != SG_ARG_STRING || (variables && strstr(a->u.string.data, "${")))
-        return;
-    sg_mailto m;
-    const char *err;
-    if (sg_notify_method_parse(a->u.string.data, a->u.string.len, pc->arena, &m, &err) != SG_METHOD_OK)
-        return; /* validation reported it */
-    for (size_t k = 0; k < m.nrcpts; k++)
-        warn_decision(pc, &a->u.string, m.rcpts[k].address, SG_FWD_NOTIFY, "notify recipient", diags);
-}
-
-static void check_forwards(const policy_check *pc, const sg_node *list, bool variables, sg_diags *diags)
-{
-    for (const sg_node *n = list; n; n = n->next) {
-        if (n->def && n->def->id == SG_CMD_NOTIFY && n->bound)
-            check_notify(pc, n, variables, diags);
-        if (n->def && n->def->id == SG_CMD_REDIRECT && n->bound) {
-            const sg_arg *a = sg_positional_arg(n->bound, 0);
-            if (a && a->kind == SG_ARG_STRING && !(variables && strstr(a->u.string.data, "${"))) {
-                bool copy = sg_bound_tag_find(n->bound, "copy") != NULL;
-                /* decided on the address delivery decides on: without a display
-                 * name, comments and folding white space (engine/mail/address.h) */
-                char *spec = sg_arena_alloc_bytes(pc->arena, a->u.string.len + 1);
-                size_t spec_len;
-                const char *why;
-                if (sg_address_parse_sieve(a->u.string.data, a->u.string.len, spec, &spec_len, &why))
-                    warn_decision(pc, &a->u.string, spec, copy ? SG_FWD_REDIRECT_COPY : SG_FWD_REDIRECT,
-                                  "redirect target", diags); /* else validation reported it */
-            }
-        }
-        check_forwards(pc, n->block, variables, diags);
-    }
-}
-
 /* Checks one file; returns 0, SG_EXIT_INVALID or SG_EXIT_NOINPUT. */
-static int check_one(const sg_cli *cli, const sg_registry *reg, const policy_check *pc, const char *path, bool json,
-                     bool first)
+static int check_one(const sg_cli *cli, const sg_registry *reg, const sg_policy *policy, const char *owner,
+                     const char *path, bool json, bool first)
 {
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     char *data = NULL;
@@ -116,16 +49,10 @@ static int check_one(const sg_cli *cli, const sg_registry *reg, const policy_che
                  size, cli->settings.limits.max_script_size);
         rc = SG_EXIT_INVALID;
     } else {
-        sg_script *script = sg_parse_buffer(name, data, len, &cli->settings.limits, &diags);
-        sg_includes *inc = sg_settings_script_includes(&cli->settings, path);
-        if (sg_validate_with(reg, script, &cli->settings.limits, &diags, inc) && pc->policy) {
-            int var = sg_registry_extension_index(reg, "variables");
-            check_forwards(pc, script->commands, var >= 0 && script->enabled[var], &diags);
-        }
-        sg_script_free(script);
-        sg_includes_free(inc);
-        if (diags.errors)
+        sg_lint lint = {reg, &cli->settings.limits, sg_settings_script_includes(&cli->settings, path), policy, owner};
+        if (!sg_lint_script(&lint, name, data, len, &diags))
             rc = SG_EXIT_INVALID;
+        sg_includes_free(lint.includes);
     }
     sg_diags_sort(&diags);
 
@@ -193,7 +120,6 @@ int sg_cmd_check(int argc, char **argv)
         return rc;
     }
 
-    policy_check pc = {NULL, user, NULL};
     sg_policy *policy = NULL;
     if (user) {
         sg_unavailable_mode mode;
@@ -210,8 +136,6 @@ int sg_cmd_check(int argc, char **argv)
             sg_cli_free(&cli);
             return rc;
         }
-        pc.policy = policy;
-        pc.arena = sg_arena_new();
     }
     sg_registry *reg = sg_settings_registry(&cli.settings);
     int nfiles = argc - optind;
@@ -219,7 +143,7 @@ int sg_cmd_check(int argc, char **argv)
     if (json && nfiles > 1)
         fputs("[\n", stdout);
     for (int i = optind; i < argc; i++) {
-        int r = check_one(&cli, reg, &pc, argv[i], json, i == optind);
+        int r = check_one(&cli, reg, policy, user, argv[i], json, i == optind);
         any_invalid |= r == SG_EXIT_INVALID;
         any_unreadable |= r == SG_EXIT_NOINPUT;
     }
@@ -227,7 +151,6 @@ int sg_cmd_check(int argc, char **argv)
         fputs(nfiles > 1 ? "\n]\n" : "\n", stdout);
     sg_registry_free(reg);
     sg_policy_free(policy);
-    sg_arena_free(pc.arena);
     sg_cli_free(&cli);
     if (fflush(stdout) != 0)
         return SG_EXIT_TEMPFAIL;

@@ -59,6 +59,14 @@ int sg_cli_usage_error(const sg_cli *cli, int opt, char **argv, void (*usage)(FI
  * the reason. */
 int sg_cli_load_config(sg_cli *cli);
 
+struct sg_server_args;
+/* A server's command line (`lmtp`, `managesieve`): -c, -o, --listen ADDRESS
+ * (repeatable), --stdio, -h; then serve(args). Returns the exit code. */
+int sg_cli_server(int argc, char **argv, const char *command, void (*usage)(FILE *),
+                  int (*serve)(const struct sg_server_args *args));
+/* A server's configuration from its arguments (-c, -o), as sg_cli_load_config. */
+int sg_cli_load_server_config(sg_cli *cli, const char *command, const struct sg_server_args *args);
+
 void sg_cli_error(const sg_cli *cli, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -72,5 +80,6 @@ int sg_cmd_deliver(int argc, char **argv);
 int sg_cmd_filter(int argc, char **argv);
 int sg_cmd_config(int argc, char **argv);
 int sg_cmd_lmtp(int argc, char **argv);
+int sg_cmd_managesieve(int argc, char **argv);
 
 #endif

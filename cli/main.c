@@ -22,6 +22,7 @@ static void usage(FILE *out)
           "  policy    administer the organization's forwarding policy\n"
           "  config    print the effective configuration (--all: with the defaults)\n"
           "  lmtp      an LMTP server (RFC 2033) for virtual users\n"
+          "  managesieve  a ManageSieve server (RFC 5804) for users' scripts\n"
           "Run 'sievegate COMMAND --help' for a command's options.\n",
           out);
 }
@@ -72,6 +73,8 @@ int main(int argc, char **argv)
         return sg_cmd_deliver(argc - 1, argv + 1);
     if (strcmp(cmd, "lmtp") == 0)
         return sg_cmd_lmtp(argc - 1, argv + 1);
+    if (strcmp(cmd, "managesieve") == 0)
+        return sg_cmd_managesieve(argc - 1, argv + 1);
     fprintf(stderr, "sievegate: unknown command '%s'\n", cmd);
     usage(stderr);
     return SG_EXIT_USAGE;

@@ -14,7 +14,8 @@
 # fuzzed), fuzz_builders (DSN, MDN, vacation and notify messages), fuzz_mime
 # (the MIME walker with decoding; seeds include fuzz/gen_mime_bombs.sh's bombs),
 # fuzz_lmtp (the LMTP session and command parser), fuzz_passwd_file (the
-# userdb's passwd-file parser).
+# userdb's passwd-file parser), fuzz_managesieve (the ManageSieve session and
+# parser).
 # Seed corpus per target: *.sieve (fuzz_script) or *.eml (message targets)
 # under tests/ and examples/, plus fuzz/seeds/TARGET/* (and fuzz/seeds/*.sieve
 # for fuzz_script), copied into a temporary directory (or into
@@ -38,7 +39,7 @@ fi
 root=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 cd "$root" || exit 2
 [[ $build_dir == /* ]] || build_dir=$root/$build_dir
-targets=${SIEVEGATE_FUZZ_TARGETS:-fuzz_script fuzz_message fuzz_enforce fuzz_mailto fuzz_pipeline fuzz_builders fuzz_mime fuzz_lmtp fuzz_passwd_file}
+targets=${SIEVEGATE_FUZZ_TARGETS:-fuzz_script fuzz_message fuzz_enforce fuzz_mailto fuzz_pipeline fuzz_builders fuzz_mime fuzz_lmtp fuzz_passwd_file fuzz_managesieve}
 ntargets=$(echo $targets | wc -w)
 share=$((seconds / ntargets))
 [ "$share" -ge 5 ] || share=5

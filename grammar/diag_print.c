@@ -94,6 +94,21 @@ void sg_print_diags_text(FILE *out, const char *file, const char *source, size_t
         fprintf(out, "%s: note: too many errors; %zu more not shown\n", file, d->errors - d->max_errors);
 }
 
+void sg_print_diags_lines(FILE *out, const sg_diags *d)
+{
+    for (size_t i = 0; i < d->count; i++) {
+        const sg_diag *g = &d->items[i];
+        const char *sev = g->severity == SG_SEV_ERROR ? "error" : "warning";
+        if (g->file)
+            fprintf(out, "%s: ", g->file);
+        if (g->loc.line)
+            fprintf(out, "line %u, column %u: ", g->loc.line, g->loc.column);
+        fprintf(out, "%s: %s\n", sev, g->message);
+    }
+    if (d->truncated)
+        fprintf(out, "too many errors; %zu more not shown\n", d->errors - d->max_errors);
+}
+
 void sg_print_diags_json(FILE *out, const char *file, const sg_diags *d)
 {
     fputs("{\"file\": ", out);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/read_fd.h"
+#include "base/write_fd.h"
 #include "store/policy_codec.h"
 
 #define MAGIC "SGPSNAP1"
@@ -201,18 +202,12 @@ sg_snapshot_file_status sg_snapshot_file_read(const char *store_path, sg_policy 
 
 /* ------------------------------------------------------------- writing */
 
+/* All of buf, errno set when not. */
 static bool write_full(int fd, const char *buf, size_t len)
 {
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        buf += w;
-        len -= (size_t)w;
-    }
-    return true;
+    int e = sg_write_fd(fd, buf, len);
+    errno = e;
+    return e == 0;
 }
 
 static bool fsync_dir_of(const char *path)

@@ -104,6 +104,7 @@ static bool check_octal_mode(const char *v, char *err, size_t errlen)
 #define S_ENV "The environment extension (RFC 5183)"
 #define S_SPAM "spamtest and virustest (RFC 5235)"
 #define S_SERVERS "Servers and virtual users"
+#define S_MS "The ManageSieve server"
 
 #define KEY(sec, name, type, def, allowed, help) {sec, name, type, def, allowed, help, 0, 0, NULL}
 #define KEYC(sec, name, type, def, allowed, help, check) {sec, name, type, def, allowed, help, 0, 0, check}
@@ -247,6 +248,30 @@ static const sg_config_key keys[] = {
          check_octal_mode),
     KEY(S_SERVERS, "lmtp_socket_user", SG_KEY_STRING, NULL, NULL, "the owner of LMTP unix sockets (unset: root)"),
     KEY(S_SERVERS, "lmtp_socket_group", SG_KEY_STRING, NULL, NULL, "their group"),
+
+    KEY(S_MS, "managesieve_listen", SG_KEY_STRING, "*:4190", NULL,
+        "addresses to listen on, comma-separated: HOST:PORT, [IPv6]:PORT, *:PORT, HOST (port 4190), unix:/PATH"),
+    KEY(S_MS, "managesieve_max_connections", SG_KEY_UINT, "100", "1..100000",
+        "sessions served at once (one worker process each)"),
+    KEY(S_MS, "managesieve_process_min_avail", SG_KEY_UINT, "2", "0..1000",
+        "workers forked ahead, waiting for a connection (Dovecot's process_min_avail; 0: fork on connect)"),
+    KEY(S_MS, "managesieve_login_timeout", SG_KEY_DURATION, "1m", NULL,
+        "a client not logged in after this is disconnected"),
+    KEY(S_MS, "managesieve_idle_timeout", SG_KEY_DURATION, "30m", NULL,
+        "a silent logged-in client is disconnected after this (RFC 5804: at least 30m)"),
+    KEY(S_MS, "managesieve_max_line_length", SG_KEY_SIZE, "64K", "1100..16M",
+        "the longest command line, literals apart"),
+    KEY(S_MS, "managesieve_max_auth_failures", SG_KEY_UINT, "3", "1..100",
+        "failed logins before the connection is closed"),
+    KEY(S_MS, "auth_failure_delay", SG_KEY_NUMBER, "2", NULL, "seconds a failed login waits before its answer"),
+    KEY(S_MS, "disable_plaintext_auth", SG_KEY_YESNO, "yes", NULL,
+        "refuse PLAIN logins without TLS, except from loopback and unix sockets"),
+    KEY(S_MS, "ssl_cert", SG_KEY_STRING, NULL, NULL,
+        "the certificate chain for STARTTLS (PEM; \"<path\" as in Dovecot; unset: no STARTTLS)"),
+    KEY(S_MS, "ssl_key", SG_KEY_STRING, NULL, NULL, "the private key of ssl_cert (PEM)"),
+    KEY(S_MS, "sieve_max_script_size", SG_KEY_SIZE, "1M", "1..", "the largest script a user may upload"),
+    KEY(S_MS, "sieve_quota_max_scripts", SG_KEY_UINT, "0", NULL, "scripts a user may keep (0: no limit)"),
+    KEY(S_MS, "sieve_quota_max_storage", SG_KEY_SIZE, "0", NULL, "octets of scripts a user may keep (0: no limit)"),
 };
 
 const sg_config_key *sg_config_keys(size_t *count)
@@ -264,4 +289,24 @@ const char *sg_config_key_default(const char *name)
 {
     const sg_config_key *k = sg_config_key_find(keys, sizeof keys / sizeof keys[0], name);
     return k ? k->def : NULL;
+}
+
+const char *sg_config_value(const sg_config *cfg, const char *key)
+{
+    const char *v = sg_config_get(cfg, key);
+    return v ? v : sg_config_key_default(key);
+}
+
+size_t sg_config_value_size(const sg_config *cfg, const char *key)
+{
+    size_t n = 0;
+    sg_parse_size(sg_config_value(cfg, key), &n);
+    return n;
+}
+
+unsigned long long sg_config_value_seconds(const sg_config *cfg, const char *key)
+{
+    unsigned long long n = 0;
+    sg_parse_duration(sg_config_value(cfg, key), &n);
+    return n;
 }

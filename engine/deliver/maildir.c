@@ -25,6 +25,7 @@
 
 #include "engine/deliver/maildir_int.h"
 #include "base/mkdir_p.h"
+#include "base/write_fd.h"
 
 #define WRITE_CHUNK 65536
 
@@ -119,22 +120,6 @@ int sg_md_fsync(int fd)
     return 0;
 }
 
-int sg_md_write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        if (w == 0)
-            return EIO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* ---- the transaction ---- */
 
@@ -504,7 +489,7 @@ static int emit_write(void *ctx, const char *p, size_t n)
         memcpy(o->buf + o->n, p, take);
         o->n += take, p += take, n -= take;
         if (o->n == WRITE_CHUNK) {
-            int e = sg_md_write_all(o->fd, o->buf, o->n);
+            int e = sg_write_fd(o->fd, o->buf, o->n);
             o->n = 0;
             if (e)
                 return e;
@@ -519,7 +504,7 @@ static int write_message(const sg_maildir_txn *t, int fd)
     outbuf o = {fd, sg_xmalloc(WRITE_CHUNK), 0};
     int e = walk_lf(t, emit_write, &o, NULL);
     if (!e && o.n)
-        e = sg_md_write_all(fd, o.buf, o.n);
+        e = sg_write_fd(fd, o.buf, o.n);
     free(o.buf);
     return e;
 }

@@ -88,8 +88,6 @@ char *sg_md_join_path(const char *root, const char *a, const char *b, const char
 void sg_md_close_fd(int *fd);
 /* fsync, again after EINTR: 0 or errno. */
 int sg_md_fsync(int fd);
-/* write() until all is written: 0 or errno. */
-int sg_md_write_all(int fd, const char *p, size_t n);
 /* mkdir -p, mode 0700, for the root. 0 or errno (path in err). */
 int sg_md_make_root(const char *root, sg_maildir_error *err);
 /* Opens (maybe creates) the folder and its tmp/ new/ cur/ into c. */

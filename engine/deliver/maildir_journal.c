@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/write_fd.h"
 #include "engine/deliver/maildir_int.h"
 
 #define LINE_MAX_BYTES 65536
@@ -116,7 +117,7 @@ static int append(int rootfd, const char *line, time_t now)
             close(fd); /* rewritten meanwhile: append to the new one */
             continue;
         }
-        int e = sg_md_write_all(fd, line, strlen(line));
+        int e = sg_write_fd(fd, line, strlen(line));
         if (!e && a.st_size > SG_MAILDIR_JOURNAL_MAX && flock(fd, LOCK_EX) == 0 &&
             fstatat(rootfd, SG_MAILDIR_JOURNAL, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino)
             rotate(rootfd, fd, now);

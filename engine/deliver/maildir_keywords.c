@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/read_fd.h"
+#include "base/write_fd.h"
 #include "engine/deliver/maildir_int.h"
 
 #define KEYWORDS_LOCK "dovecot-keywords.lock"
@@ -114,7 +115,7 @@ static int keywords_write(const sg_maildir_txn *t, int dirfd, int lockfd, const 
     for (int i = 0; i < KEYWORDS_MAX; i++)
         if (kw->names[i])
             o += (size_t)snprintf(text + o, n + 1 - o, "%d %s\n", i, kw->names[i]);
-    int e = sg_md_write_all(lockfd, text, o);
+    int e = sg_write_fd(lockfd, text, o);
     free(text);
     struct stat st;
     if (!e && fstat(lockfd, &st) != 0)

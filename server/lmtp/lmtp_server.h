@@ -1,6 +1,6 @@
 /* lmtp_server.h - `sievegate lmtp`: the LMTP server's processes, listeners,
- * signals and privileges; the protocol is lmtp_session.h, what a
- * transaction does is lmtp_deliver.h.
+ * signals and privileges (over server/daemon.h, shared with ManageSieve);
+ * the protocol is lmtp_session.h, what a transaction does is lmtp_deliver.h.
  *
  * Takes: the command line's configuration file, -o overrides, --listen
  * addresses and --stdio. Returns: an exit code (sysexits.h): 0 after a
@@ -48,16 +48,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct sg_lmtp_server_args {
-    const char *config_path;
-    bool config_explicit;
-    char **overrides; /* -o KEY=VALUE */
-    size_t noverrides;
-    const char **listen; /* --listen */
-    size_t nlisten;
-    bool stdio;
-} sg_lmtp_server_args;
+#include "server/daemon.h"
 
-int sg_lmtp_serve(const sg_lmtp_server_args *args);
+int sg_lmtp_serve(const sg_server_args *args);
 
 #endif

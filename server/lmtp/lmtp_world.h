@@ -1,8 +1,9 @@
 /* lmtp_world.h - what the LMTP server reads from its configuration, and
  * what a SIGHUP reads again (internal to server/lmtp/): the configuration
  * and settings, the extension registry, the user database, the protocol's
- * limits and the server's own keys (lmtp_server.h lists them); and the
- * listeners and the privilege drop, done once at start.
+ * limits and the server's own keys (lmtp_server.h lists them), and the
+ * owner of its unix sockets. The listeners, the privilege drop and the
+ * processes are server/daemon.h's.
  */
 #ifndef SG_LMTP_WORLD_H
 #define SG_LMTP_WORLD_H
@@ -12,6 +13,7 @@
 #include <sys/types.h>
 
 #include "cli/cli.h"
+#include "server/daemon.h"
 #include "server/lmtp/lmtp_server.h"
 #include "server/lmtp/lmtp_session.h"
 #include "store/userdb.h"
@@ -31,23 +33,11 @@ typedef struct sg_lmtp_world {
 
 /* Loads everything; on failure the reason is printed (sievegate lmtp: ...)
  * and the exit code returned (78 configuration, 64 a bad -o). */
-int sg_lmtp_world_load(const sg_lmtp_server_args *args, sg_lmtp_world *w);
+int sg_lmtp_world_load(const sg_server_args *args, sg_lmtp_world *w);
 void sg_lmtp_world_free(sg_lmtp_world *w);
 
-typedef struct sg_lmtp_listener {
-    int fd;
-    char *name;      /* as given */
-    char *unix_path; /* unix: sockets, removed at exit; else NULL */
-} sg_lmtp_listener;
-
-/* Opens the addresses of --listen, else of lmtp_listen: non-blocking,
- * close-on-exec. False with err (the caller exits 71 EX_OSERR or 64). */
-bool sg_lmtp_listen(const sg_lmtp_server_args *args, const sg_lmtp_world *w, sg_lmtp_listener **out, size_t *n,
-                    bool *usage, char *err, size_t errlen);
-void sg_lmtp_listeners_close(sg_lmtp_listener *l, size_t n, bool unlink_sockets);
-
-/* Started as root: become mail_uid/mail_gid for good. Not root: mail_uid,
- * when set, must be this process's uid. False with err. */
-bool sg_lmtp_drop_privileges(const sg_lmtp_world *w, char *err, size_t errlen);
+/* The owner and mode of unix: listeners (lmtp_socket_user, lmtp_socket_group,
+ * lmtp_socket_mode). False with err for an unknown user or group. */
+bool sg_lmtp_socket_options(const sg_lmtp_world *w, sg_unix_socket_options *o, char *err, size_t errlen);
 
 #endif

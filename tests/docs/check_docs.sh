@@ -3,7 +3,8 @@
 # - docs/configuration.md is what docs/gen_config_keys.c makes from the one
 #   table of keys (regenerate: build/gen_config_keys markdown
 #   docs/configuration.md.in > docs/configuration.md);
-# - every key the code reads (sg_config_get(..., "KEY")) is in that table;
+# - every key the code reads (sg_config_get(..., "KEY"), sg_config_value...)
+#   is in that table;
 # - README.md and docs/ point nowhere outside the repository and hold no
 #   stale "issue N" / "next" / "to come"; every relative link resolves.
 # usage: check_docs.sh GEN_CONFIG_KEYS SIEVEGATE SOURCE-DIR
@@ -21,7 +22,7 @@ if cmp -s "$tmp/configuration.md" docs/configuration.md; then ok; else
 fi
 
 "$bin" config --all -c /dev/null | sed -n 's/^\([a-z0-9_]*\) =.*/\1/p' >"$tmp/keys"
-grep -rhoE 'sg_config_get\([^,]*, *"[a-z0-9_]+"' base grammar policy store engine cli |
+grep -rhoE 'sg_config_(get|value|value_size|value_seconds)\([^,]*, *"[a-z0-9_]+"' base grammar policy store engine cli server |
     sed 's/.*"\(.*\)"/\1/' | sort -u >"$tmp/read"
 while read -r key; do
     if grep -qx "$key" "$tmp/keys" || grep -q "^| \`$key[,0 ]" docs/configuration.md; then ok; else

@@ -24,6 +24,7 @@ commands:
   policy    administer the organization's forwarding policy
   config    print the effective configuration (--all: with the defaults)
   lmtp      an LMTP server (RFC 2033) for virtual users
+  managesieve  a ManageSieve server (RFC 5804) for users' scripts
 Run 'sievegate COMMAND --help' for a command's options."
 run "$bin" check --config "$conf"
 expect_rc "check without script" 64

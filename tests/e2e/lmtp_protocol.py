@@ -19,46 +19,19 @@ a slow client that does not block another; the idle timeout; SIGHUP; SIGTERM
 finishing the transaction in progress; --stdio.
 """
 import os
-import pwd
 import shutil
 import signal
 import smtplib
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-passed = 0
-failed = 0
-
-
-def ok():
-    global passed
-    passed += 1
-
-
-def fail(msg):
-    global failed
-    failed += 1
-    print("FAIL: " + msg)
-
-
-def expect(name, got, want):
-    if got == want:
-        ok()
-    else:
-        fail("%s:\n  got:  %r\n  want: %r" % (name, got, want))
-
+from server_lib import (RawClient, expect, fail, finish, mail_tree, mail_user_conf, ok,  # noqa: E402
+                        start_server)
 
 BIN = os.path.abspath(sys.argv[1])
-tmp = tempfile.mkdtemp(prefix="sg-lmtp-")
-root = os.geteuid() == 0
-owner = pwd.getpwnam("nobody") if root else pwd.getpwuid(os.geteuid())
-os.chmod(tmp, 0o755)
-vmail = os.path.join(tmp, "vmail")
-os.mkdir(vmail)
-os.chown(vmail, owner.pw_uid, owner.pw_gid)
+tmp, vmail, owner, root = mail_tree("sg-lmtp-")
 users = os.path.join(tmp, "users")
 with open(users, "w") as f:
     f.write("a@x.org:{PLAIN}pw\nb@x.org\nc@x.org\nbig@x.org::::::\n")
@@ -76,50 +49,18 @@ def write_conf(extra=""):
         f.write("sieve = file:~/sieve;active=~/.dovecot.sieve\n")
         f.write("sieve_before = %s/before.sieve\n" % tmp)
         f.write("lda_mailbox_autocreate = yes\n")
-        if root:
-            f.write("mail_uid = nobody\n")
-            f.write("mail_gid = %d\n" % owner.pw_gid)
+        f.write(mail_user_conf(owner, root))
         f.write(extra)
     os.chmod(conf, 0o644)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def start():
-    for _ in range(3):
-        port = free_port()
-        log = open(os.path.join(tmp, "server.log"), "ab")
-        p = subprocess.Popen([BIN, "lmtp", "-c", conf, "--listen", "127.0.0.1:%d" % port],
-                             stdout=log, stderr=log)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return p, port
-            except OSError:
-                if p.poll() is not None:
-                    break
-                time.sleep(0.05)
-        p.kill()
-        p.wait()
-    print("FAIL: the server did not start:\n" + open(os.path.join(tmp, "server.log")).read())
-    sys.exit(1)
+    return start_server(lambda port: [BIN, "lmtp", "-c", conf, "--listen", "127.0.0.1:%d" % port],
+                        os.path.join(tmp, "server.log"))
 
 
-class Raw:
+class Raw(RawClient):
     """A client that sends exact bytes and reads exact replies."""
-
-    def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.buf = b""
-
-    def send(self, data):
-        self.s.sendall(data)
 
     def replies(self, n):
         """n complete replies (a multiline reply counts once), as bytes."""
@@ -136,15 +77,6 @@ class Raw:
             if line[3:4] != b"-":
                 got += 1
         return out
-
-    def closed(self):
-        try:
-            return self.s.recv(1) == b""
-        except OSError:
-            return True
-
-    def close(self):
-        self.s.close()
 
 
 LHLO = (b"250-mx.test\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
@@ -416,5 +348,4 @@ finally:
     else:
         shutil.rmtree(tmp, ignore_errors=True)
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

@@ -36,7 +36,10 @@ for p in libc6 libsqlite3-0 libmemcached11 libidn2-0; do
 done
 for soname in $(grep -rhoE '_SONAME "lib[^"]+"' "$src/base" "$src/policy" "$src/store" "$src/engine" | sed 's/.*"\(.*\)"/\1/' | sort -u); do
     path=$(ldconfig -p | awk -v s="$soname" '$1 == s { print $NF; exit }')
-    pkg=$( [ -n "$path" ] && dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n 1 | cut -d: -f1)
+    real=$( [ -n "$path" ] && readlink -f "$path")
+    # merged /usr: dpkg may know the file under /lib (libcrypt1) while it resolves to /usr/lib
+    pkg=$( [ -n "$path" ] && { dpkg -S "$real" 2>/dev/null || dpkg -S "$(dirname "$path")/$(basename "$real")" 2>/dev/null; } |
+        head -n 1 | cut -d: -f1)
     if [ -z "$pkg" ]; then fail "dlopen()ed $soname: no installed package holds it"; continue; fi
     if has_dep "$pkg"; then ok; else fail "Depends lacks $pkg (for the dlopen()ed $soname): $depends"; fi
 done

@@ -15,6 +15,7 @@ for f in usr/bin/sievegate etc/sievegate/sievegate.conf usr/share/man/man1/sieve
     usr/share/man/man1/sievegate-lda.1 usr/share/man/man5/sievegate.conf.5 usr/share/doc/sievegate/README.md \
     usr/share/doc/sievegate/cli.md usr/share/doc/sievegate/configuration.md usr/share/doc/sievegate/policy.md \
     usr/share/doc/sievegate/postfix.md usr/share/doc/sievegate/exim.md usr/share/doc/sievegate/dovecot.md \
+    usr/share/doc/sievegate/lmtp.md usr/share/doc/sievegate/managesieve.md \
     usr/share/doc/sievegate/examples/run-all.sh; do
     if [ -f "$s/$f" ]; then ok; else fail "DESTDIR install lacks /$f"; fi
 done
