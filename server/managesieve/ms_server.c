@@ -217,7 +217,7 @@ static void serve_session(world *w, const sg_daemon_log *lg, int in, int out, bo
 {
     conn c = {in, out, NULL, lg, ""};
     bool local = peer_of(in, c.ip, sizeof c.ip);
-    char line[160];
+    char line[INET6_ADDRSTRLEN + 8 + 256]; // room for the ip and a bounded message, so no truncation
     snprintf(line, sizeof line, "ip=%s: connect%s", c.ip, local ? " (local)" : "");
     sg_daemon_log_line(lg, LOG_INFO, NULL, line);
     sg_policy_source *policy = NULL;
