@@ -271,9 +271,79 @@ void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc
         sg_plan_print_json_errors(out, &r->warnings);
         fputs(",\n", out);
     }
+    if (pc->show_trace) {
+        /* test --trace: what the run did, in order (only with --trace: the contract's JSON is unchanged) */
+        fputs(" \"trace\": [", out);
+        for (size_t i = 0; i < pc->ntrace; i++) {
+            const sg_trace_event *ev = &pc->trace[i];
+            static const char *const kinds[] = {"command", "test", "compare", "set"};
+            fprintf(out, "%s{\"event\": \"%s\", \"line\": %u, \"column\": %u", i ? ",\n   " : "\n   ",
+                    kinds[ev->kind], ev->loc.line, ev->loc.column);
+            json_field(out, "name", ev->name);
+            if (ev->kind == SG_TRACE_COMPARE || ev->kind == SG_TRACE_SET) {
+                fputs(", \"value\": ", out);
+                sg_json_string_n(out, ev->value ? ev->value : "", ev->value_len);
+            }
+            if (ev->kind == SG_TRACE_COMPARE) {
+                fputs(", \"key\": ", out);
+                sg_json_string_n(out, ev->key ? ev->key : "", ev->key_len);
+                json_field(out, "match", ev->match);
+                json_field(out, "comparator", ev->comparator);
+            }
+            if (ev->kind == SG_TRACE_TEST || ev->kind == SG_TRACE_COMPARE)
+                json_bool(out, "result", ev->result);
+            if (ev->kind == SG_TRACE_TEST && ev->nothing_compared)
+                json_bool(out, "no_value", true);
+            fputs("}", out);
+        }
+        fputs(pc->ntrace ? "\n ],\n" : "],\n", out);
+    }
     fputs(" \"errors\": ", out);
     sg_plan_print_json_errors(out, &r->errors);
     fputs("}\n", out);
+}
+
+/* A value for people: quoted, at most 72 bytes, line breaks shown as \n. */
+static void text_value(FILE *out, const char *s, size_t n)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < n && i < 72; i++) {
+        if (s[i] == '\n')
+            fputs("\\n", out);
+        else if (s[i] == '\r')
+            fputs("\\r", out);
+        else if (s[i] == '"' || s[i] == '\\')
+            fprintf(out, "\\%c", s[i]);
+        else
+            fputc((unsigned char)s[i] < 0x20 ? '?' : s[i], out);
+    }
+    fputs(n > 72 ? "\"..." : "\"", out);
+}
+
+void sg_plan_print_trace_event(FILE *out, const sg_trace_event *ev)
+{
+    fprintf(out, "line %u, column %u: ", ev->loc.line, ev->loc.column);
+    switch (ev->kind) {
+    case SG_TRACE_COMMAND:
+        fprintf(out, "%s\n", ev->name);
+        break;
+    case SG_TRACE_TEST:
+        fprintf(out, "%s test: %s%s\n", ev->name, ev->result ? "true" : "false",
+                ev->nothing_compared ? " (no value to compare)" : "");
+        break;
+    case SG_TRACE_COMPARE:
+        fprintf(out, "%s: ", ev->name);
+        text_value(out, ev->value, ev->value_len);
+        fprintf(out, " %s ", ev->match);
+        text_value(out, ev->key, ev->key_len);
+        fprintf(out, " (%s): %s\n", ev->comparator, ev->result ? "matches" : "does not match");
+        break;
+    case SG_TRACE_SET:
+        fprintf(out, "set ${%s} = ", ev->name);
+        text_value(out, ev->value, ev->value_len);
+        fputc('\n', out);
+        break;
+    }
 }
 
 void sg_plan_print_json_errors(FILE *out, const sg_diags *d)

@@ -18,7 +18,13 @@ typedef struct sg_plan_context {
     const sg_notify_mail *notifications; /* per result action (data NULL: none), when --show-messages */
     sg_mdn_check mdn_check;  /* a reject's MDN: due, or why none would be sent */
     const sg_mdn *mdn;       /* the built MDN, when --show-messages asked for it */
+    bool show_trace;              /* test --trace: print the "trace" array (JSON) */
+    const sg_trace_event *trace;  /* the run's events (strings copied) */
+    size_t ntrace;
 } sg_plan_context;
+
+/* One --trace event as a line for people ("line 3, column 4: header: ..."). */
+void sg_plan_print_trace_event(FILE *out, const sg_trace_event *ev);
 
 void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc);
 void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc);

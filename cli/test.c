@@ -29,7 +29,7 @@
 static void usage(FILE *out)
 {
     fputs("usage: sievegate test [--config FILE] [-o KEY=VALUE] [-f ENVFROM] [-a ENVTO] [-u USER]\n"
-          "                      [--format text|json] [--now ISO8601] [--show-messages]\n"
+          "                      [--format text|json] [--now ISO8601] [--show-messages] [--trace]\n"
           "                      [--message-id ID] [--boundary B] [--mailboxes NAME,...] SCRIPT MESSAGE\n"
           "  Runs SCRIPT on the RFC 5322 MESSAGE and prints what would happen; nothing is done.\n"
           "  -f defaults to the message's Return-Path or From (\"\" or \"<>\": null sender),\n"
@@ -37,6 +37,8 @@ static void usage(FILE *out)
           "  SCRIPT's directory) and -o sieve_global=DIR; spamtest/virustest read the headers the\n"
           "  sieve_spamtest_* / sieve_virustest_* settings name (README.md).\n"
           "  --now also fixes what currentdate sees (RFC 5260).\n"
+          "  --trace shows what the run did before the plan: each command, each test and its result, each\n"
+          "  value a test compared with each key, each variable set (JSON: a \"trace\" array).\n"
           "  Environment items (RFC 5183) come from -o/config keys hostname, environment_domain,\n"
           "  environment_location, environment_phase, environment_remote_host, environment_remote_ip.\n"
           "  --mailboxes: the mailboxes that exist (mailboxexists, :specialuse; INBOX always does),\n"
@@ -85,6 +87,7 @@ typedef struct test_options {
     const char *boundary;
     bool json;
     bool show_messages; /* print the messages that would be sent (the bounce, the reject MDN) */
+    bool trace;         /* --trace: what the run did (commands, tests, comparisons, variables) */
     const char *mailboxes; /* --mailboxes: the mailboxes that exist (RFC 5490), else mail_location's */
 } test_options;
 
@@ -104,6 +107,47 @@ static const char *owner_of(const sg_cli *cli, const test_options *o, const sg_e
     memcpy(s, o->user, u);
     memcpy(s + u, at, d + 1);
     return s;
+}
+
+/* --trace: the run's events, copied into the arena (their strings are the
+ * interpreter's for the call only), values cut at 1 KiB; in text they are
+ * printed as they come, before the plan. */
+typedef struct trace_log {
+    sg_arena *arena;
+    bool json;
+    sg_trace_event *events;
+    size_t n, cap;
+} trace_log;
+
+static const char *copy_cut(sg_arena *arena, const char *s, size_t *len)
+{
+    if (!s)
+        return NULL;
+    if (*len > 1024)
+        *len = 1024;
+    return sg_arena_strndup(arena, s, *len);
+}
+
+static void trace_event(void *ctx, const sg_trace_event *ev)
+{
+    trace_log *t = ctx;
+    if (!t->json) {
+        sg_plan_print_trace_event(stdout, ev);
+        return;
+    }
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        sg_trace_event *grown = sg_arena_alloc(t->arena, cap * sizeof *grown);
+        if (t->n)
+            memcpy(grown, t->events, t->n * sizeof *grown);
+        t->events = grown;
+        t->cap = cap;
+    }
+    sg_trace_event *e = &t->events[t->n++];
+    *e = *ev;
+    e->name = ev->name ? sg_arena_strdup(t->arena, ev->name) : NULL;
+    e->value = copy_cut(t->arena, ev->value, &e->value_len);
+    e->key = copy_cut(t->arena, ev->key, &e->key_len);
 }
 
 static int run(sg_cli *cli, const test_options *o, const char *script_path, const char *message_path)
@@ -203,6 +247,11 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_list_store list_store = sg_list_dir_store(&lists);
         opt.lists = &list_store;
 
+        trace_log trace = {arena, o->json, NULL, 0, 0};
+        if (o->trace) {
+            opt.trace = trace_event;
+            opt.trace_ctx = &trace;
+        }
         sg_result result;
         sg_result_init(&result, arena, &opt.limits);
         if (rc == SG_EXIT_OK)
@@ -232,7 +281,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             sg_plan plan;
             sg_plan_build(&result, &in, arena, &plan);
             sg_bounce bounce;
-            sg_plan_context pc = {&env, &plan, NULL, NULL, SG_MDN_DUE, NULL};
+            sg_plan_context pc = {&env, &plan, NULL, NULL, SG_MDN_DUE, NULL, o->trace, trace.events, trace.n};
             if (o->show_messages) {
                 /* The notifications that would be sent: to their allowed recipients only. */
                 sg_notify_mail *nm = sg_arena_calloc(arena, (result.count + 1) * sizeof *nm);
@@ -295,6 +344,7 @@ int sg_cmd_test(int argc, char **argv)
         SG_FORMAT_LONGOPTS,
         {"now", required_argument, NULL, 'N'},
         {"show-messages", no_argument, NULL, 'S'},
+        {"trace", no_argument, NULL, 'T'},
         {"message-id", required_argument, NULL, 'M'},
         {"boundary", required_argument, NULL, 'B'},
         {"mailboxes", required_argument, NULL, 'X'},
@@ -313,6 +363,7 @@ int sg_cmd_test(int argc, char **argv)
         case 'a': o.to = optarg; break;
         case 'u': o.user = optarg; break;
         case 'S': o.show_messages = true; break;
+        case 'T': o.trace = true; break;
         case 'M': o.message_id = optarg; break;
         case 'B': o.boundary = optarg; break;
         case 'X': o.mailboxes = optarg; break;

@@ -59,6 +59,9 @@ struct sg_interp {
     bool breaking;          /* a break is unwinding to its loop */
     const char *break_name; /* NULL: the innermost loop */
     const sg_node *test_node; /* the test being evaluated, for warnings */
+    const sg_node *cmd_node;  /* the command being run, for the trace */
+    unsigned trace_matchers;  /* --trace: matchers set up and values compared by the current test */
+    unsigned trace_compares;
 };
 
 static double cpu_now(void)
@@ -182,6 +185,12 @@ static sg_strview bounded(const sg_interp *in, sg_strview value)
 void sg_interp_var_set(sg_interp *in, const char *name, sg_strview value)
 {
     value = bounded(in, value);
+    if (in->opt->trace) {
+        const sg_node *at = in->cmd_node ? in->cmd_node : in->test_node;
+        sg_trace_event ev = {SG_TRACE_SET, at ? at->loc : (sg_loc){0, 0}, name, value.data,
+                             value.len, NULL, 0, NULL, NULL, true, false};
+        in->opt->trace(in->opt->trace_ctx, &ev);
+    }
     size_t len = strlen(name);
     varstore *st = store_of(in, &name, &len);
     variable *v = store_find(st, name, len);
@@ -382,6 +391,47 @@ void sg_interp_matcher(sg_interp *in, const sg_bound *b, const sg_arg *keys, sg_
     /* RFC 5228 §2.7.3: i;ascii-casemap is the default comparator. */
     m->comparator = b->comparator ? b->comparator->id : SG_CMP_ASCII_CASEMAP;
     m->nkeys = keys ? sg_interp_strings(in, keys, &m->keys) : 0;
+    in->trace_matchers++;
+}
+
+static const char *match_name(const sg_matcher *m)
+{
+    /* RFC 5231 §5: indexed by sg_relop */
+    static const char *const value_ops[] = {":value",         ":value \"gt\"", ":value \"ge\"", ":value \"lt\"",
+                                            ":value \"le\"", ":value \"eq\"", ":value \"ne\""};
+    static const char *const count_ops[] = {":count",         ":count \"gt\"", ":count \"ge\"", ":count \"lt\"",
+                                            ":count \"le\"", ":count \"eq\"", ":count \"ne\""};
+    switch (m->match) {
+    case SG_MATCH_IS: return ":is";
+    case SG_MATCH_CONTAINS: return ":contains";
+    case SG_MATCH_MATCHES: return ":matches";
+    case SG_MATCH_REGEX: return ":regex";
+    case SG_MATCH_VALUE: return value_ops[m->relop];
+    case SG_MATCH_COUNT: return count_ops[m->relop];
+    case SG_MATCH_LIST: return ":list";
+    }
+    return ":is";
+}
+
+static const char *comparator_name(int comparator)
+{
+    switch (comparator) {
+    case SG_CMP_OCTET: return "i;octet";
+    case SG_CMP_ASCII_NUMERIC: return "i;ascii-numeric";
+    default: return "i;ascii-casemap";
+    }
+}
+
+/* --trace: one comparison of a test (sg_run_options.trace). */
+static void trace_compare(sg_interp *in, const sg_matcher *m, const char *value, size_t len, size_t k, bool result)
+{
+    if (!in->opt->trace)
+        return;
+    in->trace_compares++;
+    sg_trace_event ev = {SG_TRACE_COMPARE, in->test_node ? in->test_node->loc : (sg_loc){0, 0},
+                         in->test_node ? in->test_node->def->name : "", value, len, m->keys[k].data,
+                         m->keys[k].len, match_name(m), comparator_name(m->comparator), result, false};
+    in->opt->trace(in->opt->trace_ctx, &ev);
 }
 
 bool sg_interp_match(sg_interp *in, const sg_matcher *m, const char *value, size_t len)
@@ -402,6 +452,7 @@ bool sg_interp_match(sg_interp *in, const sg_matcher *m, const char *value, size
                 sg_interp_error(in, in->test_node, "unknown-list", "no external list \"%s\" for :list", m->keys[k].data);
                 return false;
             }
+            trace_compare(in, m, value, len, k, rc == 1);
             if (rc == 1)
                 return true;
             continue;
@@ -426,11 +477,15 @@ bool sg_interp_match(sg_interp *in, const sg_matcher *m, const char *value, size
              * a run of many costly patterns. */
             if (cpu_exceeded(in, in->test_node))
                 return false;
+            trace_compare(in, m, value, len, k, rc == 1);
             if (rc != 1)
                 continue;
         } else if (!sg_match(m->match, m->relop, m->comparator, value, len, m->keys[k].data, m->keys[k].len,
                              want ? &caps : NULL)) {
+            trace_compare(in, m, value, len, k, false);
             continue;
+        } else {
+            trace_compare(in, m, value, len, k, true);
         }
         if (want) {
             /* The captures point into `value`; copy them, it may not outlive the test. */
@@ -445,12 +500,15 @@ bool sg_interp_match(sg_interp *in, const sg_matcher *m, const char *value, size
 
 bool sg_interp_match_count(sg_interp *in, const sg_matcher *m, size_t count)
 {
-    (void)in;
     char num[32];
     int n = snprintf(num, sizeof num, "%zu", count);
-    for (size_t k = 0; k < m->nkeys; k++)
-        if (sg_relop_holds(m->relop, sg_compare_order(m->comparator, num, (size_t)n, m->keys[k].data, m->keys[k].len)))
+    for (size_t k = 0; k < m->nkeys; k++) {
+        bool holds =
+            sg_relop_holds(m->relop, sg_compare_order(m->comparator, num, (size_t)n, m->keys[k].data, m->keys[k].len));
+        trace_compare(in, m, num, (size_t)n, k, holds);
+        if (holds)
             return true;
+    }
     return false;
 }
 
@@ -496,9 +554,18 @@ static bool eval(sg_interp *in, const sg_node *node)
             if (eval(in, t))
                 return !in->stopped;
         return false;
-    default:
+    default: {
         in->test_node = node;
-        return node->def->test ? node->def->test(in, node, node->bound) : false;
+        in->trace_matchers = in->trace_compares = 0;
+        bool result = node->def->test ? node->def->test(in, node, node->bound) : false;
+        if (in->opt->trace) {
+            sg_trace_event ev = {SG_TRACE_TEST, node->loc, node->def->name, NULL, 0, NULL, 0, NULL, NULL, result, false};
+            /* A matching test that compared nothing: the header, address or part was not there. */
+            ev.nothing_compared = in->trace_matchers && !in->trace_compares;
+            in->opt->trace(in->opt->trace_ctx, &ev);
+        }
+        return result;
+    }
     }
 }
 
@@ -508,6 +575,11 @@ static void run_list(sg_interp *in, const sg_node *list)
     for (const sg_node *n = list; n && !in->stopped && !in->returned && !in->breaking; n = n->next) {
         if (over_budget(in, n))
             return;
+        in->cmd_node = n;
+        if (in->opt->trace && n->def->id != SG_CMD_REQUIRE) {
+            sg_trace_event ev = {SG_TRACE_COMMAND, n->loc, n->def->name, NULL, 0, NULL, 0, NULL, NULL, false, false};
+            in->opt->trace(in->opt->trace_ctx, &ev);
+        }
         switch (n->def->id) {
         case SG_CMD_REQUIRE:
             break;

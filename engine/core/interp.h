@@ -73,8 +73,37 @@ typedef struct sg_editheader_config {
  * linear in the fields), so a script cannot make them without bound. */
 #define SG_EDITHEADER_MAX_EDITS 100
 
+/* What the interpreter reports while it runs, for `sievegate test --trace`
+ * (like Pigeonhole's sieve-test -t): each command it runs, each test's
+ * result, each comparison a test makes (the value, the key, the match type
+ * and whether they match), each variable set. The strings are valid for the
+ * call only. */
+typedef enum {
+    SG_TRACE_COMMAND, /* name: the command about to run */
+    SG_TRACE_TEST,    /* name: the test; result */
+    SG_TRACE_COMPARE, /* value compared with key under match (":is", ...) and comparator; result */
+    SG_TRACE_SET,     /* name: the variable; value */
+} sg_trace_kind;
+
+typedef struct sg_trace_event {
+    sg_trace_kind kind;
+    sg_loc loc;
+    const char *name;
+    const char *value;
+    size_t value_len;
+    const char *key;
+    size_t key_len;
+    const char *match;      /* ":is", ":contains", ":matches", ":regex", ":value", ":count", ":list" */
+    const char *comparator; /* "i;ascii-casemap", ... */
+    bool result;
+    bool nothing_compared; /* SG_TRACE_TEST: a matching test found no value to compare */
+} sg_trace_event;
+
 typedef struct sg_run_options {
     sg_result_limits limits;
+    /* sievegate test --trace: called for every event (NULL: no trace) */
+    void (*trace)(void *ctx, const sg_trace_event *ev);
+    void *trace_ctx;
     double max_cpu_seconds;          /* 0: unlimited */
     const char *subaddress_separator; /* RFC 5233; default "+" */
     /* NULL: no tracking, every "duplicate" test is false (as sieve-test). */

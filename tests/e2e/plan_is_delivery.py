@@ -98,7 +98,7 @@ def run_cases():
                 elif w == "--now":
                     c["skip"] = "--now fixes the date for test alone"
                 continue
-            if w == "--show-messages":
+            if w in ("--show-messages", "--trace"):
                 i += 1
                 continue
             rest.append(w)
