@@ -1,5 +1,5 @@
 /* plan_print.h - prints a result (the plan) as the JSON of
- * ../shared/spec/cli.md or as text for people. */
+ * docs/cli.md or as text for people. */
 #ifndef SG_PLAN_PRINT_H
 #define SG_PLAN_PRINT_H
 

@@ -1,5 +1,5 @@
 /* test.c - `sievegate test`: run a script on a message file with a given
- * envelope and print the plan, doing nothing (../shared/spec/cli.md). The
+ * envelope and print the plan, doing nothing (docs/cli.md). The
  * pipeline stops before delivery: parse -> validate -> execute -> result. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,6 +1,6 @@
 /* policy_normalize.c - validating and normalising what the admin writes
- * into the policy store (policy_store.h, ../shared/spec/policy.md
- * "Entities"): domains, remote-domain patterns, addresses, names.
+ * into the policy store (policy_store.h, docs/policy.md
+ * "What the policy holds"): domains, remote-domain patterns, addresses, names.
  *
  * Takes: text from the command line or a policy file. Returns: the
  * normalised form in an arena, or false with a sentence naming the input.

@@ -1,6 +1,6 @@
 /* policy_store.c - the SQLite backend of the authoritative policy store
- * (policy_store.h; ../shared/spec/policy.md, "Entities" and "When the policy
- * cannot be read").
+ * (policy_store.h; docs/policy.md, "What the policy holds" and "Where the policy
+ * lives").
  *
  * Takes: a "sqlite:/path" URI, and the admin's writes. Returns: whole
  * snapshots (policy/policy.h) and the store-wide generation.
@@ -149,7 +149,7 @@ void sg_ps_scope_lists(const sg_outbound_policy *op, const sg_strlist *lists[SG_
 
 /* ------------------------------------------------------------- schema */
 
-/* Version 1: the entities of policy.md, "Entities", and the meta table
+/* Version 1: the entities of policy.md, "What the policy holds", and the meta table
  * (generation and schema version). The default policy and the "*" remote
  * domain always exist. */
 static int migrate_to_1(const sg_sqlite_conn *q)

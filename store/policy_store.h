@@ -63,7 +63,7 @@ sg_store_status sg_policy_store_remove_group(sg_policy_store *store, const char 
 sg_store_status sg_policy_store_put_org(sg_policy_store *store, const sg_org_settings *org, char *err,
                                         size_t errlen);
 
-/* The normalisation every write applies (../shared/spec/policy.md, "Entities"),
+/* The normalisation every write applies (docs/policy.md, "What the policy holds"),
  * for callers that show or look up what was stored. Each returns false with
  * `err` saying why; the result lives in `arena`.
  * Domain: lower-case IDNA A-label (libidn2, UTS #46 non-transitional), LDH labels.

@@ -1,4 +1,4 @@
-/* maildir.h - delivery into a Maildir (../shared/spec/architecture.md,
+/* maildir.h - delivery into a Maildir (docs/architecture.md,
  * "Failure rules"), as Dovecot lays it out: LAYOUT=Maildir++.
  *
  * Takes: the Maildir root, the message bytes (in memory, with an optional

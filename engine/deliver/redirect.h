@@ -1,5 +1,5 @@
 /* redirect.h - the redirected copy of a message and its envelope sender
- * (../shared/spec/policy.md, "What an allowed external forward carries";
+ * (docs/policy.md, "What an allowed forward carries";
  * cli.md: hostname, redirect_envelope_from, srs_secret, srs_domain).
  *
  * Takes: the message bytes, the script's owner, the target, the submission

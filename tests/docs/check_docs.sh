@@ -30,6 +30,14 @@ while read -r key; do
     fi
 done <"$tmp/read"
 
+# The repository stands alone: no source file points outside it either.
+if git -C . ls-files 2>/dev/null | grep -vE '^tests/docs/check_docs.sh$' |
+    grep -E '\.(c|h|l|y|sh|py|txt|in|cmake)$|CMakeLists' | xargs -r grep -nE '\.\./shared|shared/spec' >"$tmp/src" 2>/dev/null; then
+    fail "source files refer outside the repository: $(head -n 3 "$tmp/src")"
+else
+    ok
+fi
+
 for f in README.md docs/*.md docs/man/*.scd; do
     if grep -nE '\.\./shared|shared/spec|[Ii]ssue [0-9]|is next|to come' "$f" >"$tmp/hits"; then
         fail "$f refers outside the repository or to plans: $(head -n 3 "$tmp/hits")"
