@@ -16,6 +16,7 @@
 
 struct sg_policy_source {
     char *uri;
+    char *password_file; /* postgresql_password_file, or NULL */
     sg_policy_store *store; /* NULL until opened, or after it failed to open */
     sg_policy_cache *cache; /* NULL when no memcached is configured */
     sg_unavailable_mode mode;
@@ -76,7 +77,9 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
         return false;
     const char *uri = sg_config_get(cfg, "policy_store");
     sg_policy_source *src = sg_xmalloc(sizeof *src);
-    src->uri = sg_xstrdup(uri ? uri : SG_DEFAULT_POLICY_STORE);
+    src->uri = sg_xstrdup(uri && *uri ? uri : SG_DEFAULT_POLICY_STORE);
+    const char *pw = sg_config_get(cfg, "postgresql_password_file");
+    src->password_file = pw && *pw ? sg_xstrdup(pw) : NULL;
     src->store = NULL;
     src->cache = cache;
     src->mode = mode;
@@ -95,6 +98,7 @@ void sg_policy_source_close(sg_policy_source *src)
     sg_policy_cache_close(src->cache);
     memo_clear(src);
     free(src->uri);
+    free(src->password_file);
     free(src);
 }
 
@@ -111,7 +115,8 @@ static bool store_generation(sg_policy_source *src, uint64_t *generation, char *
         snprintf(err, errlen, "policy store %s does not exist (create it with `sievegate policy init`)", src->uri);
         return false;
     }
-    if (!src->store && sg_policy_store_open(src->uri, false, &src->store, err, errlen) != SG_STORE_OK) {
+    if (!src->store &&
+        sg_policy_store_open_with(src->uri, src->password_file, false, &src->store, err, errlen) != SG_STORE_OK) {
         src->store = NULL;
         return false;
     }
@@ -271,6 +276,11 @@ sg_policy_case sg_policy_case_of(const sg_config *cfg, char *text, size_t len)
                             "forwarding off, blocked forwards bounce with 5.7.520)");
         return SG_POLICY_CASE_NONE;
     }
+    if (sg_policy_store_kind(uri) == SG_STORE_KIND_POSTGRESQL) {
+        /* a server: whether it answers is found when it is asked */
+        snprintf(text, len, "policy store %s (PostgreSQL)", uri);
+        return SG_POLICY_CASE_STORE;
+    }
     const char *path = sg_policy_store_path(uri);
     if (path && access(path, F_OK) != 0 && errno == ENOENT) {
         snprintf(text, len, "policy store %s does not exist: forwards follow policy_unavailable = %s (create it "
@@ -279,7 +289,7 @@ sg_policy_case sg_policy_case_of(const sg_config *cfg, char *text, size_t len)
     }
     if (!path || access(path, R_OK) != 0) {
         snprintf(text, len, "policy store %s cannot be read (%s): forwards follow policy_unavailable = %s", uri,
-                 path ? strerror(errno) : "not an sqlite: store", mode);
+                 path ? strerror(errno) : "not an sqlite: or postgresql:// store", mode);
         return SG_POLICY_CASE_UNREADABLE;
     }
     snprintf(text, len, "policy store %s", uri);

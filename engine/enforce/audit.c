@@ -19,7 +19,9 @@ static void audit_one(const sg_plan_audit_request *req, sg_audit *audit, const s
                            plan->policy_unavailable ? "policy_unavailable" : sg_fwd_verdict_name(fd->verdict),
                            fd->policy,
                            fd->remote_domain,
-                           req->message_id};
+                           req->message_id,
+                           NULL,
+                           NULL};
     if (!sg_audit_record_decision(audit, &rec, err, sizeof err)) {
         snprintf(line, sizeof line, "audit: %s", err);
         req->warn(req->ctx, line);
@@ -30,7 +32,7 @@ void sg_plan_audit(const sg_plan_audit_request *req, const sg_result *r, const s
 {
     sg_audit *audit = NULL;
     char err[256], line[320];
-    if (!sg_audit_open(req->audit_log ? req->audit_log : "syslog", &audit, err, sizeof err)) {
+    if (!sg_audit_open_config(req->config, &audit, err, sizeof err)) {
         snprintf(line, sizeof line, "audit log unavailable: %s", err);
         req->warn(req->ctx, line);
         return;
