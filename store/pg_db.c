@@ -103,13 +103,27 @@ static bool read_password(const char *path, char *out, size_t outlen, char *err,
     return ok;
 }
 
-/* libpq's message without its trailing newline(s). */
+/* libpq's message on one line: one clause a host tried ("; " between),
+ * without the hint lines (tab-indented: "Is the server running..."). */
 static void connect_error(sg_pg_db *db, const char *why, char *err, size_t errlen)
 {
-    size_t n = strlen(why);
-    while (n && (why[n - 1] == '\n' || why[n - 1] == ' '))
+    char flat[512];
+    size_t n = 0;
+    for (const char *line = why; *line && n + 3 < sizeof flat;) {
+        size_t len = strcspn(line, "\n");
+        if (line[0] != '\t' && len > 0) {
+            if (n)
+                flat[n++] = ';', flat[n++] = ' ';
+            size_t take = len < sizeof flat - n - 1 ? len : sizeof flat - n - 1;
+            memcpy(flat + n, line, take);
+            n += take;
+        }
+        line += len + (line[len] == '\n');
+    }
+    while (n && flat[n - 1] == ' ')
         n--;
-    snprintf(err, errlen, "cannot connect to %s %s: %.*s", db->kind->what, db->uri, (int)n, why);
+    flat[n] = '\0';
+    snprintf(err, errlen, "cannot connect to %s %s: %s", db->kind->what, db->uri, flat);
 }
 
 bool sg_pg_db_connect(sg_pg_db *db, char *err, size_t errlen)

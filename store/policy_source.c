@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policy/decide.h"
@@ -28,6 +29,15 @@ struct sg_policy_source {
     uint64_t memo_generation;
     char *memo[SG_PART_COUNT];
     size_t memo_len[SG_PART_COUNT];
+    /* A PostgreSQL store (a round trip away): the generation is taken from
+     * the cache's generation key while it was checked against the store less
+     * than check_interval seconds ago (policy_source.h, step 1). */
+    bool remote;
+    unsigned check_interval;
+    bool known;
+    uint64_t known_generation;
+    int64_t known_at; /* when it was read from the store (seconds since the epoch) */
+    uint64_t noted;   /* the store's generation this source last noted in the host's shared state */
 };
 
 static void memo_clear(sg_policy_source *src)
@@ -70,6 +80,18 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
         snprintf(err, errlen, "invalid value for policy_snapshot_file: \"%s\" (expected yes or no)", sf);
         return false;
     }
+    unsigned interval = SG_POLICY_CHECK_INTERVAL;
+    const char *ci = sg_config_get(cfg, "policy_check_interval");
+    if (ci) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(ci, &end, 10);
+        if (*ci < '0' || *ci > '9' || *end || errno || v > 3600) {
+            snprintf(err, errlen, "invalid value for policy_check_interval: \"%s\" (expected 0 to 3600)", ci);
+            return false;
+        }
+        interval = (unsigned)v;
+    }
     sg_policy_cache_options opt;
     sg_policy_cache *cache = NULL;
     if (!sg_policy_cache_options_from_config(cfg, &opt, err, errlen) ||
@@ -86,6 +108,10 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
     src->snapshot_file = !sf || strcmp(sf, "yes") == 0;
     src->memo_have = false;
     memset(src->memo, 0, sizeof src->memo);
+    src->remote = sg_policy_store_kind(src->uri) == SG_STORE_KIND_POSTGRESQL;
+    src->check_interval = interval;
+    src->known = false;
+    src->noted = 0;
     *out = src;
     return true;
 }
@@ -107,6 +133,50 @@ sg_unavailable_mode sg_policy_source_unavailable_mode(const sg_policy_source *sr
     return src->mode;
 }
 
+/* A generation read from the store: the host's shared state and, for a
+ * remote store, the cache's generation key learn it (checked now). */
+static void checked(sg_policy_source *src, uint64_t generation)
+{
+    if (!src->cache)
+        return;
+    if (generation != src->noted) {
+        sg_policy_cache_note_seen(src->cache, generation);
+        src->noted = generation;
+    }
+    if (!src->remote)
+        return;
+    int64_t now = (int64_t)time(NULL);
+    src->known = true;
+    src->known_generation = generation;
+    src->known_at = now;
+    (void)sg_policy_cache_set_generation(src->cache, generation, now, false); /* raised only */
+}
+
+/* Step 1 for a remote store: the generation checked against the store
+ * less than check_interval seconds ago, by this process or (the cache's
+ * generation key) by any host; never one below the highest this host has
+ * seen (an old key replayed). */
+static bool trusted_generation(sg_policy_source *src, uint64_t *generation)
+{
+    int64_t now = (int64_t)time(NULL), window = (int64_t)src->check_interval;
+    if (src->known && src->known_at <= now && now - src->known_at < window) {
+        *generation = src->known_generation;
+        return true;
+    }
+    uint64_t g;
+    int64_t at;
+    if (sg_policy_cache_generation(src->cache, &g, &at) != SG_CACHE_OK)
+        return false;
+    /* another host's clock may be a little ahead: up to one window */
+    if (at > now + window || now - at >= window || g < sg_policy_cache_highest_seen(src->cache))
+        return false;
+    src->known = true;
+    src->known_generation = g;
+    src->known_at = at;
+    *generation = g;
+    return true;
+}
+
 /* The store's generation, opening the store first when needed. */
 static bool store_generation(sg_policy_source *src, uint64_t *generation, char *err, size_t errlen)
 {
@@ -120,7 +190,10 @@ static bool store_generation(sg_policy_source *src, uint64_t *generation, char *
         src->store = NULL;
         return false;
     }
-    return sg_policy_store_generation(src->store, generation, err, errlen) == SG_STORE_OK;
+    if (sg_policy_store_generation(src->store, generation, err, errlen) != SG_STORE_OK)
+        return false;
+    checked(src, *generation);
+    return true;
 }
 
 static sg_policy_status found(sg_policy_answer *a, sg_policy *p, sg_policy_origin origin)
@@ -172,7 +245,7 @@ static sg_policy_status from_generation(sg_policy_source *src, uint64_t generati
                                       : sg_policy_cache_get(src->cache, generation, &p);
     if (cst == SG_CACHE_OK)
         return found(a, p, SG_POLICY_FROM_CACHE);
-    char serr[200] = "";
+    char serr[300] = "";
     if (sg_policy_store_load(src->store, &p, serr, sizeof serr) != SG_STORE_OK) {
         char cerr[200];
         snprintf(cerr, sizeof cerr, "generation %" PRIu64 " is not cached (%s)", generation,
@@ -189,7 +262,8 @@ static sg_policy_status from_generation(sg_policy_source *src, uint64_t generati
 }
 
 /* Step 3: the store is unreadable; the cache's last known generation. */
-static sg_policy_status from_last_known(sg_policy_source *src, const char *serr, sg_policy_answer *a)
+static sg_policy_status from_last_known(sg_policy_source *src, const char *serr, const char *owner,
+                                        sg_policy_answer *a)
 {
     if (!src->cache)
         return unavailable(a, serr, "no memcached configured");
@@ -197,8 +271,17 @@ static sg_policy_status from_last_known(sg_policy_source *src, const char *serr,
     sg_cache_status cst = sg_policy_cache_last_generation(src->cache, &generation);
     if (cst != SG_CACHE_OK)
         return unavailable(a, serr, cache_error(src->cache, cst, "memcached knows no generation"));
+    uint64_t highest = sg_policy_cache_highest_seen(src->cache);
+    if (generation < highest) {
+        char cerr[200];
+        snprintf(cerr, sizeof cerr, "memcached's generation %" PRIu64 " is older than %" PRIu64
+                 ", which this host has seen (a replayed entry?)", generation, highest);
+        return unavailable(a, serr, cerr);
+    }
     sg_policy *p = NULL;
-    cst = sg_policy_cache_get(src->cache, generation, &p);
+    bool shared_found;
+    cst = owner ? sg_policy_cache_get_for_owner(src->cache, generation, owner, &p, &shared_found)
+                : sg_policy_cache_get(src->cache, generation, &p);
     if (cst != SG_CACHE_OK) {
         char cerr[200];
         snprintf(cerr, sizeof cerr, "last known generation %" PRIu64 " is not cached (%s)", generation,
@@ -230,10 +313,19 @@ sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *own
             return found(answer, p, SG_POLICY_FROM_SNAPSHOT_FILE);
     }
     uint64_t generation;
-    char serr[200] = "";
+    if (src->remote && src->cache && src->check_interval > 0 && trusted_generation(src, &generation)) {
+        sg_policy *p = NULL;
+        bool shared_found = false;
+        sg_cache_status cst = owner ? sg_policy_cache_get_for_owner(src->cache, generation, owner, &p, &shared_found)
+                                    : sg_policy_cache_get(src->cache, generation, &p);
+        if (cst == SG_CACHE_OK)
+            return found(answer, p, SG_POLICY_FROM_CACHE);
+        src->known = false; /* a miss: ask the store at once */
+    }
+    char serr[300] = "";
     if (store_generation(src, &generation, serr, sizeof serr))
         return from_generation(src, generation, owner, answer);
-    return from_last_known(src, serr, answer);
+    return from_last_known(src, serr, owner, answer);
 }
 
 sg_publish_status sg_policy_source_publish(const sg_config *cfg, const sg_policy *snapshot, char *err,

@@ -167,6 +167,15 @@ static const sg_config_key keys[] = {
     KEYC(S_POLICY, "memcached", SG_KEY_STRING, "", NULL,
          "memcached servers in front of the store, HOST[:PORT],... (empty: no cache)", check_memcached),
     KEY(S_POLICY, "memcached_namespace", SG_KEY_STRING, "sievegate", NULL, "prefix of the cache's keys"),
+    KEY(S_POLICY, "memcached_key_file", SG_KEY_STRING, SG_CACHE_DEFAULT_KEY_FILE, NULL,
+        "the key that authenticates every cache entry (HMAC-SHA256), the same on every host, readable by the "
+        "mail services only; without it the cache is not used"),
+    KEY(S_POLICY, "memcached_failure_dir", SG_KEY_STRING, SG_CACHE_DEFAULT_FAILURE_DIR, NULL,
+        "where this host's processes share which memcached servers failed (writable by every delivering user; "
+        "empty: each process on its own)"),
+    KEY(S_POLICY, "policy_check_interval", SG_KEY_UINT, "5", "0..3600",
+        "PostgreSQL store: seconds a host trusts the cache's generation before asking the store again (0: ask "
+        "every time); a change is enforced everywhere within this time"),
     KEY(S_POLICY, "policy_cache_ttl", SG_KEY_UINT, "300", "1..2592000", "seconds a cached policy is kept"),
     KEY(S_POLICY, "memcached_connect_timeout_ms", SG_KEY_UINT, "200", "1..60000", "connect timeout"),
     KEY(S_POLICY, "memcached_poll_timeout_ms", SG_KEY_UINT, "200", "1..60000", "reply timeout"),

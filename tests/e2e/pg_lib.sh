@@ -3,10 +3,13 @@
 # port (and its socket in $tmp/pg), password authentication (scram-sha-256)
 # for the role "sievegate", stopped by its PID. Source it after lib.sh.
 #
-# pg_start: initdb (once) and start; sets $pg_port, $pg_uri (the database
+# pg_start: initdb (once) and start ($pg_options: more server options, e.g.
+#   "-c log_connections=on"; the log is $tmp/pg/server.log); sets $pg_port, $pg_uri (the database
 #   "sievegate", no password in it), $pg_audit_uri (the database "audit"),
 #   $pg_password_file (the password, mode 0640). Skips (77) when PostgreSQL
 #   is not installed or cannot be started.
+#   The first pg_start sets an EXIT trap that stops it and removes $tmp; a
+#   script with servers of its own sets its trap after that (calling pg_stop).
 # pg_stop: stops the server (SIGINT to the postmaster's PID: a fast
 #   shutdown) and waits until it is gone. pg_start again restarts it on the
 #   same port with the same data.
@@ -49,7 +52,7 @@ pg_start() {
     fi
     # fsync off: a test cluster, thrown away
     pg_as "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${pg_options:-}" \
         start >/dev/null 2>&1 || pg_skip "the PostgreSQL server did not start: $(tail -3 "$pg_dir/server.log")"
     pg_pid=$(head -n 1 "$pg_dir/data/postmaster.pid")
     pg_uri="postgresql://sievegate@127.0.0.1:$pg_port/sievegate"
@@ -59,7 +62,11 @@ pg_start() {
             -c 'CREATE DATABASE sievegate' -c 'CREATE DATABASE audit' >/dev/null || pg_skip "cannot create the databases"
         pg_created=1
     fi
-    trap 'pg_stop; rm -rf "$tmp"' EXIT
+    # once: a script that sets its own trap after the first pg_start keeps it
+    if [ -z "${pg_trapped:-}" ]; then
+        trap 'pg_stop; rm -rf "$tmp"' EXIT
+        pg_trapped=1
+    fi
 }
 
 pg_stop() {
