@@ -2,8 +2,9 @@
  * when the database cannot take them, sent once it can.
  *
  * Takes: a complete record (its id, host and time set), the spool
- * directory (audit_spool_dir; writable by every delivering user, e.g. mode
- * 2770 group mail). Returns: one file a record, ID.rec, written whole
+ * directory (audit_spool_dir; writable by every delivering user: mode 1777,
+ * as the package's tmpfiles.d makes /var/spool/sievegate/audit, so that no
+ * user removes another's records). Returns: one file a record, ID.rec, written whole
  * (created as .ID.tmp, fsync'ed, renamed, the directory fsync'ed) so that a
  * crash leaves either nothing or the whole record; and, when sending, the
  * number sent and left.
@@ -13,8 +14,10 @@
  * message_id, each as LEN ":" BYTES "\n" (or "-\n" for none). Values may
  * hold any byte but NUL: lengths, not separators, frame them.
  *
- * Sending inserts with ON CONFLICT (record_id) DO NOTHING, then removes the
- * file: a record sent whose file could not be removed (a crash in between,
+ * Sending takes the process's own files (root: every file; another user's
+ * could not be removed from the sticky directory, so sending them would
+ * only send them again and again), inserts with ON CONFLICT (record_id) DO
+ * NOTHING, then removes the file: a record sent whose file could not be removed (a crash in between,
  * another user's file) is sent again later and stored once. A file that
  * does not parse is left where it is (an administrator looks at it), never
  * sent half.
@@ -30,6 +33,7 @@
 
 #include "base/arena.h"
 #include "base/read_fd.h"
+#include "base/write_fd.h"
 #include "store/audit_int.h"
 
 #define MAGIC "SGA1\n"
@@ -71,20 +75,6 @@ static bool valid_id(const char *id)
     return id && strlen(id) == SG_AUDIT_ID_LEN && strspn(id, "0123456789abcdef") == SG_AUDIT_ID_LEN;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 bool sg_audit_spool_write(const sg_audit *a, const sg_audit_record *rec, char *err, size_t errlen)
 {
     if (!a->spool_dir || !valid_id(rec->id)) {
@@ -103,28 +93,27 @@ bool sg_audit_spool_write(const sg_audit *a, const sg_audit_record *rec, char *e
     char tmp[4096], final[4096];
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", a->spool_dir, rec->id);
     snprintf(final, sizeof final, "%s/%s.rec", a->spool_dir, rec->id);
-    bool ok = false;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
-    if (fd >= 0) {
-        /* group-readable and removable by the other mail users, whatever the umask */
-        ok = fchmod(fd, 0660) == 0 && write_all(fd, b.buf, b.len) && fsync(fd) == 0;
-        ok = close(fd) == 0 && ok;
-        ok = ok && rename(tmp, final) == 0;
-        if (!ok) {
-            int e = errno;
-            unlink(tmp);
-            errno = e;
-        }
-    }
-    if (ok) {
-        int dfd = open(a->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            (void)fsync(dfd); /* the rename itself survives a crash */
-            close(dfd);
-        }
+    int e = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+    if (fd < 0) {
+        e = errno;
     } else {
-        snprintf(err, errlen, "cannot spool the audit record in %s: %s", a->spool_dir, strerror(errno));
+        /* group-readable and removable by the other mail users, whatever the umask */
+        if (fchmod(fd, 0660) != 0)
+            e = errno;
+        else if ((e = sg_write_fd(fd, b.buf, b.len)) == 0 && fsync(fd) != 0)
+            e = errno;
+        if (close(fd) != 0 && !e)
+            e = errno;
+        if (!e && rename(tmp, final) != 0)
+            e = errno;
+        if (e)
+            unlink(tmp);
     }
+    bool ok = e == 0;
+    if (ok)
+        (void)sg_fsync_parent(final); /* the rename itself survives a crash */
+    else
+        snprintf(err, errlen, "cannot spool the audit record in %s: %s", a->spool_dir, strerror(e));
     free(b.buf);
     return ok;
 }
@@ -214,6 +203,7 @@ bool sg_audit_spool_send(sg_audit *a, size_t max, size_t *sent, size_t *left, ch
         return true; /* no spool: nothing waits */
     struct dirent *e;
     bool ok = true;
+    uid_t euid = geteuid();
     while ((e = readdir(d)) != NULL) {
         size_t n = strlen(e->d_name);
         if (e->d_name[0] == '.' || n != SG_AUDIT_ID_LEN + 4 || strcmp(e->d_name + SG_AUDIT_ID_LEN, ".rec") != 0)
@@ -224,6 +214,11 @@ bool sg_audit_spool_send(sg_audit *a, size_t max, size_t *sent, size_t *left, ch
         }
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", a->spool_dir, e->d_name);
+        struct stat sb;
+        if (euid != 0 && (lstat(path, &sb) != 0 || sb.st_uid != euid)) {
+            (*left)++;
+            continue;
+        }
         send_outcome out = send_file(a, path);
         if (out == FAILED) {
             snprintf(err, errlen, "cannot write audit database %s: %s", a->db, a->sql.error);

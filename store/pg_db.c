@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "base/arena.h"
-#include "base/read_fd.h"
+#include "base/secret_file.h"
 
 #define PASSWORD_MAX 1024
 
@@ -67,28 +67,14 @@ static void quiet(void *arg, const char *message)
     (void)message;
 }
 
-/* The first line of the password file. Refused when every user may read
- * it: then it protects nothing (0640 root:mail is the intended mode). */
+/* The first line of the password file (base/secret_file.h: refused when
+ * every user may read it; 0640 root:mail is the intended mode). */
 static bool read_password(const char *path, char *out, size_t outlen, char *err, size_t errlen)
 {
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        snprintf(err, errlen, "cannot read postgresql_password_file %s: %s", path, strerror(errno));
+    char *data;
+    size_t len;
+    if (!sg_secret_read("postgresql_password_file", path, PASSWORD_MAX, &data, &len, err, errlen))
         return false;
-    }
-    if (sb.st_mode & S_IROTH) {
-        snprintf(err, errlen, "postgresql_password_file %s is readable by every user: make it readable by the "
-                              "mail services only (e.g. chmod 0640, group mail)", path);
-        return false;
-    }
-    char *data = NULL;
-    size_t len = 0, size = 0;
-    bool too_large = false;
-    int e = sg_read_file(path, PASSWORD_MAX, &data, &len, &too_large, &size);
-    if (e != 0) {
-        snprintf(err, errlen, "cannot read postgresql_password_file %s: %s", path, strerror(e));
-        return false;
-    }
     size_t n = strcspn(data, "\r\n");
     bool ok = n > 0 && n < outlen && memchr(data, '\0', n) == NULL;
     if (ok) {
@@ -98,8 +84,7 @@ static bool read_password(const char *path, char *out, size_t outlen, char *err,
         snprintf(err, errlen, "postgresql_password_file %s: the first line is empty or longer than %zu bytes", path,
                  outlen - 1);
     }
-    memset(data, 0, len);
-    free(data);
+    sg_secret_free(data, len);
     return ok;
 }
 

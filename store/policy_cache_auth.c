@@ -8,15 +8,13 @@
  * miss and asks the store. memcached has no access control: a checksum
  * (policy_codec.h) finds accidents, only a MAC finds an attacker.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/arena.h"
 #include "base/hex.h"
-#include "base/read_fd.h"
+#include "base/secret_file.h"
 #include "store/policy_cache_int.h"
 
 #define SEAL_MAGIC "SGM1 "
@@ -31,36 +29,17 @@ bool sg_cache_auth_load(sg_cache_auth *a, const char *path, char *err, size_t er
         snprintf(err, errlen, "no memcached_key_file: the cache is used only with authenticated entries");
         return false;
     }
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        snprintf(err, errlen, "memcached_key_file %s: %s", path, strerror(errno));
+    char *data;
+    size_t len;
+    if (!sg_secret_read("memcached_key_file", path, KEY_FILE_MAX, &data, &len, err, errlen))
         return false;
-    }
-    if (sb.st_mode & S_IROTH) {
-        snprintf(err, errlen, "memcached_key_file %s is readable by every user: make it readable by the mail "
-                              "services only (e.g. chmod 0640, group mail)", path);
-        return false;
-    }
-    char *data = NULL;
-    size_t len = 0, size = 0;
-    bool too_large = false;
-    int e = sg_read_file(path, KEY_FILE_MAX, &data, &len, &too_large, &size);
-    if (e != 0) {
-        snprintf(err, errlen, "memcached_key_file %s: %s", path, strerror(e));
-        return false;
-    }
-    while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-        len--;
     bool ok = false;
-    if (too_large)
-        snprintf(err, errlen, "memcached_key_file %s is larger than %d bytes", path, KEY_FILE_MAX);
-    else if (len < SG_CACHE_KEY_MIN)
+    if (len < SG_CACHE_KEY_MIN)
         snprintf(err, errlen, "memcached_key_file %s holds %zu bytes: a key has %d at least (e.g. head -c 32 "
                               "/dev/urandom | base64)", path, len, SG_CACHE_KEY_MIN);
     else
         ok = sg_hmac_sha256_begin(&a->mac, data, len, err, errlen);
-    memset(data, 0, len);
-    free(data);
+    sg_secret_free(data, len);
     a->ready = ok;
     return ok;
 }

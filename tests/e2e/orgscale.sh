@@ -22,6 +22,7 @@ set -u
 bin=$1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
+. "$(dirname "$0")/hosts_lib.sh"
 command -v memcached >/dev/null || pg_skip "memcached is not installed"
 pg_options="-c log_connections=on"
 pg_start
@@ -37,29 +38,17 @@ sleep 0.5
 head -c 32 /dev/urandom | base64 >"$tmp/memcached.key"
 chmod 0640 "$tmp/memcached.key"
 for h in mx1 mx2; do
-    mkdir -p "$tmp/$h/home/alice" "$tmp/$h/sent" "$tmp/$h/spool" "$tmp/$h/failures"
-    cat >"$tmp/$h/sendmail" <<EOS
-#!/bin/sh
-n=\$(ls "$tmp/$h/sent" | wc -l)
-mkdir -p "$tmp/$h/sent/\$n"
-printf '%s\n' "\$@" >"$tmp/$h/sent/\$n/argv"
-cat >"$tmp/$h/sent/\$n/data"
-EOS
-    chmod +x "$tmp/$h/sendmail"
-    cat >"$tmp/$h.conf" <<EOC
-policy_store = $pg_uri
-postgresql_password_file = $pg_password_file
-audit_log = $pg_audit_uri
-audit_spool_dir = $tmp/$h/spool
+    mail_host "$h"
+    {
+        host_conf "$h"
+        cat <<EOC
 memcached = 127.0.0.1:${mc_port[0]},127.0.0.1:${mc_port[1]}
 memcached_key_file = $tmp/memcached.key
 memcached_failure_dir = $tmp/$h/failures
 memcached_dead_timeout = 2
 policy_check_interval = 2
-sendmail_path = $tmp/$h/sendmail
-hostname = $h.example.com
-first_valid_uid = 0
 EOC
+    } >"$tmp/$h.conf"
 done
 P1="$bin policy --config $tmp/mx1.conf"
 P2="$bin policy --config $tmp/mx2.conf"
@@ -79,10 +68,7 @@ deliver() { # HOST SCRIPT [ARGS...]: alice's message n+1 on HOST with SCRIPT
         -a alice@example.com -p "$tmp/msg.eml" "$@"
 }
 FWD='redirect "friend@gmail.example";'
-inbox() { ls "$tmp/$1/home/alice/Maildir/new" 2>/dev/null | wc -l | tr -d ' '; }
-sent() { ls "$tmp/$1/sent" | wc -l | tr -d ' '; }
 forwarded() { grep -lx 'friend@gmail.example' "$tmp/$1"/sent/*/argv 2>/dev/null | wc -l | tr -d ' '; }
-expect_eq() { if [ "$2" = "$3" ]; then ok; else fail "$1: got $2, expected $3"; fi; }
 connections() { grep -c 'connection authorized' "$pg_dir/server.log"; }
 # expect HOST VERDICT NAME: the last delivery forwarded (allow) or kept and did not forward (block)
 before_inbox=0 before_fwd=0

@@ -21,6 +21,7 @@ set -u
 bin=$1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
+. "$(dirname "$0")/hosts_lib.sh"
 pg_start
 
 # ---- A. the same answers as SQLite -----------------------------------------------------------
@@ -114,25 +115,8 @@ expect_rc "the password from PGPASSWORD" 0
 
 # ---- B. two hosts, one store, one audit table ------------------------------------------------
 for h in mx1 mx2; do
-    mkdir -p "$tmp/$h/home" "$tmp/$h/sent" "$tmp/$h/spool"
-    cat >"$tmp/$h/sendmail" <<EOS
-#!/bin/sh
-n=\$(ls "$tmp/$h/sent" | wc -l)
-mkdir -p "$tmp/$h/sent/\$n"
-printf '%s\n' "\$@" >"$tmp/$h/sent/\$n/argv"
-cat >"$tmp/$h/sent/\$n/data"
-EOS
-    chmod +x "$tmp/$h/sendmail"
-    cat >"$tmp/$h.conf" <<EOC
-policy_store = $pg_uri
-postgresql_password_file = $pg_password_file
-audit_log = $pg_audit_uri
-audit_spool_dir = $tmp/$h/spool
-sendmail_path = $tmp/$h/sendmail
-hostname = $h.example.com
-first_valid_uid = 0
-EOC
-    mkdir -p "$tmp/$h/home/alice"
+    mail_host "$h"
+    host_conf "$h" >"$tmp/$h.conf"
     printf 'redirect "friend@gmail.example";\n' >"$tmp/$h/home/alice/.dovecot.sieve"
 done
 run "$bin" policy --config "$tmp/mx1.conf" migrate
@@ -151,9 +135,6 @@ deliver() { # HOST [ARGS...]: alice's message n+1 on HOST
     HOME="$tmp/$h/home/alice" run "$bin" deliver --config "$tmp/$h.conf" -f carol@sender.example \
         -a alice@example.com -p "$tmp/msg.eml" "$@"
 }
-inbox() { ls "$tmp/$1/home/alice/Maildir/new" 2>/dev/null | wc -l | tr -d ' '; }
-sent() { ls "$tmp/$1/sent" | wc -l | tr -d ' '; }
-expect_eq() { if [ "$2" = "$3" ]; then ok; else fail "$1: got $2, expected $3"; fi; }
 audit_rows() { pg_sql_audit "SELECT host, owner, target, mechanism, verdict, coalesce(policy, '-'), message_id FROM forwards ORDER BY host, message_id"; }
 
 # 1. mx1: external forwarding off: blocked, kept, one bounce; audited from mx1.
