@@ -167,6 +167,15 @@ static void result_error(sg_pg_db *db, PGresult *r, const char *doing, char *err
     snprintf(err, errlen, "%s %s %s: %.*s", db->kind->what, db->uri, doing, (int)n, why);
 }
 
+bool sg_pg_db_lost(const sg_pg_db *db, const PGresult *failed)
+{
+    if (!db->conn || db->f.status(db->conn) != CONNECTION_OK)
+        return true;
+    const char *state = failed ? db->f.resultErrorField(failed, PG_DIAG_SQLSTATE) : NULL;
+    return state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+                     strcmp(state, "57P03") == 0);
+}
+
 /* SQLSTATE 42P01: undefined_table. */
 static bool undefined_table(sg_pg_db *db, PGresult *r)
 {
@@ -187,6 +196,14 @@ bool sg_pg_db_version(sg_pg_db *db, int *version, char *err, size_t errlen)
     if (in_tx)
         db->f.clear(run(db, "SAVEPOINT sg_version"));
     PGresult *r = run(db, sql);
+    if (!in_tx && !result_ok(db, r) && sg_pg_db_lost(db, r)) {
+        /* the server restarted or failed over since this connection was made: once more */
+        db->f.clear(r);
+        sg_pg_db_disconnect(db);
+        if (!sg_pg_db_connect(db, err, errlen))
+            return false;
+        r = run(db, sql);
+    }
     bool answered = result_ok(db, r), ok = answered;
     if (answered && db->f.ntuples(r) > 0)
         *version = atoi(db->f.getvalue(r, 0, 0));

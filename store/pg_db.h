@@ -80,6 +80,12 @@ bool sg_pg_db_check_schema(sg_pg_db *db, char *err, size_t errlen);
  * not wanted). False with err; nothing changed then. */
 bool sg_pg_db_migrate(sg_pg_db *db, int *from, char *err, size_t errlen);
 
+/* Whether a failed statement's connection is gone: libpq says so, or the
+ * server said it was going (SQLSTATE class 08, connection exception;
+ * 57P01-57P03, shut down or starting: its last message, read before libpq
+ * saw the socket close). Then it may be made again (outside a transaction). */
+bool sg_pg_db_lost(const sg_pg_db *db, const PGresult *failed);
+
 /* The URI for messages. */
 const char *sg_pg_db_name(const sg_pg_db *db);
 

@@ -170,7 +170,7 @@ static sg_sql_result pg_run(sg_sql *c, const char *sql, const param *p, int n, P
             break;
         *out = db->f.execParams(db->conn, text, n, NULL, values, NULL, NULL, 0);
         r = pg_status(c, *out);
-        if (r == SG_SQL_OK || c->in_tx || db->f.status(db->conn) == CONNECTION_OK)
+        if (r == SG_SQL_OK || c->in_tx || !sg_pg_db_lost(db, *out))
             break;
         /* The server went away between statements (a restart, a failover):
          * connect again, to the same URI (libpq tries every host it names). */

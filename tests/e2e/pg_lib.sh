@@ -79,6 +79,19 @@ pg_stop() {
     pg_pid=
 }
 
+# pg_restart_script FILE: writes a script that restarts the server (a fast
+# shutdown, then the same options), for programs that test a restart; call
+# pg_restarted after it ran, to learn the new PID.
+pg_restart_script() {
+    cat >"$1" <<EOS
+#!/bin/sh
+if [ "\$(id -u)" = 0 ]; then as="runuser -u postgres --"; else as=; fi
+exec \$as "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w -t 60 restart >/dev/null 2>&1
+EOS
+    chmod +x "$1"
+}
+pg_restarted() { pg_pid=$(head -n 1 "$pg_dir/data/postmaster.pid"); }
+
 pg_sql() {
     PGPASSWORD=pg-test-secret psql -q -X -t -A -F '|' "$pg_uri" -c "$*"
 }

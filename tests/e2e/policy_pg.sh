@@ -16,9 +16,13 @@
 #     spool is sent with the next record, none lost, none twice (a record
 #     sent again is stored once). The mailboxes, the outgoing mail and the
 #     audit table are checked exactly.
-# usage: policy_pg.sh SIEVEGATE   (skipped, 77, without PostgreSQL)
+#  C. In a long-running process (tests/unit_policy/test_pg_store.c, given as
+#     TEST_PG_STORE): a server restart under an open store, policy source and
+#     audit; writers at once. A URI naming a host that is down, then one up.
+# usage: policy_pg.sh SIEVEGATE [TEST_PG_STORE]   (skipped, 77, without PostgreSQL)
 set -u
 bin=$1
+test_pg_store=${2:-}
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 . "$(dirname "$0")/hosts_lib.sh"
@@ -209,4 +213,19 @@ mx2.example.com|alice@example.com|friend@gmail.example|redirect|allow|alice-may|
 mx2.example.com|alice@example.com|friend@gmail.example|redirect|policy_unavailable|policy_unavailable|<m6@sender.example>
 mx2.example.com|alice@example.com|friend@gmail.example|redirect|allow|alice-may|<m8@sender.example>"
 expect_eq "no record id twice" "$(pg_sql_audit 'SELECT count(*) - count(DISTINCT record_id) FROM forwards')" 0
+
+# ---- C. failing over, restarting -----------------------------------------------------------
+down=$(pg_free_port)
+run "$bin" policy --config "$pgc" -o "policy_store=postgresql://sievegate@127.0.0.1:$down,127.0.0.1:$pg_port/sievegate" show --json
+expect_rc "the first host down, the second up" 0
+run "$bin" policy --config "$tmp/mx1.conf" -o "audit_log=syslog,postgresql://sievegate@127.0.0.1:$down,127.0.0.1:$pg_port/audit" report --host mx2.example.com --json
+expect_rc "an audit URI with two hosts after syslog" 0
+if [ -n "$test_pg_store" ]; then
+    pg_restart_script "$tmp/restart.sh"
+    SG_TEST_PG_URI=$pg_uri SG_TEST_PG_AUDIT_URI=$pg_audit_uri SG_TEST_PG_PASSWORD_FILE=$pg_password_file \
+        SG_TEST_PG_RESTART=$tmp/restart.sh run "$test_pg_store"
+    pg_restarted
+    expect_rc "a long-running process across restarts (test_pg_store: $(grep -c OK "$tmp/out") OK)" 0
+    if [ "$rc" != 0 ]; then cat "$tmp/out" "$tmp/err"; fi
+fi
 finish
