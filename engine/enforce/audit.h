@@ -17,6 +17,7 @@
 
 typedef struct sg_plan_audit_request {
     const sg_config *config; /* audit_log (unset: syslog), postgresql_password_file, audit_spool_dir, hostname */
+    struct sg_audit *audit;  /* one kept open by the caller, or NULL: opened from config for this call */
     const char *owner;
     const char *message_id;
     int64_t now;
