@@ -22,9 +22,10 @@ struct sg_policy_source {
     sg_policy_cache *cache; /* NULL when no memcached is configured */
     sg_unavailable_mode mode;
     bool snapshot_file; /* policy_snapshot_file: try the snapshot file while the store is not open */
-    /* Without memcached: the last snapshot loaded from the store, encoded, so
-     * that a long-lived source (the LMTP server's) decodes it again for the
-     * next message of the same generation instead of loading the store. */
+    /* Without memcached, or with a remote store: the last whole snapshot
+     * loaded, encoded, so that a long-lived source (the LMTP server's)
+     * decodes it again for the next message of the same generation instead
+     * of loading the store (or, remote, asking the cache). */
     bool memo_have;
     uint64_t memo_generation;
     char *memo[SG_PART_COUNT];
@@ -38,6 +39,8 @@ struct sg_policy_source {
     uint64_t known_generation;
     int64_t known_at; /* when it was read from the store (seconds since the epoch) */
     uint64_t noted;   /* the store's generation this source last noted in the host's shared state */
+    bool asked;       /* a remote store's generation was asked of the cache before (asked_generation) */
+    uint64_t asked_generation;
 };
 
 static void memo_clear(sg_policy_source *src)
@@ -112,6 +115,7 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
     src->check_interval = interval;
     src->known = false;
     src->noted = 0;
+    src->asked = false;
     *out = src;
     return true;
 }
@@ -252,7 +256,7 @@ static sg_policy_status from_generation(sg_policy_source *src, uint64_t generati
                  cache_error(src->cache, cst, "miss"));
         return unavailable(a, serr, cerr);
     }
-    if (!src->cache)
+    if (!src->cache || src->remote)
         memo_set(src, p);
     if (src->cache && cst != SG_CACHE_UNAVAILABLE)
         cst = fill_cache(src, p, owner, shared_found);
@@ -314,12 +318,24 @@ sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *own
     }
     uint64_t generation;
     if (src->remote && src->cache && src->check_interval > 0 && trusted_generation(src, &generation)) {
-        sg_policy *p = NULL;
-        bool shared_found = false;
-        sg_cache_status cst = owner ? sg_policy_cache_get_for_owner(src->cache, generation, owner, &p, &shared_found)
-                                    : sg_policy_cache_get(src->cache, generation, &p);
-        if (cst == SG_CACHE_OK)
+        /* A long-lived source (a server's) asked for this generation before:
+         * the whole snapshot once, kept (encoded) for the next messages,
+         * which then need no round trip at all. A delivery process asks
+         * once: the owner's view, fewer bytes. */
+        sg_policy *p = memo_get(src, generation);
+        if (p)
             return found(answer, p, SG_POLICY_FROM_CACHE);
+        bool whole = !owner || (src->asked && src->asked_generation == generation);
+        src->asked = true;
+        src->asked_generation = generation;
+        bool shared_found = false;
+        sg_cache_status cst = whole ? sg_policy_cache_get(src->cache, generation, &p)
+                                    : sg_policy_cache_get_for_owner(src->cache, generation, owner, &p, &shared_found);
+        if (cst == SG_CACHE_OK) {
+            if (whole)
+                memo_set(src, p);
+            return found(answer, p, SG_POLICY_FROM_CACHE);
+        }
         src->known = false; /* a miss: ask the store at once */
     }
     char serr[300] = "";

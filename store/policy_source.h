@@ -29,7 +29,10 @@
  *     policy_check_interval seconds (at its next lookup after that), and a
  *     delivery whose generation and parts are cached never connects to
  *     PostgreSQL. A replayed (older, validly sealed) generation key is no
- *     newer than the window either, and never below what the host saw.
+ *     newer than the window either, and never below what the host saw. A
+ *     long-lived source keeps the whole snapshot of the trusted generation
+ *     (from its second lookup of it) and decodes it again for the next
+ *     messages, with no round trip at all.
  *  2. Store readable, no memcached configured: the snapshot this source last
  *     loaded, when it is of that generation (kept encoded in memory, so a
  *     long-lived process loads the store once per change). Store readable:
