@@ -498,7 +498,7 @@ static void discard(fetched out[], size_t n)
 /* After the fetch: servers that never replied (a timeout libmemcached kept
  * quiet about), or an error; else SG_CACHE_OK. */
 static sg_cache_status fetch_outcome(sg_policy_cache *c, memcached_return_t rc, memcached_return_t frc,
-                                     int owners[], size_t n, fetched out[])
+                                     const char *const keys[], int owners[], size_t n, fetched out[])
 {
     int pending[MAX_SERVERS];
     size_t npending = pending_servers(c, pending, MAX_SERVERS);
@@ -509,8 +509,19 @@ static sg_cache_status fetch_outcome(sg_policy_cache *c, memcached_return_t rc, 
                  c->poll_timeout_ms);
         return SG_CACHE_UNAVAILABLE;
     }
-    if (rc != MEMCACHED_SOME_ERRORS && answered(frc))
-        return SG_CACHE_OK;
+    if (rc != MEMCACHED_SOME_ERRORS && answered(frc)) {
+        /* A server that refused the connection in the middle of the mget is
+         * ejected by libmemcached, which reports no error and drops its
+         * keys: seen as a key without a value whose server is another now. */
+        size_t nmoved = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!out[i].value && owners[i] >= 0 && owner(c, keys[i]) != owners[i])
+                owners[nmoved++] = owners[i];
+        if (nmoved == 0)
+            return SG_CACHE_OK;
+        discard(out, n);
+        return unavailable(c, MEMCACHED_CONNECTION_FAILURE, "mget", owners, nmoved);
+    }
     size_t nsuspects = 0; /* the servers of the keys that got no value */
     for (size_t i = 0; i < n; i++)
         if (!out[i].value)
@@ -541,7 +552,7 @@ static sg_cache_status fetch_once(sg_policy_cache *c, const char *const keys[], 
     while (c->mc.fetch_result(m, &result, &frc))
         keep_value(c, &result, keys, lens, n, out);
     c->mc.result_free(&result);
-    sg_cache_status st = fetch_outcome(c, rc, frc, owners, n, out);
+    sg_cache_status st = fetch_outcome(c, rc, frc, keys, owners, n, out);
     for (size_t i = 0; st == SG_CACHE_OK && i < n; i++)
         unseal(c, keys[i], &out[i]);
     return st;
