@@ -85,6 +85,40 @@ void sg_hmac_sha1_end(sg_hmac_sha1_ctx *h, unsigned char out[SG_SHA1_SIZE])
     lib_close(&h->lib);
 }
 
+bool sg_hmac_sha256_begin(sg_hmac_sha256_ctx *h, const void *key, size_t keylen, char *err, size_t errlen)
+{
+    if (!lib_open(&h->lib, err, errlen))
+        return false;
+    h->lib.nettle_hmac_sha256_set_key(&h->ctx, keylen, key);
+    return true;
+}
+
+void sg_hmac_sha256_update(sg_hmac_sha256_ctx *h, const void *data, size_t len)
+{
+    h->lib.nettle_hmac_sha256_update(&h->ctx, len, data);
+}
+
+void sg_hmac_sha256_digest(sg_hmac_sha256_ctx *h, unsigned char out[SG_SHA256_SIZE])
+{
+    h->lib.nettle_hmac_sha256_digest(&h->ctx, SG_SHA256_SIZE, out); /* Nettle: the context is reset to the key */
+}
+
+void sg_hmac_sha256_end(sg_hmac_sha256_ctx *h, unsigned char out[SG_SHA256_SIZE])
+{
+    sg_hmac_sha256_digest(h, out);
+    sg_hmac_sha256_free(h);
+}
+
+void sg_hmac_sha256_free(sg_hmac_sha256_ctx *h)
+{
+    if (!h->lib.handle)
+        return;
+    volatile unsigned char *p = (volatile unsigned char *)&h->ctx;
+    for (size_t i = 0; i < sizeof h->ctx; i++)
+        p[i] = 0;
+    lib_close(&h->lib);
+}
+
 bool sg_sha1(const void *data, size_t len, unsigned char out[SG_SHA1_SIZE], char *err, size_t errlen)
 {
     sg_sha1_ctx h;

@@ -1,6 +1,7 @@
-/* hash.h - SHA-1, SHA-256 (FIPS 180-4) and HMAC-SHA1 (RFC 2104) from GNU
- * Nettle (Debian libnettle8), loaded at run time: the SRS hash
- * (engine/deliver/srs.c) and the per-user state keys (store/user_state.c).
+/* hash.h - SHA-1, SHA-256 (FIPS 180-4), HMAC-SHA1 and HMAC-SHA256 (RFC
+ * 2104) from GNU Nettle (Debian libnettle8), loaded at run time: the SRS hash
+ * (engine/deliver/srs.c), the per-user state keys (store/user_state.c) and
+ * the authentication of the policy cache's entries (store/policy_cache.h).
  *
  * Why Nettle and why loaded late: a well-kept library instead of our own
  * hashing code; Nettle is small (one 310 KiB library that needs only libc)
@@ -22,7 +23,10 @@
  * Each context below owns its reference to the library: *_begin loads it
  * (false, with err "cannot load libnettle.so.8: ...", when it cannot be
  * loaded; nothing to end then), *_update adds bytes, *_end writes the digest
- * and lets the library go. No global state. nettle's headers are used for
+ * and lets the library go. An HMAC-SHA256 context may also be kept for many
+ * messages with one key (sg_hmac_sha256_digest: the MAC, and the context
+ * ready for the next message; sg_hmac_sha256_free lets it go). No global
+ * state. nettle's headers are used for
  * the context types only (compile time). */
 #ifndef SG_HASH_H
 #define SG_HASH_H
@@ -48,7 +52,10 @@
     X(nettle_sha256_digest, void, (struct sha256_ctx *, size_t, uint8_t *))                                       \
     X(nettle_hmac_sha1_set_key, void, (struct hmac_sha1_ctx *, size_t, const uint8_t *))                          \
     X(nettle_hmac_sha1_update, void, (struct hmac_sha1_ctx *, size_t, const uint8_t *))                           \
-    X(nettle_hmac_sha1_digest, void, (struct hmac_sha1_ctx *, size_t, uint8_t *))
+    X(nettle_hmac_sha1_digest, void, (struct hmac_sha1_ctx *, size_t, uint8_t *))                                \
+    X(nettle_hmac_sha256_set_key, void, (struct hmac_sha256_ctx *, size_t, const uint8_t *))                      \
+    X(nettle_hmac_sha256_update, void, (struct hmac_sha256_ctx *, size_t, const uint8_t *))                       \
+    X(nettle_hmac_sha256_digest, void, (struct hmac_sha256_ctx *, size_t, uint8_t *))
 
 typedef struct sg_hash_lib {
     void *handle; /* from dlopen; NULL when not loaded */
@@ -72,6 +79,11 @@ typedef struct sg_hmac_sha1_ctx {
     struct hmac_sha1_ctx ctx;
 } sg_hmac_sha1_ctx;
 
+typedef struct sg_hmac_sha256_ctx {
+    sg_hash_lib lib;
+    struct hmac_sha256_ctx ctx;
+} sg_hmac_sha256_ctx;
+
 bool sg_sha1_begin(sg_sha1_ctx *h, char *err, size_t errlen);
 void sg_sha1_update(sg_sha1_ctx *h, const void *data, size_t len);
 void sg_sha1_end(sg_sha1_ctx *h, unsigned char out[SG_SHA1_SIZE]);
@@ -84,6 +96,16 @@ void sg_sha256_end(sg_sha256_ctx *h, unsigned char out[SG_SHA256_SIZE]);
 bool sg_hmac_sha1_begin(sg_hmac_sha1_ctx *h, const void *key, size_t keylen, char *err, size_t errlen);
 void sg_hmac_sha1_update(sg_hmac_sha1_ctx *h, const void *data, size_t len);
 void sg_hmac_sha1_end(sg_hmac_sha1_ctx *h, unsigned char out[SG_SHA1_SIZE]);
+
+/* RFC 2104 with SHA-256 (RFC 4868 §2.1); a key longer than 64 bytes is hashed first. */
+bool sg_hmac_sha256_begin(sg_hmac_sha256_ctx *h, const void *key, size_t keylen, char *err, size_t errlen);
+void sg_hmac_sha256_update(sg_hmac_sha256_ctx *h, const void *data, size_t len);
+/* The MAC of what was added since begin (or the last digest); the context
+ * is then ready for another message with the same key. */
+void sg_hmac_sha256_digest(sg_hmac_sha256_ctx *h, unsigned char out[SG_SHA256_SIZE]);
+void sg_hmac_sha256_end(sg_hmac_sha256_ctx *h, unsigned char out[SG_SHA256_SIZE]);
+/* Lets the library go without a digest (a kept context); the key is wiped. */
+void sg_hmac_sha256_free(sg_hmac_sha256_ctx *h);
 
 /* One call each: begin, update, end. */
 bool sg_sha1(const void *data, size_t len, unsigned char out[SG_SHA1_SIZE], char *err, size_t errlen);

@@ -45,7 +45,12 @@ void pol_usage(FILE *out)
           "  group set NAME MEMBER... | group remove NAME\n"
           "  org set KEY VALUE                    automatic_means, bounce_internal_senders,\n"
           "                                       bounce_rate_period, max_forward_hops\n"
-          "  report [--since DATE]                the audit of forwards allowed and blocked\n"
+          "  migrate                              create or upgrade the schema of the store and of the\n"
+          "                                       audit database (a PostgreSQL store: before first use)\n"
+          "  report [--since DATE] [--until DATE] [--host HOST] [--user USER] [--domain DOMAIN]\n"
+          "          [--verdict VERDICT] [--mechanism MECHANISM]\n"
+          "                                       the audit of forwards allowed and blocked, of every host\n"
+          "  audit-flush                          send the audit records waiting in audit_spool_dir\n"
           "  snapshot                             write the store's snapshot file again (deliveries\n"
           "                                       read it instead of the store while it is current)\n"
           "  Every subcommand takes --format text|json (--json, the same as --format json).\n"
@@ -188,11 +193,11 @@ int pol_open_store(policy_cli *pc, bool writable, sg_policy_store **store)
     char err[512] = "";
     if (pol_store_none(pc)) {
         sg_cli_error(&pc->cli, "configuration error: policy_store = none: there is no store %s (the built-in "
-                               "default policy applies; set policy_store = sqlite:PATH for one)",
+                               "default policy applies; set policy_store = sqlite:PATH or postgresql://... for one)",
                      writable ? "to change" : "to read");
         return SG_EXIT_CONFIG;
     }
-    sg_store_status st = sg_policy_store_open(pol_store_uri(pc), writable, store, err, sizeof err);
+    sg_store_status st = sg_policy_store_open_config(pc->cli.config, writable, store, err, sizeof err);
     if (st == SG_STORE_OK)
         return SG_EXIT_OK;
     if (st == SG_STORE_INVALID) { /* not a URI we know: the configuration is wrong */
@@ -230,9 +235,12 @@ int pol_read_policy(policy_cli *pc, sg_policy **policy)
     return rc;
 }
 
+/* SQLite: whether the file exists; a PostgreSQL store is a server (never "to create"). */
 bool pol_store_file_exists(const policy_cli *pc)
 {
     const char *uri = pol_store_uri(pc);
+    if (sg_policy_store_kind(uri) == SG_STORE_KIND_POSTGRESQL)
+        return true;
     const char *colon = strchr(uri, ':');
     struct stat sb;
     return colon && stat(colon + 1, &sb) == 0;
@@ -379,6 +387,8 @@ static const struct {
     {"group", pol_cmd_group},
     {"org", pol_cmd_org},
     {"report", pol_cmd_report},
+    {"migrate", pol_cmd_migrate},
+    {"audit-flush", pol_cmd_audit_flush},
     {"snapshot", pol_cmd_snapshot},
 };
 

@@ -106,6 +106,12 @@ int pol_cmd_snapshot(policy_cli *pc, int argc, char **argv);
 int pol_cmd_explain(policy_cli *pc, int argc, char **argv);
 int pol_cmd_report(policy_cli *pc, int argc, char **argv);
 
+/* ---- policy_migrate.c ---- */
+int pol_cmd_migrate(policy_cli *pc, int argc, char **argv);
+int pol_cmd_audit_flush(policy_cli *pc, int argc, char **argv);
+/* Creates or upgrades the store's schema; *from: the version found (0: none). */
+int pol_migrate_store(policy_cli *pc, int *from);
+
 /* ---- policy_edit.c ---- */
 int pol_cmd_init(policy_cli *pc, int argc, char **argv);
 int pol_cmd_set_default(policy_cli *pc, int argc, char **argv);

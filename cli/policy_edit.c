@@ -105,9 +105,17 @@ int pol_cmd_init(policy_cli *pc, int argc, char **argv)
     }
     const char *path = sg_policy_store_path(uri);
     bool existed = sg_policy_store_exists(uri);
+    if (sg_policy_store_kind(uri) == SG_STORE_KIND_POSTGRESQL) {
+        /* the database is the administrator's; the schema is ours to create */
+        int from = 0;
+        if ((rc = pol_migrate_store(pc, &from)) != SG_EXIT_OK)
+            return rc;
+        existed = from != 0;
+        path = NULL;
+    }
     change ch = {NULL, NULL};
     if (!existed) {
-        char *dir = sg_xstrdup(path);
+        char *dir = sg_xstrdup(path ? path : "");
         char *slash = strrchr(dir, '/');
         if (slash && slash != dir) {
             *slash = '\0';

@@ -177,10 +177,27 @@ int pol_cmd_explain(policy_cli *pc, int argc, char **argv)
 
 /* --------------------------------------------------------------- report */
 
+static void counts_text(FILE *out, const char *what, const sg_audit_count *c, size_t n)
+{
+    fprintf(out, "%s: %zu\n", what, n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "  %s: %lu forwarded (%lu allowed, %lu blocked), %lu forwarder%s\n",
+                c[i].name && *c[i].name ? c[i].name : "(unknown)", c[i].forwards, c[i].allowed, c[i].blocked,
+                c[i].forwarders, c[i].forwarders == 1 ? "" : "s");
+}
+
 static void report_text(FILE *out, const sg_audit_report *r)
 {
-    char t[SG_AUDIT_TIME_LEN];
-    if (r->since) {
+    char t[SG_AUDIT_TIME_LEN], u[SG_AUDIT_TIME_LEN];
+    if (r->since && r->until) {
+        sg_audit_format_time(r->since, t);
+        sg_audit_format_time(r->until, u);
+        fprintf(out, "forwards from %s until %s: %lu (%lu allowed, %lu blocked)\n", t, u, r->total, r->allowed,
+                r->blocked);
+    } else if (r->until) {
+        sg_audit_format_time(r->until, u);
+        fprintf(out, "forwards until %s: %lu (%lu allowed, %lu blocked)\n", u, r->total, r->allowed, r->blocked);
+    } else if (r->since) {
         sg_audit_format_time(r->since, t);
         fprintf(out, "forwards since %s: %lu (%lu allowed, %lu blocked)\n", t, r->total, r->allowed, r->blocked);
     } else {
@@ -202,6 +219,8 @@ static void report_text(FILE *out, const sg_audit_report *r)
                 d->forwards, d->allowed, d->blocked, d->forwarders, d->forwarders == 1 ? "" : "s", t,
                 d->is_new ? ", new" : "");
     }
+    counts_text(out, "hosts", r->hosts, r->nhosts);
+    counts_text(out, "mechanisms", r->mechanisms, r->nmechanisms);
     fprintf(out, "records: %zu\n", r->nrecords);
     for (size_t i = 0; i < r->nrecords; i++) {
         const sg_audit_record *rec = &r->records[i];
@@ -214,6 +233,8 @@ static void report_text(FILE *out, const sg_audit_report *r)
             fprintf(out, ", remote domain %s", rec->remote_domain);
         if (rec->message_id)
             fprintf(out, ", message-id %s", rec->message_id);
+        if (rec->host)
+            fprintf(out, ", host %s", rec->host);
         fputc('\n', out);
     }
 }
@@ -259,15 +280,27 @@ static void report_json_records(FILE *out, const sg_audit_report *r)
         const sg_audit_record *rec = &r->records[i];
         fputs(i ? ", {\"time\": " : "{\"time\": ", out);
         json_time(out, rec->time);
-        const char *keys[] = {"user", "recipient", "domain", "mechanism", "verdict", "policy", "remote_domain",
-                              "message_id"};
-        const char *vals[] = {rec->owner,   rec->target, rec->target_domain,  rec->mechanism,
-                              rec->verdict, rec->policy, rec->remote_domain, rec->message_id};
+        const char *keys[] = {"user",   "recipient",     "domain",     "mechanism", "verdict",
+                              "policy", "remote_domain", "message_id", "host"};
+        const char *vals[] = {rec->owner,  rec->target,        rec->target_domain, rec->mechanism, rec->verdict,
+                              rec->policy, rec->remote_domain, rec->message_id,    rec->host};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             fprintf(out, ", \"%s\": ", keys[k]);
             pol_json_opt_string(out, vals[k]);
         }
         fputc('}', out);
+    }
+    fputc(']', out);
+}
+
+static void counts_json(FILE *out, const char *key, const char *name, const sg_audit_count *c, size_t n)
+{
+    fprintf(out, ", \"%s\": [", key);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%s{\"%s\": ", i ? ", " : "", name);
+        pol_json_opt_string(out, c[i].name && *c[i].name ? c[i].name : NULL);
+        fprintf(out, ", \"forwards\": %lu, \"allowed\": %lu, \"blocked\": %lu, \"forwarders\": %lu}", c[i].forwards,
+                c[i].allowed, c[i].blocked, c[i].forwarders);
     }
     fputc(']', out);
 }
@@ -296,27 +329,64 @@ static void report_json(FILE *out, const sg_audit_report *r)
     report_json_forwarders(out, r);
     fputs(", ", out);
     report_json_records(out, r);
+    fputs(", \"until\": ", out);
+    if (r->until)
+        json_time(out, r->until);
+    else
+        fputs("null", out);
+    counts_json(out, "hosts", "host", r->hosts, r->nhosts);
+    counts_json(out, "mechanisms", "mechanism", r->mechanisms, r->nmechanisms);
     fputs("}\n", out);
 }
 
-static int since_option(policy_cli *pc, void *ctx, int opt, char *arg)
+static int report_option(policy_cli *pc, void *ctx, int opt, char *arg)
 {
-    (void)opt;
-    if (sg_audit_parse_time(arg, ctx))
-        return SG_EXIT_OK;
-    return pol_usage_error(pc, "--since: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC), not \"%s\"", arg, NULL);
+    sg_audit_query *q = ctx;
+    switch (opt) {
+    case 's':
+    case 'u':
+        if (sg_audit_parse_time(arg, opt == 's' ? &q->since : &q->until))
+            return SG_EXIT_OK;
+        return pol_usage_error(pc,
+                               opt == 's' ? "--since: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC), not \"%s\""
+                                          : "--until: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC), not \"%s\"",
+                               arg, NULL);
+    case 'H': q->host = arg; break;
+    case 'U': q->owner = arg; break;
+    case 'D': q->domain = arg; break;
+    case 'V': q->verdict = arg; break;
+    case 'M': q->mechanism = arg; break;
+    }
+    return SG_EXIT_OK;
+}
+
+/* Sends this host's spooled records first, so that the report has them; a
+ * database that cannot be reached is found by the report itself. */
+static void flush_spool(policy_cli *pc, sg_audit *audit)
+{
+    size_t sent = 0, left = 0;
+    char err[512] = "";
+    if (sg_audit_flush_spool(audit, &sent, &left, err, sizeof err) && left)
+        sg_cli_error(&pc->cli, "warning: %zu audit record(s) in the spool cannot be sent (see audit_spool_dir)", left);
 }
 
 int pol_cmd_report(policy_cli *pc, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"since", required_argument, NULL, 's'},
+        {"until", required_argument, NULL, 'u'},
+        {"host", required_argument, NULL, 'H'},
+        {"user", required_argument, NULL, 'U'},
+        {"domain", required_argument, NULL, 'D'},
+        {"verdict", required_argument, NULL, 'V'},
+        {"mechanism", required_argument, NULL, 'M'},
         SG_FORMAT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int64_t since = 0;
-    int rc = pol_parse_options(pc, argc, argv, opts, since_option, &since);
+    sg_audit_query q;
+    memset(&q, 0, sizeof q);
+    int rc = pol_parse_options(pc, argc, argv, opts, report_option, &q);
     if (rc != SG_EXIT_OK || pc->help)
         return rc;
     rc = pol_positional(pc, argc, argv, 0, 0, "");
@@ -325,24 +395,26 @@ int pol_cmd_report(policy_cli *pc, int argc, char **argv)
     const char *setting = sg_config_get(pc->cli.config, "audit_log");
     char err[512] = "";
     sg_audit *audit;
-    if (!sg_audit_open(setting, &audit, err, sizeof err)) {
+    if (!sg_audit_open_config(pc->cli.config, &audit, err, sizeof err)) {
         sg_cli_error(&pc->cli, "configuration error: %s", err);
         return SG_EXIT_CONFIG;
     }
-    const char *path = sg_audit_database(audit);
     sg_audit_report *r = NULL;
-    if (!path) {
+    if (!sg_audit_database(audit)) {
         sg_cli_error(&pc->cli, "configuration error: audit_log names no database (it is \"%s\"); "
                                "add a path, e.g. audit_log = syslog,/var/lib/sievegate/audit.db",
                      setting ? setting : "syslog");
         rc = SG_EXIT_CONFIG;
-    } else if (!sg_audit_report_read(path, since, &r, err, sizeof err)) {
-        sg_cli_error(&pc->cli, "%s", err);
-        rc = SG_EXIT_TEMPFAIL;
-    } else if (pc->json) {
-        report_json(stdout, r);
     } else {
-        report_text(stdout, r);
+        flush_spool(pc, audit);
+        if (!sg_audit_report_query(audit, &q, &r, err, sizeof err)) {
+            sg_cli_error(&pc->cli, "%s", err);
+            rc = SG_EXIT_TEMPFAIL;
+        } else if (pc->json) {
+            report_json(stdout, r);
+        } else {
+            report_text(stdout, r);
+        }
     }
     sg_audit_report_free(r);
     sg_audit_close(audit);

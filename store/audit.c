@@ -1,8 +1,10 @@
-/* audit.c - the audit log of external forwarding decisions and its report
- * (see audit.h; docs/policy.md, "Decision for one forward").
+/* audit.c - the audit log of external forwarding decisions (see audit.h;
+ * docs/policy.md, "How one forward is decided").
  *
- * Takes: the audit_log setting and decision records. Returns: syslog lines,
- * rows appended to the audit database, and reports read from it.
+ * Takes: the audit_log setting and decision records. Returns: syslog lines
+ * and rows appended to the audit database (SQLite or PostgreSQL, the same
+ * SQL: store/sql.h), records spooled while PostgreSQL cannot take them
+ * (audit_spool.c). The report is audit_report.c's.
  */
 #include "store/audit.h"
 
@@ -14,21 +16,16 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "store/sqlite_db.h"
+#include "base/hex.h"
+#include "store/audit_int.h"
 
-#define AUDIT_SCHEMA_VERSION 1
+#define AUDIT_SCHEMA_VERSION 2
 #define AUDIT_APPLICATION_ID 0x53474155 /* "SGAU" */
 #define AUDIT_BUSY_TIMEOUT_MS 5000
 #define AUDIT_LINE_MAX 2048
-
-struct sg_audit {
-    bool to_syslog;
-    char *db_path;   /* NULL: no database */
-    sg_sqlite_db sq; /* SQLite loaded and the database opened at the first record */
-    sg_audit_line_fn sink;
-    void *sink_ctx;
-};
+#define SPOOL_SEND_PER_RECORD 100 /* spooled records sent along with one new record */
 
 /* ------------------------------------------------------------ setting */
 
@@ -40,7 +37,7 @@ static void trim_span(const char **s, size_t *n)
         (*n)--;
 }
 
-/* One item of the setting: "syslog" or a database path. */
+/* One item of the setting: "syslog" or a database. */
 static bool add_item(sg_audit *a, const char *item, size_t n, char *err, size_t errlen)
 {
     trim_span(&item, &n);
@@ -52,13 +49,20 @@ static bool add_item(sg_audit *a, const char *item, size_t n, char *err, size_t 
         a->to_syslog = true;
         return true;
     }
-    if (a->db_path) {
+    if (a->db) {
         snprintf(err, errlen, "audit_log: more than one database path");
         return false;
     }
-    a->db_path = sg_xmalloc(n + 1);
-    memcpy(a->db_path, item, n);
-    a->db_path[n] = '\0';
+    a->db = sg_xmalloc(n + 1);
+    memcpy(a->db, item, n);
+    a->db[n] = '\0';
+    a->pg = sg_pg_is_uri(a->db);
+    if (a->pg && !sg_pg_uri_check(a->db, err, errlen)) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "audit_log: %s", why);
+        return false;
+    }
     return true;
 }
 
@@ -70,7 +74,10 @@ bool sg_audit_open(const char *setting, sg_audit **out, char *err, size_t errlen
     if (!setting || !*setting)
         setting = "syslog";
     for (const char *p = setting;;) {
-        const char *comma = strchr(p, ',');
+        while (*p == ' ' || *p == '\t')
+            p++;
+        /* A PostgreSQL URI may name several hosts ("h1,h2"): it runs to the end. */
+        const char *comma = sg_pg_is_uri(p) ? NULL : strchr(p, ',');
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
         if (!add_item(a, p, n, err, errlen)) {
             sg_audit_close(a);
@@ -80,7 +87,33 @@ bool sg_audit_open(const char *setting, sg_audit **out, char *err, size_t errlen
             break;
         p = comma + 1;
     }
+    a->spool_dir = sg_xstrdup(SG_AUDIT_SPOOL_DIR);
     *out = a;
+    return true;
+}
+
+static void replace(char **field, const char *value)
+{
+    if (!value)
+        return;
+    free(*field);
+    *field = *value ? sg_xstrdup(value) : NULL;
+}
+
+void sg_audit_configure(sg_audit *audit, const sg_audit_options *opt)
+{
+    replace(&audit->password_file, opt->password_file);
+    replace(&audit->spool_dir, opt->spool_dir);
+    replace(&audit->host, opt->host);
+}
+
+bool sg_audit_open_config(const sg_config *cfg, sg_audit **out, char *err, size_t errlen)
+{
+    if (!sg_audit_open(sg_config_get(cfg, "audit_log"), out, err, errlen))
+        return false;
+    sg_audit_options opt = {sg_config_get(cfg, "postgresql_password_file"), sg_config_get(cfg, "audit_spool_dir"),
+                            sg_config_get(cfg, "hostname")};
+    sg_audit_configure(*out, &opt);
     return true;
 }
 
@@ -88,14 +121,24 @@ void sg_audit_close(sg_audit *audit)
 {
     if (!audit)
         return;
+    if (audit->pg)
+        sg_pg_db_close(&audit->pgdb);
     sg_sqlite_db_close(&audit->sq);
-    free(audit->db_path);
+    free(audit->db);
+    free(audit->password_file);
+    free(audit->spool_dir);
+    free(audit->host);
     free(audit);
 }
 
 const char *sg_audit_database(const sg_audit *audit)
 {
-    return audit->db_path;
+    return audit->db;
+}
+
+bool sg_audit_is_postgresql(const sg_audit *audit)
+{
+    return audit->db && audit->pg;
 }
 
 void sg_audit_set_line_sink(sg_audit *audit, sg_audit_line_fn fn, void *ctx)
@@ -218,7 +261,7 @@ size_t sg_audit_format_line(const sg_audit_record *rec, char *buf, size_t len)
     return b.used;
 }
 
-static void emit(const sg_audit *a, int priority, const char *line)
+void sg_audit_emit(const sg_audit *a, int priority, const char *line)
 {
     if (a->sink)
         a->sink(a->sink_ctx, priority, line);
@@ -228,7 +271,9 @@ static void emit(const sg_audit *a, int priority, const char *line)
 
 /* ------------------------------------------------------------ database */
 
-/* Version 1: one row per decision; indexes for the report's "first ever". */
+/* Version 1: one row per decision; indexes for the report's "first ever".
+ * Version 2: the host that decided and the record's id (unique: a record
+ * sent twice from the spool is stored once). */
 static int audit_migrate_to_1(const sg_sqlite_conn *q)
 {
     return q->f->exec(q->db,
@@ -249,7 +294,51 @@ static int audit_migrate_to_1(const sg_sqlite_conn *q)
                       NULL, NULL, NULL);
 }
 
-static int (*const audit_migrations[AUDIT_SCHEMA_VERSION])(const sg_sqlite_conn *q) = {audit_migrate_to_1};
+static int audit_migrate_to_2(const sg_sqlite_conn *q)
+{
+    return q->f->exec(q->db,
+                      "ALTER TABLE forwards ADD COLUMN host TEXT;"
+                      "ALTER TABLE forwards ADD COLUMN record_id TEXT;"
+                      "CREATE UNIQUE INDEX forwards_record ON forwards (record_id);"
+                      "CREATE INDEX forwards_host ON forwards (host, time);",
+                      NULL, NULL, NULL);
+}
+
+static int (*const audit_migrations[AUDIT_SCHEMA_VERSION])(const sg_sqlite_conn *q) = {audit_migrate_to_1,
+                                                                                       audit_migrate_to_2};
+
+/* PostgreSQL: the same table at version 2 in one step; audit_meta holds the version. */
+static const char pg_migrate_to_1[] =
+    "CREATE TABLE audit_meta (key TEXT COLLATE \"C\" PRIMARY KEY, value BIGINT NOT NULL);"
+    "INSERT INTO audit_meta VALUES ('schema_version', 1);"
+    "CREATE TABLE forwards ("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  record_id TEXT COLLATE \"C\" UNIQUE,"
+    "  host TEXT COLLATE \"C\","
+    "  time BIGINT NOT NULL,"
+    "  owner TEXT COLLATE \"C\" NOT NULL,"
+    "  target TEXT COLLATE \"C\" NOT NULL,"
+    "  target_domain TEXT COLLATE \"C\" NOT NULL,"
+    "  mechanism TEXT COLLATE \"C\" NOT NULL,"
+    "  verdict TEXT COLLATE \"C\" NOT NULL,"
+    "  policy TEXT COLLATE \"C\","
+    "  remote_domain TEXT COLLATE \"C\","
+    "  message_id TEXT COLLATE \"C\");"
+    "CREATE INDEX forwards_time ON forwards (time);"
+    "CREATE INDEX forwards_owner ON forwards (owner, time);"
+    "CREATE INDEX forwards_domain ON forwards (target_domain, time);"
+    "CREATE INDEX forwards_host ON forwards (host, time);";
+
+#define AUDIT_PG_SCHEMA_VERSION 1
+static const char *const pg_migrations[AUDIT_PG_SCHEMA_VERSION] = {pg_migrate_to_1};
+
+static const sg_pg_kind audit_pg_kind = {
+    .what = "audit database",
+    .version_table = "audit_meta",
+    .version = AUDIT_PG_SCHEMA_VERSION,
+    .migrations = pg_migrations,
+    .lock_id = AUDIT_APPLICATION_ID,
+};
 
 /* sqlite_db.h's kind->fail (ctx: the sg_sqlite_db), by step. */
 static void word_failure(void *ctx, sg_sqlite_step step, int rc, char *err, size_t errlen)
@@ -272,225 +361,179 @@ static const sg_sqlite_db_kind audit_kind = {
     .fail = word_failure,
 };
 
-/* Opens (creating it when missing) the database for appending; SQLite
- * itself is loaded here, at the first record that needs it. */
-static bool audit_connect(sg_audit *a, char *err, size_t errlen)
+/* Opens the SQLite file (read-only, or creating and migrating it). */
+static bool sqlite_open(sg_audit *a, bool write, char *err, size_t errlen)
 {
     if (a->sq.q.db)
         return true;
     if (!a->sq.kind)
-        sg_sqlite_db_init(&a->sq, &audit_kind, a->db_path, AUDIT_BUSY_TIMEOUT_MS, &a->sq);
-    if (sg_sqlite_db_open(&a->sq, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "PRAGMA journal_mode = DELETE", err,
-                          errlen) != SG_SQLITE_DB_OK)
+        sg_sqlite_db_init(&a->sq, &audit_kind, a->db, AUDIT_BUSY_TIMEOUT_MS, &a->sq);
+    int flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+    if (sg_sqlite_db_open(&a->sq, flags, write ? "PRAGMA journal_mode = DELETE" : NULL, err, errlen) !=
+        SG_SQLITE_DB_OK)
         return false;
-    if (sg_sqlite_db_migrate(&a->sq, err, errlen) != SG_SQLITE_DB_OK) {
+    if (write && sg_sqlite_db_migrate(&a->sq, err, errlen) != SG_SQLITE_DB_OK) {
         sg_sqlite_db_disconnect(&a->sq);
         return false;
     }
+    sg_sql_init_sqlite(&a->sql, &a->sq.q);
     return true;
 }
 
-static bool audit_insert(sg_audit *a, const sg_audit_record *rec, int64_t when, char *err, size_t errlen)
+static void pg_prepare(sg_audit *a)
 {
-    if (!audit_connect(a, err, errlen))
-        return false;
-    sqlite3_stmt *st = NULL;
-    int rc = a->sq.f.prepare_v2(a->sq.q.db,
-                                "INSERT INTO forwards (time, owner, target, target_domain, mechanism, verdict,"
-                                " policy, remote_domain, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        const char *texts[] = {rec->owner,  rec->target,        rec->target_domain,
-                               rec->mechanism, rec->verdict, rec->policy, rec->remote_domain, rec->message_id};
-        a->sq.f.bind_int64(st, 1, (sqlite3_int64)when);
-        for (int i = 0; i < 8; i++) {
-            const char *v = texts[i] ? texts[i] : (i < 5 ? "" : NULL);
-            if (v)
-                a->sq.f.bind_text(st, i + 2, v, -1, SQLITE_STATIC);
-        }
-        rc = a->sq.f.step(st);
+    if (!a->pgdb.kind) {
+        sg_pg_db_init(&a->pgdb, &audit_pg_kind, a->db, a->password_file);
+        sg_sql_init_pg(&a->sql, &a->pgdb, "audit_meta");
     }
-    a->sq.f.finalize(st);
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "cannot write audit database %s: %s", a->db_path, a->sq.f.errmsg(a->sq.q.db));
+}
+
+/* PostgreSQL: connected, the schema checked once per object. */
+static bool pg_open(sg_audit *a, char *err, size_t errlen)
+{
+    pg_prepare(a);
+    if (a->pgdb.conn && a->schema_checked)
+        return true;
+    if (!sg_pg_db_check_schema(&a->pgdb, err, errlen))
         return false;
-    }
+    a->schema_checked = true;
     return true;
+}
+
+bool sg_audit_connect(sg_audit *a, char *err, size_t errlen)
+{
+    return a->pg ? pg_open(a, err, errlen) : sqlite_open(a, true, err, errlen);
+}
+
+/* Opens the database for the report: PostgreSQL as for writing; SQLite
+ * read-only. *missing: an SQLite file that does not exist yet. */
+bool sg_audit_open_reader(sg_audit *a, bool *missing, char *err, size_t errlen)
+{
+    *missing = false;
+    if (a->pg)
+        return pg_open(a, err, errlen);
+    struct stat sb;
+    if (stat(a->db, &sb) != 0 && errno == ENOENT) {
+        *missing = true;
+        return true;
+    }
+    return sqlite_open(a, false, err, errlen);
+}
+
+bool sg_audit_migrate(sg_audit *audit, int *from, int *to, char *err, size_t errlen)
+{
+    *from = *to = 0;
+    if (!audit->db) {
+        snprintf(err, errlen, "audit_log names no database");
+        return false;
+    }
+    if (audit->pg) {
+        pg_prepare(audit);
+        if (!sg_pg_db_migrate(&audit->pgdb, from, err, errlen))
+            return false;
+        *to = AUDIT_PG_SCHEMA_VERSION;
+        return true;
+    }
+    if (!audit->sq.kind)
+        sg_sqlite_db_init(&audit->sq, &audit_kind, audit->db, AUDIT_BUSY_TIMEOUT_MS, &audit->sq);
+    if (!audit->sq.q.db && (!sg_sqlite_db_check_dir(&audit->sq, "create", err, errlen) ||
+                            sg_sqlite_db_open(&audit->sq, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                              "PRAGMA journal_mode = DELETE", err, errlen) != SG_SQLITE_DB_OK))
+        return false;
+    if (sg_sqlite_db_version(&audit->sq, from, err, errlen) != SG_SQLITE_DB_OK ||
+        sg_sqlite_db_migrate(&audit->sq, err, errlen) != SG_SQLITE_DB_OK)
+        return false;
+    sg_sql_init_sqlite(&audit->sql, &audit->sq.q);
+    *to = AUDIT_SCHEMA_VERSION;
+    return true;
+}
+
+sg_sql_result sg_audit_insert(sg_audit *a, const sg_audit_record *r)
+{
+    return sg_sql_exec(&a->sql, NULL,
+                       "INSERT INTO forwards (time, owner, target, target_domain, mechanism, verdict, policy,"
+                       " remote_domain, message_id, host, record_id)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (record_id) DO NOTHING",
+                       "Lttttttttt" "t", (long long)r->time, r->owner ? r->owner : "", r->target ? r->target : "",
+                       r->target_domain ? r->target_domain : "", r->mechanism ? r->mechanism : "",
+                       r->verdict ? r->verdict : "", r->policy, r->remote_domain, r->message_id, r->host, r->id);
+}
+
+/* ------------------------------------------------------------ recording */
+
+static void default_host(const sg_audit *a, char *buf, size_t len)
+{
+    if (a->host) {
+        snprintf(buf, len, "%s", a->host);
+        return;
+    }
+    if (gethostname(buf, len - 1) != 0)
+        snprintf(buf, len, "localhost");
+    buf[len - 1] = '\0';
+}
+
+/* Into the database; PostgreSQL: the spool first, then the record, or the
+ * record into the spool when the database cannot take it. */
+static bool to_database(sg_audit *a, const sg_audit_record *r, char *err, size_t errlen)
+{
+    if (!sg_audit_connect(a, err, errlen)) {
+        if (!a->pg)
+            return false;
+    } else {
+        size_t sent, left;
+        if (a->pg)
+            (void)sg_audit_spool_send(a, SPOOL_SEND_PER_RECORD, &sent, &left, err, errlen);
+        sg_sql_result res = sg_audit_insert(a, r);
+        if (res == SG_SQL_OK)
+            return true;
+        snprintf(err, errlen, "cannot write audit database %s: %s", a->db, a->sql.error);
+        if (!a->pg)
+            return false;
+    }
+    /* PostgreSQL could not take it: keep it for later. */
+    char why[512], serr[256];
+    snprintf(why, sizeof why, "%s", err);
+    if (sg_audit_spool_write(a, r, serr, sizeof serr))
+        snprintf(err, errlen, "%s (the record waits in %s)", why, a->spool_dir);
+    else
+        snprintf(err, errlen, "%s; %s", why, serr);
+    return false;
 }
 
 bool sg_audit_record_decision(sg_audit *audit, const sg_audit_record *rec, char *err, size_t errlen)
 {
     sg_audit_record r = *rec;
+    char host[256], id[SG_AUDIT_ID_LEN + 1];
     if (!r.time)
         r.time = (int64_t)time(NULL);
+    if (!r.host) {
+        default_host(audit, host, sizeof host);
+        r.host = host;
+    }
+    if (!r.id) {
+        sg_random_hex(id, SG_AUDIT_ID_LEN);
+        r.id = id;
+    }
     char line[AUDIT_LINE_MAX];
     sg_audit_format_line(&r, line, sizeof line);
     bool ok = true;
-    if (audit->db_path)
-        ok = audit_insert(audit, &r, r.time, err, errlen);
+    if (audit->db)
+        ok = to_database(audit, &r, err, errlen);
     if (!ok) {
         char warn[AUDIT_LINE_MAX];
         snprintf(warn, sizeof warn, "forward-audit-failure reason=\"%s\"", err);
-        emit(audit, LOG_WARNING, warn);
+        sg_audit_emit(audit, LOG_WARNING, warn);
     }
     /* syslog as configured, and as the fallback when the database failed */
     if (audit->to_syslog || !ok)
-        emit(audit, LOG_INFO, line);
+        sg_audit_emit(audit, LOG_INFO, line);
     return ok;
 }
 
-/* -------------------------------------------------------------- report */
-
-static const char *col_dup(const sg_sqlite_conn *q, sqlite3_stmt *st, int i, sg_arena *arena)
+bool sg_audit_flush_spool(sg_audit *audit, size_t *sent, size_t *left, char *err, size_t errlen)
 {
-    const unsigned char *t = q->f->column_text(st, i);
-    return t ? sg_arena_strdup(arena, (const char *)t) : NULL;
-}
-
-static sqlite3_stmt *prepare_since(const sg_sqlite_conn *q, const char *sql, int64_t since, int *rc)
-{
-    sqlite3_stmt *st = NULL;
-    *rc = q->f->prepare_v2(q->db, sql, -1, &st, NULL);
-    if (*rc == SQLITE_OK)
-        *rc = q->f->bind_int64(st, 1, (sqlite3_int64)since);
-    return st;
-}
-
-static int report_forwarders(const sg_sqlite_conn *q, sg_audit_report *r)
-{
-    int rc;
-    size_t cap = 0;
-    sqlite3_stmt *st = prepare_since(q,
-                                     "SELECT owner, count(*), total(verdict = 'allow'), count(DISTINCT target),"
-                                     " count(DISTINCT target_domain),"
-                                     " (SELECT min(time) FROM forwards a WHERE a.owner = f.owner)"
-                                     " FROM forwards f WHERE time >= ?1 GROUP BY owner ORDER BY owner",
-                                     r->since, &rc);
-    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
-        r->forwarders = sg_arena_grow(r->arena, r->forwarders, r->nforwarders, &cap, sizeof *r->forwarders, 8);
-        sg_audit_forwarder *f = &r->forwarders[r->nforwarders++];
-        f->owner = col_dup(q, st, 0, r->arena);
-        f->forwards = (unsigned long)q->f->column_int64(st, 1);
-        f->allowed = (unsigned long)q->f->column_double(st, 2);
-        f->blocked = f->forwards - f->allowed;
-        f->recipients = (unsigned long)q->f->column_int64(st, 3);
-        f->domains = (unsigned long)q->f->column_int64(st, 4);
-        f->first_forward = q->f->column_int64(st, 5);
-        f->is_new = f->first_forward >= r->since;
-        r->new_forwarders += f->is_new;
-        rc = SQLITE_OK;
-    }
-    q->f->finalize(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static int report_domains(const sg_sqlite_conn *q, sg_audit_report *r)
-{
-    int rc;
-    size_t cap = 0;
-    sqlite3_stmt *st = prepare_since(q,
-                                     "SELECT target_domain, count(*), total(verdict = 'allow'), count(DISTINCT owner),"
-                                     " (SELECT min(time) FROM forwards a WHERE a.target_domain = f.target_domain)"
-                                     " FROM forwards f WHERE time >= ?1 GROUP BY target_domain ORDER BY target_domain",
-                                     r->since, &rc);
-    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
-        r->domains = sg_arena_grow(r->arena, r->domains, r->ndomains, &cap, sizeof *r->domains, 8);
-        sg_audit_domain_stat *d = &r->domains[r->ndomains++];
-        d->domain = col_dup(q, st, 0, r->arena);
-        d->forwards = (unsigned long)q->f->column_int64(st, 1);
-        d->allowed = (unsigned long)q->f->column_double(st, 2);
-        d->blocked = d->forwards - d->allowed;
-        d->forwarders = (unsigned long)q->f->column_int64(st, 3);
-        d->first_forward = q->f->column_int64(st, 4);
-        d->is_new = d->first_forward >= r->since;
-        r->new_domains += d->is_new;
-        rc = SQLITE_OK;
-    }
-    q->f->finalize(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static int report_records(const sg_sqlite_conn *q, sg_audit_report *r)
-{
-    int rc;
-    size_t cap = 0;
-    sqlite3_stmt *st = prepare_since(q,
-                                     "SELECT time, owner, target, target_domain, mechanism, verdict, policy,"
-                                     " remote_domain, message_id FROM forwards WHERE time >= ?1 ORDER BY time, id",
-                                     r->since, &rc);
-    while (rc == SQLITE_OK && (rc = q->f->step(st)) == SQLITE_ROW) {
-        r->records = sg_arena_grow(r->arena, r->records, r->nrecords, &cap, sizeof *r->records, 8);
-        sg_audit_record *rec = &r->records[r->nrecords++];
-        rec->time = q->f->column_int64(st, 0);
-        rec->owner = col_dup(q, st, 1, r->arena);
-        rec->target = col_dup(q, st, 2, r->arena);
-        rec->target_domain = col_dup(q, st, 3, r->arena);
-        rec->mechanism = col_dup(q, st, 4, r->arena);
-        rec->verdict = col_dup(q, st, 5, r->arena);
-        rec->policy = col_dup(q, st, 6, r->arena);
-        rec->remote_domain = col_dup(q, st, 7, r->arena);
-        rec->message_id = col_dup(q, st, 8, r->arena);
-        if (rec->verdict && strcmp(rec->verdict, "allow") == 0)
-            r->allowed++;
-        else
-            r->blocked++;
-        r->total++;
-        rc = SQLITE_OK;
-    }
-    q->f->finalize(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-/* All three parts in one read transaction, so their figures agree. */
-static bool report_query(sg_sqlite_db *db, sg_audit_report *r, char *err, size_t errlen)
-{
-    const sg_sqlite_conn *q = &db->q;
-    const char *path = db->path;
-    int version = 0;
-    if (sg_sqlite_db_version(db, &version, err, errlen) != SG_SQLITE_DB_OK)
-        return false;
-    if (version == 0)
-        return true; /* created but never written */
-    int rc = q->f->exec(q->db, "BEGIN", NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = report_records(q, r);
-    if (rc == SQLITE_OK)
-        rc = report_forwarders(q, r);
-    if (rc == SQLITE_OK)
-        rc = report_domains(q, r);
-    if (rc != SQLITE_OK)
-        snprintf(err, errlen, "audit database %s is unreadable: %s", path, q->f->errmsg(q->db));
-    q->f->exec(q->db, rc == SQLITE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-    return rc == SQLITE_OK;
-}
-
-bool sg_audit_report_read(const char *path, int64_t since, sg_audit_report **out, char *err, size_t errlen)
-{
-    *out = NULL;
-    sg_arena *arena = sg_arena_new();
-    sg_audit_report *r = sg_arena_calloc(arena, sizeof *r);
-    r->arena = arena;
-    r->since = since;
-    struct stat sb;
-    if (stat(path, &sb) != 0 && errno == ENOENT) {
-        *out = r; /* nothing recorded yet */
-        return true;
-    }
-    sg_sqlite_db db; /* SQLite, for this report only (sqlite_lib.h) */
-    sg_sqlite_db_init(&db, &audit_kind, path, AUDIT_BUSY_TIMEOUT_MS, &db);
-    bool ok = sg_sqlite_db_open(&db, SQLITE_OPEN_READONLY, NULL, err, errlen) == SG_SQLITE_DB_OK &&
-              report_query(&db, r, err, errlen);
-    sg_sqlite_db_close(&db);
-    if (!ok) {
-        sg_arena_free(arena);
-        return false;
-    }
-    *out = r;
-    return true;
-}
-
-void sg_audit_report_free(sg_audit_report *report)
-{
-    if (report)
-        sg_arena_free(report->arena);
+    *sent = *left = 0;
+    if (!audit->pg)
+        return true; /* only PostgreSQL records are spooled */
+    return sg_audit_connect(audit, err, errlen) && sg_audit_spool_send(audit, 0, sent, left, err, errlen);
 }

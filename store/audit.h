@@ -1,21 +1,34 @@
 /* audit.h - the audit log of external forwarding decisions, and the report
- * that reads it (docs/policy.md, "Decision for one forward", last
+ * that reads it (docs/policy.md, "How one forward is decided", last
  * paragraph; `sievegate policy report` in docs/cli.md).
  *
- * Takes: the `audit_log` setting ("syslog", a database path, or both,
- * comma-separated: "syslog,/var/lib/sievegate/audit.db") and one record per
- * decision about an external target (allowed or blocked). Returns: nothing to
- * delivery but success or a reason; to the admin, a report of forwarders,
- * recipient domains, counts, first forward dates, blocked vs allowed and what
- * is new in the period.
+ * Takes: the `audit_log` setting ("syslog", one database, or both,
+ * comma-separated: "syslog,/var/lib/sievegate/audit.db",
+ * "syslog,postgresql://sievegate@db.example.com/sievegate"; a postgresql://
+ * URI runs to the end of the setting, since it may name several hosts
+ * "h1,h2"), and one record per decision about an external target (allowed
+ * or blocked). Returns: nothing to delivery but success or a reason; to the
+ * admin, a report of forwarders, recipient domains, hosts and mechanisms,
+ * counts, first forward dates, blocked vs allowed and what is new in the
+ * period, for every host that writes into the database.
  *
  * Sinks: syslog (facility mail, one structured key=value line a record) and
- * an SQLite database separate from the policy store, since the delivering
- * user must append to it (the file and its directory must be writable by
- * every delivering user, e.g. group mail). The database is created on the
- * first record (rollback journal, versioned schema). When it cannot be
- * written the record still goes to syslog, with the reason, so nothing is
- * lost silently and delivery never fails because of the audit.
+ * a database separate from the policy store, since the delivering user must
+ * append to it:
+ * - SQLite (the file and its directory writable by every delivering user,
+ *   e.g. group mail): created on the first record (rollback journal,
+ *   versioned schema). When it cannot be written the record still goes to
+ *   syslog, with the reason.
+ * - PostgreSQL (one table for many mail hosts; its schema made by `sievegate
+ *   policy migrate`, checked at the first record of a process): a record
+ *   that cannot be written (the server down, restarting, failing over) is
+ *   spooled, one file a record, in audit_spool_dir, and sent with the next
+ *   record that reaches the database (or by `policy report`,
+ *   sg_audit_flush_spool). Every record carries a random id, unique in the
+ *   table, and is sent with INSERT ... ON CONFLICT DO NOTHING: a record sent
+ *   whose file could not then be removed is not counted twice. When even the
+ *   spool cannot be written, the record goes to syslog with the reason.
+ * Nothing is lost silently and delivery never fails because of the audit.
  */
 #ifndef SG_AUDIT_H
 #define SG_AUDIT_H
@@ -25,6 +38,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "base/config.h"
 
 typedef struct sg_audit_record {
     int64_t time;              /* seconds since the epoch (UTC); 0 = now, when recording */
@@ -36,18 +50,49 @@ typedef struct sg_audit_record {
     const char *policy;        /* the outbound policy that decided (or was in force), or NULL */
     const char *remote_domain; /* the remote-domain pattern that decided, or NULL */
     const char *message_id;    /* the message's Message-ID, or NULL */
+    /* Set when recording, when NULL (and not part of the syslog line, whose
+     * header names the host): */
+    const char *host; /* the mail host that decided: hostname, else gethostname() */
+    const char *id;   /* 32 hex digits, random: the record's identity across retries */
 } sg_audit_record;
 
 typedef struct sg_audit sg_audit;
 
 /* Parses the setting; NULL or "" mean "syslog". Opens nothing yet: the
- * database is opened (and created) at the first record. Returns false, with
- * err saying why, for an empty item or more than one database path. */
+ * database is opened (an SQLite one created) at the first record. Returns
+ * false, with err saying why, for an empty item, more than one database, or
+ * a PostgreSQL URI with a password in it. */
 bool sg_audit_open(const char *setting, sg_audit **out, char *err, size_t errlen);
+/* The same for the configuration: audit_log, postgresql_password_file,
+ * audit_spool_dir (default SG_AUDIT_SPOOL_DIR) and hostname. */
+bool sg_audit_open_config(const sg_config *cfg, sg_audit **out, char *err, size_t errlen);
 void sg_audit_close(sg_audit *audit);
 
-/* The database path the setting names, or NULL when it names none. */
+#define SG_AUDIT_SPOOL_DIR "/var/spool/sievegate/audit"
+
+/* What sg_audit_open leaves at its defaults (NULL: keep the current value). */
+typedef struct sg_audit_options {
+    const char *password_file; /* PostgreSQL's password (store/pg_db.h) */
+    const char *spool_dir;     /* where records wait for PostgreSQL */
+    const char *host;          /* the records' host */
+} sg_audit_options;
+void sg_audit_configure(sg_audit *audit, const sg_audit_options *opt);
+
+/* The database the setting names (a path or a postgresql:// URI), or NULL
+ * when it names none. */
 const char *sg_audit_database(const sg_audit *audit);
+/* Whether that database is PostgreSQL. */
+bool sg_audit_is_postgresql(const sg_audit *audit);
+
+/* PostgreSQL: creates or upgrades the audit table (`sievegate policy
+ * migrate`); *from and *to the versions before and after. SQLite: migrates
+ * the file, creating it. False with err. */
+bool sg_audit_migrate(sg_audit *audit, int *from, int *to, char *err, size_t errlen);
+
+/* Sends every spooled record (PostgreSQL) to the database: *sent of them
+ * went (or were there already), *left remain. False with err when the
+ * database cannot be reached (nothing is lost: the files stay). */
+bool sg_audit_flush_spool(sg_audit *audit, size_t *sent, size_t *left, char *err, size_t errlen);
 
 /* Lines meant for syslog(3) (LOG_MAIL | LOG_INFO, or LOG_WARNING for a
  * failure) go to fn instead: for tests and host programs. NULL restores syslog. */
@@ -56,7 +101,8 @@ void sg_audit_set_line_sink(sg_audit *audit, sg_audit_line_fn fn, void *ctx);
 
 /* Records one decision in every configured sink. Returns false, with err
  * saying why, when the database could not be written (the record then went
- * to syslog all the same, with the reason). */
+ * into the spool, PostgreSQL, or else to syslog all the same, with the
+ * reason). */
 bool sg_audit_record_decision(sg_audit *audit, const sg_audit_record *rec, char *err, size_t errlen);
 
 /* The syslog line of a record: "forward-audit time=... owner=... target=...
@@ -71,6 +117,16 @@ bool sg_audit_parse_time(const char *text, int64_t *out);
 void sg_audit_format_time(int64_t t, char buf[SG_AUDIT_TIME_LEN]); /* "YYYY-MM-DDTHH:MM:SSZ" */
 
 /* ---- the report ("auto-forwarded messages report") ---- */
+
+/* Which records a report covers: all of them by default. */
+typedef struct sg_audit_query {
+    int64_t since, until; /* the period [since, until); 0: open-ended */
+    const char *host;      /* NULL: every host */
+    const char *owner;     /* NULL: every user */
+    const char *domain;    /* NULL: every target domain */
+    const char *verdict;   /* NULL: every verdict ("allow", "block", "policy_unavailable") */
+    const char *mechanism; /* NULL: every mechanism ("redirect", "redirect-copy", "notify", "admin-forward") */
+} sg_audit_query;
 
 typedef struct sg_audit_forwarder {
     const char *owner;
@@ -88,22 +144,38 @@ typedef struct sg_audit_domain_stat {
     bool is_new;
 } sg_audit_domain_stat;
 
+/* Per host, or per mechanism: the records in the period. */
+typedef struct sg_audit_count {
+    const char *name; /* the host ("" for records older than hosts), or the mechanism */
+    unsigned long forwards, allowed, blocked;
+    unsigned long forwarders; /* distinct owners */
+} sg_audit_count;
+
 typedef struct sg_audit_report {
     int64_t since; /* the period's start; 0 = all time */
+    int64_t until; /* its end (excluded); 0 = now */
     unsigned long total, allowed, blocked;
     unsigned long new_forwarders, new_domains;
     sg_audit_forwarder *forwarders; /* by owner */
     size_t nforwarders;
     sg_audit_domain_stat *domains; /* by domain */
     size_t ndomains;
+    sg_audit_count *hosts; /* by host */
+    size_t nhosts;
+    sg_audit_count *mechanisms; /* by mechanism: inbox rules (redirect...) apart from admin-forward */
+    size_t nmechanisms;
     sg_audit_record *records; /* every record of the period, oldest first */
     size_t nrecords;
     sg_arena *arena; /* owns the report and every string in it */
 } sg_audit_report;
 
-/* Reads the database at `path` read-only. A database that does not exist yet
- * gives an empty report. Returns false, with err saying why, when it cannot
- * be read (corrupt, permission, locked too long). */
+/* Reads the audit's database (read-only) for the records `q` selects. An
+ * SQLite database that does not exist yet gives an empty report. Returns
+ * false, with err saying why, when it cannot be read (corrupt, permission,
+ * locked too long, the server down) or names no database. */
+bool sg_audit_report_query(sg_audit *audit, const sg_audit_query *q, sg_audit_report **out, char *err,
+                           size_t errlen);
+/* The same for an SQLite file `path` and a period starting at `since`. */
 bool sg_audit_report_read(const char *path, int64_t since, sg_audit_report **out, char *err, size_t errlen);
 void sg_audit_report_free(sg_audit_report *report);
 

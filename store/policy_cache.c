@@ -9,9 +9,10 @@
 #include <time.h>
 
 #include "store/memcached_lib.h"
+#include "store/policy_cache_int.h"
 
 #define KEY_VERSION "v1"
-#define GENERATION_MAGIC "SGG1 "
+#define GENERATION_MAGIC "SGG2 "
 #define NAMESPACE_MAX 64
 #define HOST_MAX 255
 #define MAX_SERVERS 64
@@ -35,7 +36,12 @@ struct sg_policy_cache {
     size_t nservers;
     memcached_st *client; /* NULL until needed, or when every server is left out */
     sg_memcached_lib mc;  /* loaded with the first client; mc.handle NULL until then */
-    char load_error[200]; /* why it could not be loaded: not tried again */
+    char load_error[200]; /* why it could not be loaded, or no key: not tried again */
+    sg_cache_auth auth;   /* the entries' key, read with the first client */
+    char key_file[256];
+    char failure_dir[256]; /* failure memory shared with this host's other processes ("": none) */
+    unsigned long forged; /* entries read whose MAC was wrong (for tests and the log) */
+    bool timed_out;       /* the last failure was a timeout */
     char error[256];
 };
 
@@ -63,6 +69,12 @@ bool sg_policy_cache_options_from_config(const sg_config *cfg, sg_policy_cache_o
 {
     opt->servers = sg_config_get(cfg, "memcached");
     opt->namespace_ = sg_config_get(cfg, "memcached_namespace");
+    opt->key_file = sg_config_get(cfg, "memcached_key_file");
+    if (!opt->key_file)
+        opt->key_file = SG_CACHE_DEFAULT_KEY_FILE;
+    opt->failure_dir = sg_config_get(cfg, "memcached_failure_dir");
+    if (!opt->failure_dir)
+        opt->failure_dir = SG_CACHE_DEFAULT_FAILURE_DIR;
     if (!opt->namespace_)
         opt->namespace_ = SG_CACHE_DEFAULT_NAMESPACE;
     opt->ttl = SG_CACHE_DEFAULT_TTL;
@@ -153,6 +165,8 @@ bool sg_policy_cache_open(const sg_policy_cache_options *opt, sg_policy_cache **
     c->connect_timeout_ms = opt->connect_timeout_ms ? opt->connect_timeout_ms : SG_CACHE_DEFAULT_CONNECT_TIMEOUT_MS;
     c->poll_timeout_ms = opt->poll_timeout_ms ? opt->poll_timeout_ms : SG_CACHE_DEFAULT_POLL_TIMEOUT_MS;
     c->dead_timeout = opt->dead_timeout ? opt->dead_timeout : SG_CACHE_DEFAULT_DEAD_TIMEOUT;
+    snprintf(c->key_file, sizeof c->key_file, "%s", opt->key_file ? opt->key_file : "");
+    snprintf(c->failure_dir, sizeof c->failure_dir, "%s", opt->failure_dir ? opt->failure_dir : "");
     if (!parse_servers(c, opt->servers, err, errlen)) {
         free(c);
         return false;
@@ -168,12 +182,30 @@ void sg_policy_cache_close(sg_policy_cache *cache)
     if (cache->client)
         cache->mc.free(cache->client);
     sg_memcached_lib_close(&cache->mc);
+    sg_cache_auth_free(&cache->auth);
     free(cache);
 }
 
 const char *sg_policy_cache_error(const sg_policy_cache *cache)
 {
     return cache->error;
+}
+
+unsigned long sg_policy_cache_forged(const sg_policy_cache *cache)
+{
+    return cache->forged;
+}
+
+uint64_t sg_policy_cache_highest_seen(const sg_policy_cache *cache)
+{
+    int64_t v = sg_cache_shared_read(cache->failure_dir, "generation");
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+void sg_policy_cache_note_seen(sg_policy_cache *cache, uint64_t generation)
+{
+    if (generation != sg_policy_cache_highest_seen(cache) && generation <= (uint64_t)INT64_MAX)
+        sg_cache_shared_write(cache->failure_dir, "generation", (int64_t)generation);
 }
 
 bool sg_policy_cache_key(const sg_policy_cache *cache, uint64_t generation, sg_policy_part part, char *buf,
@@ -236,16 +268,40 @@ static void drop_client(sg_policy_cache *c)
         c->servers[i].in_client = false;
 }
 
-/* Loads libmemcached the first time a client is needed; a failure is kept
- * (the library will not appear later) and reported by no_server. */
+/* Loads libmemcached and the entries' key the first time a client is
+ * needed; a failure is kept (neither will appear later) and reported by
+ * no_server: without the key the cache is not used at all. */
 static bool load_library(sg_policy_cache *c)
 {
-    if (c->mc.handle)
+    if (c->mc.handle && c->auth.ready)
         return true;
-    if (!c->load_error[0] && !sg_memcached_lib_open(&c->mc, c->load_error, sizeof c->load_error) &&
-        !c->load_error[0])
+    if (c->load_error[0])
+        return false;
+    if (!sg_cache_auth_load(&c->auth, c->key_file, c->load_error, sizeof c->load_error))
+        return false;
+    if (!sg_memcached_lib_open(&c->mc, c->load_error, sizeof c->load_error) && !c->load_error[0])
         strcpy(c->load_error, "cannot load " SG_MEMCACHED_LIB_SONAME);
     return c->mc.handle != NULL;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What this host's other processes found (policy_cache_shared.c): a server
+ * they left out is left out here too, until the same time. */
+static void adopt_shared_failures(sg_policy_cache *c)
+{
+    int64_t mono = now_ms(), wall = wall_ms();
+    for (size_t i = 0; i < c->nservers; i++) {
+        int64_t until = sg_cache_shared_dead_until(c->failure_dir, c->servers[i].host, c->servers[i].port);
+        int64_t left = until - wall;
+        if (left > 0 && left <= (int64_t)c->dead_timeout * 1000 && mono + left > c->servers[i].skip_until_ms)
+            c->servers[i].skip_until_ms = mono + left;
+    }
 }
 
 /* Makes the client match the servers not left out now: rebuilt only when
@@ -253,6 +309,8 @@ static bool load_library(sg_policy_cache *c)
  * Returns NULL when every server is left out. */
 static memcached_st *client(sg_policy_cache *c)
 {
+    if (!c->client)
+        adopt_shared_failures(c);
     int64_t now = now_ms();
     bool changed = c->client == NULL;
     size_t usable = 0;
@@ -336,12 +394,12 @@ static size_t pending_servers(sg_policy_cache *c, int out[], size_t max)
     return n;
 }
 
-/* Records a failure kind. A timeout means a server that holds connections
- * without answering, which libmemcached never ejects: leave out the servers
- * in `suspects` (those holding keys that got no answer; every server in use
- * when none is known) for the dead timeout, and drop the client so that no
- * late reply is ever read. Dead servers (connection refused, connect
- * timeout) are ejected and re-admitted by libmemcached itself. */
+/* Records a failure kind, and leaves out the servers in `suspects` (those
+ * holding keys that got no answer) for the dead timeout, here and, through
+ * memcached_failure_dir, in the host's other processes. A timeout means a
+ * server that holds connections without answering, which libmemcached never
+ * ejects: with no suspect known every server in use is left out, and the
+ * client is dropped so that no late reply is ever read. */
 static sg_cache_status unavailable(sg_policy_cache *c, memcached_return_t rc, const char *what,
                                    const int *suspects, size_t nsuspects)
 {
@@ -349,7 +407,14 @@ static sg_cache_status unavailable(sg_policy_cache *c, memcached_return_t rc, co
              c->client      ? c->mc.last_error_message(c->client)
              : c->mc.handle ? c->mc.strerror(NULL, rc)
                             : "error");
-    if (rc != MEMCACHED_TIMEOUT || !c->client)
+    /* The other processes of this host leave the failed servers out too. */
+    int64_t shared_until = wall_ms() + (int64_t)c->dead_timeout * 1000;
+    for (size_t i = 0; i < nsuspects; i++)
+        if (suspects[i] >= 0)
+            sg_cache_shared_mark_dead(c->failure_dir, c->servers[suspects[i]].host, c->servers[suspects[i]].port,
+                                      shared_until);
+    c->timed_out = rc == MEMCACHED_TIMEOUT;
+    if (!c->client)
         return SG_CACHE_UNAVAILABLE;
     int64_t until = now_ms() + (int64_t)c->dead_timeout * 1000;
     size_t marked = 0;
@@ -358,10 +423,14 @@ static sg_cache_status unavailable(sg_policy_cache *c, memcached_return_t rc, co
             c->servers[suspects[i]].skip_until_ms = until;
             marked++;
         }
-    for (size_t i = 0; marked == 0 && i < c->nservers; i++)
+    /* A timeout with no server known: every one in use. A refused
+     * connection: the servers known (the same as libmemcached's ejection,
+     * but decided here, so that the next try, fetch's, goes without them). */
+    for (size_t i = 0; marked == 0 && rc == MEMCACHED_TIMEOUT && i < c->nservers; i++)
         if (c->servers[i].in_client)
             c->servers[i].skip_until_ms = until;
-    drop_client(c);
+    if (marked || rc == MEMCACHED_TIMEOUT)
+        drop_client(c);
     return SG_CACHE_UNAVAILABLE;
 }
 
@@ -399,6 +468,26 @@ static void keep_value(const sg_policy_cache *c, const memcached_result_st *resu
     }
 }
 
+/* Replaces a fetched entry by the value it seals, or drops it (a miss) when
+ * it was not sealed with our key for this key: forged or replayed. */
+static void unseal(sg_policy_cache *c, const char *key, fetched *f)
+{
+    if (!f->value)
+        return;
+    size_t len;
+    const char *value = sg_cache_auth_open(&c->auth, key, f->value, f->len, &len);
+    if (!value) {
+        c->forged++;
+        free(f->value);
+        f->value = NULL;
+        f->len = 0;
+        return;
+    }
+    memmove(f->value, value, len);
+    f->value[len] = '\0';
+    f->len = len;
+}
+
 static void discard(fetched out[], size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -409,7 +498,7 @@ static void discard(fetched out[], size_t n)
 /* After the fetch: servers that never replied (a timeout libmemcached kept
  * quiet about), or an error; else SG_CACHE_OK. */
 static sg_cache_status fetch_outcome(sg_policy_cache *c, memcached_return_t rc, memcached_return_t frc,
-                                     int owners[], size_t n, fetched out[])
+                                     const char *const keys[], int owners[], size_t n, fetched out[])
 {
     int pending[MAX_SERVERS];
     size_t npending = pending_servers(c, pending, MAX_SERVERS);
@@ -420,8 +509,19 @@ static sg_cache_status fetch_outcome(sg_policy_cache *c, memcached_return_t rc, 
                  c->poll_timeout_ms);
         return SG_CACHE_UNAVAILABLE;
     }
-    if (rc != MEMCACHED_SOME_ERRORS && answered(frc))
-        return SG_CACHE_OK;
+    if (rc != MEMCACHED_SOME_ERRORS && answered(frc)) {
+        /* A server that refused the connection in the middle of the mget is
+         * ejected by libmemcached, which reports no error and drops its
+         * keys: seen as a key without a value whose server is another now. */
+        size_t nmoved = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!out[i].value && owners[i] >= 0 && owner(c, keys[i]) != owners[i])
+                owners[nmoved++] = owners[i];
+        if (nmoved == 0)
+            return SG_CACHE_OK;
+        discard(out, n);
+        return unavailable(c, MEMCACHED_CONNECTION_FAILURE, "mget", owners, nmoved);
+    }
     size_t nsuspects = 0; /* the servers of the keys that got no value */
     for (size_t i = 0; i < n; i++)
         if (!out[i].value)
@@ -431,7 +531,7 @@ static sg_cache_status fetch_outcome(sg_policy_cache *c, memcached_return_t rc, 
 }
 
 /* One memcached_mget of `n` keys; values (malloc'd) land in out[i] by key. */
-static sg_cache_status fetch(sg_policy_cache *c, const char *const keys[], size_t n, fetched out[])
+static sg_cache_status fetch_once(sg_policy_cache *c, const char *const keys[], size_t n, fetched out[])
 {
     memset(out, 0, n * sizeof *out);
     memcached_st *m = client(c);
@@ -452,7 +552,22 @@ static sg_cache_status fetch(sg_policy_cache *c, const char *const keys[], size_
     while (c->mc.fetch_result(m, &result, &frc))
         keep_value(c, &result, keys, lens, n, out);
     c->mc.result_free(&result);
-    return fetch_outcome(c, rc, frc, owners, n, out);
+    sg_cache_status st = fetch_outcome(c, rc, frc, keys, owners, n, out);
+    for (size_t i = 0; st == SG_CACHE_OK && i < n; i++)
+        unseal(c, keys[i], &out[i]);
+    return st;
+}
+
+/* A server that refused the connection is ejected by then (its keys go to
+ * the others, where a process that found it dead before put them): one more
+ * mget, at no timeout's cost. A timeout is not paid twice. */
+static sg_cache_status fetch(sg_policy_cache *c, const char *const keys[], size_t n, fetched out[])
+{
+    c->timed_out = false;
+    sg_cache_status st = fetch_once(c, keys, n, out);
+    if (st == SG_CACHE_UNAVAILABLE && !c->timed_out && c->nservers > 1)
+        st = fetch_once(c, keys, n, out);
+    return st;
 }
 
 sg_cache_status sg_policy_cache_get(sg_policy_cache *cache, uint64_t generation, sg_policy **out)
@@ -516,24 +631,30 @@ sg_cache_status sg_policy_cache_get_for_owner(sg_policy_cache *cache, uint64_t g
     return *out ? SG_CACHE_OK : SG_CACHE_MISS;
 }
 
-/* "SGG1 " GENERATION, strictly. */
-static bool parse_generation(const fetched *f, uint64_t *generation)
+/* "SGG2 " GENERATION " " CHECKED_AT, strictly (unsigned decimals without
+ * leading zeros). */
+static bool parse_generation(const fetched *f, uint64_t *generation, int64_t *checked_at)
 {
     size_t m = sizeof GENERATION_MAGIC - 1;
-    if (!f->value || f->len <= m || f->len > m + 20 || memcmp(f->value, GENERATION_MAGIC, m) != 0)
+    if (!f->value || f->len <= m || f->len > m + 41 || memcmp(f->value, GENERATION_MAGIC, m) != 0)
         return false;
-    const char *d = f->value + m;
-    if (strspn(d, "0123456789") != f->len - m || (d[0] == '0' && f->len - m > 1))
+    const char *d = f->value + m, *end = f->value + f->len;
+    const char *sp = memchr(d, ' ', (size_t)(end - d));
+    if (!sp || sp == d || sp + 1 == end || strspn(d, "0123456789") != (size_t)(sp - d) ||
+        strspn(sp + 1, "0123456789") != (size_t)(end - sp - 1) || (d[0] == '0' && sp - d > 1) ||
+        (sp[1] == '0' && end - sp > 2) || sp - d > 20 || end - sp - 1 > 19)
         return false;
     errno = 0;
     uint64_t v = strtoull(d, NULL, 10);
+    long long t = strtoll(sp + 1, NULL, 10);
     if (errno)
         return false;
     *generation = v;
+    *checked_at = (int64_t)t;
     return true;
 }
 
-sg_cache_status sg_policy_cache_last_generation(sg_policy_cache *cache, uint64_t *generation)
+sg_cache_status sg_policy_cache_generation(sg_policy_cache *cache, uint64_t *generation, int64_t *checked_at)
 {
     char key[KEY_MAX];
     sg_policy_cache_key(cache, 0, SG_PART_COUNT, key, sizeof key);
@@ -542,9 +663,15 @@ sg_cache_status sg_policy_cache_last_generation(sg_policy_cache *cache, uint64_t
     sg_cache_status st = fetch(cache, keys, 1, &got);
     if (st != SG_CACHE_OK)
         return st;
-    bool ok = parse_generation(&got, generation);
+    bool ok = parse_generation(&got, generation, checked_at);
     free(got.value);
     return ok ? SG_CACHE_OK : SG_CACHE_MISS;
+}
+
+sg_cache_status sg_policy_cache_last_generation(sg_policy_cache *cache, uint64_t *generation)
+{
+    int64_t checked_at;
+    return sg_policy_cache_generation(cache, generation, &checked_at);
 }
 
 /* ---- writes ------------------------------------------------------------ */
@@ -559,25 +686,43 @@ static sg_cache_status stored(sg_policy_cache *c, memcached_return_t rc, const c
 
 typedef enum { WRITE_SET, WRITE_ADD, WRITE_CAS } write_kind;
 
-/* One write of one key with the cache's TTL. */
+/* One write of one key, sealed, with the cache's TTL. */
 static sg_cache_status write_key(sg_policy_cache *c, write_kind kind, const char *key, const char *val, size_t len,
                                  uint64_t cas)
 {
-    memcached_st *m = client(c);
-    if (!m)
-        return no_server(c);
-    int o = owner(c, key);
-    size_t klen = strlen(key);
-    memcached_return_t rc = kind == WRITE_SET   ? c->mc.set(m, key, klen, val, len, c->ttl, 0)
-                            : kind == WRITE_ADD ? c->mc.add(m, key, klen, val, len, c->ttl, 0)
-                                                : c->mc.cas(m, key, klen, val, len, c->ttl, 0, cas);
-    return stored(c, rc, kind == WRITE_SET ? "set" : kind == WRITE_ADD ? "add" : "cas", o);
+    size_t klen = strlen(key), slen;
+    char *sealed = NULL;
+    sg_cache_status st = SG_CACHE_UNAVAILABLE;
+    c->timed_out = false;
+    /* As fetch: a server that refused the connection is ejected by then, so
+     * one more try writes where readers now look (not a CAS: its value was
+     * read from the server that failed). */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        memcached_st *m = client(c);
+        if (!m) {
+            st = no_server(c);
+            break;
+        }
+        int o = owner(c, key);
+        if (!sealed)
+            sealed = sg_cache_auth_seal(&c->auth, key, val, len, &slen);
+        time_t ttl = c->ttl;
+        memcached_return_t rc = kind == WRITE_SET   ? c->mc.set(m, key, klen, sealed, slen, ttl, 0)
+                                : kind == WRITE_ADD ? c->mc.add(m, key, klen, sealed, slen, ttl, 0)
+                                                    : c->mc.cas(m, key, klen, sealed, slen, ttl, 0, cas);
+        st = stored(c, rc, kind == WRITE_SET ? "set" : kind == WRITE_ADD ? "add" : "cas", o);
+        if (st != SG_CACHE_UNAVAILABLE || c->timed_out || c->nservers < 2 || kind == WRITE_CAS)
+            break;
+    }
+    free(sealed);
+    return st;
 }
 
 /* One round of read, compare, then add or CAS. MISS means "lost a race, go
- * again"; OK means the key now holds `generation` or a newer one. */
+ * again"; OK means the key now holds `generation` (checked at `checked_at`
+ * or later) or a newer one. */
 static sg_cache_status raise_generation(sg_policy_cache *c, const char *key, const char *val, size_t vlen,
-                                        uint64_t generation)
+                                        uint64_t generation, int64_t checked_at)
 {
     const char *keys[1] = {key};
     fetched got;
@@ -585,25 +730,33 @@ static sg_cache_status raise_generation(sg_policy_cache *c, const char *key, con
     if (st != SG_CACHE_OK)
         return st;
     uint64_t current = 0;
-    bool exists = got.value != NULL, known = parse_generation(&got, &current);
+    int64_t current_at = 0;
+    /* a value that is not ours (forged, garbled) reads as none, but has a CAS: it is replaced */
+    bool exists = got.value != NULL || got.cas != 0, known = parse_generation(&got, &current, &current_at);
     free(got.value);
-    if (known && current > generation)
+    if (known && (current > generation || (current == generation && current_at >= checked_at)))
         return SG_CACHE_OK;
     return write_key(c, exists ? WRITE_CAS : WRITE_ADD, key, val, vlen, got.cas);
+}
+
+sg_cache_status sg_policy_cache_set_generation(sg_policy_cache *cache, uint64_t generation, int64_t checked_at,
+                                               bool authoritative)
+{
+    char key[KEY_MAX], val[64];
+    sg_policy_cache_key(cache, 0, SG_PART_COUNT, key, sizeof key);
+    int vlen = snprintf(val, sizeof val, GENERATION_MAGIC "%" PRIu64 " %lld", generation, (long long)checked_at);
+    if (authoritative)
+        return write_key(cache, WRITE_SET, key, val, (size_t)vlen, 0);
+    sg_cache_status st = SG_CACHE_MISS;
+    for (int round = 0; round < CAS_ROUNDS && st == SG_CACHE_MISS; round++)
+        st = raise_generation(cache, key, val, (size_t)vlen, generation, checked_at);
+    return st;
 }
 
 sg_cache_status sg_policy_cache_set_last_generation(sg_policy_cache *cache, uint64_t generation,
                                                     bool authoritative)
 {
-    char key[KEY_MAX], val[32];
-    sg_policy_cache_key(cache, 0, SG_PART_COUNT, key, sizeof key);
-    int vlen = snprintf(val, sizeof val, GENERATION_MAGIC "%" PRIu64, generation);
-    if (authoritative)
-        return write_key(cache, WRITE_SET, key, val, (size_t)vlen, 0);
-    sg_cache_status st = SG_CACHE_MISS;
-    for (int round = 0; round < CAS_ROUNDS && st == SG_CACHE_MISS; round++)
-        st = raise_generation(cache, key, val, (size_t)vlen, generation);
-    return st;
+    return sg_policy_cache_set_generation(cache, generation, (int64_t)time(NULL), authoritative);
 }
 
 sg_cache_status sg_policy_cache_put_owner(sg_policy_cache *cache, const sg_policy *policy, const char *owner,
@@ -618,8 +771,14 @@ sg_cache_status sg_policy_cache_put_owner(sg_policy_cache *cache, const sg_polic
     return st;
 }
 
+/* Every part, then the generation key, whatever became of the parts: a
+ * reader that trusts the key and misses a part asks the store at once,
+ * while one left with an older key would obey the older generation until
+ * policy_check_interval ran out. The first failure is returned. */
 sg_cache_status sg_policy_cache_put(sg_policy_cache *cache, const sg_policy *policy, bool authoritative)
 {
+    sg_cache_status first = SG_CACHE_OK;
+    char first_error[sizeof cache->error] = "";
     for (int i = 0; i < SG_PART_COUNT; i++) {
         char key[KEY_MAX];
         sg_policy_cache_key(cache, policy->generation, (sg_policy_part)i, key, sizeof key);
@@ -629,8 +788,13 @@ sg_cache_status sg_policy_cache_put(sg_policy_cache *cache, const sg_policy *pol
         if (len <= SG_POLICY_ENTRY_MAX)
             st = write_key(cache, WRITE_SET, key, val, len, 0);
         free(val);
-        if (st != SG_CACHE_OK)
-            return st;
+        if (st != SG_CACHE_OK && first == SG_CACHE_OK) {
+            first = st;
+            memcpy(first_error, cache->error, sizeof first_error);
+        }
     }
-    return sg_policy_cache_set_last_generation(cache, policy->generation, authoritative);
+    sg_cache_status st = sg_policy_cache_set_last_generation(cache, policy->generation, authoritative);
+    if (first != SG_CACHE_OK)
+        memcpy(cache->error, first_error, sizeof first_error);
+    return first != SG_CACHE_OK ? first : st;
 }

@@ -61,6 +61,8 @@
 #define SG_CACHE_DEFAULT_POLL_TIMEOUT_MS 200u
 #define SG_CACHE_DEFAULT_DEAD_TIMEOUT 10u
 #define SG_CACHE_DEFAULT_NAMESPACE "sievegate"
+#define SG_CACHE_DEFAULT_KEY_FILE "/etc/sievegate/memcached.key"
+#define SG_CACHE_DEFAULT_FAILURE_DIR "/run/sievegate/memcached"
 
 typedef struct {
     const char *servers;    /* NULL or "" for no cache; not owned */
@@ -69,6 +71,8 @@ typedef struct {
     unsigned connect_timeout_ms;
     unsigned poll_timeout_ms;
     unsigned dead_timeout; /* seconds, > 0 */
+    const char *key_file;    /* the entries' HMAC key; NULL or "": none, so no cache; not owned */
+    const char *failure_dir; /* failure memory shared by the host's processes; NULL or "": none; not owned */
 } sg_policy_cache_options;
 
 typedef enum {
@@ -113,8 +117,15 @@ sg_cache_status sg_policy_cache_put(sg_policy_cache *cache, const sg_policy *pol
 
 /* The newest generation stored by any host. */
 sg_cache_status sg_policy_cache_last_generation(sg_policy_cache *cache, uint64_t *generation);
+/* The same, and when a host read it from the store (seconds since the epoch). */
+sg_cache_status sg_policy_cache_generation(sg_policy_cache *cache, uint64_t *generation, int64_t *checked_at);
 
-/* Sets the generation key: raised only unless `authoritative`. */
+/* Sets the generation key, checked against the store at `checked_at`:
+ * raised only (a newer generation, or the same checked later) unless
+ * `authoritative`. */
+sg_cache_status sg_policy_cache_set_generation(sg_policy_cache *cache, uint64_t generation, int64_t checked_at,
+                                               bool authoritative);
+/* The same, checked now. */
 sg_cache_status sg_policy_cache_set_last_generation(sg_policy_cache *cache, uint64_t generation,
                                                     bool authoritative);
 
@@ -125,5 +136,14 @@ bool sg_policy_cache_key(const sg_policy_cache *cache, uint64_t generation, sg_p
 
 /* What the last call that returned SG_CACHE_UNAVAILABLE ran into ("" if none). */
 const char *sg_policy_cache_error(const sg_policy_cache *cache);
+/* How many entries read so far were not sealed with the key (each a miss). */
+unsigned long sg_policy_cache_forged(const sg_policy_cache *cache);
+
+/* The generation this host last read from the store itself (0: none known;
+ * kept in memcached_failure_dir), and noting one just read (the store is
+ * authoritative: lower too, after a restore). A generation key below it is
+ * a replay. */
+uint64_t sg_policy_cache_highest_seen(const sg_policy_cache *cache);
+void sg_policy_cache_note_seen(sg_policy_cache *cache, uint64_t generation);
 
 #endif

@@ -202,30 +202,6 @@ sg_snapshot_file_status sg_snapshot_file_read(const char *store_path, sg_policy 
 
 /* ------------------------------------------------------------- writing */
 
-/* All of buf, errno set when not. */
-static bool write_full(int fd, const char *buf, size_t len)
-{
-    int e = sg_write_fd(fd, buf, len);
-    errno = e;
-    return e == 0;
-}
-
-static bool fsync_dir_of(const char *path)
-{
-    char *dir = strdup(path);
-    if (!dir)
-        return false;
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    bool ok = fd >= 0 && fsync(fd) == 0;
-    if (fd >= 0)
-        close(fd);
-    free(dir);
-    return ok;
-}
-
 /* Writes header + entries to PATH.snapshot through a temporary file. */
 static bool write_file(const char *store_path, const struct stat *store_sb, const char *header,
                        char *const entries[SG_PART_COUNT], const size_t lens[SG_PART_COUNT], char *err,
@@ -245,9 +221,12 @@ static bool write_file(const char *store_path, const struct stat *store_sb, cons
      * owned by a service user). */
     if (ok && geteuid() == 0 && fchown(fd, store_sb->st_uid, store_sb->st_gid) != 0)
         ok = false;
-    ok = ok && fchmod(fd, store_sb->st_mode & 0644) == 0 && write_full(fd, header, strlen(header));
+    int werr = 0;
+    ok = ok && fchmod(fd, store_sb->st_mode & 0644) == 0 && (werr = sg_write_fd(fd, header, strlen(header))) == 0;
     for (size_t i = 0; ok && i < SG_PART_COUNT; i++)
-        ok = write_full(fd, entries[i], lens[i]);
+        ok = (werr = sg_write_fd(fd, entries[i], lens[i])) == 0;
+    if (werr)
+        errno = werr;
     ok = ok && fsync(fd) == 0;
     int e = errno;
     if (fd >= 0 && close(fd) != 0 && ok) {
@@ -260,9 +239,10 @@ static bool write_file(const char *store_path, const struct stat *store_sb, cons
         snprintf(err, errlen, "cannot write %s: %s", snap, strerror(e));
         unlink(tmp);
         errno = e;
-    } else if (!fsync_dir_of(snap)) {
+    } else if ((e = sg_fsync_parent(snap)) != 0) {
         ok = false;
-        snprintf(err, errlen, "cannot fsync the directory of %s: %s", snap, strerror(errno));
+        snprintf(err, errlen, "cannot fsync the directory of %s: %s", snap, strerror(e));
+        errno = e;
     }
     free(tmp);
     free(snap);

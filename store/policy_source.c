@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policy/decide.h"
@@ -16,17 +17,30 @@
 
 struct sg_policy_source {
     char *uri;
+    char *password_file; /* postgresql_password_file, or NULL */
     sg_policy_store *store; /* NULL until opened, or after it failed to open */
     sg_policy_cache *cache; /* NULL when no memcached is configured */
     sg_unavailable_mode mode;
     bool snapshot_file; /* policy_snapshot_file: try the snapshot file while the store is not open */
-    /* Without memcached: the last snapshot loaded from the store, encoded, so
-     * that a long-lived source (the LMTP server's) decodes it again for the
-     * next message of the same generation instead of loading the store. */
+    /* Without memcached, or with a remote store: the last whole snapshot
+     * loaded, encoded, so that a long-lived source (the LMTP server's)
+     * decodes it again for the next message of the same generation instead
+     * of loading the store (or, remote, asking the cache). */
     bool memo_have;
     uint64_t memo_generation;
     char *memo[SG_PART_COUNT];
     size_t memo_len[SG_PART_COUNT];
+    /* A PostgreSQL store (a round trip away): the generation is taken from
+     * the cache's generation key while it was checked against the store less
+     * than check_interval seconds ago (policy_source.h, step 1). */
+    bool remote;
+    unsigned check_interval;
+    bool known;
+    uint64_t known_generation;
+    int64_t known_at; /* when it was read from the store (seconds since the epoch) */
+    uint64_t noted;   /* the store's generation this source last noted in the host's shared state */
+    bool asked;       /* a remote store's generation was asked of the cache before (asked_generation) */
+    uint64_t asked_generation;
 };
 
 static void memo_clear(sg_policy_source *src)
@@ -69,6 +83,18 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
         snprintf(err, errlen, "invalid value for policy_snapshot_file: \"%s\" (expected yes or no)", sf);
         return false;
     }
+    unsigned interval = SG_POLICY_CHECK_INTERVAL;
+    const char *ci = sg_config_get(cfg, "policy_check_interval");
+    if (ci) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(ci, &end, 10);
+        if (*ci < '0' || *ci > '9' || *end || errno || v > 3600) {
+            snprintf(err, errlen, "invalid value for policy_check_interval: \"%s\" (expected 0 to 3600)", ci);
+            return false;
+        }
+        interval = (unsigned)v;
+    }
     sg_policy_cache_options opt;
     sg_policy_cache *cache = NULL;
     if (!sg_policy_cache_options_from_config(cfg, &opt, err, errlen) ||
@@ -76,13 +102,20 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
         return false;
     const char *uri = sg_config_get(cfg, "policy_store");
     sg_policy_source *src = sg_xmalloc(sizeof *src);
-    src->uri = sg_xstrdup(uri ? uri : SG_DEFAULT_POLICY_STORE);
+    src->uri = sg_xstrdup(uri && *uri ? uri : SG_DEFAULT_POLICY_STORE);
+    const char *pw = sg_config_get(cfg, "postgresql_password_file");
+    src->password_file = pw && *pw ? sg_xstrdup(pw) : NULL;
     src->store = NULL;
     src->cache = cache;
     src->mode = mode;
     src->snapshot_file = !sf || strcmp(sf, "yes") == 0;
     src->memo_have = false;
     memset(src->memo, 0, sizeof src->memo);
+    src->remote = sg_policy_store_kind(src->uri) == SG_STORE_KIND_POSTGRESQL;
+    src->check_interval = interval;
+    src->known = false;
+    src->noted = 0;
+    src->asked = false;
     *out = src;
     return true;
 }
@@ -95,12 +128,57 @@ void sg_policy_source_close(sg_policy_source *src)
     sg_policy_cache_close(src->cache);
     memo_clear(src);
     free(src->uri);
+    free(src->password_file);
     free(src);
 }
 
 sg_unavailable_mode sg_policy_source_unavailable_mode(const sg_policy_source *src)
 {
     return src->mode;
+}
+
+/* A generation read from the store: the host's shared state and, for a
+ * remote store, the cache's generation key learn it (checked now). */
+static void checked(sg_policy_source *src, uint64_t generation)
+{
+    if (!src->cache)
+        return;
+    if (generation != src->noted) {
+        sg_policy_cache_note_seen(src->cache, generation);
+        src->noted = generation;
+    }
+    if (!src->remote)
+        return;
+    int64_t now = (int64_t)time(NULL);
+    src->known = true;
+    src->known_generation = generation;
+    src->known_at = now;
+    (void)sg_policy_cache_set_generation(src->cache, generation, now, false); /* raised only */
+}
+
+/* Step 1 for a remote store: the generation checked against the store
+ * less than check_interval seconds ago, by this process or (the cache's
+ * generation key) by any host; never one below the highest this host has
+ * seen (an old key replayed). */
+static bool trusted_generation(sg_policy_source *src, uint64_t *generation)
+{
+    int64_t now = (int64_t)time(NULL), window = (int64_t)src->check_interval;
+    if (src->known && src->known_at <= now && now - src->known_at < window) {
+        *generation = src->known_generation;
+        return true;
+    }
+    uint64_t g;
+    int64_t at;
+    if (sg_policy_cache_generation(src->cache, &g, &at) != SG_CACHE_OK)
+        return false;
+    /* another host's clock may be a little ahead: up to one window */
+    if (at > now + window || now - at >= window || g < sg_policy_cache_highest_seen(src->cache))
+        return false;
+    src->known = true;
+    src->known_generation = g;
+    src->known_at = at;
+    *generation = g;
+    return true;
 }
 
 /* The store's generation, opening the store first when needed. */
@@ -111,11 +189,15 @@ static bool store_generation(sg_policy_source *src, uint64_t *generation, char *
         snprintf(err, errlen, "policy store %s does not exist (create it with `sievegate policy init`)", src->uri);
         return false;
     }
-    if (!src->store && sg_policy_store_open(src->uri, false, &src->store, err, errlen) != SG_STORE_OK) {
+    if (!src->store &&
+        sg_policy_store_open_with(src->uri, src->password_file, false, &src->store, err, errlen) != SG_STORE_OK) {
         src->store = NULL;
         return false;
     }
-    return sg_policy_store_generation(src->store, generation, err, errlen) == SG_STORE_OK;
+    if (sg_policy_store_generation(src->store, generation, err, errlen) != SG_STORE_OK)
+        return false;
+    checked(src, *generation);
+    return true;
 }
 
 static sg_policy_status found(sg_policy_answer *a, sg_policy *p, sg_policy_origin origin)
@@ -167,14 +249,14 @@ static sg_policy_status from_generation(sg_policy_source *src, uint64_t generati
                                       : sg_policy_cache_get(src->cache, generation, &p);
     if (cst == SG_CACHE_OK)
         return found(a, p, SG_POLICY_FROM_CACHE);
-    char serr[200] = "";
+    char serr[300] = "";
     if (sg_policy_store_load(src->store, &p, serr, sizeof serr) != SG_STORE_OK) {
         char cerr[200];
         snprintf(cerr, sizeof cerr, "generation %" PRIu64 " is not cached (%s)", generation,
                  cache_error(src->cache, cst, "miss"));
         return unavailable(a, serr, cerr);
     }
-    if (!src->cache)
+    if (!src->cache || src->remote)
         memo_set(src, p);
     if (src->cache && cst != SG_CACHE_UNAVAILABLE)
         cst = fill_cache(src, p, owner, shared_found);
@@ -184,7 +266,8 @@ static sg_policy_status from_generation(sg_policy_source *src, uint64_t generati
 }
 
 /* Step 3: the store is unreadable; the cache's last known generation. */
-static sg_policy_status from_last_known(sg_policy_source *src, const char *serr, sg_policy_answer *a)
+static sg_policy_status from_last_known(sg_policy_source *src, const char *serr, const char *owner,
+                                        sg_policy_answer *a)
 {
     if (!src->cache)
         return unavailable(a, serr, "no memcached configured");
@@ -192,8 +275,17 @@ static sg_policy_status from_last_known(sg_policy_source *src, const char *serr,
     sg_cache_status cst = sg_policy_cache_last_generation(src->cache, &generation);
     if (cst != SG_CACHE_OK)
         return unavailable(a, serr, cache_error(src->cache, cst, "memcached knows no generation"));
+    uint64_t highest = sg_policy_cache_highest_seen(src->cache);
+    if (generation < highest) {
+        char cerr[200];
+        snprintf(cerr, sizeof cerr, "memcached's generation %" PRIu64 " is older than %" PRIu64
+                 ", which this host has seen (a replayed entry?)", generation, highest);
+        return unavailable(a, serr, cerr);
+    }
     sg_policy *p = NULL;
-    cst = sg_policy_cache_get(src->cache, generation, &p);
+    bool shared_found;
+    cst = owner ? sg_policy_cache_get_for_owner(src->cache, generation, owner, &p, &shared_found)
+                : sg_policy_cache_get(src->cache, generation, &p);
     if (cst != SG_CACHE_OK) {
         char cerr[200];
         snprintf(cerr, sizeof cerr, "last known generation %" PRIu64 " is not cached (%s)", generation,
@@ -225,10 +317,31 @@ sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *own
             return found(answer, p, SG_POLICY_FROM_SNAPSHOT_FILE);
     }
     uint64_t generation;
-    char serr[200] = "";
+    if (src->remote && src->cache && src->check_interval > 0 && trusted_generation(src, &generation)) {
+        /* A long-lived source (a server's) asked for this generation before:
+         * the whole snapshot once, kept (encoded) for the next messages,
+         * which then need no round trip at all. A delivery process asks
+         * once: the owner's view, fewer bytes. */
+        sg_policy *p = memo_get(src, generation);
+        if (p)
+            return found(answer, p, SG_POLICY_FROM_CACHE);
+        bool whole = !owner || (src->asked && src->asked_generation == generation);
+        src->asked = true;
+        src->asked_generation = generation;
+        bool shared_found = false;
+        sg_cache_status cst = whole ? sg_policy_cache_get(src->cache, generation, &p)
+                                    : sg_policy_cache_get_for_owner(src->cache, generation, owner, &p, &shared_found);
+        if (cst == SG_CACHE_OK) {
+            if (whole)
+                memo_set(src, p);
+            return found(answer, p, SG_POLICY_FROM_CACHE);
+        }
+        src->known = false; /* a miss: ask the store at once */
+    }
+    char serr[300] = "";
     if (store_generation(src, &generation, serr, sizeof serr))
         return from_generation(src, generation, owner, answer);
-    return from_last_known(src, serr, answer);
+    return from_last_known(src, serr, owner, answer);
 }
 
 sg_publish_status sg_policy_source_publish(const sg_config *cfg, const sg_policy *snapshot, char *err,
@@ -271,6 +384,11 @@ sg_policy_case sg_policy_case_of(const sg_config *cfg, char *text, size_t len)
                             "forwarding off, blocked forwards bounce with 5.7.520)");
         return SG_POLICY_CASE_NONE;
     }
+    if (sg_policy_store_kind(uri) == SG_STORE_KIND_POSTGRESQL) {
+        /* a server: whether it answers is found when it is asked */
+        snprintf(text, len, "policy store %s (PostgreSQL)", uri);
+        return SG_POLICY_CASE_STORE;
+    }
     const char *path = sg_policy_store_path(uri);
     if (path && access(path, F_OK) != 0 && errno == ENOENT) {
         snprintf(text, len, "policy store %s does not exist: forwards follow policy_unavailable = %s (create it "
@@ -279,7 +397,7 @@ sg_policy_case sg_policy_case_of(const sg_config *cfg, char *text, size_t len)
     }
     if (!path || access(path, R_OK) != 0) {
         snprintf(text, len, "policy store %s cannot be read (%s): forwards follow policy_unavailable = %s", uri,
-                 path ? strerror(errno) : "not an sqlite: store", mode);
+                 path ? strerror(errno) : "not an sqlite: or postgresql:// store", mode);
         return SG_POLICY_CASE_UNREADABLE;
     }
     snprintf(text, len, "policy store %s", uri);

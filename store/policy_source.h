@@ -1,11 +1,13 @@
 /* policy_source.h - where a decision's policy comes from: memcached first,
- * the authoritative store behind it (docs/policy.md, "When the
- * policy cannot be read").
+ * the authoritative store behind it (docs/policy.md, "Where the policy
+ * lives").
  *
  * Takes: an sg_config with the keys
  *   policy_store        store URI (default SG_DEFAULT_POLICY_STORE)
  *   policy_unavailable  tempfail (default) | keep | block
  *   policy_snapshot_file  yes (default) | no: read the store's snapshot file first
+ *   policy_check_interval  seconds (default SG_POLICY_CHECK_INTERVAL; 0..3600)
+ *   postgresql_password_file  store/pg_db.h
  *   memcached, policy_cache_ttl, memcached_*   see store/policy_cache.h
  * Returns: one snapshot per call, or SG_POLICY_UNAVAILABLE with the
  * configured policy_unavailable mode and a reason for the log.
@@ -14,7 +16,23 @@
  *  0. policy_snapshot_file = yes (the default) and the store not opened yet
  *     by this source: the store's snapshot file (store/policy_snapshot_file.h),
  *     when it is exactly as fresh as the store file. Done, without SQLite.
- *  1. Read the store's generation (authoritative and cheap).
+ *  1. Read the store's generation (authoritative; cheap for SQLite). A
+ *     PostgreSQL store with memcached and policy_check_interval > 0: the
+ *     generation this source read from the store, or the cache's
+ *     generation key, while it was checked against the store less than
+ *     policy_check_interval seconds ago (by any host: the key says when) and
+ *     is not below the generation this host last read from the store; its
+ *     parts from the cache; on a miss the store is asked at once. Every
+ *     generation read from the store is put in the generation key (raised
+ *     only) with the time it was read, and the admin CLI sets it with every
+ *     change. So a change is enforced by every host within
+ *     policy_check_interval seconds (at its next lookup after that), and a
+ *     delivery whose generation and parts are cached never connects to
+ *     PostgreSQL. A replayed (older, validly sealed) generation key is no
+ *     newer than the window either, and never below what the host saw. A
+ *     long-lived source keeps the whole snapshot of the trusted generation
+ *     (from its second lookup of it) and decodes it again for the next
+ *     messages, with no round trip at all.
  *  2. Store readable, no memcached configured: the snapshot this source last
  *     loaded, when it is of that generation (kept encoded in memory, so a
  *     long-lived process loads the store once per change). Store readable:
@@ -25,7 +43,8 @@
  *     generation cannot be loaded and is not cached: unavailable (an older
  *     cached generation would ignore an admin change).
  *  3. Store unreadable: the cache's last known generation, then its parts.
- *     Both found: that snapshot (origin SG_POLICY_FROM_LAST_KNOWN). Else:
+ *     Both found, and the generation not below the one this host last read
+ *     from the store: that snapshot (origin SG_POLICY_FROM_LAST_KNOWN). Else:
  *     unavailable.
  * The caller asks before any side effect, so that tempfail can exit 75 with
  * nothing done; internal forwards and local delivery never need to ask.
@@ -40,6 +59,8 @@
 
 #include "base/config.h"
 #include "policy/policy.h"
+
+#define SG_POLICY_CHECK_INTERVAL 5u
 
 typedef enum {
     SG_POLICY_OK = 0,

@@ -1,9 +1,9 @@
-/* policy_store.c - the SQLite backend of the authoritative policy store
- * (policy_store.h; docs/policy.md, "What the policy holds" and "Where the policy
- * lives").
+/* policy_store.c - the authoritative policy store (policy_store.h;
+ * docs/policy.md, "What the policy holds" and "Where the policy lives"):
+ * opening either backend, and the SQLite one.
  *
- * Takes: a "sqlite:/path" URI, and the admin's writes. Returns: whole
- * snapshots (policy/policy.h) and the store-wide generation.
+ * Takes: a "sqlite:/path" or "postgresql://..." URI, and the admin's writes.
+ * Returns: whole snapshots (policy/policy.h) and the store-wide generation.
  *
  * - The file is created on the first write, with a versioned schema
  *   (PRAGMA user_version, one migration function per version) and the
@@ -18,8 +18,10 @@
  *   lower-case IDNA A-labels (libidn2), addresses to lower case
  *   (policy_normalize.c).
  *
- * This file: the connection, the schema, errors and SQL helpers; reading a
- * snapshot is policy_store_load.c's, the writes policy_store_write.c's.
+ * This file: opening, the SQLite connection and schema, errors; the
+ * PostgreSQL connection and schema are policy_store_pg.c's, reading a
+ * snapshot policy_store_load.c's, the writes policy_store_write.c's (the
+ * same SQL for both backends, store/sql.h).
  */
 #include "store/policy_store.h"
 
@@ -48,89 +50,31 @@ sg_store_status sg_ps_fail(sg_store_status st, char *err, size_t errlen, const c
     return st;
 }
 
-/* An SQLite failure: locked too long, or unreadable/corrupt. */
-sg_store_status sg_ps_db_fail(const sg_policy_store *s, sqlite3 *db, int rc, char *err, size_t errlen)
+/* The sentences of a failure, alike for both backends. */
+static sg_store_status worded(const sg_policy_store *s, sg_sql_result r, const char *why, char *err, size_t errlen)
 {
-    int primary = rc & 0xFF;
-    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    if (r == SG_SQL_BUSY)
         return sg_ps_fail(SG_STORE_UNAVAILABLE, err, errlen,
                           "policy store %s is locked by another process (waited %d s)", s->path,
                           BUSY_TIMEOUT_MS / 1000);
-    if (primary == SQLITE_CONSTRAINT)
-        return sg_ps_fail(SG_STORE_INVALID, err, errlen, "policy store %s refused the change: %s", s->path,
-                          db ? s->sq.f.errmsg(db) : s->sq.f.errstr(rc));
-    return sg_ps_fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s is unreadable: %s", s->path,
-                      db ? s->sq.f.errmsg(db) : s->sq.f.errstr(rc));
+    if (r == SG_SQL_CONSTRAINT)
+        return sg_ps_fail(SG_STORE_INVALID, err, errlen, "policy store %s refused the change: %s", s->path, why);
+    return sg_ps_fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s is unreadable: %s", s->path, why);
 }
 
-/* ------------------------------------------------------------ SQL helpers */
-
-/* Runs one statement with bound values: `types` has one letter per value,
- * 't' text (NULL allowed), 'i' int, 'L' sqlite3_int64. Returns the SQLite code
- * (SQLITE_DONE or SQLITE_ROW on success); *changes gets the rows changed. */
-int sg_ps_run_sql(const sg_sqlite_conn *q, int *changes, const char *sql, const char *types, ...)
+sg_store_status sg_ps_sql_fail(const sg_policy_store *s, sg_sql_result r, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = q->f->prepare_v2(q->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    va_list ap;
-    va_start(ap, types);
-    for (int i = 0; types && types[i] && rc == SQLITE_OK; i++) {
-        if (types[i] == 't')
-            rc = q->f->bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-        else if (types[i] == 'i')
-            rc = q->f->bind_int(st, i + 1, va_arg(ap, int));
-        else
-            rc = q->f->bind_int64(st, i + 1, va_arg(ap, sqlite3_int64));
-    }
-    va_end(ap);
-    if (rc == SQLITE_OK)
-        rc = q->f->step(st);
-    if (changes)
-        *changes = q->f->changes(q->db);
-    int frc = q->f->finalize(st);
-    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? rc : (frc != SQLITE_OK ? frc : rc);
+    return worded(s, r, s->sql.error, err, errlen);
 }
 
-bool sg_ps_sql_ok(int rc)
+/* An SQLite failure of the connection (sqlite_db.h's steps). */
+static sg_store_status sqlite_fail(const sg_policy_store *s, int rc, char *err, size_t errlen)
 {
-    return rc == SQLITE_DONE || rc == SQLITE_ROW || rc == SQLITE_OK;
-}
-
-/* The first column of the first row of `sql` (bound to one optional text
- * value) as an integer; *found says whether there was a row. */
-int sg_ps_query_int(const sg_sqlite_conn *q, const char *sql, const char *arg, sqlite3_int64 *value, bool *found)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = q->f->prepare_v2(q->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    if (arg)
-        q->f->bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-    rc = q->f->step(st);
-    if (found)
-        *found = rc == SQLITE_ROW;
-    *value = rc == SQLITE_ROW ? q->f->column_int64(st, 0) : 0;
-    int frc = q->f->finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : (frc != SQLITE_OK ? frc : rc);
-}
-
-/* The first text column of the first row of `sql` bound to `arg`, copied
- * into buf ("" when there is no row). */
-int sg_ps_query_text(const sg_sqlite_conn *q, const char *sql, const char *arg, char *buf, size_t len)
-{
-    sqlite3_stmt *st = NULL;
-    buf[0] = '\0';
-    int rc = q->f->prepare_v2(q->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    q->f->bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-    rc = q->f->step(st);
-    if (rc == SQLITE_ROW && q->f->column_text(st, 0))
-        snprintf(buf, len, "%s", (const char *)q->f->column_text(st, 0));
-    int frc = q->f->finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : (frc != SQLITE_OK ? frc : rc);
+    int primary = rc & 0xFF;
+    sg_sql_result r = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? SG_SQL_BUSY
+                      : primary == SQLITE_CONSTRAINT                     ? SG_SQL_CONSTRAINT
+                                                                         : SG_SQL_FAILED;
+    return worded(s, r, s->sq.q.db ? s->sq.f.errmsg(s->sq.q.db) : s->sq.f.errstr(rc), err, errlen);
 }
 
 /* The scope lists, in the order of policy_scope.kind's names. */
@@ -201,7 +145,7 @@ static void word_failure(void *ctx, sg_sqlite_step step, int rc, char *err, size
 {
     const sg_policy_store *s = ctx;
     (void)step;
-    sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    sqlite_fail(s, rc, err, errlen);
 }
 
 static const sg_sqlite_db_kind store_kind = {
@@ -224,6 +168,17 @@ static sg_store_status db_status(const sg_policy_store *s, sg_sqlite_db_result r
 
 /* ------------------------------------------------------- open and close */
 
+sg_store_kind sg_policy_store_kind(const char *uri)
+{
+    if (!uri)
+        return SG_STORE_KIND_UNKNOWN;
+    if (strcmp(uri, "none") == 0)
+        return SG_STORE_KIND_NONE;
+    if (sg_pg_is_uri(uri))
+        return SG_STORE_KIND_POSTGRESQL;
+    return sg_policy_store_path(uri) ? SG_STORE_KIND_SQLITE : SG_STORE_KIND_UNKNOWN;
+}
+
 const char *sg_policy_store_path(const char *uri)
 {
     static const char scheme[] = "sqlite:";
@@ -234,14 +189,20 @@ const char *sg_policy_store_path(const char *uri)
 
 bool sg_policy_store_exists(const char *uri)
 {
+    if (sg_policy_store_kind(uri) == SG_STORE_KIND_POSTGRESQL)
+        return true;
     const char *path = sg_policy_store_path(uri);
     struct stat st;
     return path && stat(path, &st) == 0;
 }
 
-/* Opens the file when it exists (or, with `create`, creates it). Leaves
- * s->sq.q.db NULL, with SG_STORE_OK, when it does not exist and must not be created. */
-sg_store_status sg_ps_connect(sg_policy_store *s, bool create, char *err, size_t errlen)
+bool sg_ps_connected(const sg_policy_store *s)
+{
+    return s->pg ? s->pgdb.conn != NULL : s->sq.q.db != NULL;
+}
+
+/* SQLite: opens the file when it exists (or, with `create`, creates it). */
+static sg_store_status sqlite_connect(sg_policy_store *s, bool create, char *err, size_t errlen)
 {
     if (s->sq.q.db)
         return SG_STORE_OK;
@@ -276,21 +237,42 @@ sg_store_status sg_ps_connect(sg_policy_store *s, bool create, char *err, size_t
     return db_status(s, r);
 }
 
-sg_store_status sg_policy_store_open(const char *uri, bool writable, sg_policy_store **out, char *err, size_t errlen)
+sg_store_status sg_ps_connect(sg_policy_store *s, bool create, char *err, size_t errlen)
+{
+    return s->pg ? sg_ps_pg_connect(s, err, errlen) : sqlite_connect(s, create, err, errlen);
+}
+
+sg_store_status sg_policy_store_open_with(const char *uri, const char *password_file, bool writable,
+                                          sg_policy_store **out, char *err, size_t errlen)
 {
     *out = NULL;
-    const char *path = sg_policy_store_path(uri);
-    if (!path) {
+    sg_store_kind kind = sg_policy_store_kind(uri);
+    if (kind != SG_STORE_KIND_SQLITE && kind != SG_STORE_KIND_POSTGRESQL) {
         char shown[96];
         sg_ps_printable(uri ? uri : "", shown, sizeof shown);
         return sg_ps_fail(SG_STORE_INVALID, err, errlen,
-                          "unsupported policy store \"%s\" (expected sqlite:/path/to/policy.db)", shown);
+                          "unsupported policy store \"%s\" (expected sqlite:/path/to/policy.db or "
+                          "postgresql://host/dbname)", shown);
     }
+    if (kind == SG_STORE_KIND_POSTGRESQL && !sg_pg_uri_check(uri, err, errlen))
+        return SG_STORE_INVALID;
     sg_policy_store *s = sg_xmalloc(sizeof *s);
-    s->path = sg_xstrdup(path);
+    memset(s, 0, sizeof *s);
     s->writable = writable;
-    sg_sqlite_db_init(&s->sq, &store_kind, s->path, BUSY_TIMEOUT_MS, s);
-    sg_store_status st = sg_ps_connect(s, false, err, errlen);
+    s->pg = kind == SG_STORE_KIND_POSTGRESQL;
+    if (s->pg) {
+        s->path = sg_xstrdup(uri);
+        sg_ps_pg_init(s, uri, password_file);
+    } else {
+        s->path = sg_xstrdup(sg_policy_store_path(uri));
+        sg_sqlite_db_init(&s->sq, &store_kind, s->path, BUSY_TIMEOUT_MS, s);
+        sg_sql_init_sqlite(&s->sql, &s->sq.q);
+    }
+    /* A writable PostgreSQL store may have no schema yet: `policy migrate`
+     * creates it; every read and write checks it first. */
+    sg_store_status st = s->pg && writable
+                             ? (sg_pg_db_connect(&s->pgdb, err, errlen) ? SG_STORE_OK : SG_STORE_UNAVAILABLE)
+                             : sg_ps_connect(s, false, err, errlen);
     if (st != SG_STORE_OK) {
         sg_policy_store_close(s);
         return st;
@@ -299,11 +281,49 @@ sg_store_status sg_policy_store_open(const char *uri, bool writable, sg_policy_s
     return SG_STORE_OK;
 }
 
+sg_store_status sg_policy_store_open(const char *uri, bool writable, sg_policy_store **out, char *err, size_t errlen)
+{
+    return sg_policy_store_open_with(uri, NULL, writable, out, err, errlen);
+}
+
+sg_store_status sg_policy_store_open_config(const sg_config *cfg, bool writable, sg_policy_store **out, char *err,
+                                            size_t errlen)
+{
+    const char *uri = sg_config_get(cfg, "policy_store");
+    return sg_policy_store_open_with(uri && *uri ? uri : SG_DEFAULT_POLICY_STORE,
+                                     sg_config_get(cfg, "postgresql_password_file"), writable, out, err, errlen);
+}
+
+sg_store_status sg_policy_store_migrate(sg_policy_store *store, int *from, int *to, char *err, size_t errlen)
+{
+    *from = *to = 0;
+    if (!store->writable)
+        return sg_ps_fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s was opened read-only", store->path);
+    if (store->pg) {
+        sg_store_status st = sg_ps_pg_migrate(store, from, err, errlen);
+        *to = st == SG_STORE_OK ? SG_PS_SCHEMA_VERSION : *from;
+        return st;
+    }
+    /* SQLite: the version found, then the connection migrates (creating the file). */
+    if (store->sq.q.db) {
+        sg_store_status st = db_status(store, sg_sqlite_db_version(&store->sq, from, err, errlen));
+        if (st != SG_STORE_OK)
+            return st;
+    }
+    sg_store_status st = sg_ps_connect(store, true, err, errlen);
+    if (st == SG_STORE_OK)
+        st = db_status(store, sg_sqlite_db_version(&store->sq, to, err, errlen));
+    return st;
+}
+
 void sg_policy_store_close(sg_policy_store *store)
 {
     if (!store)
         return;
-    sg_sqlite_db_close(&store->sq);
+    if (store->pg)
+        sg_pg_db_close(&store->pgdb);
+    else
+        sg_sqlite_db_close(&store->sq);
     free(store->path);
     free(store);
 }
@@ -311,6 +331,9 @@ void sg_policy_store_close(sg_policy_store *store)
 /* The schema version inside the current transaction: 0 means "never written". */
 sg_store_status sg_ps_current_version(sg_policy_store *s, int *version, char *err, size_t errlen)
 {
+    if (s->pg) /* anything but the current version is refused with what to do */
+        return sg_pg_db_check_schema(&s->pgdb, err, errlen) ? (*version = SG_PS_SCHEMA_VERSION, SG_STORE_OK)
+                                                            : SG_STORE_UNAVAILABLE;
     sg_store_status st = db_status(s, sg_sqlite_db_version(&s->sq, version, err, errlen));
     if (st == SG_STORE_OK && *version != 0 && *version != SG_PS_SCHEMA_VERSION)
         st = sg_ps_fail(SG_STORE_UNAVAILABLE, err, errlen,

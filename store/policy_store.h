@@ -1,13 +1,23 @@
 /* policy_store.h - the authoritative policy store, behind a small interface
  * so that another backend can be added without touching the engine.
  *
- * Takes: a URI ("sqlite:/var/lib/sievegate/policy.db", the embedded default:
- * no server needed). Returns: the generation number, whole snapshots
+ * Takes: a URI: "sqlite:/var/lib/sievegate/policy.db" (the embedded
+ * default: no server needed), or "postgresql://[user@]host[,host2][:port]/db
+ * [?param=...]" (one policy for many mail hosts; libpq's URI, the password
+ * from postgresql_password_file or libpq's environment, never in the URI:
+ * store/pg_db.h). Returns: the generation number, whole snapshots
  * (policy/policy.h), and write operations for `sievegate policy`, each one
  * transaction that also bumps the generation, so that readers never see half
- * a change. Delivery opens it read-only: processes running as other users can
- * read a root-owned file. A database that does not exist yet reads as the
- * built-in default policy (sg_policy_new_default); it is created on first write.
+ * a change. Both backends run the same SQL (store/sql.h).
+ *
+ * SQLite: delivery opens it read-only, so processes running as other users
+ * can read a root-owned file; a file that does not exist yet reads as the
+ * built-in default policy (sg_policy_new_default) and is created, at the
+ * current schema, on the first write.
+ * PostgreSQL: the schema is created and upgraded by sg_policy_store_migrate
+ * (`sievegate policy migrate`) only; opening checks it, and a database
+ * without it, or at another version, cannot be read (SG_STORE_UNAVAILABLE,
+ * saying to run `sievegate policy migrate`).
  */
 #ifndef SG_POLICY_STORE_H
 #define SG_POLICY_STORE_H
@@ -16,9 +26,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/config.h"
 #include "policy/policy.h"
 
 #define SG_DEFAULT_POLICY_STORE "sqlite:/var/lib/sievegate/policy.db"
+
+/* The backend a policy_store value names. */
+typedef enum {
+    SG_STORE_KIND_UNKNOWN = 0,
+    SG_STORE_KIND_NONE,   /* "none": no store, the built-in default policy */
+    SG_STORE_KIND_SQLITE, /* "sqlite:/path" */
+    SG_STORE_KIND_POSTGRESQL, /* "postgresql://..." or "postgres://..." */
+} sg_store_kind;
+
+sg_store_kind sg_policy_store_kind(const char *uri);
 
 typedef enum {
     SG_STORE_OK = 0,
@@ -31,13 +52,26 @@ typedef struct sg_policy_store sg_policy_store;
 
 sg_store_status sg_policy_store_open(const char *uri, bool writable, sg_policy_store **out, char *err,
                                      size_t errlen);
+/* The same with the password file of a PostgreSQL store (NULL: none). */
+sg_store_status sg_policy_store_open_with(const char *uri, const char *password_file, bool writable,
+                                          sg_policy_store **out, char *err, size_t errlen);
+/* The store the configuration names: policy_store (default
+ * SG_DEFAULT_POLICY_STORE) and postgresql_password_file. */
+sg_store_status sg_policy_store_open_config(const sg_config *cfg, bool writable, sg_policy_store **out, char *err,
+                                            size_t errlen);
 /* Whether the store exists yet. Deliveries treat a missing store as one that
  * cannot be read (policy_unavailable: nothing is decided on a guess); the
- * admin CLI reads it as the built-in default and creates it on first write. */
+ * admin CLI reads it as the built-in default and creates it on first write.
+ * A PostgreSQL store is a server: it "exists" (whether it answers is found
+ * when it is opened). */
 bool sg_policy_store_exists(const char *uri);
 /* The file of an "sqlite:/path" URI ("/path"); NULL for any other scheme. */
 const char *sg_policy_store_path(const char *uri);
 void sg_policy_store_close(sg_policy_store *store);
+
+/* Creates or upgrades the schema (opened writable): *from gets the version
+ * found (0: none), *to the version now. SQLite: creates the file if needed. */
+sg_store_status sg_policy_store_migrate(sg_policy_store *store, int *from, int *to, char *err, size_t errlen);
 
 sg_store_status sg_policy_store_generation(sg_policy_store *store, uint64_t *generation, char *err, size_t errlen);
 sg_store_status sg_policy_store_load(sg_policy_store *store, sg_policy **out, char *err, size_t errlen);

@@ -1,8 +1,9 @@
-/* policy_store_int.h - what the files of the SQLite policy store share, for
- * them alone: policy_store.c (the connection, the schema, the SQL helpers,
- * errors), policy_normalize.c (validating and normalising input),
- * policy_store_load.c (reading a snapshot) and policy_store_write.c (the
- * admin's writes).
+/* policy_store_int.h - what the files of the policy store share, for them
+ * alone: policy_store.c (open and close, the SQLite backend, errors),
+ * policy_store_pg.c (the PostgreSQL backend), policy_normalize.c
+ * (validating and normalising input), policy_store_load.c (reading a
+ * snapshot) and policy_store_write.c (the admin's writes). The reads and
+ * writes are the same SQL for both backends (store/sql.h).
  *
  * Takes and returns as policy_store.h says; see each declaration. */
 #ifndef SG_POLICY_STORE_INT_H
@@ -12,49 +13,49 @@
 #include <stddef.h>
 
 #include "base/attr.h"
+#include "store/pg_db.h"
 #include "store/policy_store.h"
+#include "store/sql.h"
 #include "store/sqlite_db.h"
 
 #define SG_PS_SCHEMA_VERSION 1
 #define SG_PS_MAX_NAME_LEN 64
 
 struct sg_policy_store {
-    char *path;
+    char *path; /* the file (SQLite) or the URI (PostgreSQL): in messages */
     bool writable;
+    bool pg; /* PostgreSQL; else SQLite */
     /* SQLite loaded at the first connection (sqlite_lib.h); sq.q.db NULL while
      * the file does not exist (readers) or before the first write */
     sg_sqlite_db sq;
+    sg_pg_db pgdb; /* PostgreSQL: libpq loaded at the first connection */
+    bool schema_checked; /* PostgreSQL: at this sievegate's version (checked once) */
+    sg_sql sql;    /* statements on whichever is open */
 };
 
 /* ---- errors (policy_store.c) ---- */
 
 /* Formats err, returns st. */
 sg_store_status sg_ps_fail(sg_store_status st, char *err, size_t errlen, const char *fmt, ...) SG_PRINTF(4, 5);
-/* An SQLite failure of db: locked too long, a refused change, or unreadable/corrupt. */
-sg_store_status sg_ps_db_fail(const sg_policy_store *s, sqlite3 *db, int rc, char *err, size_t errlen);
+/* A failed statement (s->sql.error says why): locked too long, a refused
+ * change, or unreadable. */
+sg_store_status sg_ps_sql_fail(const sg_policy_store *s, sg_sql_result r, char *err, size_t errlen);
 
-/* ---- the connection (policy_store.c) ---- */
+/* ---- the connection (policy_store.c, policy_store_pg.c) ---- */
 
-/* Opens the file when it exists (or, with `create`, creates it). Leaves
- * s->sq.q.db NULL, with SG_STORE_OK, when it does not exist and must not be created. */
+/* Opens the database: SQLite, when the file exists (or, with `create`,
+ * creates it); PostgreSQL: connects and checks the schema. Leaves it
+ * unopened (sg_ps_connected false), with SG_STORE_OK, when an SQLite file
+ * does not exist and must not be created. */
 sg_store_status sg_ps_connect(sg_policy_store *s, bool create, char *err, size_t errlen);
+bool sg_ps_connected(const sg_policy_store *s);
 /* The schema version inside the current transaction: 0 means "never written". */
 sg_store_status sg_ps_current_version(sg_policy_store *s, int *version, char *err, size_t errlen);
 
-/* ---- SQL helpers (policy_store.c) ---- */
-
-/* Runs one statement with bound values: `types` has one letter per value,
- * 't' text (NULL allowed), 'i' int, 'L' sqlite3_int64. Returns the SQLite code
- * (SQLITE_DONE or SQLITE_ROW on success); *changes gets the rows changed. */
-int sg_ps_run_sql(const sg_sqlite_conn *q, int *changes, const char *sql, const char *types, ...);
-/* SQLITE_OK, SQLITE_DONE or SQLITE_ROW. */
-bool sg_ps_sql_ok(int rc);
-/* The first column of the first row of `sql` (bound to one optional text
- * value) as an integer; *found says whether there was a row. */
-int sg_ps_query_int(const sg_sqlite_conn *q, const char *sql, const char *arg, sqlite3_int64 *value, bool *found);
-/* The first text column of the first row of `sql` bound to `arg`, copied
- * into buf ("" when there is no row). */
-int sg_ps_query_text(const sg_sqlite_conn *q, const char *sql, const char *arg, char *buf, size_t len);
+/* PostgreSQL (policy_store_pg.c) */
+void sg_ps_pg_init(sg_policy_store *s, const char *uri, const char *password_file);
+sg_store_status sg_ps_pg_connect(sg_policy_store *s, char *err, size_t errlen);
+sg_store_status sg_ps_pg_migrate(sg_policy_store *s, int *from, char *err, size_t errlen);
 
 /* The scope lists of a policy, in the order of policy_scope.kind's names. */
 #define SG_PS_NSCOPE 6

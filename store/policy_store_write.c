@@ -3,8 +3,9 @@
  *
  * Takes: what to set, put or remove, validated and normalised first
  * (policy_normalize.c). Returns: OK, INVALID or NOT_FOUND with a sentence,
- * or UNAVAILABLE. Every write is one BEGIN IMMEDIATE transaction that also
- * bumps the generation; on any failure nothing is written.
+ * or UNAVAILABLE. Every write is one write transaction that also bumps the
+ * generation; on any failure nothing is written. The same SQL for both
+ * backends (store/sql.h).
  */
 #include "store/policy_store.h"
 
@@ -20,9 +21,10 @@
 
 typedef sg_store_status (*write_fn)(sg_policy_store *s, const void *arg, char *err, size_t errlen);
 
-/* Runs `fn` in one BEGIN IMMEDIATE transaction that also bumps the
- * generation; on any failure nothing is written. With `create` false a
- * store that does not exist yet is left alone and *missing is set. */
+/* Runs `fn` in one write transaction (sql.h: writers one at a time) that
+ * also bumps the generation; on any failure nothing is written. With
+ * `create` false a store that does not exist yet is left alone and *missing
+ * is set. */
 static sg_store_status run_write(sg_policy_store *s, bool create, bool *missing, write_fn fn, const void *arg,
                                  char *err, size_t errlen)
 {
@@ -30,47 +32,47 @@ static sg_store_status run_write(sg_policy_store *s, bool create, bool *missing,
         return sg_ps_fail(SG_STORE_UNAVAILABLE, err, errlen, "policy store %s was opened read-only", s->path);
     sg_store_status st = sg_ps_connect(s, create, err, errlen);
     if (missing)
-        *missing = st == SG_STORE_OK && !s->sq.q.db;
-    if (st != SG_STORE_OK || !s->sq.q.db)
+        *missing = st == SG_STORE_OK && !sg_ps_connected(s);
+    if (st != SG_STORE_OK || !sg_ps_connected(s))
         return st;
-    int rc = s->sq.f.exec(s->sq.q.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    sg_sql_result r = sg_sql_begin(&s->sql, true);
+    if (r != SG_SQL_OK)
+        return sg_ps_sql_fail(s, r, err, errlen);
     st = fn(s, arg, err, errlen);
     if (st == SG_STORE_OK) {
-        rc = sg_ps_run_sql(&s->sq.q, NULL, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", NULL);
-        if (sg_ps_sql_ok(rc))
-            rc = s->sq.f.exec(s->sq.q.db, "COMMIT", NULL, NULL, NULL);
-        if (!sg_ps_sql_ok(rc))
-            st = sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+        r = sg_sql_exec(&s->sql, NULL, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", NULL);
+        if (r == SG_SQL_OK)
+            r = sg_sql_commit(&s->sql);
+        if (r != SG_SQL_OK)
+            st = sg_ps_sql_fail(s, r, err, errlen);
     }
     if (st != SG_STORE_OK)
-        s->sq.f.exec(s->sq.q.db, "ROLLBACK", NULL, NULL, NULL);
+        sg_sql_rollback(&s->sql);
     return st;
 }
 
 /* A write that names something to remove: NOT_FOUND when nothing was removed. */
-static sg_store_status removed(sg_policy_store *s, int rc, int changes, char *err, size_t errlen, const char *what,
-                               const char *name)
+static sg_store_status removed(sg_policy_store *s, sg_sql_result r, long long changes, char *err, size_t errlen,
+                               const char *what, const char *name)
 {
-    if (!sg_ps_sql_ok(rc))
-        return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    if (r != SG_SQL_OK)
+        return sg_ps_sql_fail(s, r, err, errlen);
     if (changes == 0)
         return sg_ps_fail(SG_STORE_NOT_FOUND, err, errlen, "no %s \"%s\"", what, name);
     return SG_STORE_OK;
 }
 
-static sg_store_status exec_or_fail(sg_policy_store *s, int rc, char *err, size_t errlen)
+static sg_store_status exec_or_fail(sg_policy_store *s, sg_sql_result r, char *err, size_t errlen)
 {
-    return sg_ps_sql_ok(rc) ? SG_STORE_OK : sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    return r == SG_SQL_OK ? SG_STORE_OK : sg_ps_sql_fail(s, r, err, errlen);
 }
 
 static sg_store_status do_set_default_mode(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     const sg_fwd_mode *mode = arg;
     return exec_or_fail(s,
-                        sg_ps_run_sql(&s->sq.q, NULL, "UPDATE outbound_policies SET mode = ?1 WHERE is_default = 1",
-                                      "t", sg_fwd_mode_name(*mode)),
+                        sg_sql_exec(&s->sql, NULL, "UPDATE outbound_policies SET mode = ?1 WHERE is_default = 1", "t",
+                                    sg_fwd_mode_name(*mode)),
                         err, errlen);
 }
 
@@ -89,25 +91,26 @@ sg_store_status sg_policy_store_set_default_mode(sg_policy_store *store, sg_fwd_
 /* Refuses a priority held by another policy, and groups that do not exist. */
 static sg_store_status check_policy_refs(sg_policy_store *s, const sg_outbound_policy *op, char *err, size_t errlen)
 {
-    char holder[SG_PS_MAX_NAME_LEN + 1];
-    char prio[24];
-    snprintf(prio, sizeof prio, "%d", op->priority);
-    int rc = sg_ps_query_text(&s->sq.q, "SELECT name FROM outbound_policies WHERE priority = CAST(?1 AS INTEGER)", prio,
-                              holder, sizeof holder);
-    if (rc != SQLITE_OK)
-        return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    char holder[SG_PS_MAX_NAME_LEN + 1] = "";
+    sg_sql_rows rows;
+    sg_sql_query(&s->sql, &rows, "SELECT name FROM outbound_policies WHERE priority = ?1", "i", op->priority);
+    if (sg_sql_next(&rows))
+        snprintf(holder, sizeof holder, "%s", sg_sql_text(&rows, 0));
+    sg_sql_result r = sg_sql_end(&rows);
+    if (r != SG_SQL_OK)
+        return sg_ps_sql_fail(s, r, err, errlen);
     if (holder[0] && strcasecmp(holder, op->name) != 0)
         return sg_ps_fail(SG_STORE_INVALID, err, errlen, "priority %d is already held by policy \"%s\"", op->priority,
                           holder);
     const sg_strlist *lists[] = {&op->groups, &op->exclude_groups};
     for (size_t l = 0; l < 2; l++) {
         for (size_t i = 0; i < lists[l]->count; i++) {
-            sqlite3_int64 one;
+            long long one;
             bool found;
-            rc = sg_ps_query_int(&s->sq.q, "SELECT 1 FROM user_groups WHERE name = ?1", lists[l]->items[i], &one,
-                                 &found);
-            if (rc != SQLITE_OK)
-                return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+            r = sg_sql_query_int(&s->sql, &one, &found, "SELECT 1 FROM user_groups WHERE name = ?1", "t",
+                                 lists[l]->items[i]);
+            if (r != SG_SQL_OK)
+                return sg_ps_sql_fail(s, r, err, errlen);
             if (!found)
                 return sg_ps_fail(SG_STORE_INVALID, err, errlen, "group \"%s\" does not exist", lists[l]->items[i]);
         }
@@ -121,11 +124,11 @@ static sg_store_status insert_scope(sg_policy_store *s, const sg_outbound_policy
     sg_ps_scope_lists(op, lists);
     for (size_t k = 0; k < SG_PS_NSCOPE; k++) {
         for (size_t i = 0; i < lists[k]->count; i++) {
-            int rc = sg_ps_run_sql(&s->sq.q, NULL,
-                                   "INSERT INTO policy_scope (policy, kind, pos, value) VALUES (?1, ?2, ?3, ?4)",
-                                   "ttit", op->name, sg_ps_scope_kinds[k], (int)i, lists[k]->items[i]);
-            if (!sg_ps_sql_ok(rc))
-                return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+            sg_sql_result r = sg_sql_exec(&s->sql, NULL,
+                                          "INSERT INTO policy_scope (policy, kind, pos, value) VALUES (?1, ?2, ?3, ?4)",
+                                          "ttit", op->name, sg_ps_scope_kinds[k], (int)i, lists[k]->items[i]);
+            if (r != SG_SQL_OK)
+                return sg_ps_sql_fail(s, r, err, errlen);
         }
     }
     return SG_STORE_OK;
@@ -137,17 +140,19 @@ static sg_store_status do_put_policy(sg_policy_store *s, const void *arg, char *
     sg_store_status st = check_policy_refs(s, op, err, errlen);
     if (st != SG_STORE_OK)
         return st;
-    int rc = sg_ps_run_sql(&s->sq.q, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", op->name);
-    if (sg_ps_sql_ok(rc))
-        rc = sg_ps_run_sql(&s->sq.q, NULL, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t",
-                           op->name);
-    if (sg_ps_sql_ok(rc))
-        rc = sg_ps_run_sql(&s->sq.q, NULL,
-                           "INSERT INTO outbound_policies (name, is_default, enabled, priority, mode)"
-                           " VALUES (?1, 0, ?2, ?3, ?4)",
-                           "tiit", op->name, op->enabled ? 1 : 0, op->priority, sg_fwd_mode_name(op->mode));
-    if (!sg_ps_sql_ok(rc))
-        return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    /* Names are one whatever their case (SQLite: COLLATE NOCASE; PostgreSQL: lower()). */
+    sg_sql_result r = sg_sql_exec(&s->sql, NULL, "DELETE FROM policy_scope WHERE lower(policy) = lower(?1)", "t",
+                                  op->name);
+    if (r == SG_SQL_OK)
+        r = sg_sql_exec(&s->sql, NULL, "DELETE FROM outbound_policies WHERE lower(name) = lower(?1) AND is_default = 0",
+                        "t", op->name);
+    if (r == SG_SQL_OK)
+        r = sg_sql_exec(&s->sql, NULL,
+                        "INSERT INTO outbound_policies (name, is_default, enabled, priority, mode)"
+                        " VALUES (?1, 0, ?2, ?3, ?4)",
+                        "tiit", op->name, op->enabled ? 1 : 0, op->priority, sg_fwd_mode_name(op->mode));
+    if (r != SG_SQL_OK)
+        return sg_ps_sql_fail(s, r, err, errlen);
     return insert_scope(s, op, err, errlen);
 }
 
@@ -193,12 +198,12 @@ sg_store_status sg_policy_store_put_policy(sg_policy_store *store, const sg_outb
 static sg_store_status do_remove_policy(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     const char *name = arg;
-    int changes = 0;
-    int rc = sg_ps_run_sql(&s->sq.q, NULL, "DELETE FROM policy_scope WHERE policy = ?1", "t", name);
-    if (sg_ps_sql_ok(rc))
-        rc = sg_ps_run_sql(&s->sq.q, &changes, "DELETE FROM outbound_policies WHERE name = ?1 AND is_default = 0", "t",
-                           name);
-    return removed(s, rc, changes, err, errlen, "policy", name);
+    long long changes = 0;
+    sg_sql_result r = sg_sql_exec(&s->sql, NULL, "DELETE FROM policy_scope WHERE lower(policy) = lower(?1)", "t", name);
+    if (r == SG_SQL_OK)
+        r = sg_sql_exec(&s->sql, &changes,
+                        "DELETE FROM outbound_policies WHERE lower(name) = lower(?1) AND is_default = 0", "t", name);
+    return removed(s, r, changes, err, errlen, "policy", name);
 }
 
 /* A remove on a store that does not exist yet names nothing (and creates nothing). */
@@ -230,10 +235,10 @@ static sg_store_status do_add_accepted(sg_policy_store *s, const void *arg, char
 {
     const accepted_arg *a = arg;
     return exec_or_fail(s,
-                        sg_ps_run_sql(&s->sq.q, NULL,
-                                      "INSERT INTO accepted_domains (name, match_subdomains) VALUES (?1, ?2)"
-                                      " ON CONFLICT (name) DO UPDATE SET match_subdomains = excluded.match_subdomains",
-                                      "ti", a->name, a->match_subdomains ? 1 : 0),
+                        sg_sql_exec(&s->sql, NULL,
+                                    "INSERT INTO accepted_domains (name, match_subdomains) VALUES (?1, ?2)"
+                                    " ON CONFLICT (name) DO UPDATE SET match_subdomains = excluded.match_subdomains",
+                                    "ti", a->name, a->match_subdomains ? 1 : 0),
                         err, errlen);
 }
 
@@ -251,9 +256,10 @@ sg_store_status sg_policy_store_add_accepted_domain(sg_policy_store *store, cons
 
 static sg_store_status do_remove_accepted(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
-    int changes = 0;
-    int rc = sg_ps_run_sql(&s->sq.q, &changes, "DELETE FROM accepted_domains WHERE name = ?1", "t", (const char *)arg);
-    return removed(s, rc, changes, err, errlen, "accepted domain", arg);
+    long long changes = 0;
+    sg_sql_result r = sg_sql_exec(&s->sql, &changes, "DELETE FROM accepted_domains WHERE name = ?1", "t",
+                                  (const char *)arg);
+    return removed(s, r, changes, err, errlen, "accepted domain", arg);
 }
 
 sg_store_status sg_policy_store_remove_accepted_domain(sg_policy_store *store, const char *domain, char *err,
@@ -272,11 +278,13 @@ static sg_store_status do_put_remote(sg_policy_store *s, const void *arg, char *
 {
     const sg_remote_domain *rd = arg;
     return exec_or_fail(s,
-                        sg_ps_run_sql(&s->sq.q, NULL,
-                                      "INSERT OR REPLACE INTO remote_domains"
-                                " (pattern, auto_forward, auto_reply, ndr, is_internal) VALUES (?1, ?2, ?3, ?4, ?5)",
-                                      "tiiii", rd->pattern, rd->auto_forward ? 1 : 0, rd->auto_reply ? 1 : 0,
-                                      rd->ndr ? 1 : 0, rd->is_internal ? 1 : 0),
+                        sg_sql_exec(&s->sql, NULL,
+                                    "INSERT INTO remote_domains (pattern, auto_forward, auto_reply, ndr, is_internal)"
+                                    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (pattern) DO UPDATE SET"
+                                    " auto_forward = excluded.auto_forward, auto_reply = excluded.auto_reply,"
+                                    " ndr = excluded.ndr, is_internal = excluded.is_internal",
+                                    "tiiii", rd->pattern, rd->auto_forward ? 1 : 0, rd->auto_reply ? 1 : 0,
+                                    rd->ndr ? 1 : 0, rd->is_internal ? 1 : 0),
                         err, errlen);
 }
 
@@ -294,9 +302,10 @@ sg_store_status sg_policy_store_put_remote_domain(sg_policy_store *store, const 
 
 static sg_store_status do_remove_remote(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
-    int changes = 0;
-    int rc = sg_ps_run_sql(&s->sq.q, &changes, "DELETE FROM remote_domains WHERE pattern = ?1", "t", (const char *)arg);
-    return removed(s, rc, changes, err, errlen, "remote domain", arg);
+    long long changes = 0;
+    sg_sql_result r = sg_sql_exec(&s->sql, &changes, "DELETE FROM remote_domains WHERE pattern = ?1", "t",
+                                  (const char *)arg);
+    return removed(s, r, changes, err, errlen, "remote domain", arg);
 }
 
 sg_store_status sg_policy_store_remove_remote_domain(sg_policy_store *store, const char *pattern, char *err,
@@ -322,13 +331,14 @@ typedef struct {
 static sg_store_status do_put_group(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     const group_arg *g = arg;
-    int rc = sg_ps_run_sql(&s->sq.q, NULL, "INSERT OR IGNORE INTO user_groups (name) VALUES (?1)", "t", g->name);
-    if (sg_ps_sql_ok(rc))
-        rc = sg_ps_run_sql(&s->sq.q, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", g->name);
-    for (size_t i = 0; sg_ps_sql_ok(rc) && i < g->members.count; i++)
-        rc = sg_ps_run_sql(&s->sq.q, NULL, "INSERT INTO group_members (grp, pos, member) VALUES (?1, ?2, ?3)", "tit",
-                           g->name, (int)i, g->members.items[i]);
-    return exec_or_fail(s, rc, err, errlen);
+    sg_sql_result r = sg_sql_exec(&s->sql, NULL, "INSERT INTO user_groups (name) VALUES (?1) ON CONFLICT DO NOTHING",
+                                  "t", g->name);
+    if (r == SG_SQL_OK)
+        r = sg_sql_exec(&s->sql, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", g->name);
+    for (size_t i = 0; r == SG_SQL_OK && i < g->members.count; i++)
+        r = sg_sql_exec(&s->sql, NULL, "INSERT INTO group_members (grp, pos, member) VALUES (?1, ?2, ?3)", "tit",
+                        g->name, (int)i, g->members.items[i]);
+    return exec_or_fail(s, r, err, errlen);
 }
 
 sg_store_status sg_policy_store_put_group(sg_policy_store *store, const char *name, const sg_strlist *members,
@@ -351,21 +361,25 @@ sg_store_status sg_policy_store_put_group(sg_policy_store *store, const char *na
 static sg_store_status do_remove_group(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     const char *name = arg;
-    char user[SG_PS_MAX_NAME_LEN + 1];
-    int rc = sg_ps_query_text(&s->sq.q,
-                              "SELECT policy FROM policy_scope WHERE kind IN ('groups', 'exclude_groups')"
-                              " AND value = ?1 ORDER BY policy LIMIT 1",
-                              name, user, sizeof user);
-    if (rc != SQLITE_OK)
-        return sg_ps_db_fail(s, s->sq.q.db, rc, err, errlen);
+    char user[SG_PS_MAX_NAME_LEN + 1] = "";
+    sg_sql_rows rows;
+    sg_sql_query(&s->sql, &rows,
+                 "SELECT policy FROM policy_scope WHERE kind IN ('groups', 'exclude_groups')"
+                 " AND value = ?1 ORDER BY policy LIMIT 1",
+                 "t", name);
+    if (sg_sql_next(&rows))
+        snprintf(user, sizeof user, "%s", sg_sql_text(&rows, 0));
+    sg_sql_result r = sg_sql_end(&rows);
+    if (r != SG_SQL_OK)
+        return sg_ps_sql_fail(s, r, err, errlen);
     if (user[0])
         return sg_ps_fail(SG_STORE_INVALID, err, errlen,
                           "group \"%s\" is used by policy \"%s\"; change that policy first", name, user);
-    int changes = 0;
-    rc = sg_ps_run_sql(&s->sq.q, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", name);
-    if (sg_ps_sql_ok(rc))
-        rc = sg_ps_run_sql(&s->sq.q, &changes, "DELETE FROM user_groups WHERE name = ?1", "t", name);
-    return removed(s, rc, changes, err, errlen, "group", name);
+    long long changes = 0;
+    r = sg_sql_exec(&s->sql, NULL, "DELETE FROM group_members WHERE grp = ?1", "t", name);
+    if (r == SG_SQL_OK)
+        r = sg_sql_exec(&s->sql, &changes, "DELETE FROM user_groups WHERE name = ?1", "t", name);
+    return removed(s, r, changes, err, errlen, "group", name);
 }
 
 sg_store_status sg_policy_store_remove_group(sg_policy_store *store, const char *name, char *err, size_t errlen)
@@ -382,12 +396,16 @@ sg_store_status sg_policy_store_remove_group(sg_policy_store *store, const char 
 static sg_store_status do_put_org(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     const sg_org_settings *org = arg;
-    int rc = sg_ps_run_sql(&s->sq.q, NULL,
-                           "INSERT OR REPLACE INTO org_settings (id, automatic_means, bounce_internal_senders,"
-                           " bounce_rate_period, max_forward_hops) VALUES (1, ?1, ?2, ?3, ?4)",
-                           "tiLi", sg_fwd_mode_name(org->automatic_means), org->bounce_internal_senders ? 1 : 0,
-                           (sqlite3_int64)org->bounce_rate_period, (int)org->max_forward_hops);
-    return exec_or_fail(s, rc, err, errlen);
+    sg_sql_result r = sg_sql_exec(&s->sql, NULL,
+                                  "INSERT INTO org_settings (id, automatic_means, bounce_internal_senders,"
+                                  " bounce_rate_period, max_forward_hops) VALUES (1, ?1, ?2, ?3, ?4)"
+                                  " ON CONFLICT (id) DO UPDATE SET automatic_means = excluded.automatic_means,"
+                                  " bounce_internal_senders = excluded.bounce_internal_senders,"
+                                  " bounce_rate_period = excluded.bounce_rate_period,"
+                                  " max_forward_hops = excluded.max_forward_hops",
+                                  "tiLi", sg_fwd_mode_name(org->automatic_means), org->bounce_internal_senders ? 1 : 0,
+                                  (long long)org->bounce_rate_period, (int)org->max_forward_hops);
+    return exec_or_fail(s, r, err, errlen);
 }
 
 sg_store_status sg_policy_store_put_org(sg_policy_store *store, const sg_org_settings *org, char *err, size_t errlen)

@@ -9,6 +9,7 @@
 #include "base/arena.h"
 #include "engine/core/mailbox_store.h"
 #include "store/audit.h"
+#include "store/pg_db.h"
 #include "store/policy_cache.h"
 #include "store/policy_store.h"
 
@@ -16,9 +17,11 @@
 
 static bool check_policy_store(const char *v, char *err, size_t errlen)
 {
+    if (sg_pg_is_uri(v))
+        return sg_pg_uri_check(v, err, errlen);
     if (strcmp(v, "none") == 0 || sg_policy_store_path(v))
         return true;
-    snprintf(err, errlen, "expected sqlite:/path/to/policy.db or none");
+    snprintf(err, errlen, "expected sqlite:/path/to/policy.db, postgresql://host/dbname or none");
     return false;
 }
 
@@ -154,7 +157,8 @@ static const sg_config_key keys[] = {
         "the bytes of one body part (and of the raw body) that body, mime and extracttext tests look at"),
 
     KEYC(S_POLICY, "policy_store", SG_KEY_STRING, "sqlite:/var/lib/sievegate/policy.db", NULL,
-         "the forwarding policy: sqlite:PATH, or none for the built-in default (mode automatic)",
+         "the forwarding policy: sqlite:PATH, postgresql://[USER@]HOST[,HOST2][:PORT]/DB[?PARAM=VALUE...] "
+         "(one policy for many hosts), or none for the built-in default (mode automatic)",
          check_policy_store),
     KEY(S_POLICY, "policy_unavailable", SG_KEY_ENUM, "tempfail", "tempfail|keep|block",
         "when the store cannot be read: defer (tempfail), deliver without forwarding (keep), or block"),
@@ -163,14 +167,30 @@ static const sg_config_key keys[] = {
     KEYC(S_POLICY, "memcached", SG_KEY_STRING, "", NULL,
          "memcached servers in front of the store, HOST[:PORT],... (empty: no cache)", check_memcached),
     KEY(S_POLICY, "memcached_namespace", SG_KEY_STRING, "sievegate", NULL, "prefix of the cache's keys"),
+    KEY(S_POLICY, "memcached_key_file", SG_KEY_STRING, SG_CACHE_DEFAULT_KEY_FILE, NULL,
+        "the key that authenticates every cache entry (HMAC-SHA256), the same on every host, readable by the "
+        "mail services only; without it the cache is not used"),
+    KEY(S_POLICY, "memcached_failure_dir", SG_KEY_STRING, SG_CACHE_DEFAULT_FAILURE_DIR, NULL,
+        "where this host's processes share which memcached servers failed (writable by every delivering user; "
+        "empty: each process on its own)"),
+    KEY(S_POLICY, "policy_check_interval", SG_KEY_UINT, "5", "0..3600",
+        "PostgreSQL store: seconds a host trusts the cache's generation before asking the store again (0: ask "
+        "every time); a change is enforced everywhere within this time"),
     KEY(S_POLICY, "policy_cache_ttl", SG_KEY_UINT, "300", "1..2592000", "seconds a cached policy is kept"),
     KEY(S_POLICY, "memcached_connect_timeout_ms", SG_KEY_UINT, "200", "1..60000", "connect timeout"),
     KEY(S_POLICY, "memcached_poll_timeout_ms", SG_KEY_UINT, "200", "1..60000", "reply timeout"),
     KEY(S_POLICY, "memcached_dead_timeout", SG_KEY_UINT, "10", "1..86400",
         "seconds a failed server is left out"),
     KEYC(S_POLICY, "audit_log", SG_KEY_STRING, "syslog", NULL,
-         "where decisions on external targets are recorded: syslog and/or one database path, comma-separated",
+         "where decisions on external targets are recorded: syslog and/or one database (a path, or a "
+         "postgresql:// URI, last), comma-separated",
          check_audit_log),
+    KEY(S_POLICY, "audit_spool_dir", SG_KEY_STRING, SG_AUDIT_SPOOL_DIR, NULL,
+        "where audit records wait while the PostgreSQL audit database cannot take them (writable by the "
+        "delivering users)"),
+    KEY(S_POLICY, "postgresql_password_file", SG_KEY_STRING, NULL, NULL,
+        "a file whose first line is the PostgreSQL password of policy_store and audit_log (readable by the mail "
+        "services only; unset: PGPASSWORD, PGPASSFILE or ~/.pgpass)"),
 
     KEY(S_OUT, "sendmail_path", SG_KEY_STRING, "/usr/sbin/sendmail", NULL,
         "the program that sends redirects, bounces and replies"),

@@ -38,6 +38,10 @@ typedef struct sg_delivery_host {
      * (SG_LOG_INFO, e.g. why no vacation reply was sent). user is the login. */
     void (*log)(void *ctx, int priority, const char *user, const char *line);
     void *log_ctx;
+    /* The audit log (store/audit.h), NULL: opened from the configuration for
+     * each delivery. A server keeps one open: a PostgreSQL audit table is
+     * then one connection, not one per message. */
+    struct sg_audit *audit;
 } sg_delivery_host;
 
 typedef struct sg_delivery_request {

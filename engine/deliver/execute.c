@@ -14,7 +14,7 @@ static void audit_warn(void *ctx, const char *line)
 sg_delivery_status sg_execute(sg_dctx *d, const sg_result *r, const sg_plan *plan, const sg_policy *policy,
                               const sg_execute_options *opt)
 {
-    sg_plan_audit_request ar = {sg_config_get(d->config, "audit_log"), d->owner, d->message_id, (int64_t)d->now,
+    sg_plan_audit_request ar = {d->config, d->host->audit, d->owner, d->message_id, (int64_t)d->now,
                                 audit_warn, d};
     sg_plan_audit(&ar, r, plan);
     for (size_t i = 0; i < r->count; i++)

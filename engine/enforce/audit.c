@@ -19,7 +19,9 @@ static void audit_one(const sg_plan_audit_request *req, sg_audit *audit, const s
                            plan->policy_unavailable ? "policy_unavailable" : sg_fwd_verdict_name(fd->verdict),
                            fd->policy,
                            fd->remote_domain,
-                           req->message_id};
+                           req->message_id,
+                           NULL,
+                           NULL};
     if (!sg_audit_record_decision(audit, &rec, err, sizeof err)) {
         snprintf(line, sizeof line, "audit: %s", err);
         req->warn(req->ctx, line);
@@ -28,9 +30,9 @@ static void audit_one(const sg_plan_audit_request *req, sg_audit *audit, const s
 
 void sg_plan_audit(const sg_plan_audit_request *req, const sg_result *r, const sg_plan *plan)
 {
-    sg_audit *audit = NULL;
+    sg_audit *audit = req->audit;
     char err[256], line[320];
-    if (!sg_audit_open(req->audit_log ? req->audit_log : "syslog", &audit, err, sizeof err)) {
+    if (!audit && !sg_audit_open_config(req->config, &audit, err, sizeof err)) {
         snprintf(line, sizeof line, "audit log unavailable: %s", err);
         req->warn(req->ctx, line);
         return;
@@ -43,5 +45,6 @@ void sg_plan_audit(const sg_plan_audit_request *req, const sg_result *r, const s
         for (size_t k = 0; k < plan->notify[i].n; k++)
             audit_one(req, audit, plan, &plan->notify[i].rcpts[k].decision, SG_FWD_NOTIFY);
     }
-    sg_audit_close(audit);
+    if (audit != req->audit)
+        sg_audit_close(audit);
 }

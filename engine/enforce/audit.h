@@ -2,7 +2,8 @@
  * external target is audited, allowed or blocked, for `policy report`).
  *
  * Takes: the result, its plan, who and when (owner, Message-ID, time), the
- * audit_log setting. Returns: nothing; each record that cannot be written is
+ * configuration (audit_log and what a PostgreSQL audit needs: store/audit.h).
+ * Returns: nothing; each record that cannot be written is
  * reported through `warn` (the delivery goes on: the decision stands).
  */
 #ifndef SG_PLAN_AUDIT_H
@@ -10,11 +11,13 @@
 
 #include <stdint.h>
 
+#include "base/config.h"
 #include "engine/core/result.h"
 #include "engine/enforce/plan.h"
 
 typedef struct sg_plan_audit_request {
-    const char *audit_log; /* the setting (NULL: syslog) */
+    const sg_config *config; /* audit_log (unset: syslog), postgresql_password_file, audit_spool_dir, hostname */
+    struct sg_audit *audit;  /* one kept open by the caller, or NULL: opened from config for this call */
     const char *owner;
     const char *message_id;
     int64_t now;

@@ -17,6 +17,7 @@
 #include "server/daemon.h"
 #include "server/lmtp/lmtp_deliver.h"
 #include "server/lmtp/lmtp_world.h"
+#include "store/audit.h"
 #include "store/policy_source.h"
 
 static void host_log(void *ctx, int priority, const char *user, const char *line)
@@ -46,7 +47,13 @@ static void serve_session(sg_lmtp_world *w, const sg_daemon_log *lg, int in, int
         sg_daemon_logf(lg, SG_LOG_ERR, "configuration error: %s", err); /* each delivery then says why it defers */
         policy = NULL;
     }
-    sg_delivery_host host = {&w->cli.settings, w->registry, policy, host_log, (void *)lg};
+    /* the audit log too, open for the whole session (one PostgreSQL connection) */
+    sg_audit *audit = NULL;
+    if (!sg_audit_open_config(w->cli.config, &audit, err, sizeof err)) {
+        sg_daemon_logf(lg, SG_LOG_ERR, "configuration error: %s", err); /* each delivery then opens it and says why */
+        audit = NULL;
+    }
+    sg_delivery_host host = {&w->cli.settings, w->registry, policy, host_log, (void *)lg, audit};
     sg_lmtp_backend b;
     sg_lmtp_backend_init(&b);
     b.host = &host;
@@ -98,6 +105,7 @@ static void serve_session(sg_lmtp_world *w, const sg_daemon_log *lg, int in, int
     sg_lmtp_session_free(s);
     sg_lmtp_backend_free(&b);
     sg_policy_source_close(policy);
+    sg_audit_close(audit);
 }
 
 /* ---- the master ---- */

@@ -10,10 +10,10 @@ src=$(cd "$1" && pwd)
 . "$(dirname "$0")/../e2e/lib.sh"
 
 # Build dependencies only: no MTA, IMAP server, cache, SMTP tool or compiler for fuzzing.
-for p in postfix exim4 exim4-daemon-light dovecot-core dovecot-sieve memcached swaks clang; do
+for p in postfix exim4 exim4-daemon-light dovecot-core dovecot-sieve memcached swaks clang postgresql; do
     if grep -qx "$p" "$src/.ci/packages"; then fail ".ci/packages (build) lists the test-only $p"; else ok; fi
 done
-for p in postfix dovecot-sieve swaks; do
+for p in postfix dovecot-sieve swaks postgresql; do
     if grep -qx "$p" "$src/.ci/test-packages"; then ok; else fail ".ci/test-packages lacks $p"; fi
 done
 

@@ -296,6 +296,8 @@ expect_rc "report of an empty audit" 0
 expect_out "report of an empty audit" 'forwards: 0 (0 allowed, 0 blocked)
 forwarders: 0 (0 new)
 recipient domains: 0 (0 new)
+hosts: 0
+mechanisms: 0
 records: 0'
 run $P report --since yesterday
 expect_rc "report bad --since" 64
@@ -305,10 +307,10 @@ expect_rc "report without an audit database" 78
 expect_err "report without an audit database message" 'sievegate policy: configuration error: audit_log names no database (it is "syslog"); add a path, e.g. audit_log = syslog,/var/lib/sievegate/audit.db'
 if [ -n "$fixture" ]; then
     a="$tmp/audit.db"
-    "$fixture" record "$a" 2025-01-02T08:00:00Z alice@example.com a@gmail.com gmail.com redirect allow fwd '*' '<1@x>' &&
-    "$fixture" record "$a" 2025-01-03T08:00:00Z carol@example.com c@yahoo.com yahoo.com redirect-copy block default - '<2@x>' &&
-    "$fixture" record "$a" 2025-01-10T09:30:00Z alice@example.com b@gmail.com gmail.com notify block - '*.gmail.com' - &&
-    "$fixture" record "$a" 2025-01-11T10:00:00Z dave@example.com d@outlook.example outlook.example redirect allow fwd '*' '<4@x>'
+    "$fixture" record "$a" 2025-01-02T08:00:00Z alice@example.com a@gmail.com gmail.com redirect allow fwd '*' '<1@x>' mx1.example.com &&
+    "$fixture" record "$a" 2025-01-03T08:00:00Z carol@example.com c@yahoo.com yahoo.com redirect-copy block default - '<2@x>' mx1.example.com &&
+    "$fixture" record "$a" 2025-01-10T09:30:00Z alice@example.com b@gmail.com gmail.com notify block - '*.gmail.com' - mx1.example.com &&
+    "$fixture" record "$a" 2025-01-11T10:00:00Z dave@example.com d@outlook.example outlook.example redirect allow fwd '*' '<4@x>' mx2.example.com
     run $P report
     expect_rc "report" 0
     expect_out "report text" 'forwards: 4 (2 allowed, 2 blocked)
@@ -320,19 +322,70 @@ recipient domains: 3 (3 new)
   gmail.com: 2 forwarded (1 allowed, 1 blocked), 1 forwarder, first 2025-01-02T08:00:00Z, new
   outlook.example: 1 forwarded (1 allowed, 0 blocked), 1 forwarder, first 2025-01-11T10:00:00Z, new
   yahoo.com: 1 forwarded (0 allowed, 1 blocked), 1 forwarder, first 2025-01-03T08:00:00Z, new
+hosts: 2
+  mx1.example.com: 3 forwarded (1 allowed, 2 blocked), 2 forwarders
+  mx2.example.com: 1 forwarded (1 allowed, 0 blocked), 1 forwarder
+mechanisms: 3
+  notify: 1 forwarded (0 allowed, 1 blocked), 1 forwarder
+  redirect: 2 forwarded (2 allowed, 0 blocked), 2 forwarders
+  redirect-copy: 1 forwarded (0 allowed, 1 blocked), 1 forwarder
 records: 4
-  2025-01-02T08:00:00Z alice@example.com -> a@gmail.com (gmail.com): redirect allow, policy fwd, remote domain *, message-id <1@x>
-  2025-01-03T08:00:00Z carol@example.com -> c@yahoo.com (yahoo.com): redirect-copy block, policy default, message-id <2@x>
-  2025-01-10T09:30:00Z alice@example.com -> b@gmail.com (gmail.com): notify block, remote domain *.gmail.com
-  2025-01-11T10:00:00Z dave@example.com -> d@outlook.example (outlook.example): redirect allow, policy fwd, remote domain *, message-id <4@x>'
+  2025-01-02T08:00:00Z alice@example.com -> a@gmail.com (gmail.com): redirect allow, policy fwd, remote domain *, message-id <1@x>, host mx1.example.com
+  2025-01-03T08:00:00Z carol@example.com -> c@yahoo.com (yahoo.com): redirect-copy block, policy default, message-id <2@x>, host mx1.example.com
+  2025-01-10T09:30:00Z alice@example.com -> b@gmail.com (gmail.com): notify block, remote domain *.gmail.com, host mx1.example.com
+  2025-01-11T10:00:00Z dave@example.com -> d@outlook.example (outlook.example): redirect allow, policy fwd, remote domain *, message-id <4@x>, host mx2.example.com'
     run $P report --since 2025-01-10 --json
     expect_rc "report json" 0
-    expect_out "report json" '{"since": "2025-01-10T00:00:00Z", "total": 2, "allowed": 1, "blocked": 1, "new_forwarders": ["dave@example.com"], "new_domains": ["outlook.example"], "forwarders": [{"user": "alice@example.com", "forwards": 1, "allowed": 0, "blocked": 1, "recipients": 1, "domains": 1, "first_forward": "2025-01-02T08:00:00Z", "new": false}, {"user": "dave@example.com", "forwards": 1, "allowed": 1, "blocked": 0, "recipients": 1, "domains": 1, "first_forward": "2025-01-11T10:00:00Z", "new": true}], "domains": [{"domain": "gmail.com", "forwards": 1, "allowed": 0, "blocked": 1, "forwarders": 1, "first_forward": "2025-01-02T08:00:00Z", "new": false}, {"domain": "outlook.example", "forwards": 1, "allowed": 1, "blocked": 0, "forwarders": 1, "first_forward": "2025-01-11T10:00:00Z", "new": true}], "forwards": [{"time": "2025-01-10T09:30:00Z", "user": "alice@example.com", "recipient": "b@gmail.com", "domain": "gmail.com", "mechanism": "notify", "verdict": "block", "policy": null, "remote_domain": "*.gmail.com", "message_id": null}, {"time": "2025-01-11T10:00:00Z", "user": "dave@example.com", "recipient": "d@outlook.example", "domain": "outlook.example", "mechanism": "redirect", "verdict": "allow", "policy": "fwd", "remote_domain": "*", "message_id": "<4@x>"}]}'
+    expect_out "report json" '{"since": "2025-01-10T00:00:00Z", "total": 2, "allowed": 1, "blocked": 1, "new_forwarders": ["dave@example.com"], "new_domains": ["outlook.example"], "forwarders": [{"user": "alice@example.com", "forwards": 1, "allowed": 0, "blocked": 1, "recipients": 1, "domains": 1, "first_forward": "2025-01-02T08:00:00Z", "new": false}, {"user": "dave@example.com", "forwards": 1, "allowed": 1, "blocked": 0, "recipients": 1, "domains": 1, "first_forward": "2025-01-11T10:00:00Z", "new": true}], "domains": [{"domain": "gmail.com", "forwards": 1, "allowed": 0, "blocked": 1, "forwarders": 1, "first_forward": "2025-01-02T08:00:00Z", "new": false}, {"domain": "outlook.example", "forwards": 1, "allowed": 1, "blocked": 0, "forwarders": 1, "first_forward": "2025-01-11T10:00:00Z", "new": true}], "forwards": [{"time": "2025-01-10T09:30:00Z", "user": "alice@example.com", "recipient": "b@gmail.com", "domain": "gmail.com", "mechanism": "notify", "verdict": "block", "policy": null, "remote_domain": "*.gmail.com", "message_id": null, "host": "mx1.example.com"}, {"time": "2025-01-11T10:00:00Z", "user": "dave@example.com", "recipient": "d@outlook.example", "domain": "outlook.example", "mechanism": "redirect", "verdict": "allow", "policy": "fwd", "remote_domain": "*", "message_id": "<4@x>", "host": "mx2.example.com"}], "until": null, "hosts": [{"host": "mx1.example.com", "forwards": 1, "allowed": 0, "blocked": 1, "forwarders": 1}, {"host": "mx2.example.com", "forwards": 1, "allowed": 1, "blocked": 0, "forwarders": 1}], "mechanisms": [{"mechanism": "notify", "forwards": 1, "allowed": 0, "blocked": 1, "forwarders": 1}, {"mechanism": "redirect", "forwards": 1, "allowed": 1, "blocked": 0, "forwarders": 1}]}'
     run $P report --since 2025-01-11T10:00:01Z
     expect_out "report since a time" 'forwards since 2025-01-11T10:00:01Z: 0 (0 allowed, 0 blocked)
 forwarders: 0 (0 new)
 recipient domains: 0 (0 new)
+hosts: 0
+mechanisms: 0
 records: 0'
+    # By host, user, target domain, verdict, mechanism and period: each selects exactly its records.
+    run $P report --host mx2.example.com
+    expect_out "report of one host" 'forwards: 1 (1 allowed, 0 blocked)
+forwarders: 1 (1 new)
+  dave@example.com: 1 forwarded (1 allowed, 0 blocked), 1 recipient, 1 domain, first 2025-01-11T10:00:00Z, new
+recipient domains: 1 (1 new)
+  outlook.example: 1 forwarded (1 allowed, 0 blocked), 1 forwarder, first 2025-01-11T10:00:00Z, new
+hosts: 1
+  mx2.example.com: 1 forwarded (1 allowed, 0 blocked), 1 forwarder
+mechanisms: 1
+  redirect: 1 forwarded (1 allowed, 0 blocked), 1 forwarder
+records: 1
+  2025-01-11T10:00:00Z dave@example.com -> d@outlook.example (outlook.example): redirect allow, policy fwd, remote domain *, message-id <4@x>, host mx2.example.com'
+    run $P report --user alice@example.com --verdict block --json
+    expect_rc "report of one user's blocks" 0
+    expect_out "report of one user's blocks" '{"since": null, "total": 1, "allowed": 0, "blocked": 1, "new_forwarders": ["alice@example.com"], "new_domains": ["gmail.com"], "forwarders": [{"user": "alice@example.com", "forwards": 1, "allowed": 0, "blocked": 1, "recipients": 1, "domains": 1, "first_forward": "2025-01-02T08:00:00Z", "new": true}], "domains": [{"domain": "gmail.com", "forwards": 1, "allowed": 0, "blocked": 1, "forwarders": 1, "first_forward": "2025-01-02T08:00:00Z", "new": true}], "forwards": [{"time": "2025-01-10T09:30:00Z", "user": "alice@example.com", "recipient": "b@gmail.com", "domain": "gmail.com", "mechanism": "notify", "verdict": "block", "policy": null, "remote_domain": "*.gmail.com", "message_id": null, "host": "mx1.example.com"}], "until": null, "hosts": [{"host": "mx1.example.com", "forwards": 1, "allowed": 0, "blocked": 1, "forwarders": 1}], "mechanisms": [{"mechanism": "notify", "forwards": 1, "allowed": 0, "blocked": 1, "forwarders": 1}]}'
+    run $P report --domain yahoo.com --mechanism redirect-copy --since 2025-01-03 --until 2025-01-04
+    expect_out "report of a domain, a mechanism and a period" 'forwards from 2025-01-03T00:00:00Z until 2025-01-04T00:00:00Z: 1 (0 allowed, 1 blocked)
+forwarders: 1 (1 new)
+  carol@example.com: 1 forwarded (0 allowed, 1 blocked), 1 recipient, 1 domain, first 2025-01-03T08:00:00Z, new
+recipient domains: 1 (1 new)
+  yahoo.com: 1 forwarded (0 allowed, 1 blocked), 1 forwarder, first 2025-01-03T08:00:00Z, new
+hosts: 1
+  mx1.example.com: 1 forwarded (0 allowed, 1 blocked), 1 forwarder
+mechanisms: 1
+  redirect-copy: 1 forwarded (0 allowed, 1 blocked), 1 forwarder
+records: 1
+  2025-01-03T08:00:00Z carol@example.com -> c@yahoo.com (yahoo.com): redirect-copy block, policy default, message-id <2@x>, host mx1.example.com'
+    run $P report --until 2025-01-03T08:00:00Z
+    expect_out "report until a time (excluded)" 'forwards until 2025-01-03T08:00:00Z: 1 (1 allowed, 0 blocked)
+forwarders: 1 (1 new)
+  alice@example.com: 1 forwarded (1 allowed, 0 blocked), 1 recipient, 1 domain, first 2025-01-02T08:00:00Z, new
+recipient domains: 1 (1 new)
+  gmail.com: 1 forwarded (1 allowed, 0 blocked), 1 forwarder, first 2025-01-02T08:00:00Z, new
+hosts: 1
+  mx1.example.com: 1 forwarded (1 allowed, 0 blocked), 1 forwarder
+mechanisms: 1
+  redirect: 1 forwarded (1 allowed, 0 blocked), 1 forwarder
+records: 1
+  2025-01-02T08:00:00Z alice@example.com -> a@gmail.com (gmail.com): redirect allow, policy fwd, remote domain *, message-id <1@x>, host mx1.example.com'
+    run $P report --until tomorrow
+    expect_rc "report bad --until" 64
 fi
 printf 'not an audit database, garbage bytes: \001\002\003 .......................................\n' >"$tmp/bad-audit.db"
 run $P -o audit_log="$tmp/bad-audit.db" report
@@ -348,7 +401,7 @@ expect_rc "-o policy_store without --config" 0
 expect_out "-o policy_store write" "updated policy default: mode automatic -> on (generation 1)"
 run $P -o policy_store=mysql://localhost/policy show
 expect_rc "unsupported store URI" 78
-expect_err "unsupported store URI message" 'sievegate policy: configuration error: -o: policy_store: "mysql://localhost/policy": expected sqlite:/path/to/policy.db or none'
+expect_err "unsupported store URI message" 'sievegate policy: configuration error: -o: policy_store: "mysql://localhost/policy": expected sqlite:/path/to/policy.db, postgresql://host/dbname or none'
 run $bin policy --config "$tmp/missing.conf" show
 expect_rc "missing config file" 78
 run $P -o policy_store="sqlite:$tmp/no/such/dir/p.db" set-default --mode on

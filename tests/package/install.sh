@@ -16,7 +16,7 @@ for f in usr/bin/sievegate etc/sievegate/sievegate.conf usr/share/man/man1/sieve
     usr/share/doc/sievegate/cli.md usr/share/doc/sievegate/configuration.md usr/share/doc/sievegate/policy.md \
     usr/share/doc/sievegate/postfix.md usr/share/doc/sievegate/exim.md usr/share/doc/sievegate/dovecot.md \
     usr/share/doc/sievegate/lmtp.md usr/share/doc/sievegate/managesieve.md \
-    usr/share/doc/sievegate/examples/run-all.sh; do
+    usr/share/doc/sievegate/examples/run-all.sh usr/lib/tmpfiles.d/sievegate.conf; do
     if [ -f "$s/$f" ]; then ok; else fail "DESTDIR install lacks /$f"; fi
 done
 if [ "$(readlink "$s/usr/bin/sievegate-lda")" = sievegate ]; then ok; else

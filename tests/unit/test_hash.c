@@ -108,6 +108,40 @@ static void test_hmac_rfc2202(void **state)
     assert_string_equal(err, "");
 }
 
+/* RFC 4231 §4.2, §4.3 and §4.7 (a key longer than a block); and a kept
+ * context: the same key for message after message, as the policy cache uses it. */
+static void test_hmac_sha256_rfc4231(void **state)
+{
+    (void)state;
+    char err[256] = "", h[65];
+    unsigned char key[131], d[32];
+    sg_hmac_sha256_ctx m;
+    memset(key, 0x0b, 20);
+    assert_true(sg_hmac_sha256_begin(&m, key, 20, err, sizeof err));
+    sg_hmac_sha256_update(&m, "Hi There", 8);
+    sg_hmac_sha256_end(&m, d);
+    hex(d, sizeof d, h);
+    assert_string_equal(h, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    assert_true(sg_hmac_sha256_begin(&m, "Jefe", 4, err, sizeof err));
+    for (int round = 0; round < 3; round++) { /* the digest leaves the context keyed */
+        sg_hmac_sha256_update(&m, "what do ya want ", 16);
+        sg_hmac_sha256_update(&m, "for nothing?", 12);
+        sg_hmac_sha256_digest(&m, d);
+        hex(d, sizeof d, h);
+        assert_string_equal(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+    sg_hmac_sha256_free(&m);
+    memset(key, 0xaa, 131);
+    static const char data[] = "This is a test using a larger than block-size key and a larger than block-size "
+                               "data. The key needs to be hashed before being used by the HMAC algorithm.";
+    assert_true(sg_hmac_sha256_begin(&m, key, 131, err, sizeof err));
+    sg_hmac_sha256_update(&m, data, sizeof data - 1);
+    sg_hmac_sha256_end(&m, d);
+    hex(d, sizeof d, h);
+    assert_string_equal(h, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+    assert_string_equal(err, "");
+}
+
 /* FIPS 180 examples. */
 static void test_sha256(void **state)
 {
@@ -254,6 +288,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sha1),
         cmocka_unit_test(test_hmac_rfc2202),
         cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_hmac_sha256_rfc4231),
         cmocka_unit_test(test_load_again_and_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

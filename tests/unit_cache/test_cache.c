@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libmemcached/memcached.h>
@@ -48,6 +49,8 @@ typedef struct fixture {
     char dir[64];
     char path[128];
     char uri[160];
+    char key_file[128];
+    char failure_dir[128];
     char err[512];
     mc_server mc[2];
     char servers[64];
@@ -73,6 +76,19 @@ static int setup(void **state)
     sg_config_set(f->cfg, "memcached_connect_timeout_ms", "200");
     sg_config_set(f->cfg, "memcached_poll_timeout_ms", "200");
     sg_config_set(f->cfg, "memcached_dead_timeout", "1");
+    /* the entries' key (policy_cache.h: without one the cache is not used) */
+    snprintf(f->key_file, sizeof f->key_file, "%s/memcached.key", f->dir);
+    FILE *k = fopen(f->key_file, "w");
+    if (!k)
+        return -1;
+    fputs("0123456789abcdef0123456789abcdef\n", k);
+    fclose(k);
+    chmod(f->key_file, 0640);
+    sg_config_set(f->cfg, "memcached_key_file", f->key_file);
+    snprintf(f->failure_dir, sizeof f->failure_dir, "%s/failures", f->dir);
+    if (mkdir(f->failure_dir, 01777) != 0)
+        return -1;
+    sg_config_set(f->cfg, "memcached_failure_dir", f->failure_dir);
     *state = f;
     return 0;
 }
@@ -823,6 +839,198 @@ static void test_missing_store_is_unavailable(void **state)
     assert_int_equal(l.status, SG_POLICY_UNAVAILABLE);
 }
 
+
+/* ---- authenticated entries ------------------------------------------------ */
+
+/* Reads a raw value (malloc'd; NULL when missing). */
+static char *raw_get(const mc_server *s, const char *key, size_t *len)
+{
+    memcached_st *m = raw_client(s);
+    uint32_t flags;
+    memcached_return_t rc;
+    char *v = memcached_get(m, key, strlen(key), len, &flags, &rc);
+    memcached_free(m);
+    return v;
+}
+
+/* memcached has no access control: an entry that anyone could write there
+ * (a valid encoding of an "everything on" policy, unsealed, sealed with
+ * another key, or a sealed entry of another generation copied under this
+ * generation's key) is a miss, never obeyed: the store answers. */
+static void test_forged_and_replayed_entries_are_ignored(void **state)
+{
+    fixture *f = *state;
+    start_servers(f, 1);
+    fill_store(f);
+    sg_policy *old = truth(f);
+    reopen(f);
+    get(f, old);
+    assert_int_equal(get(f, old).origin, SG_POLICY_FROM_CACHE);
+    admin_change(f, SG_MODE_OFF);
+    sg_policy *want = truth(f);
+    assert_int_equal(get(f, want).origin, SG_POLICY_FROM_STORE);
+    assert_int_equal(get(f, want).origin, SG_POLICY_FROM_CACHE);
+    sg_policy_cache *c = open_cache(f);
+    char key[128], old_key[128];
+    sg_policy_cache_key(c, want->generation, SG_PART_POLICIES, key, sizeof key);
+    sg_policy_cache_key(c, old->generation, SG_PART_POLICIES, old_key, sizeof old_key);
+    /* The forger's policy: default on, its part encoded for this generation. */
+    sg_policy *evil = truth(f);
+    evil->policies[0].mode = SG_MODE_ON;
+    size_t elen;
+    char *encoded = sg_policy_encode_part(evil, SG_PART_POLICIES, &elen);
+    /* 1. unsealed (as a version without keys wrote it) */
+    raw_set(&f->mc[0], key, encoded, elen);
+    unsigned long forged = sg_policy_cache_forged(c);
+    sg_policy *p = NULL;
+    assert_int_equal(sg_policy_cache_get(c, want->generation, &p), SG_CACHE_MISS);
+    assert_int_equal(sg_policy_cache_forged(c), forged + 1);
+    assert_int_equal(get(f, want).origin, SG_POLICY_FROM_STORE); /* the store's "off", and put right */
+    assert_int_equal(get(f, want).origin, SG_POLICY_FROM_CACHE);
+    /* 2. sealed with another key: another cache writes it through the real path */
+    {
+        char path[160];
+        snprintf(path, sizeof path, "%s/other.key", f->dir);
+        write_file(path, "another key, not the hosts' one\n", 32);
+        chmod(path, 0640);
+        sg_config_set(f->cfg, "memcached_key_file", path);
+        sg_policy_cache *other = open_cache(f);
+        assert_int_equal(sg_policy_cache_put(other, evil, false), SG_CACHE_OK);
+        sg_policy_cache_close(other);
+        sg_config_set(f->cfg, "memcached_key_file", f->key_file);
+    }
+    assert_int_equal(sg_policy_cache_get(c, want->generation, &p), SG_CACHE_MISS);
+    reopen(f);
+    assert_int_equal(get(f, want).origin, SG_POLICY_FROM_STORE);
+    assert_int_equal(get(f, want).origin, SG_POLICY_FROM_CACHE);
+    /* 3. replayed: the older generation's sealed entry copied under this generation's key */
+    size_t olen;
+    char *replayed = raw_get(&f->mc[0], old_key, &olen);
+    assert_non_null(replayed);
+    raw_set(&f->mc[0], key, replayed, olen);
+    free(replayed);
+    assert_int_equal(sg_policy_cache_get(c, want->generation, &p), SG_CACHE_MISS);
+    assert_int_equal(get(f, want).origin, SG_POLICY_FROM_STORE);
+    /* And a sealed entry in its own place still reads. */
+    assert_int_equal(sg_policy_cache_get(c, want->generation, &p), SG_CACHE_OK);
+    assert_int_equal(p->policies[0].mode, SG_MODE_OFF);
+    sg_policy_free(p);
+    free(encoded);
+    sg_policy_free(evil);
+    sg_policy_cache_close(c);
+    sg_policy_free(old);
+    sg_policy_free(want);
+}
+
+/* Without its key the cache is not used at all (never unauthenticated). */
+static void test_no_key_no_cache(void **state)
+{
+    fixture *f = *state;
+    start_servers(f, 1);
+    fill_store(f);
+    sg_policy *want = truth(f);
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/none.key", f->dir);
+    const char *settings[] = {missing, "", "world"};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(settings[i], "world") == 0) {
+            chmod(f->key_file, 0644);
+            sg_config_set(f->cfg, "memcached_key_file", f->key_file);
+        } else {
+            sg_config_set(f->cfg, "memcached_key_file", settings[i]);
+        }
+        reopen(f);
+        sg_policy_answer a;
+        assert_int_equal(sg_policy_source_get(f->src, &a), SG_POLICY_OK);
+        assert_int_equal(a.origin, SG_POLICY_FROM_STORE);
+        assert_policy_equal(a.policy, want);
+        const char *says = i == 0 ? "none.key: No such file or directory"
+                           : i == 1 ? "no memcached_key_file"
+                                    : "is readable by every user";
+        if (!strstr(a.reason, says))
+            fail_msg("reason \"%s\" does not say \"%s\"", a.reason, says);
+        sg_policy_free(a.policy);
+        assert_int_equal(get(f, want).origin, SG_POLICY_FROM_STORE); /* never from the cache */
+    }
+    char key[128];
+    sg_config_set(f->cfg, "memcached_key_file", f->key_file);
+    chmod(f->key_file, 0640);
+    sg_policy_cache *c = open_cache(f);
+    sg_policy_cache_key(c, want->generation, SG_PART_ORG, key, sizeof key);
+    assert_false(raw_has(&f->mc[0], key)); /* nothing was written either */
+    sg_policy_cache_close(c);
+    sg_policy_free(want);
+}
+
+/* The failure memory is the host's: a new process (a new source) skips a
+ * server another one found hung, without paying its timeout; without the
+ * shared directory it pays the timeout once more. */
+static void test_failure_memory_is_shared(void **state)
+{
+    fixture *f = *state;
+    start_servers(f, 1);
+    fill_store(f);
+    sg_policy *want = truth(f);
+    reopen(f);
+    get(f, want);
+    mc_hang(&f->mc[0]);
+    lookup first = get(f, want);
+    assert_true(first.ms >= POLL_TIMEOUT_MS * 0.9); /* this process found it */
+    assert_within_bound(f, &first);
+    for (int i = 0; i < 3; i++) {
+        reopen(f); /* other deliveries on this host */
+        lookup l = get(f, want);
+        assert_int_equal(l.origin, SG_POLICY_FROM_STORE);
+        assert_skipped(f, &l);
+    }
+    sg_config_set(f->cfg, "memcached_failure_dir", "");
+    reopen(f);
+    lookup alone = get(f, want);
+    assert_true(alone.ms >= POLL_TIMEOUT_MS * 0.9);
+    printf("# hung, shared failure memory: first %.1f ms, a new process %.1f ms, without the memory %.1f ms\n",
+           first.ms, f->max_skipped_ms, alone.ms);
+    mc_resume(&f->mc[0]);
+    sg_policy_free(want);
+}
+
+/* The store unreadable: the last known generation, but never one below what
+ * this host read from the store itself: an older generation key, validly
+ * sealed but replayed, is refused, not obeyed. */
+static void test_replayed_generation_key_is_refused(void **state)
+{
+    fixture *f = *state;
+    start_servers(f, 1);
+    fill_store(f);
+    sg_policy *old = truth(f);
+    reopen(f);
+    get(f, old);
+    sg_policy_cache *c = open_cache(f);
+    char gkey[128];
+    sg_policy_cache_key(c, 0, SG_PART_COUNT, gkey, sizeof gkey);
+    size_t glen;
+    char *old_value = raw_get(&f->mc[0], gkey, &glen); /* captured by an attacker */
+    assert_non_null(old_value);
+    admin_change(f, SG_MODE_OFF);
+    sg_policy *want = truth(f);
+    assert_int_equal(get(f, want).origin, SG_POLICY_FROM_STORE);
+    corrupt_store(f);
+    raw_set(&f->mc[0], gkey, old_value, glen); /* the old generation, its parts still cached */
+    free(old_value);
+    reopen(f);
+    lookup l = get(f, NULL);
+    assert_int_equal(l.status, SG_POLICY_UNAVAILABLE);
+    sg_policy_answer a;
+    assert_int_equal(sg_policy_source_get(f->src, &a), SG_POLICY_UNAVAILABLE);
+    assert_non_null(strstr(a.reason, "which this host has seen (a replayed entry?)"));
+    /* The current generation key is obeyed again. */
+    assert_int_equal(sg_policy_cache_set_last_generation(c, want->generation, true), SG_CACHE_OK);
+    l = get(f, want);
+    assert_int_equal(l.origin, SG_POLICY_FROM_LAST_KNOWN);
+    sg_policy_cache_close(c);
+    sg_policy_free(old);
+    sg_policy_free(want);
+}
+
 /* ---- configuration --------------------------------------------------------- */
 
 static void expect_config_error(fixture *f, const char *key, const char *value, const char *says)
@@ -881,6 +1089,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_corrupt_store_with_warm_cache_uses_last_known, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_store_is_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forged_and_replayed_entries_are_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_key_no_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failure_memory_is_shared, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replayed_generation_key_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests_name("unit_cache_memcached", tests, NULL, NULL);
 }

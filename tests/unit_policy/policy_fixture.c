@@ -1,8 +1,8 @@
 /* policy_fixture.c - a helper of the end-to-end test tests/e2e/policy_cli.sh.
  *
  * Takes: `record DB TIME OWNER TARGET DOMAIN MECHANISM VERDICT POLICY REMOTE
- * MESSAGE-ID` ("-" for an absent value; TIME as sg_audit_parse_time reads it)
- * appends one audit record, as delivery would; `lock DB SECONDS READY-FILE`
+ * MESSAGE-ID HOST` ("-" for an absent value; TIME as sg_audit_parse_time reads
+ * it) appends one audit record, as delivery would; `lock DB SECONDS READY-FILE`
  * holds the write lock of an SQLite file for SECONDS, creating READY-FILE
  * once it holds it. Returns: exit 0, or 1 with a message.
  */
@@ -22,6 +22,7 @@ static const char *opt(const char *s)
 static int do_record(char **argv)
 {
     sg_audit_record rec;
+    memset(&rec, 0, sizeof rec);
     if (!sg_audit_parse_time(argv[1], &rec.time)) {
         fprintf(stderr, "policy_fixture: bad time %s\n", argv[1]);
         return 1;
@@ -34,6 +35,7 @@ static int do_record(char **argv)
     rec.policy = opt(argv[7]);
     rec.remote_domain = opt(argv[8]);
     rec.message_id = opt(argv[9]);
+    rec.host = opt(argv[10]);
     char err[512];
     sg_audit *a;
     if (!sg_audit_open(argv[0], &a, err, sizeof err)) {
@@ -67,11 +69,11 @@ static int do_lock(char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc == 12 && strcmp(argv[1], "record") == 0)
+    if (argc == 13 && strcmp(argv[1], "record") == 0)
         return do_record(argv + 2);
     if (argc == 5 && strcmp(argv[1], "lock") == 0)
         return do_lock(argv + 2);
-    fputs("usage: policy_fixture record DB TIME OWNER TARGET DOMAIN MECHANISM VERDICT POLICY REMOTE MESSAGE-ID\n"
+    fputs("usage: policy_fixture record DB TIME OWNER TARGET DOMAIN MECHANISM VERDICT POLICY REMOTE MESSAGE-ID HOST\n"
           "       policy_fixture lock DB SECONDS READY-FILE\n",
           stderr);
     return 1;

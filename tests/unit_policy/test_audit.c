@@ -152,7 +152,7 @@ static void record(fixture *f, sg_audit *a, int64_t time, const char *owner, con
 {
     const char *domain = strchr(target, '@') + 1;
     sg_audit_record rec = {time, owner, target, domain, "redirect", verdict,
-                           strcmp(verdict, "allow") == 0 ? "fwd-on" : "default", "*", "<m@x>"};
+                           strcmp(verdict, "allow") == 0 ? "fwd-on" : "default", "*", "<m@x>", NULL, NULL};
     if (!sg_audit_record_decision(a, &rec, f->err, sizeof f->err))
         fail_msg("record: %s", f->err);
 }
@@ -235,7 +235,7 @@ static void test_database_only_and_null_fields(void **state)
 {
     fixture *f = *state;
     sg_audit *a = open_audit(f, f->path);
-    sg_audit_record rec = {T0, "a@example.com", "b@example.org", "example.org", "notify", "allow", NULL, NULL, NULL};
+    sg_audit_record rec = {T0, "a@example.com", "b@example.org", "example.org", "notify", "allow", NULL, NULL, NULL, NULL, NULL};
     assert_true(sg_audit_record_decision(a, &rec, f->err, sizeof f->err));
     assert_int_equal(f->nlines, 0); /* no syslog configured */
     sg_audit_close(a);
@@ -256,7 +256,7 @@ static void test_unwritable_database_falls_back_to_syslog(void **state)
     snprintf(setting, sizeof setting, "%s/missing/dir/audit.db", f->dir);
     sg_audit *a = open_audit(f, setting);
     sg_audit_record rec = {T0, "a@example.com", "b@example.org", "example.org", "redirect", "block", "default",
-                           NULL, "<id@x>"};
+                           NULL, "<id@x>", NULL, NULL};
     assert_false(sg_audit_record_decision(a, &rec, f->err, sizeof f->err));
     assert_non_null(strstr(f->err, "cannot open audit database"));
     assert_int_equal(f->nlines, 2);
@@ -290,7 +290,7 @@ static void test_report_of_missing_and_corrupt_database(void **state)
     /* Recording into it fails too, and falls back to syslog. */
     sg_audit *a = open_audit(f, f->path);
     sg_audit_record rec = {T0, "a@example.com", "b@example.org", "example.org", "redirect", "allow", NULL, NULL,
-                           NULL};
+                           NULL, NULL, NULL};
     assert_false(sg_audit_record_decision(a, &rec, f->err, sizeof f->err));
     assert_int_equal(f->nlines, 2);
     sg_audit_close(a);

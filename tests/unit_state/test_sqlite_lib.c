@@ -177,7 +177,7 @@ static void test_missing_audit_falls_back_to_syslog(void **state)
     memset(&l, 0, sizeof l);
     sg_audit_set_line_sink(a, collect, &l);
     sg_audit_record rec = {1700000000, "alice@example.com", "bob@gmail.example", "gmail.example", "redirect",
-                           "allow", "default", "*", "<m1@example.com>"};
+                           "allow", "default", "*", "<m1@example.com>", NULL, NULL};
     assert_false(sg_audit_record_decision(a, &rec, err, sizeof err));
     assert_memory_equal(err, MISSING_PREFIX, strlen(MISSING_PREFIX));
     assert_int_equal(l.n, 2); /* the reason, then the record itself */
