@@ -50,6 +50,7 @@
     X(server_add, memcached_return_t, (memcached_st *, const char *, in_port_t))                                  \
     X(server_by_key, const memcached_instance_st *, (memcached_st *, const char *, size_t, memcached_return_t *)) \
     X(server_count, uint32_t, (const memcached_st *))                                                             \
+    X(server_error_return, memcached_return_t, (const memcached_instance_st *))                                   \
     X(server_instance_by_position, const memcached_instance_st *, (const memcached_st *, uint32_t))              \
     X(server_name, const char *, (const memcached_instance_st *))                                                 \
     X(server_port, in_port_t, (const memcached_instance_st *))                                                    \

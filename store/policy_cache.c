@@ -394,6 +394,23 @@ static size_t pending_servers(sg_policy_cache *c, int out[], size_t max)
     return n;
 }
 
+/* Whether the server at `index` in c->servers had an error other than an
+ * answer about the data in the current client (e.g. it refused the
+ * connection). */
+static bool server_failed(sg_policy_cache *c, int index)
+{
+    uint32_t count = c->mc.server_count(c->client);
+    for (uint32_t i = 0; i < count; i++) {
+        const memcached_instance_st *inst = c->mc.server_instance_by_position(c->client, i);
+        if (inst && c->servers[index].port == c->mc.server_port(inst) &&
+            strcmp(c->servers[index].host, c->mc.server_name(inst)) == 0) {
+            memcached_return_t rc = c->mc.server_error_return(inst);
+            return rc != MEMCACHED_SUCCESS && !answered(rc);
+        }
+    }
+    return false;
+}
+
 /* Records a failure kind, and leaves out the servers in `suspects` (those
  * holding keys that got no answer) for the dead timeout, here and, through
  * memcached_failure_dir, in the host's other processes. A timeout means a
@@ -512,10 +529,11 @@ static sg_cache_status fetch_outcome(sg_policy_cache *c, memcached_return_t rc, 
     if (rc != MEMCACHED_SOME_ERRORS && answered(frc)) {
         /* A server that refused the connection in the middle of the mget is
          * ejected by libmemcached, which reports no error and drops its
-         * keys: seen as a key without a value whose server is another now. */
+         * keys: seen as a key without a value whose server failed, or is
+         * another one now. */
         size_t nmoved = 0;
         for (size_t i = 0; i < n; i++)
-            if (!out[i].value && owners[i] >= 0 && owner(c, keys[i]) != owners[i])
+            if (!out[i].value && owners[i] >= 0 && (server_failed(c, owners[i]) || owner(c, keys[i]) != owners[i]))
                 owners[nmoved++] = owners[i];
         if (nmoved == 0)
             return SG_CACHE_OK;

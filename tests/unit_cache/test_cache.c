@@ -230,6 +230,18 @@ static lookup get(fixture *f, const sg_policy *expect)
     return l;
 }
 
+/* One memcached, the store filled, and a first lookup by a new process: the
+ * cache and the generation key warm. Returns the store's snapshot. */
+static sg_policy *warm(fixture *f)
+{
+    start_servers(f, 1);
+    fill_store(f);
+    sg_policy *want = truth(f);
+    reopen(f);
+    get(f, want);
+    return want;
+}
+
 static void assert_within_bound(fixture *f, const lookup *l)
 {
     if (l->ms > LOOKUP_BOUND_MS)
@@ -329,11 +341,7 @@ static void test_miss_then_hit(void **state)
 static void test_admin_change_is_seen_at_once(void **state)
 {
     fixture *f = *state;
-    start_servers(f, 1);
-    fill_store(f);
-    sg_policy *before = truth(f);
-    reopen(f);
-    get(f, before);
+    sg_policy *before = warm(f);
     assert_int_equal(get(f, before).origin, SG_POLICY_FROM_CACHE);
     admin_change(f, SG_MODE_ON);
     sg_policy *after = truth(f);
@@ -474,11 +482,7 @@ static void test_generation_key_only_rises(void **state)
 static void test_corrupt_entry_is_a_miss(void **state)
 {
     fixture *f = *state;
-    start_servers(f, 1);
-    fill_store(f);
-    sg_policy *want = truth(f);
-    reopen(f);
-    get(f, want);
+    sg_policy *want = warm(f);
     assert_int_equal(get(f, want).origin, SG_POLICY_FROM_CACHE);
     sg_policy_cache *c = open_cache(f);
     char key[128];
@@ -551,6 +555,39 @@ static void test_two_servers_consistent_hashing(void **state)
     sg_policy_free(want);
 }
 
+/* A dead server that this process does not know to be dead (a new process,
+ * no failure memory): libmemcached ejects it in the middle of the mget and
+ * reports success without its keys. That is a failure, tried again without
+ * it, not a miss: the survivor holds every entry (put there while the other
+ * was down), and a miss here would leave a host with its store down no
+ * policy at all (e2e_orgscale, PostgreSQL stopped). */
+static void test_dead_server_ejected_mid_mget_is_not_a_miss(void **state)
+{
+    fixture *f = *state;
+    start_servers(f, 2);
+    sg_config_set(f->cfg, "memcached_failure_dir", "");
+    fill_store(f);
+    sg_policy *want = truth(f);
+    mc_kill(&f->mc[0]);
+    sg_policy_cache *writer_cache = open_cache(f);
+    assert_int_equal(sg_policy_cache_put(writer_cache, want, true), SG_CACHE_OK);
+    sg_policy_cache_close(writer_cache);
+    for (int part = 0; part < SG_PART_COUNT; part++) {
+        char key[128];
+        sg_policy_cache *c = open_cache(f);
+        sg_policy_cache_key(c, want->generation, (sg_policy_part)part, key, sizeof key);
+        sg_policy_cache_close(c);
+        assert_true(raw_has(&f->mc[1], key)); /* every entry on the survivor */
+    }
+    sg_policy_cache *c = open_cache(f); /* a new process: mc[0] in its client */
+    sg_policy *p = NULL;
+    assert_int_equal(sg_policy_cache_get(c, want->generation, &p), SG_CACHE_OK);
+    assert_policy_equal(p, want);
+    sg_policy_free(p);
+    sg_policy_cache_close(c);
+    sg_policy_free(want);
+}
+
 /* ---- faults --------------------------------------------------------------- */
 
 static void test_killed_mid_run(void **state)
@@ -588,11 +625,7 @@ static void test_killed_mid_run(void **state)
 static void test_hung_server(void **state)
 {
     fixture *f = *state;
-    start_servers(f, 1);
-    fill_store(f);
-    sg_policy *want = truth(f);
-    reopen(f);
-    get(f, want);
+    sg_policy *want = warm(f);
     assert_int_equal(get(f, want).origin, SG_POLICY_FROM_CACHE);
     mc_hang(&f->mc[0]);
     /* The first lookup pays the poll timeout once... */
@@ -691,11 +724,7 @@ static void test_two_servers_hung(void **state)
 static void test_restarted_on_the_same_port(void **state)
 {
     fixture *f = *state;
-    start_servers(f, 1);
-    fill_store(f);
-    sg_policy *want = truth(f);
-    reopen(f);
-    get(f, want);
+    sg_policy *want = warm(f);
     assert_int_equal(get(f, want).origin, SG_POLICY_FROM_CACHE);
     mc_kill(&f->mc[0]);
     lookup first = get(f, want);
@@ -792,11 +821,7 @@ static void test_store_unreadable_and_cache_empty(void **state)
 static void test_store_unreadable_and_cache_hung(void **state)
 {
     fixture *f = *state;
-    start_servers(f, 1);
-    fill_store(f);
-    sg_policy *want = truth(f);
-    reopen(f);
-    get(f, want);
+    sg_policy *want = warm(f);
     mc_hang(&f->mc[0]);
     corrupt_store(f);
     expect_unavailable(f, "block", SG_UNAVAILABLE_BLOCK); /* one timeout, within the bound */
@@ -808,11 +833,7 @@ static void test_store_unreadable_and_cache_hung(void **state)
 static void test_corrupt_store_with_warm_cache_uses_last_known(void **state)
 {
     fixture *f = *state;
-    start_servers(f, 1);
-    fill_store(f);
-    sg_policy *want = truth(f);
-    reopen(f);
-    get(f, want); /* warms the cache and the generation key */
+    sg_policy *want = warm(f);
     corrupt_store(f);
     reopen(f);
     lookup l = get(f, want);
@@ -860,11 +881,7 @@ static char *raw_get(const mc_server *s, const char *key, size_t *len)
 static void test_forged_and_replayed_entries_are_ignored(void **state)
 {
     fixture *f = *state;
-    start_servers(f, 1);
-    fill_store(f);
-    sg_policy *old = truth(f);
-    reopen(f);
-    get(f, old);
+    sg_policy *old = warm(f);
     assert_int_equal(get(f, old).origin, SG_POLICY_FROM_CACHE);
     admin_change(f, SG_MODE_OFF);
     sg_policy *want = truth(f);
@@ -968,11 +985,7 @@ static void test_no_key_no_cache(void **state)
 static void test_failure_memory_is_shared(void **state)
 {
     fixture *f = *state;
-    start_servers(f, 1);
-    fill_store(f);
-    sg_policy *want = truth(f);
-    reopen(f);
-    get(f, want);
+    sg_policy *want = warm(f);
     mc_hang(&f->mc[0]);
     lookup first = get(f, want);
     assert_true(first.ms >= POLL_TIMEOUT_MS * 0.9); /* this process found it */
@@ -999,11 +1012,7 @@ static void test_failure_memory_is_shared(void **state)
 static void test_replayed_generation_key_is_refused(void **state)
 {
     fixture *f = *state;
-    start_servers(f, 1);
-    fill_store(f);
-    sg_policy *old = truth(f);
-    reopen(f);
-    get(f, old);
+    sg_policy *old = warm(f);
     sg_policy_cache *c = open_cache(f);
     char gkey[128];
     sg_policy_cache_key(c, 0, SG_PART_COUNT, gkey, sizeof gkey);
@@ -1093,6 +1102,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_key_no_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_memory_is_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replayed_generation_key_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_server_ejected_mid_mget_is_not_a_miss, setup, teardown),
     };
     return cmocka_run_group_tests_name("unit_cache_memcached", tests, NULL, NULL);
 }
