@@ -11,6 +11,7 @@
 
 #include "base/arena.h"
 #include "base/json.h"
+#include "base/mkdir_p.h"
 #include "cli/policy_cli.h"
 #include "policy/decide.h"
 #include "store/audit.h"
@@ -67,24 +68,6 @@ int pol_cmd_set_default(policy_cli *pc, int argc, char **argv)
 /* ----------------------------------------------------------------- init */
 
 /* Creates DIR and its missing parents (mode 0755), as `mkdir -p`. */
-static bool make_dirs(const char *dir)
-{
-    char *p = sg_xstrdup(dir);
-    bool ok = true;
-    for (char *s = p + 1; ok; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char c = *s;
-        *s = '\0';
-        ok = mkdir(p, 0755) == 0 || errno == EEXIST;
-        *s = c;
-        if (!c)
-            break;
-    }
-    free(p);
-    return ok;
-}
-
 /* `policy init`: a fresh install enforces the documented default instead of
  * deferring every forward: creates the store (and its directory) holding the
  * default policy, mode automatic (external forwarding off). A store that
@@ -119,8 +102,10 @@ int pol_cmd_init(policy_cli *pc, int argc, char **argv)
         char *slash = strrchr(dir, '/');
         if (slash && slash != dir) {
             *slash = '\0';
-            if (!make_dirs(dir)) {
-                sg_cli_error(&pc->cli, "cannot create the directory %s: %s", dir, strerror(errno));
+            char failed[4096] = "";
+            int e = sg_mkdir_p(dir, 0755, failed, sizeof failed);
+            if (e != 0) {
+                sg_cli_error(&pc->cli, "cannot create the directory %s: %s", failed, strerror(e));
                 free(dir);
                 return SG_EXIT_CANTCREAT;
             }

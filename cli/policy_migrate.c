@@ -1,18 +1,21 @@
 /* policy_migrate.c - `sievegate policy migrate` (the schema of the policy
  * store and of the audit database: created or upgraded, as a PostgreSQL
  * store needs before it is used), `policy init` for a PostgreSQL store, and
- * `policy audit-flush` (the audit records spooled while PostgreSQL was
- * away). See policy_cli.h.
+ * `policy audit-flush` (the audit records spooled while the database was
+ * away or by users who may not write it). See policy_cli.h.
  *
  * Exit codes: 0 done (or nothing to do), 75 a database cannot be reached or
  * migrated (nothing changed in it), 78 configuration error.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/arena.h"
 #include "base/json.h"
+#include "base/mkdir_p.h"
 #include "cli/policy_cli.h"
 #include "store/audit.h"
 #include "store/policy_store.h"
@@ -50,6 +53,28 @@ static int open_audit(policy_cli *pc, sg_audit **audit)
     return SG_EXIT_OK;
 }
 
+/* The spool the delivering users drop their records into (audit.h): made
+ * when missing, mode 1777 as the package's tmpfiles.d makes it (sticky: a
+ * user's files are their own). */
+static int make_spool(policy_cli *pc)
+{
+    const char *dir = sg_config_get(pc->cli.config, "audit_spool_dir");
+    if (!dir || !*dir)
+        dir = SG_AUDIT_SPOOL_DIR;
+    struct stat sb;
+    if (stat(dir, &sb) == 0)
+        return SG_EXIT_OK; /* the administrator's, as it is */
+    char failed[4096] = "";
+    int e = sg_mkdir_p(dir, 0755, failed, sizeof failed);
+    if (e == 0 && chmod(dir, 01777) != 0)
+        e = errno, snprintf(failed, sizeof failed, "%s", dir);
+    if (e != 0) {
+        sg_cli_error(&pc->cli, "cannot create the audit spool %s: %s: %s", dir, failed, strerror(e));
+        return SG_EXIT_CANTCREAT;
+    }
+    return SG_EXIT_OK;
+}
+
 static int migrate_audit(policy_cli *pc, migrated *m)
 {
     m->name = NULL;
@@ -63,6 +88,7 @@ static int migrate_audit(policy_cli *pc, migrated *m)
         rc = SG_EXIT_TEMPFAIL;
     } else if (sg_audit_database(audit)) {
         m->name = sg_arena_strdup(pc->arena, sg_audit_database(audit));
+        rc = make_spool(pc);
     }
     sg_audit_close(audit);
     return rc;

@@ -360,14 +360,27 @@ static int report_option(policy_cli *pc, void *ctx, int opt, char *arg)
     return SG_EXIT_OK;
 }
 
-/* Sends this host's spooled records first, so that the report has them; a
- * database that cannot be reached is found by the report itself. */
-static void flush_spool(policy_cli *pc, sg_audit *audit)
+/* Collects this host's spooled records first, so that the report has them.
+ * A record the report could not collect (another user's file when not run
+ * as root, a file that does not parse, the database unreachable) would be
+ * missing from it: then no report, but an error saying why. */
+static bool collect_spool(policy_cli *pc, sg_audit *audit)
 {
     size_t sent = 0, left = 0;
     char err[512] = "";
-    if (sg_audit_flush_spool(audit, &sent, &left, err, sizeof err) && left)
-        sg_cli_error(&pc->cli, "warning: %zu audit record(s) in the spool cannot be sent (see audit_spool_dir)", left);
+    if (!sg_audit_flush_spool(audit, &sent, &left, err, sizeof err)) {
+        sg_cli_error(&pc->cli, "%s", err);
+        return false;
+    }
+    if (left) {
+        const char *dir = sg_config_get(pc->cli.config, "audit_spool_dir");
+        sg_cli_error(&pc->cli,
+                     "%zu audit record(s) in %s cannot be collected by this user: the report would miss them "
+                     "(run it as root; `sievegate policy audit-flush` says more)",
+                     left, dir ? dir : SG_AUDIT_SPOOL_DIR);
+        return false;
+    }
+    return true;
 }
 
 int pol_cmd_report(policy_cli *pc, int argc, char **argv)
@@ -406,8 +419,9 @@ int pol_cmd_report(policy_cli *pc, int argc, char **argv)
                      setting ? setting : "syslog");
         rc = SG_EXIT_CONFIG;
     } else {
-        flush_spool(pc, audit);
-        if (!sg_audit_report_query(audit, &q, &r, err, sizeof err)) {
+        if (!collect_spool(pc, audit)) {
+            rc = SG_EXIT_TEMPFAIL;
+        } else if (!sg_audit_report_query(audit, &q, &r, err, sizeof err)) {
             sg_cli_error(&pc->cli, "%s", err);
             rc = SG_EXIT_TEMPFAIL;
         } else if (pc->json) {

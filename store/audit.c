@@ -9,6 +9,7 @@
 #include "store/audit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,32 +473,71 @@ static void default_host(const sg_audit *a, char *buf, size_t len)
     buf[len - 1] = '\0';
 }
 
-/* Into the database; PostgreSQL: the spool first, then the record, or the
- * record into the spool when the database cannot take it. */
-static bool to_database(sg_audit *a, const sg_audit_record *r, char *err, size_t errlen)
+/* Whether this process may write the SQLite file: it exists and is
+ * writable, with its directory (the rollback journal goes there), or it
+ * does not exist yet and the directory is this process's own to create it
+ * in. Under the documented Postfix and Exim setups delivery runs as each
+ * recipient: a file one user created would hold everyone's records under
+ * that user's control, so the users' records go into the spool instead
+ * and `sievegate policy report` (root or the directory's owner) collects
+ * them. A directory that does not exist is a fault, found by opening. */
+typedef enum { SQLITE_WRITABLE, SQLITE_NOT_OURS, SQLITE_MISSING_DIR } sqlite_access;
+
+static sqlite_access sqlite_writable(const sg_audit *a)
 {
-    if (!sg_audit_connect(a, err, errlen)) {
-        if (!a->pg)
-            return false;
-    } else {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", a->db);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return SQLITE_MISSING_DIR;
+    if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) != 0)
+        return SQLITE_NOT_OURS;
+    if (faccessat(AT_FDCWD, a->db, F_OK, AT_EACCESS) == 0)
+        return faccessat(AT_FDCWD, a->db, W_OK, AT_EACCESS) == 0 ? SQLITE_WRITABLE : SQLITE_NOT_OURS;
+    return sb.st_uid == geteuid() ? SQLITE_WRITABLE : SQLITE_NOT_OURS;
+}
+
+typedef enum {
+    STORED,         /* in the database */
+    SPOOLED,        /* in the spool, as designed: the file is not this user's to write */
+    SPOOLED_FAULT,  /* in the spool because the database failed (reported) */
+    LOST_TO_SYSLOG, /* neither: only syslog has it (reported) */
+} stored_where;
+
+/* Into the database, with the spool this process may send first; into
+ * the spool when the database cannot take it (PostgreSQL down, SQLite
+ * broken) or is not this user's to write. */
+static stored_where to_database(sg_audit *a, const sg_audit_record *r, char *err, size_t errlen)
+{
+    bool designed = !a->pg && sqlite_writable(a) == SQLITE_NOT_OURS;
+    if (designed) {
+        snprintf(err, errlen, "audit database %s is not writable by this user", a->db);
+    } else if (sg_audit_connect(a, err, errlen)) {
         size_t sent, left;
-        if (a->pg)
-            (void)sg_audit_spool_send(a, SPOOL_SEND_PER_RECORD, &sent, &left, err, errlen);
+        char serr[256];
+        (void)sg_audit_spool_send(a, SPOOL_SEND_PER_RECORD, &sent, &left, serr, sizeof serr);
         sg_sql_result res = sg_audit_insert(a, r);
         if (res == SG_SQL_OK)
-            return true;
+            return STORED;
         snprintf(err, errlen, "cannot write audit database %s: %s", a->db, a->sql.error);
-        if (!a->pg)
-            return false;
     }
-    /* PostgreSQL could not take it: keep it for later. */
+    /* Kept for later: sent by the next record that reaches the database, or
+     * by `policy report` / `policy audit-flush`. */
     char why[512], serr[256];
     snprintf(why, sizeof why, "%s", err);
-    if (sg_audit_spool_write(a, r, serr, sizeof serr))
+    if (sg_audit_spool_write(a, r, serr, sizeof serr)) {
         snprintf(err, errlen, "%s (the record waits in %s)", why, a->spool_dir);
-    else
-        snprintf(err, errlen, "%s; %s", why, serr);
-    return false;
+        return designed ? SPOOLED : SPOOLED_FAULT;
+    }
+    snprintf(err, errlen, "%s; %s", why, serr);
+    return LOST_TO_SYSLOG;
 }
 
 bool sg_audit_record_decision(sg_audit *audit, const sg_audit_record *rec, char *err, size_t errlen)
@@ -516,9 +556,13 @@ bool sg_audit_record_decision(sg_audit *audit, const sg_audit_record *rec, char 
     }
     char line[AUDIT_LINE_MAX];
     sg_audit_format_line(&r, line, sizeof line);
+    /* A fault is reported even when the spool kept the record; the records
+     * of users who may not write the file are spooled without a word. */
     bool ok = true;
-    if (audit->db)
-        ok = to_database(audit, &r, err, errlen);
+    if (audit->db) {
+        stored_where where = to_database(audit, &r, err, errlen);
+        ok = where == STORED || where == SPOOLED;
+    }
     if (!ok) {
         char warn[AUDIT_LINE_MAX];
         snprintf(warn, sizeof warn, "forward-audit-failure reason=\"%s\"", err);
@@ -533,7 +577,12 @@ bool sg_audit_record_decision(sg_audit *audit, const sg_audit_record *rec, char 
 bool sg_audit_flush_spool(sg_audit *audit, size_t *sent, size_t *left, char *err, size_t errlen)
 {
     *sent = *left = 0;
-    if (!audit->pg)
-        return true; /* only PostgreSQL records are spooled */
+    size_t pending = audit->db ? sg_audit_spool_pending(audit) : 0;
+    if (!pending)
+        return true; /* syslog alone, or nothing waits */
+    if (!audit->pg && sqlite_writable(audit) == SQLITE_NOT_OURS) {
+        *left = pending; /* not this user's to collect */
+        return true;
+    }
     return sg_audit_connect(audit, err, errlen) && sg_audit_spool_send(audit, 0, sent, left, err, errlen);
 }

@@ -15,19 +15,22 @@
  * Sinks: syslog (facility mail, one structured key=value line a record) and
  * a database separate from the policy store, since the delivering user must
  * append to it:
- * - SQLite (the file and its directory writable by every delivering user,
- *   e.g. group mail): created on the first record (rollback journal,
- *   versioned schema). When it cannot be written the record still goes to
- *   syslog, with the reason.
+ * - SQLite: written by the processes that may write the file (it and its
+ *   directory writable; a file that does not exist yet is created only in
+ *   a directory this process owns, e.g. by root or by `sievegate policy
+ *   init`, versioned schema, rollback journal).
  * - PostgreSQL (one table for many mail hosts; its schema made by `sievegate
- *   policy migrate`, checked at the first record of a process): a record
- *   that cannot be written (the server down, restarting, failing over) is
- *   spooled, one file a record, in audit_spool_dir, and sent with the next
- *   record that reaches the database (or by `policy report`,
- *   sg_audit_flush_spool). Every record carries a random id, unique in the
- *   table, and is sent with INSERT ... ON CONFLICT DO NOTHING: a record sent
- *   whose file could not then be removed is not counted twice. When even the
- *   spool cannot be written, the record goes to syslog with the reason.
+ *   policy migrate`, checked at the first record of a process).
+ * A record the database cannot take now (PostgreSQL down, restarting or
+ * failing over; SQLite broken or locked too long) or that this user may not
+ * write (delivery running as each recipient, the file root's) is spooled,
+ * one file a record, in audit_spool_dir (mode 1777, sticky: a user's files
+ * are their own, 0640), and sent with the next record that reaches the
+ * database, by `policy audit-flush`, or by `policy report` before it
+ * reports. Every record carries a random id, unique in the table, and is
+ * sent with INSERT ... ON CONFLICT DO NOTHING: a record sent whose file
+ * could not then be removed is not counted twice. When even the spool
+ * cannot be written, the record goes to syslog with the reason.
  * Nothing is lost silently and delivery never fails because of the audit.
  */
 #ifndef SG_AUDIT_H
@@ -89,9 +92,10 @@ bool sg_audit_is_postgresql(const sg_audit *audit);
  * the file, creating it. False with err. */
 bool sg_audit_migrate(sg_audit *audit, int *from, int *to, char *err, size_t errlen);
 
-/* Sends every spooled record (PostgreSQL) to the database: *sent of them
- * went (or were there already), *left remain. False with err when the
- * database cannot be reached (nothing is lost: the files stay). */
+/* Sends every spooled record this process may take (root: all; another
+ * user: its own) to the database: *sent of them went (or were there
+ * already), *left remain (another user's, or unreadable). False with err
+ * when the database cannot be reached (nothing is lost: the files stay). */
 bool sg_audit_flush_spool(sg_audit *audit, size_t *sent, size_t *left, char *err, size_t errlen);
 
 /* Lines meant for syslog(3) (LOG_MAIL | LOG_INFO, or LOG_WARNING for a
@@ -100,9 +104,9 @@ typedef void (*sg_audit_line_fn)(void *ctx, int priority, const char *line);
 void sg_audit_set_line_sink(sg_audit *audit, sg_audit_line_fn fn, void *ctx);
 
 /* Records one decision in every configured sink. Returns false, with err
- * saying why, when the database could not be written (the record then went
- * into the spool, PostgreSQL, or else to syslog all the same, with the
- * reason). */
+ * saying why, on a fault: the database failed (the record then went into
+ * the spool, or else to syslog all the same, with the reason). A record
+ * spooled because this user may not write the database is no fault. */
 bool sg_audit_record_decision(sg_audit *audit, const sg_audit_record *rec, char *err, size_t errlen);
 
 /* The syslog line of a record: "forward-audit time=... owner=... target=...

@@ -45,6 +45,8 @@ void sg_audit_emit(const sg_audit *a, int priority, const char *line);
 /* Writes the record into the spool: one file, written whole (fsync, then
  * renamed into place). False with err. */
 bool sg_audit_spool_write(const sg_audit *a, const sg_audit_record *rec, char *err, size_t errlen);
+/* How many records wait in the spool (whoever wrote them). */
+size_t sg_audit_spool_pending(const sg_audit *a);
 /* Sends at most `max` spooled records (0: all) over the open connection. */
 bool sg_audit_spool_send(sg_audit *a, size_t max, size_t *sent, size_t *left, char *err, size_t errlen);
 

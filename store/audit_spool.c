@@ -1,5 +1,5 @@
-/* audit_spool.c - audit records waiting for PostgreSQL (audit.h): written
- * when the database cannot take them, sent once it can.
+/* audit_spool.c - audit records waiting for the database (audit.h): written
+ * when it cannot take them or this user may not write it, sent once it can.
  *
  * Takes: a complete record (its id, host and time set), the spool
  * directory (audit_spool_dir; writable by every delivering user: mode 1777,
@@ -93,12 +93,12 @@ bool sg_audit_spool_write(const sg_audit *a, const sg_audit_record *rec, char *e
     char tmp[4096], final[4096];
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", a->spool_dir, rec->id);
     snprintf(final, sizeof final, "%s/%s.rec", a->spool_dir, rec->id);
-    int e = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+    int e = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0) {
         e = errno;
     } else {
-        /* group-readable and removable by the other mail users, whatever the umask */
-        if (fchmod(fd, 0660) != 0)
+        /* readable by the group (the collecting admin), writable by no one else, whatever the umask */
+        if (fchmod(fd, 0640) != 0)
             e = errno;
         else if ((e = sg_write_fd(fd, b.buf, b.len)) == 0 && fsync(fd) != 0)
             e = errno;
@@ -193,6 +193,25 @@ static send_outcome send_file(sg_audit *a, const char *path)
     return out;
 }
 
+static bool is_record_name(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] != '.' && n == SG_AUDIT_ID_LEN + 4 && strcmp(name + SG_AUDIT_ID_LEN, ".rec") == 0;
+}
+
+size_t sg_audit_spool_pending(const sg_audit *a)
+{
+    DIR *d = a->spool_dir ? opendir(a->spool_dir) : NULL;
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += is_record_name(e->d_name);
+    closedir(d);
+    return n;
+}
+
 bool sg_audit_spool_send(sg_audit *a, size_t max, size_t *sent, size_t *left, char *err, size_t errlen)
 {
     *sent = *left = 0;
@@ -205,8 +224,7 @@ bool sg_audit_spool_send(sg_audit *a, size_t max, size_t *sent, size_t *left, ch
     bool ok = true;
     uid_t euid = geteuid();
     while ((e = readdir(d)) != NULL) {
-        size_t n = strlen(e->d_name);
-        if (e->d_name[0] == '.' || n != SG_AUDIT_ID_LEN + 4 || strcmp(e->d_name + SG_AUDIT_ID_LEN, ".rec") != 0)
+        if (!is_record_name(e->d_name))
             continue;
         if (!ok || (max && *sent >= max)) {
             (*left)++;

@@ -31,4 +31,3 @@ EOC
 
 inbox() { ls "$tmp/$1/home/alice/Maildir/new" 2>/dev/null | wc -l | tr -d ' '; }
 sent() { ls "$tmp/$1/sent" | wc -l | tr -d ' '; }
-expect_eq() { if [ "$2" = "$3" ]; then ok; else fail "$1: got $2, expected $3"; fi; }

@@ -21,6 +21,7 @@ expect_out() { # NAME EXPECTED-TEXT  (exact stdout; "" means no output at all)
     if [ -n "$2" ]; then printf '%s\n' "$2" >"$tmp/want"; else : >"$tmp/want"; fi
     if cmp -s "$tmp/want" "$tmp/out"; then ok; else fail "$1: stdout differs"; diff -u "$tmp/want" "$tmp/out" | head -30; fi
 }
+expect_eq() { if [ "$2" = "$3" ]; then ok; else fail "$1: got $2, expected $3"; fi; } # NAME GOT WANT
 expect_err() { # NAME EXPECTED-TEXT  (exact stderr)
     printf '%s\n' "$2" >"$tmp/want"
     if cmp -s "$tmp/want" "$tmp/err"; then ok; else fail "$1: stderr differs"; diff -u "$tmp/want" "$tmp/err" | head -30; fi

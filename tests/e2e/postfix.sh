@@ -66,7 +66,8 @@ sieve = ~/.dovecot.sieve
 policy_store = sqlite:$tmp/policy.db
 $submit
 hostname = mx.corp.example
-audit_log = syslog
+audit_log = syslog,$tmp/lib/audit.db
+audit_spool_dir = $tmp/audit-spool
 lda_mailbox_autocreate = yes
 EOC
     chmod 644 "$conf"
@@ -77,6 +78,14 @@ $P accepted-domain add corp.example >/dev/null && $P set-default --mode off >/de
     $P add travellers --mode on --priority 0 --users sgpf-dave@corp.example >/dev/null ||
     { echo "FAIL: cannot create the policy store"; exit 1; }
 chmod 644 "$tmp/policy.db"
+# The audit as documented (docs/delivery.md): the database root's, in a
+# directory root owns; `policy migrate` creates it and the spool (1777) the
+# users, who may not write the database, drop their records into.
+mkdir -m 755 "$tmp/lib"
+$P migrate >/dev/null || { echo "FAIL: policy migrate"; exit 1; }
+if [ "$(stat -c '%a %U' "$tmp/audit-spool")" = "1777 root" ] && [ "$(stat -c '%U' "$tmp/lib/audit.db")" = root ]; then ok; else
+    fail "policy migrate: spool $(stat -c '%a %U' "$tmp/audit-spool"), database $(stat -c '%U' "$tmp/lib/audit.db")"
+fi
 
 pf_start "local     unix  - n n -    - local" sgpf-sink
 
@@ -210,9 +219,10 @@ deferred_then_delivered() { # NAME STATUS-REGEX
 }
 reset
 script alice 'keep;'
+typo_line=$(($(wc -l <"$conf") + 1))
 printf 'policy_unavailble = block\n' >>"$conf"
 smtp "(g) accepted" "$C" "$A" "Typo in the configuration"
-deferred_then_delivered "(g) exit 75" "temporary failure. Command output: sievegate deliver: configuration error: $conf:8: unknown key 'policy_unavailble' (did you mean 'policy_unavailable'?)"
+deferred_then_delivered "(g) exit 75" "temporary failure. Command output: sievegate deliver: configuration error: $conf:$typo_line: unknown key 'policy_unavailble' (did you mean 'policy_unavailable'?)"
 write_conf
 postqueue -c "$pf/etc" -f
 drain "(g) after the fix"
@@ -230,6 +240,40 @@ postqueue -c "$pf/etc" -f
 drain "(h) after the store is back"
 expect_count "(h) kept once the store is back" "$(home alice)/Maildir/new" 1
 expect_count "(h) and the 5.7.520 DSN to carol" "$(home carol)/Maildir/new" 1
+
+# The audit arrives: each user's decisions wait in the spool, one file each,
+# theirs alone (sticky directory, 0640); a user cannot collect the others'
+# (the report fails with a clear error instead of leaving them out); root's
+# report collects them all, exactly once.
+spool_files() { find "$tmp/audit-spool" -name '*.rec' | wc -l; }
+expect_eq "audit: the users' records wait in the spool" "$(spool_files)" 4
+expect_eq "audit: each record its writer's, 0640" \
+    "$(find "$tmp/audit-spool" -name '*.rec' -printf '%u %m\n' | sort | uniq -c | sed 's/^ *//')" \
+    "3 sgpf-alice 640
+1 sgpf-dave 640"
+run runuser -u sgpf-bob -- "$bin" policy --config "$conf" report
+expect_rc "audit: a user's report" 75
+expect_err "audit: a user's report says why" "sievegate policy: 4 audit record(s) in $tmp/audit-spool cannot be collected by this user: the report would miss them (run it as root; \`sievegate policy audit-flush\` says more)"
+run $P report --format json
+expect_rc "audit: root's report" 0
+python3 - "$tmp/out" >"$tmp/records" <<'EOP'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for x in sorted((x["user"], x["recipient"], x["mechanism"], x["verdict"], x["policy"] or "-") for x in r["forwards"]):
+    print(" ".join(x))
+EOP
+expect_eq "audit: every decision once, from every user" "$(cat "$tmp/records")" \
+    "sgpf-alice@corp.example alice.private@gmail.example redirect block default
+sgpf-alice@corp.example alice.private@gmail.example redirect block default
+sgpf-alice@corp.example alice.private@gmail.example redirect policy_unavailable policy_unavailable
+sgpf-dave@corp.example dave@home.example redirect allow travellers"
+expect_eq "audit: the spool collected" "$(spool_files)" 0
+run $P report --format json
+python3 - "$tmp/out" >"$tmp/records2" <<'EOP'
+import json, sys
+print(len(json.load(open(sys.argv[1]))["forwards"]))
+EOP
+expect_eq "audit: a second report counts them once" "$(cat "$tmp/records2")" 4
 
 # (i) Deliveries killed by a signal (kill -9, the OOM killer, a crash) are
 # deferred, never bounced (Postfix bounces a mailbox_command that dies by a

@@ -24,6 +24,7 @@
 typedef struct fixture {
     char dir[64];
     char path[128];
+    char spool[128]; /* audit_spool_dir: made by the tests that want one */
     char setting[160];
     char err[512];
     char lines[8][1024]; /* what went to "syslog" */
@@ -40,6 +41,7 @@ static int setup(void **state)
     if (!mkdtemp(f->dir))
         return -1;
     snprintf(f->path, sizeof f->path, "%s/audit.db", f->dir);
+    snprintf(f->spool, sizeof f->spool, "%s/spool", f->dir);
     snprintf(f->setting, sizeof f->setting, "syslog,%s", f->path);
     *state = f;
     return 0;
@@ -70,6 +72,9 @@ static sg_audit *open_audit(fixture *f, const char *setting)
     sg_audit *a = NULL;
     assert_true(sg_audit_open(setting, &a, f->err, sizeof f->err));
     sg_audit_set_line_sink(a, capture, f);
+    /* never the system's spool (root would collect what is there) */
+    sg_audit_options opt = {NULL, f->spool[0] ? f->spool : "/nonexistent", NULL};
+    sg_audit_configure(a, &opt);
     return a;
 }
 
@@ -296,6 +301,110 @@ static void test_report_of_missing_and_corrupt_database(void **state)
     sg_audit_close(a);
 }
 
+static size_t spooled(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -c '\\.rec$'", dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = 0;
+    assert_int_equal(fscanf(p, "%zu", &n), 1);
+    pclose(p);
+    return n;
+}
+
+static sg_audit *open_spooling(fixture *f, const char *setting, char *spool, size_t len)
+{
+    snprintf(spool, len, "%s", f->spool);
+    struct stat sb;
+    if (stat(spool, &sb) != 0) {
+        assert_int_equal(mkdir(spool, 0755), 0);
+        assert_int_equal(chmod(spool, 01777), 0);
+    }
+    sg_audit *a = open_audit(f, setting);
+    sg_audit_options opt = {NULL, spool, "mx1.example.com"};
+    sg_audit_configure(a, &opt);
+    return a;
+}
+
+/* Delivery as each recipient (Postfix's local, Exim's pipe): a user who may
+ * not write the database spools the record, without a word (that is the
+ * design, not a fault); whoever may write it (root) collects the spool, and
+ * a record is stored once. */
+static void test_records_of_users_who_may_not_write_wait_in_the_spool(void **state)
+{
+    fixture *f = *state;
+    if (geteuid() != 0) {
+        skip(); /* needs chown: the directory must be another user's */
+    }
+    char spool[128];
+    sg_audit *a = open_spooling(f, f->path, spool, sizeof spool);
+    assert_int_equal(chown(f->dir, 65534, 65534), 0); /* not ours: nobody's */
+    sg_audit_record rec = {T0, "a@example.com", "b@example.org", "example.org", "redirect", "block", "default",
+                           NULL, "<id@x>", NULL, NULL};
+    assert_true(sg_audit_record_decision(a, &rec, f->err, sizeof f->err));
+    assert_int_equal(f->nlines, 0);
+    assert_int_equal(spooled(spool), 1);
+    struct stat sb;
+    assert_int_not_equal(stat(f->path, &sb), 0); /* not created by a user for everyone */
+    sg_audit_close(a);
+
+    assert_int_equal(chown(f->dir, 0, 0), 0); /* the administrator's directory */
+    a = open_spooling(f, f->path, spool, sizeof spool);
+    size_t sent = 9, left = 9;
+    assert_true(sg_audit_flush_spool(a, &sent, &left, f->err, sizeof f->err));
+    assert_int_equal(sent, 1);
+    assert_int_equal(left, 0);
+    assert_int_equal(spooled(spool), 0);
+    sg_audit_close(a);
+    sg_audit_report *r;
+    assert_true(sg_audit_report_read(f->path, 0, &r, f->err, sizeof f->err));
+    assert_int_equal(r->nrecords, 1);
+    assert_string_equal(r->records[0].owner, "a@example.com");
+    assert_string_equal(r->records[0].verdict, "block");
+    assert_string_equal(r->records[0].host, "mx1.example.com");
+    assert_string_equal(r->records[0].message_id, "<id@x>");
+    sg_audit_report_free(r);
+}
+
+/* A broken database is a fault: reported, and the record waits in the spool
+ * until the database takes it again. */
+static void test_broken_database_spools_and_reports(void **state)
+{
+    fixture *f = *state;
+    FILE *fp = fopen(f->path, "wb");
+    assert_non_null(fp);
+    fputs("garbage garbage garbage garbage garbage garbage garbage garbage garbage garbage garbage garbage", fp);
+    fclose(fp);
+    char spool[128];
+    sg_audit *a = open_spooling(f, f->path, spool, sizeof spool);
+    sg_audit_record rec = {T0, "a@example.com", "b@example.org", "example.org", "redirect", "allow", NULL, NULL,
+                           NULL, NULL, NULL};
+    assert_false(sg_audit_record_decision(a, &rec, f->err, sizeof f->err));
+    char want[256];
+    snprintf(want, sizeof want, "(the record waits in %s)", spool);
+    assert_non_null(strstr(f->err, want));
+    assert_int_equal(f->nlines, 2); /* the failure, and the record's line as the fallback */
+    assert_int_equal(f->priorities[0], LOG_WARNING);
+    assert_int_equal(spooled(spool), 1);
+    sg_audit_close(a);
+
+    assert_int_equal(unlink(f->path), 0); /* repaired: the administrator starts a new one */
+    a = open_audit(f, f->path);
+    sg_audit_options opt = {NULL, spool, NULL};
+    sg_audit_configure(a, &opt);
+    size_t sent = 0, left = 9;
+    assert_true(sg_audit_flush_spool(a, &sent, &left, f->err, sizeof f->err));
+    assert_int_equal(sent, 1);
+    assert_int_equal(left, 0);
+    sg_audit_close(a);
+    sg_audit_report *r;
+    assert_true(sg_audit_report_read(f->path, 0, &r, f->err, sizeof f->err));
+    assert_int_equal(r->nrecords, 1);
+    assert_string_equal(r->records[0].verdict, "allow");
+    sg_audit_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +415,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_database_only_and_null_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_database_falls_back_to_syslog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_of_missing_and_corrupt_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_records_of_users_who_may_not_write_wait_in_the_spool, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broken_database_spools_and_reports, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
