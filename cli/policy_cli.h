@@ -1,5 +1,5 @@
 /* policy_cli.h - what the files of `sievegate policy` share (cli/policy.c:
- * options, the store, dispatch; policy_read.c, policy_edit.c, policy_print.c).
+ * options, the store, dispatch; policy_read.c, policy_edit.c, policy_domains.c, policy_print.c).
  *
  * Takes: the subcommand's argv and the parsed common options (policy_cli).
  * Returns: sysexits.h codes (cli.h, and SG_EXIT_CANTCREAT).
@@ -117,8 +117,10 @@ int pol_cmd_init(policy_cli *pc, int argc, char **argv);
 int pol_cmd_set_default(policy_cli *pc, int argc, char **argv);
 int pol_cmd_add(policy_cli *pc, int argc, char **argv);
 int pol_cmd_remove(policy_cli *pc, int argc, char **argv);
-int pol_cmd_accepted_domain(policy_cli *pc, int argc, char **argv);
-int pol_cmd_remote_domain(policy_cli *pc, int argc, char **argv);
 int pol_cmd_group(policy_cli *pc, int argc, char **argv);
 int pol_cmd_org(policy_cli *pc, int argc, char **argv);
+
+/* ---- policy_domains.c ---- */
+int pol_cmd_accepted_domain(policy_cli *pc, int argc, char **argv);
+int pol_cmd_remote_domain(policy_cli *pc, int argc, char **argv);
 #endif
