@@ -63,15 +63,6 @@ static void print_change(policy_cli *pc, const change *ch, const char *action, c
     }
 }
 
-/* USER in the form the store keeps (the input itself when it is malformed:
- * the store then refused it already). */
-static const char *stored_user(policy_cli *pc, const char *user)
-{
-    const char *out = NULL;
-    char err[256];
-    return sg_policy_normalize_address(user, pc->arena, &out, err, sizeof err) ? out : user;
-}
-
 static sg_store_status op_put(sg_policy_store *s, const void *arg, char *err, size_t errlen)
 {
     return sg_policy_store_put_forward(s, arg, err, errlen);
@@ -110,7 +101,7 @@ int pol_cmd_forward_set(policy_cli *pc, int argc, char **argv)
     change ch;
     if ((rc = pol_apply(pc, op_put, &f, &ch)) != SG_EXIT_OK)
         return rc;
-    const char *user = stored_user(pc, f.user);
+    const char *user = pol_stored_form(pc, sg_policy_normalize_address, f.user);
     const sg_admin_forward *now = sg_policy_admin_forward(ch.after, user);
     if (now) /* always: the write succeeded (unless another admin removed it since) */
         print_change(pc, &ch, sg_policy_admin_forward(ch.before, user) ? "replaced" : "added", now);
@@ -128,7 +119,7 @@ int pol_cmd_forward_remove(policy_cli *pc, int argc, char **argv)
     change ch;
     if ((rc = pol_apply(pc, op_remove, argv[optind], &ch)) != SG_EXIT_OK)
         return rc;
-    const char *user = stored_user(pc, argv[optind]);
+    const char *user = pol_stored_form(pc, sg_policy_normalize_address, argv[optind]);
     const sg_admin_forward *was = sg_policy_admin_forward(ch.before, user);
     sg_admin_forward gone = {user, "", false};
     print_change(pc, &ch, "removed", was ? was : &gone);

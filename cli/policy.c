@@ -324,6 +324,13 @@ int pol_apply(policy_cli *pc, write_op op, const void *arg, change *ch)
 
 /* ------------------------------------------------------------- lookups */
 
+const char *pol_stored_form(policy_cli *pc, pol_normalizer norm, const char *in)
+{
+    const char *out = NULL;
+    char err[256];
+    return norm(in, pc->arena, &out, err, sizeof err) ? out : in;
+}
+
 const sg_outbound_policy *pol_find_policy(const sg_policy *p, const char *name)
 {
     for (size_t i = 0; i < p->npolicies; i++)

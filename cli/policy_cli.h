@@ -78,6 +78,10 @@ const char *pol_snapshot_file_path(const policy_cli *pc);
 void pol_refresh_snapshot_file(const policy_cli *pc, sg_policy_store *store);
 int pol_write_failed(policy_cli *pc, sg_store_status st, const char *err);
 int pol_apply(policy_cli *pc, write_op op, const void *arg, change *ch);
+/* The stored (normalised) form of a name the store accepted (`in` itself
+ * when it does not normalise: the store refused it already). */
+typedef bool (*pol_normalizer)(const char *in, sg_arena *arena, const char **out, char *err, size_t errlen);
+const char *pol_stored_form(policy_cli *pc, pol_normalizer norm, const char *in);
 const sg_outbound_policy *pol_find_policy(const sg_policy *p, const char *name);
 const sg_accepted_domain *pol_find_accepted(const sg_policy *p, const char *name);
 const sg_remote_domain *pol_find_remote(const sg_policy *p, const char *pattern);
