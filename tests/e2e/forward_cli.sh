@@ -73,6 +73,25 @@ expect_out "list after removes" '{"generation": 5, "forwards": []}'
 run $bin policy --config "$conf" show --json
 expect_rc "the policy store reads as before" 0
 
+# A store of schema version 1 (before admin forwards): readers are told what
+# to do; `policy init` (which the package runs on upgrade) upgrades it.
+$F set alice@example.com bob@example.org >/dev/null
+python3 - "$db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TABLE admin_forwards; UPDATE meta SET value = 1 WHERE key = 'schema_version';"
+                 "PRAGMA user_version = 1;")
+db.close()
+PY
+run $F list
+expect_rc "version 1 store: a read" 75
+expect_err "version 1 store: a read message" "sievegate forward: policy store $db has schema version 1; run a \`sievegate policy\` write as its owner to upgrade it"
+run $bin policy --config "$conf" init
+expect_rc "init upgrades a version 1 store" 0
+expect_out "init upgrades a version 1 store: output" "policy store sqlite:$db exists: left as it is (default mode automatic, generation 6)"
+run $F list --json
+expect_out "version 1 store upgraded" '{"generation": 6, "forwards": []}'
+
 # The store unreadable: 75, as every policy command.
 printf 'garbage, not a database\n' >"$tmp/bad.db"
 run $bin forward --config "$conf" -o "policy_store=sqlite:$tmp/bad.db" list
