@@ -76,6 +76,7 @@ void sg_cli_error(const sg_cli *cli, const char *fmt, ...)
 int sg_cmd_check(int argc, char **argv);
 int sg_cmd_test(int argc, char **argv);
 int sg_cmd_policy(int argc, char **argv);
+int sg_cmd_forward(int argc, char **argv);
 int sg_cmd_deliver(int argc, char **argv);
 int sg_cmd_filter(int argc, char **argv);
 int sg_cmd_config(int argc, char **argv);

@@ -20,6 +20,7 @@ static void usage(FILE *out)
           "  filter    run a script over stored mail (a Maildir folder or message files)\n"
           "  deliver   local delivery agent, a drop-in for dovecot-lda (also sievegate-lda)\n"
           "  policy    administer the organization's forwarding policy\n"
+          "  forward   administer mailbox forwarding (set by an admin, decided by the policy)\n"
           "  config    print the effective configuration (--all: with the defaults)\n"
           "  lmtp      an LMTP server (RFC 2033) for virtual users\n"
           "  managesieve  a ManageSieve server (RFC 5804) for users' scripts\n"
@@ -65,6 +66,8 @@ int main(int argc, char **argv)
         return sg_cmd_test(argc - 1, argv + 1);
     if (strcmp(cmd, "policy") == 0)
         return sg_cmd_policy(argc - 1, argv + 1);
+    if (strcmp(cmd, "forward") == 0)
+        return sg_cmd_forward(argc - 1, argv + 1);
     if (strcmp(cmd, "filter") == 0)
         return sg_cmd_filter(argc - 1, argv + 1);
     if (strcmp(cmd, "config") == 0)

@@ -77,7 +77,7 @@ int pol_parse_options(policy_cli *pc, int argc, char **argv, const struct option
         else if (c == 'h')
             pc->help = true;
         else if (c == ':' || c == '?' || !handle)
-            rc = sg_cli_usage_error(&pc->cli, c, argv, pol_usage);
+            rc = sg_cli_usage_error(&pc->cli, c, argv, pc->usage);
         else
             rc = handle(pc, ctx, c, optarg);
     }
@@ -97,7 +97,7 @@ int pol_usage_error(policy_cli *pc, const char *fmt, const char *a, const char *
     char msg[512];
     snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
     sg_cli_error(&pc->cli, "%s", msg);
-    pol_usage(stderr);
+    pc->usage(stderr);
     return SG_EXIT_USAGE;
 }
 
@@ -324,6 +324,13 @@ int pol_apply(policy_cli *pc, write_op op, const void *arg, change *ch)
 
 /* ------------------------------------------------------------- lookups */
 
+const char *pol_stored_form(policy_cli *pc, pol_normalizer norm, const char *in)
+{
+    const char *out = NULL;
+    char err[256];
+    return norm(in, pc->arena, &out, err, sizeof err) ? out : in;
+}
+
 const sg_outbound_policy *pol_find_policy(const sg_policy *p, const char *name)
 {
     for (size_t i = 0; i < p->npolicies; i++)
@@ -370,12 +377,7 @@ int pol_ready(policy_cli *pc, int rc)
 
 /* ----------------------------------------------------------------- main */
 
-typedef int (*subcommand_fn)(policy_cli *pc, int argc, char **argv);
-
-static const struct {
-    const char *name;
-    subcommand_fn run;
-} subcommands[] = {
+static const pol_subcommand subcommands[] = {
     {"init", pol_cmd_init},
     {"show", pol_cmd_show},
     {"explain", pol_cmd_explain},
@@ -413,12 +415,12 @@ static int parse_common(policy_cli *pc, int argc, char **argv)
         else if (c == 'h')
             pc->help = true;
         else
-            rc = sg_cli_usage_error(&pc->cli, c, argv, pol_usage);
+            rc = sg_cli_usage_error(&pc->cli, c, argv, pc->usage);
     }
     return rc;
 }
 
-static int dispatch(policy_cli *pc, int argc, char **argv)
+static int dispatch(policy_cli *pc, int argc, char **argv, const pol_subcommand *subs, size_t nsubs)
 {
     int rc = parse_common(pc, argc, argv);
     if (rc != SG_EXIT_OK || (pc->help && optind >= argc))
@@ -426,27 +428,34 @@ static int dispatch(policy_cli *pc, int argc, char **argv)
     if (optind >= argc)
         return pol_usage_error(pc, "missing SUBCOMMAND", NULL, NULL);
     const char *name = argv[optind];
-    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
-        if (strcmp(name, subcommands[i].name) == 0) {
+    for (size_t i = 0; i < nsubs; i++) {
+        if (strcmp(name, subs[i].name) == 0) {
             pc->sub = name;
-            return subcommands[i].run(pc, argc - optind, argv + optind);
+            return subs[i].run(pc, argc - optind, argv + optind);
         }
     }
     return pol_usage_error(pc, "unknown subcommand '%s'", name, NULL);
 }
 
-int sg_cmd_policy(int argc, char **argv)
+int pol_main(const char *command, int argc, char **argv, const pol_subcommand *subs, size_t nsubs,
+             void (*usage)(FILE *out))
 {
     policy_cli pc;
     memset(&pc, 0, sizeof pc);
-    sg_cli_init(&pc.cli, "policy", argc);
+    sg_cli_init(&pc.cli, command, argc);
     pc.arena = sg_arena_new();
-    int rc = dispatch(&pc, argc, argv);
+    pc.usage = usage;
+    int rc = dispatch(&pc, argc, argv, subs, nsubs);
     if (rc == SG_EXIT_OK && pc.help)
-        pol_usage(stdout);
+        usage(stdout);
     sg_cli_free(&pc.cli);
     sg_arena_free(pc.arena);
     if (fflush(stdout) != 0 && rc == SG_EXIT_OK)
         rc = SG_EXIT_TEMPFAIL;
     return rc;
+}
+
+int sg_cmd_policy(int argc, char **argv)
+{
+    return pol_main("policy", argc, argv, subcommands, sizeof subcommands / sizeof subcommands[0], pol_usage);
 }

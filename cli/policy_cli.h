@@ -25,7 +25,13 @@ typedef struct policy_cli {
     bool help;
     const char *sub; /* the subcommand, for messages */
     sg_arena *arena; /* the command's own strings */
+    void (*usage)(FILE *out); /* the command's usage (pol_usage, forward_usage) */
 } policy_cli;
+
+typedef struct pol_subcommand {
+    const char *name;
+    int (*run)(policy_cli *pc, int argc, char **argv);
+} pol_subcommand;
 
 /* A subcommand option's handler (after --json, --format and --help). */
 typedef int (*opt_handler)(policy_cli *pc, void *ctx, int opt, char *arg);
@@ -41,6 +47,10 @@ typedef struct change {
 extern const struct option pol_json_only_opts[];
 
 /* ---- policy.c ---- */
+/* A command made of subcommands over the policy store (`sievegate policy`,
+ * `sievegate forward`): the common options, then the subcommand. An exit code. */
+int pol_main(const char *command, int argc, char **argv, const pol_subcommand *subs, size_t nsubs,
+             void (*usage)(FILE *out));
 int pol_parse_options(policy_cli *pc, int argc, char **argv, const struct option *longopts, opt_handler handle,
                          void *ctx);
 /* The start of a subcommand that takes no argument (only --format, --json,
@@ -68,6 +78,10 @@ const char *pol_snapshot_file_path(const policy_cli *pc);
 void pol_refresh_snapshot_file(const policy_cli *pc, sg_policy_store *store);
 int pol_write_failed(policy_cli *pc, sg_store_status st, const char *err);
 int pol_apply(policy_cli *pc, write_op op, const void *arg, change *ch);
+/* The stored (normalised) form of a name the store accepted (`in` itself
+ * when it does not normalise: the store refused it already). */
+typedef bool (*pol_normalizer)(const char *in, sg_arena *arena, const char **out, char *err, size_t errlen);
+const char *pol_stored_form(policy_cli *pc, pol_normalizer norm, const char *in);
 const sg_outbound_policy *pol_find_policy(const sg_policy *p, const char *name);
 const sg_accepted_domain *pol_find_accepted(const sg_policy *p, const char *name);
 const sg_remote_domain *pol_find_remote(const sg_policy *p, const char *pattern);
@@ -111,6 +125,11 @@ int pol_cmd_migrate(policy_cli *pc, int argc, char **argv);
 int pol_cmd_audit_flush(policy_cli *pc, int argc, char **argv);
 /* Creates or upgrades the store's schema; *from: the version found (0: none). */
 int pol_migrate_store(policy_cli *pc, int *from);
+
+/* ---- forward.c ---- */
+int pol_cmd_forward_set(policy_cli *pc, int argc, char **argv);
+int pol_cmd_forward_remove(policy_cli *pc, int argc, char **argv);
+int pol_cmd_forward_list(policy_cli *pc, int argc, char **argv);
 
 /* ---- policy_edit.c ---- */
 int pol_cmd_init(policy_cli *pc, int argc, char **argv);

@@ -39,16 +39,6 @@ static sg_store_status op_remove_accepted(sg_policy_store *s, const void *arg, c
     return sg_policy_store_remove_accepted_domain(s, ((const accepted_args *)arg)->domain, err, errlen);
 }
 
-/* The stored (normalised) form of a name the store accepted. */
-typedef bool (*normalizer)(const char *in, sg_arena *arena, const char **out, char *err, size_t errlen);
-
-static const char *stored_form(policy_cli *pc, normalizer norm, const char *in)
-{
-    const char *out = NULL;
-    char err[256];
-    return norm(in, pc->arena, &out, err, sizeof err) ? out : in;
-}
-
 static void print_accepted_change(policy_cli *pc, const change *ch, const char *action, const sg_accepted_domain *a)
 {
     if (pc->json) {
@@ -86,7 +76,7 @@ int pol_cmd_accepted_domain(policy_cli *pc, int argc, char **argv)
     change ch;
     if ((rc = pol_apply(pc, add ? op_add_accepted : op_remove_accepted, &a, &ch)) != SG_EXIT_OK)
         return rc;
-    const char *name = stored_form(pc, sg_policy_normalize_domain, a.domain);
+    const char *name = pol_stored_form(pc, sg_policy_normalize_domain, a.domain);
     const sg_accepted_domain *was = pol_find_accepted(ch.before, name);
     const sg_accepted_domain *now = pol_find_accepted(ch.after, name);
     sg_accepted_domain gone = {name, false};
@@ -200,7 +190,7 @@ int pol_cmd_remote_domain(policy_cli *pc, int argc, char **argv)
     change ch;
     if ((rc = pol_apply(pc, set ? op_set_remote : op_remove_remote, &r, &ch)) != SG_EXIT_OK)
         return rc;
-    const char *pattern = stored_form(pc, sg_policy_normalize_pattern, r.pattern);
+    const char *pattern = pol_stored_form(pc, sg_policy_normalize_pattern, r.pattern);
     const sg_remote_domain *was = pol_find_remote(ch.before, pattern);
     const sg_remote_domain *now = pol_find_remote(ch.after, pattern);
     sg_remote_domain gone;

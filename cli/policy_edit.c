@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/json.h"
@@ -114,8 +115,15 @@ int pol_cmd_init(policy_cli *pc, int argc, char **argv)
         sg_fwd_mode mode = SG_MODE_AUTOMATIC;
         if ((rc = pol_apply(pc, op_set_default, &mode, &ch)) != SG_EXIT_OK)
             return rc;
-    } else if ((rc = pol_read_policy(pc, &ch.after)) != SG_EXIT_OK) {
-        return rc;
+    } else {
+        /* An existing SQLite store at an older schema (sievegate was
+         * upgraded; the package runs init) is upgraded now, so that
+         * deliveries, which only read, can read it. */
+        int from = 0;
+        if (path && access(path, R_OK | W_OK) == 0 && (rc = pol_migrate_store(pc, &from)) != SG_EXIT_OK)
+            return rc;
+        if ((rc = pol_read_policy(pc, &ch.after)) != SG_EXIT_OK)
+            return rc;
     }
     if (pc->json) {
         fputs("{\"store\": ", stdout);

@@ -8,6 +8,7 @@
 #include "policy/policy.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* policy.md: mode is `automatic` | `on` | `off`; `automatic` means off unless
  * the org setting automatic_means says on. */
@@ -100,4 +101,12 @@ bool sg_unavailable_mode_parse(const char *text, sg_unavailable_mode *mode)
         }
     }
     return false;
+}
+
+const sg_admin_forward *sg_policy_admin_forward(const sg_policy *policy, const char *user)
+{
+    for (size_t i = 0; user && i < policy->nforwards; i++)
+        if (strcasecmp(policy->forwards[i].user, user) == 0)
+            return &policy->forwards[i];
+    return NULL;
 }

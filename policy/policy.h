@@ -1,6 +1,7 @@
 /* policy.h - the organization's forwarding policy, in memory
  * (docs/policy.md: accepted domains, outbound policies with their
- * scopes, groups, remote domains, org settings, and the store generation).
+ * scopes, groups, remote domains, org settings, the admins' mailbox
+ * forwards, and the store generation).
  *
  * Takes: what a store backend or the cache decodes. Returns: one immutable
  * snapshot that engine/enforce decides on. Everything is owned by the
@@ -62,6 +63,15 @@ typedef struct sg_group {
     sg_strlist members; /* addresses, lower-case */
 } sg_group;
 
+/* Forwarding an administrator set on a mailbox (`sievegate forward set`;
+ * Microsoft 365's "mailbox forwarding"): every message delivered to `user`
+ * also (keep_copy) or only goes to `address`, decided like a redirect. */
+typedef struct sg_admin_forward {
+    const char *user;    /* the mailbox: local@domain, lower-case */
+    const char *address; /* the target: local@domain, lower-case */
+    bool keep_copy;      /* a copy stays in the mailbox even when the forward is sent */
+} sg_admin_forward;
+
 typedef struct sg_org_settings {
     sg_fwd_mode automatic_means;     /* SG_MODE_OFF (default) or SG_MODE_ON */
     bool bounce_internal_senders;    /* default true */
@@ -80,6 +90,8 @@ typedef struct sg_policy {
     size_t nremote;
     sg_group *groups;
     size_t ngroups;
+    sg_admin_forward *forwards; /* by user; at most one per user */
+    size_t nforwards;
     sg_arena *arena; /* owns the snapshot and every string in it */
 } sg_policy;
 
@@ -88,6 +100,9 @@ typedef struct sg_policy {
  * no accepted domains, generation 0. */
 sg_policy *sg_policy_new_default(void);
 void sg_policy_free(sg_policy *policy);
+
+/* The admin forward set on `user` (local@domain, compared case-blind), or NULL. */
+const sg_admin_forward *sg_policy_admin_forward(const sg_policy *policy, const char *user);
 
 /* What to do when neither the cache nor the store can answer (policy.md,
  * "When the policy cannot be read"; config key policy_unavailable). */

@@ -2,7 +2,7 @@
  *
  * Takes: the cache settings of sievegate.conf, and snapshots to store.
  * Returns: the snapshot of a given store generation when every part of it is
- * cached and intact (one memcached_mget for the five parts), the last store
+ * cached and intact (one memcached_mget for the six parts), the last store
  * generation any host saw, or "unavailable". The cache is never needed for a
  * correct answer: the caller (store/policy_source.h) falls back to the store.
  *

@@ -14,7 +14,8 @@
  * (bytes left / 2) cannot be honest. */
 #define MIN_ITEM_BYTES 2
 
-static const char *const part_names[SG_PART_COUNT] = {"org", "accepted", "policies", "remote", "groups"};
+static const char *const part_names[SG_PART_COUNT] = {"org",    "accepted", "policies",
+                                                      "remote", "groups",   "forwards"};
 
 const char *sg_policy_part_name(sg_policy_part part)
 {
@@ -144,6 +145,16 @@ static void encode_groups(outbuf *o, const sg_policy *p)
     }
 }
 
+static void encode_forwards(outbuf *o, const sg_policy *p)
+{
+    out_uint(o, p->nforwards);
+    for (size_t i = 0; i < p->nforwards; i++) {
+        out_str(o, p->forwards[i].user);
+        out_str(o, p->forwards[i].address);
+        out_uint(o, p->forwards[i].keep_copy);
+    }
+}
+
 static void encode_body(outbuf *o, const sg_policy *p, sg_policy_part part)
 {
     switch (part) {
@@ -152,6 +163,7 @@ static void encode_body(outbuf *o, const sg_policy *p, sg_policy_part part)
     case SG_PART_POLICIES: encode_policies(o, p); break;
     case SG_PART_REMOTE: encode_remote(o, p); break;
     case SG_PART_GROUPS: encode_groups(o, p); break;
+    case SG_PART_FORWARDS: encode_forwards(o, p); break;
     case SG_PART_COUNT: break;
     }
 }
@@ -355,6 +367,19 @@ static void decode_groups(cursor *c, sg_policy *p)
         p->groups = gs, p->ngroups = n;
 }
 
+static void decode_forwards(cursor *c, sg_policy *p)
+{
+    size_t n = in_count(c);
+    sg_admin_forward *fs = in_array(c, n, sizeof *fs);
+    for (size_t i = 0; i < n && c->ok; i++) {
+        fs[i].user = in_str(c);
+        fs[i].address = in_str(c);
+        fs[i].keep_copy = in_bool(c);
+    }
+    if (c->ok)
+        p->forwards = fs, p->nforwards = n;
+}
+
 /* Checks the header line; on success *body and *body_len delimit the body. */
 static bool check_header(const char *data, size_t len, const char *part, uint64_t generation,
                          const char **body, size_t *body_len)
@@ -396,6 +421,7 @@ bool sg_policy_decode_part(sg_policy *into, sg_policy_part part, const char *dat
     case SG_PART_POLICIES: decode_policies(&c, &tmp); break;
     case SG_PART_REMOTE: decode_remote(&c, &tmp); break;
     case SG_PART_GROUPS: decode_groups(&c, &tmp); break;
+    case SG_PART_FORWARDS: decode_forwards(&c, &tmp); break;
     case SG_PART_COUNT: return false;
     }
     if (!c.ok || c.p != c.end)

@@ -1,4 +1,4 @@
-/* policy_codec.h - one policy snapshot (policy/policy.h) as five cache entries.
+/* policy_codec.h - one policy snapshot (policy/policy.h) as six cache entries.
  *
  * Takes: a snapshot and a part name to encode; bytes read back from the cache
  * to decode. Returns: a malloc'd entry (the caller frees it), or the decoded
@@ -37,10 +37,11 @@ typedef enum {
     SG_PART_POLICIES, /* outbound policies with their scopes */
     SG_PART_REMOTE,   /* remote domains */
     SG_PART_GROUPS,   /* groups and their members */
+    SG_PART_FORWARDS, /* the admins' mailbox forwards */
     SG_PART_COUNT
 } sg_policy_part;
 
-/* "org", "accepted", "policies", "remote", "groups". */
+/* "org", "accepted", "policies", "remote", "groups", "forwards". */
 const char *sg_policy_part_name(sg_policy_part part);
 
 /* Encodes one part of `policy` (its generation goes into the header). Returns

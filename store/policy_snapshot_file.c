@@ -15,12 +15,12 @@
 #include "base/write_fd.h"
 #include "store/policy_codec.h"
 
-#define MAGIC "SGPSNAP1"
+#define MAGIC "SGPSNAP2" /* 2: six entries (the admin forwards) */
 #define HEADER_MAX 512
 #define SQLITE_HEADER_LEN 100
 #define WRITE_ATTEMPTS 3
 
-_Static_assert(SG_PART_COUNT == 5, "the header has one length per part");
+_Static_assert(SG_PART_COUNT == 6, "the header has one length per part");
 
 /* The state of the store file a copy belongs to. */
 typedef struct {
@@ -89,7 +89,7 @@ static bool read_label(const char *store_path, store_label *label, struct stat *
 
 /* ------------------------------------------------------------- reading */
 
-/* Parses "SGPSNAP1 n n n n n n n n n n n n\n"; strict: one space between
+/* Parses "SGPSNAP2 n n n n n n n n n n n n n\n"; strict: one space between
  * decimal numbers without leading zeros, nothing else. */
 static bool parse_header(const char *buf, size_t len, store_label *label, uint64_t *generation,
                          size_t lens[SG_PART_COUNT], size_t *header_len)
@@ -279,9 +279,10 @@ bool sg_snapshot_file_write(const char *store_path, sg_policy_store *store, uint
         if (ok) {
             snprintf(header, sizeof header,
                      MAGIC " %" PRIu32 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %" PRIu64
-                           " %zu %zu %zu %zu %zu\n",
+                           " %zu %zu %zu %zu %zu %zu\n",
                      before.counter, before.size, before.ino, before.dev, before.mtime_sec, before.mtime_nsec,
-                     p->generation, lens[0], lens[1], lens[2], lens[3], lens[4]);
+                     p->generation, lens[0], lens[1], lens[2], lens[3], lens[4],
+                     lens[5]);
             ok = write_file(store_path, &sb, header, entries, lens, err, errlen);
         } else {
             snprintf(err, errlen, "the policy is too large for a snapshot file");

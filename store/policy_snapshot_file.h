@@ -11,11 +11,11 @@
  * policy` after each change, atomically (a temporary file, fsync, rename,
  * fsync of the directory), owned by the store file's owner.
  *
- * Format (text header, then the five cache entries of store/policy_codec.h,
+ * Format (text header, then the six cache entries of store/policy_codec.h,
  * each with its own generation and checksum):
  *
- *     "SGPSNAP1 " COUNTER " " SIZE " " INODE " " DEVICE " " MTIME-SEC " "
- *       MTIME-NSEC " " GENERATION " " LEN-ORG ... LEN-GROUPS "\n" ENTRIES
+ *     "SGPSNAP2 " COUNTER " " SIZE " " INODE " " DEVICE " " MTIME-SEC " "
+ *       MTIME-NSEC " " GENERATION " " LEN-ORG ... LEN-FORWARDS "\n" ENTRIES
  *
  * COUNTER .. MTIME label the store file state the copy was made from: SQLite's
  * file change counter (database header offset 24, which every committed write

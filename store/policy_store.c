@@ -137,8 +137,18 @@ static int migrate_to_1(const sg_sqlite_conn *q)
     return q->f->exec(q->db, sql, NULL, NULL, NULL);
 }
 
+/* Version 2: the admins' mailbox forwards (`sievegate forward`), one per user. */
+static int migrate_to_2(const sg_sqlite_conn *q)
+{
+    static const char sql[] =
+        "CREATE TABLE admin_forwards (mailbox TEXT PRIMARY KEY, address TEXT NOT NULL,"
+        "  keep_copy INTEGER NOT NULL CHECK (keep_copy IN (0, 1)));"
+        "UPDATE meta SET value = 2 WHERE key = 'schema_version';";
+    return q->f->exec(q->db, sql, NULL, NULL, NULL);
+}
+
 /* migrations[v] takes a store from version v to v + 1. */
-static int (*const migrations[SG_PS_SCHEMA_VERSION])(const sg_sqlite_conn *q) = {migrate_to_1};
+static int (*const migrations[SG_PS_SCHEMA_VERSION])(const sg_sqlite_conn *q) = {migrate_to_1, migrate_to_2};
 
 /* sqlite_db.h's kind->fail: every step is worded alike. */
 static void word_failure(void *ctx, sg_sqlite_step step, int rc, char *err, size_t errlen)

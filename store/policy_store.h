@@ -96,6 +96,12 @@ sg_store_status sg_policy_store_put_group(sg_policy_store *store, const char *na
 sg_store_status sg_policy_store_remove_group(sg_policy_store *store, const char *name, char *err, size_t errlen);
 sg_store_status sg_policy_store_put_org(sg_policy_store *store, const sg_org_settings *org, char *err,
                                         size_t errlen);
+/* Sets the admin forward of fwd->user (replacing one already set); both
+ * addresses are normalised. Refused: a malformed address, a forward to the
+ * mailbox itself. Removing one that is not set is NOT_FOUND. */
+sg_store_status sg_policy_store_put_forward(sg_policy_store *store, const sg_admin_forward *fwd, char *err,
+                                            size_t errlen);
+sg_store_status sg_policy_store_remove_forward(sg_policy_store *store, const char *user, char *err, size_t errlen);
 
 /* The normalisation every write applies (docs/policy.md, "What the policy holds"),
  * for callers that show or look up what was stored. Each returns false with

@@ -18,7 +18,7 @@
 #include "store/sql.h"
 #include "store/sqlite_db.h"
 
-#define SG_PS_SCHEMA_VERSION 1
+#define SG_PS_SCHEMA_VERSION 2
 #define SG_PS_MAX_NAME_LEN 64
 
 struct sg_policy_store {

@@ -1,5 +1,6 @@
 /* policy_store_load.c - reading the policy store (policy_store.h): the
- * generation, and a whole snapshot in one read transaction.
+ * generation, and a whole snapshot (admin forwards included) in one read
+ * transaction.
  *
  * Takes: an open store of either backend (policy_store.c,
  * policy_store_pg.c; the same SQL, store/sql.h). Returns: the generation; an
@@ -161,6 +162,21 @@ static sg_sql_result load_groups(sg_sql *q, sg_policy *p)
     return sg_sql_end(&rows);
 }
 
+static sg_sql_result load_forwards(sg_sql *q, sg_policy *p)
+{
+    sg_sql_rows rows;
+    size_t cap = 0;
+    sg_sql_query(q, &rows, "SELECT mailbox, address, keep_copy FROM admin_forwards ORDER BY mailbox", NULL);
+    while (sg_sql_next(&rows)) {
+        p->forwards = sg_arena_grow(p->arena, p->forwards, p->nforwards, &cap, sizeof *p->forwards, 4);
+        sg_admin_forward *f = &p->forwards[p->nforwards++];
+        f->user = sg_arena_strdup(p->arena, sg_sql_text(&rows, 0));
+        f->address = sg_arena_strdup(p->arena, sg_sql_text(&rows, 1));
+        f->keep_copy = sg_sql_int(&rows, 2) != 0;
+    }
+    return sg_sql_end(&rows);
+}
+
 /* Reads everything of a store at the current schema; the caller holds a read transaction. */
 static sg_sql_result load_all(sg_sql *q, sg_policy *p)
 {
@@ -178,6 +194,8 @@ static sg_sql_result load_all(sg_sql *q, sg_policy *p)
         r = load_remote(q, p);
     if (r == SG_SQL_OK)
         r = load_groups(q, p);
+    if (r == SG_SQL_OK)
+        r = load_forwards(q, p);
     return r;
 }
 

@@ -61,7 +61,14 @@ static const char migrate_to_1[] =
     "  ndr INTEGER NOT NULL, is_internal INTEGER NOT NULL);"
     "INSERT INTO remote_domains VALUES ('*', 1, 1, 1, 0);";
 
-static const char *const migrations[SG_PS_SCHEMA_VERSION] = {migrate_to_1};
+/* Version 2: the admins' mailbox forwards (`sievegate forward`), one per user. */
+static const char migrate_to_2[] =
+    "CREATE TABLE admin_forwards (mailbox TEXT COLLATE \"C\" PRIMARY KEY,"
+    "  address TEXT COLLATE \"C\" NOT NULL,"
+    "  keep_copy INTEGER NOT NULL CHECK (keep_copy IN (0, 1)));"
+    "UPDATE meta SET value = 2 WHERE key = 'schema_version';";
+
+static const char *const migrations[SG_PS_SCHEMA_VERSION] = {migrate_to_1, migrate_to_2};
 
 static const sg_pg_kind store_kind = {
     .what = "policy store",

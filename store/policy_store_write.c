@@ -420,3 +420,53 @@ sg_store_status sg_policy_store_put_org(sg_policy_store *store, const sg_org_set
                           org->bounce_rate_period, MAX_BOUNCE_RATE_PERIOD);
     return run_write(store, true, NULL, do_put_org, org, err, errlen);
 }
+
+/* -------------------------------------------------------- admin forwards */
+
+static sg_store_status do_put_forward(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    const sg_admin_forward *f = arg;
+    return exec_or_fail(s,
+                        sg_sql_exec(&s->sql, NULL,
+                                    "INSERT INTO admin_forwards (mailbox, address, keep_copy) VALUES (?1, ?2, ?3)"
+                                    " ON CONFLICT (mailbox) DO UPDATE SET address = excluded.address,"
+                                    " keep_copy = excluded.keep_copy",
+                                    "tti", f->user, f->address, f->keep_copy ? 1 : 0),
+                        err, errlen);
+}
+
+sg_store_status sg_policy_store_put_forward(sg_policy_store *store, const sg_admin_forward *fwd, char *err,
+                                            size_t errlen)
+{
+    sg_arena *arena = sg_arena_new();
+    sg_admin_forward n = {NULL, NULL, fwd->keep_copy};
+    sg_store_status st = SG_STORE_INVALID;
+    if (sg_policy_normalize_address(fwd->user, arena, &n.user, err, errlen) &&
+        sg_policy_normalize_address(fwd->address, arena, &n.address, err, errlen)) {
+        if (strcmp(n.user, n.address) == 0) /* it would loop back into the same mailbox */
+            st = sg_ps_fail(SG_STORE_INVALID, err, errlen, "%s cannot be forwarded to itself", n.user);
+        else
+            st = run_write(store, true, NULL, do_put_forward, &n, err, errlen);
+    }
+    sg_arena_free(arena);
+    return st;
+}
+
+static sg_store_status do_remove_forward(sg_policy_store *s, const void *arg, char *err, size_t errlen)
+{
+    const char *user = arg;
+    long long changes = 0;
+    sg_sql_result r = sg_sql_exec(&s->sql, &changes, "DELETE FROM admin_forwards WHERE mailbox = ?1", "t", user);
+    return removed(s, r, changes, err, errlen, "forward for", user);
+}
+
+sg_store_status sg_policy_store_remove_forward(sg_policy_store *store, const char *user, char *err, size_t errlen)
+{
+    sg_arena *arena = sg_arena_new();
+    const char *n;
+    sg_store_status st = SG_STORE_INVALID;
+    if (sg_policy_normalize_address(user, arena, &n, err, errlen))
+        st = remove_write(store, do_remove_forward, n, "forward for", n, err, errlen);
+    sg_arena_free(arena);
+    return st;
+}

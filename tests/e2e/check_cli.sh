@@ -22,6 +22,7 @@ commands:
   filter    run a script over stored mail (a Maildir folder or message files)
   deliver   local delivery agent, a drop-in for dovecot-lda (also sievegate-lda)
   policy    administer the organization's forwarding policy
+  forward   administer mailbox forwarding (set by an admin, decided by the policy)
   config    print the effective configuration (--all: with the defaults)
   lmtp      an LMTP server (RFC 2033) for virtual users
   managesieve  a ManageSieve server (RFC 5804) for users' scripts

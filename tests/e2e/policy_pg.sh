@@ -40,17 +40,18 @@ expect_err "no schema yet message" "sievegate policy: policy store $pg_uri has n
 run "$bin" policy --config "$pgc" accepted-domain add example.com
 expect_rc "no schema: a write" 75
 # Every command on both stores: exit code, stdout and stderr alike.
+same_cmd=policy # or forward: the admin forwards live in the same store
 same() { # ARGS...
-    "$bin" policy --config "$lite" "$@" >"$tmp/l.out" 2>"$tmp/l.err"
+    "$bin" $same_cmd --config "$lite" "$@" >"$tmp/l.out" 2>"$tmp/l.err"
     lrc=$?
-    "$bin" policy --config "$pgc" "$@" >"$tmp/p.out" 2>"$tmp/p.err"
+    "$bin" $same_cmd --config "$pgc" "$@" >"$tmp/p.out" 2>"$tmp/p.err"
     prc=$?
     sed -i "s|sqlite:$tmp/p.db|STORE|g; s|$tmp/p.db|STORE|g" "$tmp/l.out" "$tmp/l.err"
     sed -i "s|$pg_uri|STORE|g" "$tmp/p.out" "$tmp/p.err"
     if [ "$lrc" = "$prc" ] && cmp -s "$tmp/l.out" "$tmp/p.out" && cmp -s "$tmp/l.err" "$tmp/p.err"; then
         ok
     else
-        fail "policy $*: SQLite exit $lrc, PostgreSQL exit $prc"
+        fail "$same_cmd $*: SQLite exit $lrc, PostgreSQL exit $prc"
         diff "$tmp/l.out" "$tmp/p.out" | head -10
         diff "$tmp/l.err" "$tmp/p.err" | head -10
     fi
@@ -58,10 +59,10 @@ same() { # ARGS...
 same init
 run "$bin" policy --config "$pgc" migrate
 expect_rc "migrate" 0
-expect_out "migrate after init" "policy store $pg_uri: schema version 1, up to date
+expect_out "migrate after init" "policy store $pg_uri: schema version 2, up to date
 audit database: none"
 run "$bin" policy --config "$pgc" migrate --json
-expect_out "migrate again" "{\"policy_store\": {\"name\": \"$pg_uri\", \"from\": 1, \"to\": 1}, \"audit_log\": null}"
+expect_out "migrate again" "{\"policy_store\": {\"name\": \"$pg_uri\", \"from\": 2, \"to\": 2}, \"audit_log\": null}"
 
 same accepted-domain add example.com --match-subdomains
 same accepted-domain add Bücher.example
@@ -87,6 +88,16 @@ same remote-domain remove nothing.example
 same org set automatic_means on
 same org set max_forward_hops 7
 same org set bounce_rate_period 3600 --json
+same_cmd=forward
+same set alice@example.com Friend@Gmail.example
+same set alice@example.com friend@gmail.example --keep-copy --json
+same set carol@example.com dave@example.com
+same set carol@example.com CAROL@example.com
+same remove carol@example.com
+same remove carol@example.com
+same list
+same list --json
+same_cmd=policy
 same group remove travellers
 same remove travellers-may-forward
 same group remove travellers
@@ -124,7 +135,7 @@ for h in mx1 mx2; do
     printf 'redirect "friend@gmail.example";\n' >"$tmp/$h/home/alice/.dovecot.sieve"
 done
 run "$bin" policy --config "$tmp/mx1.conf" migrate
-expect_out "migrate the audit table" "policy store $pg_uri: schema version 1, up to date
+expect_out "migrate the audit table" "policy store $pg_uri: schema version 2, up to date
 audit database $pg_audit_uri: schema created (version 1)"
 "$bin" policy --config "$tmp/mx1.conf" remove sales >/dev/null
 "$bin" policy --config "$tmp/mx1.conf" set-default --mode off >/dev/null

@@ -73,6 +73,10 @@ sg_policy *sample_policy(uint64_t generation)
     p->groups = sg_arena_calloc(a, 2 * sizeof *p->groups);
     p->groups[0] = (sg_group){"sales", list(a, members, 3)};
     p->groups[1] = (sg_group){"empty", {NULL, 0}};
+    p->nforwards = 2;
+    p->forwards = sg_arena_calloc(a, 2 * sizeof *p->forwards);
+    p->forwards[0] = (sg_admin_forward){"alice@example.com", "alice@partner.example", false};
+    p->forwards[1] = (sg_admin_forward){"bob@example.com", "b \xe2\x80\x94 x@example.org", true};
     return p;
 }
 
@@ -127,5 +131,11 @@ void assert_policy_equal(const sg_policy *a, const sg_policy *b)
     for (size_t i = 0; i < a->ngroups; i++) {
         assert_string_equal(a->groups[i].name, b->groups[i].name);
         assert_list_equal(&a->groups[i].members, &b->groups[i].members);
+    }
+    assert_int_equal(a->nforwards, b->nforwards);
+    for (size_t i = 0; i < a->nforwards; i++) {
+        assert_string_equal(a->forwards[i].user, b->forwards[i].user);
+        assert_string_equal(a->forwards[i].address, b->forwards[i].address);
+        assert_int_equal(a->forwards[i].keep_copy, b->forwards[i].keep_copy);
     }
 }

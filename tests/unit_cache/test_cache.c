@@ -163,6 +163,8 @@ static void fill_store(fixture *f)
     op.mode = SG_MODE_ON;
     op.groups = (sg_strlist){(const char **)groups, 1};
     assert_int_equal(sg_policy_store_put_policy(s, &op, e, n), SG_STORE_OK);
+    sg_admin_forward fwd = {"alice@example.com", "friend@partner.example", true};
+    assert_int_equal(sg_policy_store_put_forward(s, &fwd, e, n), SG_STORE_OK);
     sg_policy_store_close(s);
 }
 
@@ -387,6 +389,11 @@ static void test_owner_lookups(void **state)
     assert_int_equal(get_for(f, "alice@example.com", "sales", 1), SG_POLICY_FROM_CACHE);
     sg_policy_answer a;
     assert_int_equal(sg_policy_source_get_for(f->src, "alice@example.com", &a), SG_POLICY_OK);
+    assert_int_equal(a.origin, SG_POLICY_FROM_CACHE);
+    const sg_admin_forward *fwd = sg_policy_admin_forward(a.policy, "alice@example.com"); /* the cache carries it */
+    assert_non_null(fwd);
+    assert_string_equal(fwd->address, "friend@partner.example");
+    assert_true(fwd->keep_copy);
     assert_int_equal(a.policy->groups[0].members.count, 1);
     assert_string_equal(a.policy->groups[0].members.items[0], "alice@example.com");
     uint64_t generation = a.policy->generation;

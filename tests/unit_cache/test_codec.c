@@ -288,6 +288,10 @@ static void test_body_parser_is_strict(void **state)
     assert_true(DECODES(SG_PART_GROUPS, "1 1:g 2 0: 3:x y "));
     assert_true(DECODES(SG_PART_POLICIES, "1 7:default 1 1 0 0 0 0 0 0 0 0 "));
     assert_true(DECODES(SG_PART_REMOTE, "1 1:* 1 1 1 0 "));
+    assert_true(DECODES(SG_PART_FORWARDS, "0 "));
+    assert_true(DECODES(SG_PART_FORWARDS, "1 3:a@b 3:c@d 1 "));
+    assert_false(DECODES(SG_PART_FORWARDS, "1 3:a@b 3:c@d 2 ")); /* keep_copy is a bool */
+    assert_false(DECODES(SG_PART_FORWARDS, "2 3:a@b 3:c@d 1 ")); /* the second item is missing */
 
     assert_false(DECODES(SG_PART_ORG, "3 1 86400 3 "));       /* no such mode */
     assert_false(DECODES(SG_PART_ORG, "2 2 86400 3 "));       /* a bool of 2 */

@@ -194,17 +194,17 @@ static void test_created_on_first_write(void **state)
     sqlite3 *db = raw_open(f->path);
     char v[256];
     raw_text(db, "PRAGMA user_version", v, sizeof v);
-    assert_string_equal(v, "1");
+    assert_string_equal(v, "2");
     raw_text(db, "PRAGMA journal_mode", v, sizeof v);
     assert_string_equal(v, "delete");
     raw_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", v, sizeof v);
-    assert_string_equal(v, "1");
+    assert_string_equal(v, "2");
     raw_text(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
                  "ORDER BY name)",
              v, sizeof v);
     sqlite3_close(db);
-    assert_string_equal(v, "accepted_domains,group_members,meta,org_settings,outbound_policies,policy_scope,"
-                           "remote_domains,user_groups");
+    assert_string_equal(v, "accepted_domains,admin_forwards,group_members,meta,org_settings,outbound_policies,"
+                           "policy_scope,remote_domains,user_groups");
 
     sg_policy *p = load(f);
     assert_int_equal(p->generation, 1);
@@ -532,7 +532,7 @@ static void test_foreign_or_newer_database_is_unavailable(void **state)
     raw_exec(db, "PRAGMA user_version = 7");
     sqlite3_close(db);
     assert_int_equal(sg_policy_store_open(f->uri, false, &s, f->err, sizeof f->err), SG_STORE_UNAVAILABLE);
-    assert_non_null(strstr(f->err, "schema version 7, newer than this sievegate knows (1)"));
+    assert_non_null(strstr(f->err, "schema version 7, newer than this sievegate knows (2)"));
 }
 
 static void test_empty_file_reads_as_default(void **state)
@@ -706,6 +706,81 @@ static void test_mode_names(void **state)
     sg_policy_free(NULL);
 }
 
+/* Admin mailbox forwards (`sievegate forward`): set, replace, remove, each a
+ * write that bumps the generation; both addresses normalised. */
+static void test_admin_forwards(void **state)
+{
+    fixture *f = *state;
+    sg_policy_store *s = open_store(f, true);
+    sg_admin_forward fwd = {"Alice@EXAMPLE.com", "Bob@Example.ORG", false};
+    assert_int_equal(sg_policy_store_put_forward(s, &fwd, f->err, sizeof f->err), SG_STORE_OK);
+    sg_admin_forward carol = {"carol@example.com", "dave@example.com", true};
+    assert_int_equal(sg_policy_store_put_forward(s, &carol, f->err, sizeof f->err), SG_STORE_OK);
+    sg_policy_store_close(s);
+    sg_policy *p = load(f);
+    assert_int_equal(p->generation, 2);
+    assert_int_equal(p->nforwards, 2);
+    assert_string_equal(p->forwards[0].user, "alice@example.com");
+    assert_string_equal(p->forwards[0].address, "bob@example.org");
+    assert_false(p->forwards[0].keep_copy);
+    assert_string_equal(p->forwards[1].user, "carol@example.com");
+    assert_string_equal(p->forwards[1].address, "dave@example.com");
+    assert_true(p->forwards[1].keep_copy);
+    assert_ptr_equal(sg_policy_admin_forward(p, "ALICE@example.com"), &p->forwards[0]);
+    assert_null(sg_policy_admin_forward(p, "bob@example.org"));
+    sg_policy_free(p);
+
+    s = open_store(f, true);
+    sg_admin_forward again = {"alice@example.com", "erin@example.net", true}; /* replaces */
+    assert_int_equal(sg_policy_store_put_forward(s, &again, f->err, sizeof f->err), SG_STORE_OK);
+    sg_admin_forward self = {"alice@example.com", "ALICE@example.com", false};
+    assert_int_equal(sg_policy_store_put_forward(s, &self, f->err, sizeof f->err), SG_STORE_INVALID);
+    assert_string_equal(f->err, "alice@example.com cannot be forwarded to itself");
+    sg_admin_forward bad = {"alice@example.com", "nobody", false};
+    assert_int_equal(sg_policy_store_put_forward(s, &bad, f->err, sizeof f->err), SG_STORE_INVALID);
+    assert_int_equal(sg_policy_store_remove_forward(s, "Carol@Example.com", f->err, sizeof f->err), SG_STORE_OK);
+    assert_int_equal(sg_policy_store_remove_forward(s, "carol@example.com", f->err, sizeof f->err),
+                     SG_STORE_NOT_FOUND);
+    assert_string_equal(f->err, "no forward for \"carol@example.com\"");
+    sg_policy_store_close(s);
+    p = load(f);
+    assert_int_equal(p->generation, 4); /* refused writes bumped nothing */
+    assert_int_equal(p->nforwards, 1);
+    assert_string_equal(p->forwards[0].user, "alice@example.com");
+    assert_string_equal(p->forwards[0].address, "erin@example.net");
+    assert_true(p->forwards[0].keep_copy);
+    sg_policy_free(p);
+}
+
+/* A store of schema version 1 (before admin forwards) is refused to readers
+ * with what to do, and upgraded by the next write. */
+static void test_version_1_store_is_upgraded(void **state)
+{
+    fixture *f = *state;
+    sg_policy_store *s = open_store(f, true);
+    assert_int_equal(sg_policy_store_set_default_mode(s, SG_MODE_ON, f->err, sizeof f->err), SG_STORE_OK);
+    sg_policy_store_close(s);
+    sqlite3 *db = raw_open(f->path);
+    raw_exec(db, "DROP TABLE admin_forwards; UPDATE meta SET value = 1 WHERE key = 'schema_version';"
+                 "PRAGMA user_version = 1");
+    sqlite3_close(db);
+    sg_policy *p = NULL;
+    assert_int_equal(sg_policy_store_open(f->uri, false, &s, f->err, sizeof f->err), SG_STORE_OK);
+    assert_int_equal(sg_policy_store_load(s, &p, f->err, sizeof f->err), SG_STORE_UNAVAILABLE);
+    assert_non_null(strstr(f->err, "has schema version 1; run a `sievegate policy` write"));
+    sg_policy_store_close(s);
+
+    s = open_store(f, true);
+    sg_admin_forward fwd = {"alice@example.com", "bob@example.org", false};
+    assert_int_equal(sg_policy_store_put_forward(s, &fwd, f->err, sizeof f->err), SG_STORE_OK);
+    sg_policy_store_close(s);
+    p = load(f);
+    assert_int_equal(p->generation, 2);
+    assert_int_equal(p->policies[0].mode, SG_MODE_ON);
+    assert_int_equal(p->nforwards, 1);
+    sg_policy_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -725,6 +800,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reader_never_sees_half_a_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_reader_and_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locked_store_is_unavailable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admin_forwards, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_1_store_is_upgraded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,6 +131,8 @@ static void test_round_trip(void **state)
     members.items = m;
     members.count = 2;
     assert_int_equal(sg_policy_store_put_group(s, "sales", &members, f->err, sizeof f->err), SG_STORE_OK);
+    sg_admin_forward fwd = {"bob@example.com", "bob@partner.example", false};
+    assert_int_equal(sg_policy_store_put_forward(s, &fwd, f->err, sizeof f->err), SG_STORE_OK);
     sg_policy *want;
     assert_int_equal(sg_policy_store_load(s, &want, f->err, sizeof f->err), SG_STORE_OK);
     sg_policy_store_close(s);
@@ -140,6 +142,8 @@ static void test_round_trip(void **state)
     assert_int_equal(read_snapshot(f, &got), SG_SNAPSHOT_FILE_OK);
     assert_same_policy(got, want);
     assert_int_equal(got->ngroups, 1);
+    assert_int_equal(got->nforwards, 1); /* the admin forwards travel in the copy too */
+    assert_string_equal(got->forwards[0].address, "bob@partner.example");
     sg_policy_free(got);
     sg_policy_free(want);
 }
