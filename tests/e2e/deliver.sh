@@ -32,6 +32,7 @@ policy_store = sqlite:$tmp/policy.db
 sendmail_path = $tmp/sendmail
 hostname = mx.example.com
 audit_log = $tmp/audit.db
+audit_spool_dir = $tmp/audit-spool
 # the tests run as root without -d (cli.md: first_valid_uid)
 first_valid_uid = 0
 EOC

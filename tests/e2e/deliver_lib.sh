@@ -24,6 +24,7 @@ policy_store = sqlite:$tmp/policy.db
 sendmail_path = $tmp/sendmail
 hostname = mx.example.com
 audit_log = $tmp/audit.db
+audit_spool_dir = $tmp/audit-spool
 lda_mailbox_autocreate = yes
 first_valid_uid = 0
 EOC

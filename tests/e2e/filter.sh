@@ -28,6 +28,7 @@ policy_store = sqlite:$tmp/policy.db
 sendmail_path = $tmp/sendmail
 hostname = mx.example.com
 audit_log = $tmp/audit.db
+audit_spool_dir = $tmp/audit-spool
 mail_fsync = never
 EOC
 "$bin" policy --config "$conf" accepted-domain add example.com >/dev/null

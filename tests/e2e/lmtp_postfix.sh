@@ -133,6 +133,7 @@ memcached = 127.0.0.1:$mcport
 $submit
 hostname = mx.corp.example
 audit_log = $tmp/audit/audit.db
+audit_spool_dir = $tmp/audit-spool
 lda_mailbox_autocreate = yes
 EOC
     chmod 644 "$conf"

@@ -334,6 +334,7 @@ def run_one(binary, work, c, cache, lock):
             f.write("sieve_global = %s\n" % c["sieve_global"])
         f.write("sendmail_path = %s\n" % sendmail)
         f.write("audit_log = %s\n" % os.path.join(case, "audit.db"))
+        f.write("audit_spool_dir = %s\n" % os.path.join(case, "audit-spool"))
         f.write("state_file = %s\n" % os.path.join(case, "state.db"))
         f.write("mail_fsync = never\nfirst_valid_uid = 0\n")
     env_from = c["from"] if c["from"] is not None else (first_address(c["message"], ["return-path", "from"]) or "")

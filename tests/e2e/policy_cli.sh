@@ -13,7 +13,7 @@ fixture=${2:-}
 
 db="$tmp/p.db"
 conf="$tmp/p.conf"
-printf 'policy_store = sqlite:%s\naudit_log = syslog,%s\n' "$db" "$tmp/audit.db" >"$conf"
+printf 'policy_store = sqlite:%s\naudit_log = syslog,%s\naudit_spool_dir = %s\n' "$db" "$tmp/audit.db" "$tmp/audit-spool" >"$conf"
 P="$bin policy --config $conf"
 
 # The first line of stderr (usage errors print the usage after it).

@@ -60,6 +60,7 @@ sieve_global = $tmp/global
 state_file = $tmp/home/.sievegate.state.db
 sendmail_path = $tmp/sendmail
 audit_log = $tmp/audit.db
+audit_spool_dir = $tmp/audit-spool
 first_valid_uid = 0
 EOC
     "$bin" policy --config "$conf" accepted-domain add corp.example >/dev/null || fail "policy setup"

@@ -49,6 +49,7 @@ sieve = $tmp/home/.dovecot.sieve
 state_file = $tmp/home/.sievegate.state.db
 sendmail_path = $tmp/sendmail
 audit_log = $tmp/audit.db
+audit_spool_dir = $tmp/audit-spool
 first_valid_uid = 0
 EOC
     if [ -f "$name.conf" ]; then sed "s|@CASES@|$cases|g" "$name.conf" >>"$conf"; fi

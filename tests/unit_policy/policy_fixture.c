@@ -42,6 +42,9 @@ static int do_record(char **argv)
         fprintf(stderr, "policy_fixture: %s\n", err);
         return 1;
     }
+    /* never the system's spool: root would collect what other runs left there */
+    sg_audit_options opt = {NULL, "/nonexistent/sievegate-test-spool", NULL};
+    sg_audit_configure(a, &opt);
     bool ok = sg_audit_record_decision(a, &rec, err, sizeof err);
     if (!ok)
         fprintf(stderr, "policy_fixture: %s\n", err);

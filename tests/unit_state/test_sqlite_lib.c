@@ -173,6 +173,8 @@ static void test_missing_audit_falls_back_to_syslog(void **state)
     sg_audit *a = NULL;
     char err[512] = "";
     assert_true(sg_audit_open(setting, &a, err, sizeof err));
+    sg_audit_options opt = {NULL, "/nonexistent/sievegate-test-spool", NULL}; /* never the system's spool */
+    sg_audit_configure(a, &opt);
     lines l;
     memset(&l, 0, sizeof l);
     sg_audit_set_line_sink(a, collect, &l);
