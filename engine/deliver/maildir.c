@@ -725,7 +725,7 @@ sg_maildir_status sg_maildir_commit(sg_maildir_txn *t, sg_maildir_error *err)
         }
     }
     if (!t->opt.no_fsync)
-        sg_fsync_all(fds, nfds, errs, t->opt.turns);
+        sg_fsync_all(t->opt.sync_crew, fds, nfds, errs, t->opt.turns);
     else
         memset(errs, 0, (nfds + 1) * sizeof *errs);
     int failed_e = 0;
@@ -802,7 +802,7 @@ sg_maildir_status sg_maildir_commit(sg_maildir_txn *t, sg_maildir_error *err)
             fds[nfds++] = dir;
         }
     }
-    if (nfds && sg_fsync_all(fds, nfds, errs, t->opt.turns)) {
+    if (nfds && sg_fsync_all(t->opt.sync_crew, fds, nfds, errs, t->opt.turns)) {
         size_t k = 0;
         while (!errs[k])
             k++;

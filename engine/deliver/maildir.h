@@ -97,6 +97,9 @@ typedef struct sg_maildir_options {
     /* The caller's turns (base/fsync_all.h), left while the commit's fsyncs
      * wait for the disk; NULL: none (the caller is the only thread). */
     struct sg_turns *turns;
+    /* The threads that make the commit's fsyncs (base/fsync_all.h), kept by
+     * a long-lived caller; NULL: the commit makes its own. */
+    struct sg_sync_crew *sync_crew;
 } sg_maildir_options;
 
 /* Exactly once. A delivery killed after its copies reached new/ (or while
