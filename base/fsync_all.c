@@ -1,8 +1,9 @@
 /* fsync_all.c - see fsync_all.h. */
 #include "base/fsync_all.h"
 
+#include "base/thread.h"
+
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ void sg_turns_leave(sg_turns *t)
         pthread_mutex_unlock(&t->lock);
 }
 
-static int fsync_retry(int fd)
+int sg_fsync_retry(int fd)
 {
     while (fsync(fd) != 0) {
         if (errno != EINTR)
@@ -78,7 +79,7 @@ static void *crew_thread(void *arg)
         if (call->taken == call->n)
             c->queue = call->next;
         pthread_mutex_unlock(&c->lock);
-        int e = fsync_retry(call->fds[i]);
+        int e = sg_fsync_retry(call->fds[i]);
         pthread_mutex_lock(&c->lock);
         call->errs[i] = e;
         if (--call->left == 0)
@@ -115,19 +116,15 @@ void sg_sync_crew_free(sg_sync_crew *c)
     free(c);
 }
 
-/* Makes threads (signals blocked) until `want` are idle or the crew is full;
- * with c->lock held. */
+/* Makes threads until `want` are idle or the crew is full; with c->lock
+ * held. */
 static void crew_grow(sg_sync_crew *c, size_t want)
 {
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old); /* inherited by the threads */
     for (size_t have = c->idle; have < want && c->nthreads < SYNC_THREADS; have++) {
-        if (pthread_create(&c->threads[c->nthreads], NULL, crew_thread, c) != 0)
+        if (!sg_thread_start(&c->threads[c->nthreads], crew_thread, c))
             break;
         c->nthreads++;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* The descriptors by the crew; false when it has no thread at all. */
@@ -159,16 +156,13 @@ typedef struct sync_job {
 static void *sync_one(void *arg)
 {
     sync_job *j = arg;
-    j->err = fsync_retry(j->fd);
+    j->err = sg_fsync_retry(j->fd);
     return NULL;
 }
 
 /* The descriptors by threads made for them. */
 static void own_threads_sync(const int *fds, size_t n, int *errs)
 {
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
     for (size_t at = 0; at < n; at += SYNC_THREADS) {
         size_t k = n - at < SYNC_THREADS ? n - at : SYNC_THREADS;
         sync_job jobs[SYNC_THREADS];
@@ -177,7 +171,7 @@ static void own_threads_sync(const int *fds, size_t n, int *errs)
         for (size_t i = 0; i < k; i++) {
             jobs[i].fd = fds[at + i];
             jobs[i].err = 0;
-            made[i] = pthread_create(&th[i], NULL, sync_one, &jobs[i]) == 0;
+            made[i] = sg_thread_start(&th[i], sync_one, &jobs[i]);
         }
         for (size_t i = 0; i < k; i++) {
             if (made[i])
@@ -187,7 +181,6 @@ static void own_threads_sync(const int *fds, size_t n, int *errs)
             errs[at + i] = jobs[i].err;
         }
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 size_t sg_fsync_all(sg_sync_crew *crew, const int *fds, size_t n, int *errs, sg_turns *turns)
@@ -196,7 +189,7 @@ size_t sg_fsync_all(sg_sync_crew *crew, const int *fds, size_t n, int *errs, sg_
         return 0;
     sg_turns_leave(turns);
     if (n == 1) /* this thread, out of its turn */
-        errs[0] = fsync_retry(fds[0]);
+        errs[0] = sg_fsync_retry(fds[0]);
     else if (!crew || !crew_sync(crew, fds, n, errs))
         own_threads_sync(fds, n, errs);
     sg_turns_enter(turns);

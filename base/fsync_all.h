@@ -49,6 +49,9 @@ sg_sync_crew *sg_sync_crew_new(void);
 /* Ends the threads (no call may be in progress). NULL is fine. */
 void sg_sync_crew_free(sg_sync_crew *crew);
 
+/* fsync(2), again after EINTR: 0 or errno. */
+int sg_fsync_retry(int fd);
+
 /* fsync(2) of fds[0..n-1], at once, by crew's threads (NULL: threads of
  * this call); errs[i] gets fds[i]'s result. Returns the number of failures.
  * turns (may be NULL) is left while the disk works and entered again

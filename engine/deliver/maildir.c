@@ -113,15 +113,6 @@ void sg_md_close_fd(int *fd)
     *fd = -1;
 }
 
-int sg_md_fsync(int fd)
-{
-    while (fsync(fd) != 0) {
-        if (errno != EINTR)
-            return errno;
-    }
-    return 0;
-}
-
 
 /* ---- the transaction ---- */
 
@@ -338,7 +329,7 @@ sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *o
     sg_maildir_set_message(t, prefix, prefix_len, data, len);
     bool made = false;
     sg_maildir_status st = make_subdirs(t, rootfd, "", &made, err);
-    int e = st == SG_MAILDIR_OK && made && !t->opt.no_fsync ? sg_md_fsync(rootfd) : 0;
+    int e = st == SG_MAILDIR_OK && made && !t->opt.no_fsync ? sg_fsync_retry(rootfd) : 0;
     if (e) {
         sg_md_set_err(err, e, "fsync(%s): %s", root, strerror(e));
         st = SG_MAILDIR_TEMPFAIL;
@@ -360,7 +351,7 @@ static void rollback(sg_maildir_txn *t)
         if (c->renamed) {
             int dest = c->sysflags || c->keywords ? c->curfd : c->newfd;
             if (unlinkat(dest, c->final_name, 0) == 0 && !t->opt.no_fsync)
-                sg_md_fsync(dest);
+                sg_fsync_retry(dest);
             c->renamed = false;
         } else if (c->written) {
             unlinkat(c->tmpfd, c->tmp_name, 0);
@@ -435,8 +426,8 @@ sg_maildir_status sg_md_open_folder(sg_maildir_txn *t, sg_md_copy *c, bool creat
         int e = fd < 0 ? errno : 0;
         if (fd >= 0)
             close(fd);
-        if (!e && !t->opt.no_fsync && (e = sg_md_fsync(c->dirfd)) == 0)
-            e = sg_md_fsync(t->rootfd);
+        if (!e && !t->opt.no_fsync && (e = sg_fsync_retry(c->dirfd)) == 0)
+            e = sg_fsync_retry(t->rootfd);
         if (e) {
             char *p = sg_md_join_path(t->root, c->folder, "maildirfolder", NULL);
             sg_md_set_err(err, e, "creating %s: %s", p, strerror(e));
@@ -444,7 +435,7 @@ sg_maildir_status sg_md_open_folder(sg_maildir_txn *t, sg_md_copy *c, bool creat
             return SG_MAILDIR_TEMPFAIL;
         }
     } else if (created && !t->opt.no_fsync) {
-        int e = sg_md_fsync(c->dirfd);
+        int e = sg_fsync_retry(c->dirfd);
         if (e) {
             sg_md_set_err(err, e, "fsync(%s): %s", t->root, strerror(e));
             return SG_MAILDIR_TEMPFAIL;

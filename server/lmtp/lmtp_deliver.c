@@ -2,7 +2,6 @@
 #include "server/lmtp/lmtp_deliver.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <time.h>
 
 #include "base/mkdir_p.h"
+#include "base/thread.h"
 #include "base/arena.h"
 
 void sg_lmtp_backend_init(sg_lmtp_backend *b)
@@ -257,8 +257,8 @@ static void batch_free(batch *ba)
     free(ba);
 }
 
-/* Hands the message to the crew, with threads made for its homes (signals
- * blocked: they stay with the session's thread); false when there is no
+/* Hands the message to the crew, with threads made for its homes (no
+ * signal reaches them: base/thread.h); false when there is no
  * thread at all (the caller then delivers alone). With the turn held. */
 static bool crew_start(sg_lmtp_backend *b, const sg_lmtp_txn *t)
 {
@@ -274,13 +274,9 @@ static bool crew_start(sg_lmtp_backend *b, const sg_lmtp_txn *t)
     c->host.turns = &b->turns;
     c->host.sync_crew = b->sync_crew;
     c->batch = batch_new(t);
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
     while (c->nthreads < c->batch->heads && c->nthreads < CREW_THREADS &&
-           pthread_create(&c->threads[c->nthreads], NULL, crew_thread, c) == 0)
+           sg_thread_start(&c->threads[c->nthreads], crew_thread, c))
         c->nthreads++;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (c->nthreads == 0) {
         batch_free(c->batch);
         c->batch = NULL;
