@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/arena.h"
 #include "base/mkdir_p.h"
 #include "base/thread.h"
-#include "base/arena.h"
 
 void sg_lmtp_backend_init(sg_lmtp_backend *b)
 {
