@@ -123,14 +123,17 @@ wait_socket "$work/sievegate.sock"
 # Peak RSS (KiB) of the processes named COMM while the run goes on: each
 # one's VmHWM, sampled every 0.1 s. Only the server's own: its master (PID
 # MASTER) and the processes it started, not another program of that name
-# running on the machine meanwhile (e.g. a test suite's sievegate).
+# running on the machine meanwhile (e.g. a test suite's sievegate). A
+# process gone between the two reads (a sendmail child not yet exec'ed is
+# named sievegate too) is skipped: under set -e its awk failing would end
+# the sampler, and the benchmark with it, silently.
 sample_rss() { # COMM OUTFILE MASTER
     : >"$2"
     while [ -f "$work/sampling" ]; do
         for d in /proc/[0-9]*; do
             [ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] || continue
             awk -v m="$3" -v p="${d#/proc/}" '/^PPid/ { pp = $2 } /^VmHWM/ { hwm = $2 }
-                END { if (hwm != "" && (p == m || pp == m)) print hwm }' "$d/status" 2>/dev/null
+                END { if (hwm != "" && (p == m || pp == m)) print hwm }' "$d/status" 2>/dev/null || true
         done >>"$2"
         sleep 0.1
     done
