@@ -121,13 +121,19 @@ wait_socket "$work/sievegate.sock"
 [ -z "$have_dovecot" ] || wait_socket "$work/dovecot.sock"
 
 # Peak RSS (KiB) of the processes named COMM while the run goes on: each
-# one's VmHWM, sampled every 0.1 s.
-sample_rss() { # COMM OUTFILE
+# one's VmHWM, sampled every 0.1 s. Only the server's own: its master (PID
+# MASTER) and the processes it started, not another program of that name
+# running on the machine meanwhile (e.g. a test suite's sievegate). A
+# process gone between the two reads (a sendmail child not yet exec'ed is
+# named sievegate too) is skipped: under set -e its awk failing would end
+# the sampler, and the benchmark with it, silently.
+sample_rss() { # COMM OUTFILE MASTER
     : >"$2"
     while [ -f "$work/sampling" ]; do
         for d in /proc/[0-9]*; do
             [ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] || continue
-            awk '/^VmHWM/ { print $2 }' "$d/status" 2>/dev/null
+            awk -v m="$3" -v p="${d#/proc/}" '/^PPid/ { pp = $2 } /^VmHWM/ { hwm = $2 }
+                END { if (hwm != "" && (p == m || pp == m)) print hwm }' "$d/status" 2>/dev/null || true
         done >>"$2"
         sleep 0.1
     done
@@ -136,7 +142,9 @@ msgs=$(ls "$work"/corpus/messages/*.eml)
 # run SIDE SOCKET COMM SESSIONS RCPTS COUNT: prints the client's line and the peak RSS
 run() {
     touch "$work/sampling"
-    sample_rss "$3" "$work/rss.$1" &
+    master=$sg_pid
+    [ "$1" = sg ] || master=$(cat "$work/dovecot-run/master.pid")
+    sample_rss "$3" "$work/rss.$1" "$master" &
     sp=$!
     # shellcheck disable=SC2086
     out=$("$client" "unix:$2" "$4" "$5" $users "$6" $msgs) || { echo "bench_lmtp: $1: the client failed" >&2; exit 1; }

@@ -42,6 +42,13 @@ typedef struct sg_delivery_host {
      * each delivery. A server keeps one open: a PostgreSQL audit table is
      * then one connection, not one per message. */
     struct sg_audit *audit;
+    /* NULL, or the turns (base/fsync_all.h) of a host that runs several
+     * deliveries in threads, one at a time: held by the caller for the whole
+     * delivery and left only while the Maildir commit waits for the disk. */
+    struct sg_turns *turns;
+    /* NULL, or the threads that make the Maildir commits' fsyncs together
+     * (base/fsync_all.h), kept across deliveries by a long-lived host. */
+    struct sg_sync_crew *sync_crew;
 } sg_delivery_host;
 
 typedef struct sg_delivery_request {

@@ -96,6 +96,8 @@ bool sg_store_locally(sg_dctx *d, const sg_result *r, const sg_plan *plan)
     sg_maildir_options opt;
     sg_maildir_options_from_config(d->config, &opt);
     opt.journal_key = plan->nstores ? journal_key(d) : NULL;
+    opt.turns = d->host->turns;
+    opt.sync_crew = d->host->sync_crew;
     bool before = false;
     size_t copies = 0;
     sg_maildir_error rerr;

@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include "engine/deliver/maildir_int.h"
+
+#include "base/fsync_all.h"
 #include "base/mkdir_p.h"
 #include "base/write_fd.h"
 
@@ -109,15 +111,6 @@ void sg_md_close_fd(int *fd)
     if (*fd >= 0)
         close(*fd);
     *fd = -1;
-}
-
-int sg_md_fsync(int fd)
-{
-    while (fsync(fd) != 0) {
-        if (errno != EINTR)
-            return errno;
-    }
-    return 0;
 }
 
 
@@ -336,7 +329,7 @@ sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *o
     sg_maildir_set_message(t, prefix, prefix_len, data, len);
     bool made = false;
     sg_maildir_status st = make_subdirs(t, rootfd, "", &made, err);
-    int e = st == SG_MAILDIR_OK && made && !t->opt.no_fsync ? sg_md_fsync(rootfd) : 0;
+    int e = st == SG_MAILDIR_OK && made && !t->opt.no_fsync ? sg_fsync_retry(rootfd) : 0;
     if (e) {
         sg_md_set_err(err, e, "fsync(%s): %s", root, strerror(e));
         st = SG_MAILDIR_TEMPFAIL;
@@ -358,7 +351,7 @@ static void rollback(sg_maildir_txn *t)
         if (c->renamed) {
             int dest = c->sysflags || c->keywords ? c->curfd : c->newfd;
             if (unlinkat(dest, c->final_name, 0) == 0 && !t->opt.no_fsync)
-                sg_md_fsync(dest);
+                sg_fsync_retry(dest);
             c->renamed = false;
         } else if (c->written) {
             unlinkat(c->tmpfd, c->tmp_name, 0);
@@ -433,8 +426,8 @@ sg_maildir_status sg_md_open_folder(sg_maildir_txn *t, sg_md_copy *c, bool creat
         int e = fd < 0 ? errno : 0;
         if (fd >= 0)
             close(fd);
-        if (!e && !t->opt.no_fsync && (e = sg_md_fsync(c->dirfd)) == 0)
-            e = sg_md_fsync(t->rootfd);
+        if (!e && !t->opt.no_fsync && (e = sg_fsync_retry(c->dirfd)) == 0)
+            e = sg_fsync_retry(t->rootfd);
         if (e) {
             char *p = sg_md_join_path(t->root, c->folder, "maildirfolder", NULL);
             sg_md_set_err(err, e, "creating %s: %s", p, strerror(e));
@@ -442,7 +435,7 @@ sg_maildir_status sg_md_open_folder(sg_maildir_txn *t, sg_md_copy *c, bool creat
             return SG_MAILDIR_TEMPFAIL;
         }
     } else if (created && !t->opt.no_fsync) {
-        int e = sg_md_fsync(c->dirfd);
+        int e = sg_fsync_retry(c->dirfd);
         if (e) {
             sg_md_set_err(err, e, "fsync(%s): %s", t->root, strerror(e));
             return SG_MAILDIR_TEMPFAIL;
@@ -710,22 +703,40 @@ sg_maildir_status sg_maildir_commit(sg_maildir_txn *t, sg_maildir_error *err)
                       t->failed ? "rolled back" : "committed");
         return SG_MAILDIR_TEMPFAIL;
     }
-    /* Each file once, with all its links: its bytes and its link count. */
+    /* Each file once, with all its links: its bytes and its link count; all
+     * at once, so that their device flushes merge (base/fsync_all.h). */
+    int *fds = sg_xmalloc((t->count + 1) * sizeof *fds);
+    int *errs = sg_xmalloc((t->count + 1) * sizeof *errs);
+    size_t *of = sg_xmalloc((t->count + 1) * sizeof *of);
+    size_t nfds = 0;
     for (size_t i = 0; i < t->count; i++) {
-        sg_md_copy *c = &t->copies[i];
-        if (c->fd < 0)
-            continue;
+        if (t->copies[i].fd >= 0) {
+            of[nfds] = i;
+            fds[nfds++] = t->copies[i].fd;
+        }
+    }
+    if (!t->opt.no_fsync)
+        sg_fsync_all(t->opt.sync_crew, fds, nfds, errs, t->opt.turns);
+    else
+        memset(errs, 0, (nfds + 1) * sizeof *errs);
+    int failed_e = 0;
+    for (size_t k = 0; k < nfds; k++) { /* the first failure in the order of the adds */
+        sg_md_copy *c = &t->copies[of[k]];
         const char *what = "fsync";
-        int e = t->opt.no_fsync ? 0 : sg_md_fsync(c->fd);
+        int e = errs[k];
         if (close(c->fd) != 0 && !e) {
             what = "close";
             e = errno;
         }
         c->fd = -1;
-        if (e) {
+        if (e && !failed_e) {
+            failed_e = e;
             sg_md_set_err(err, e, "%s(%s): %s", what, c->path, strerror(e));
-            return fail(t);
         }
+    }
+    if (failed_e) {
+        free(fds), free(errs), free(of);
+        return fail(t);
     }
     char **names = sg_xmalloc((t->count + 1) * sizeof *names);
     for (size_t i = 0; i < t->count; i++) {
@@ -760,6 +771,7 @@ sg_maildir_status sg_maildir_commit(sg_maildir_txn *t, sg_maildir_error *err)
             for (size_t k = i + 1; k < t->count; k++)
                 free(names[k]);
             free(names);
+            free(fds), free(errs), free(of);
             return fail(t);
         }
         c->final_name = name;
@@ -768,17 +780,31 @@ sg_maildir_status sg_maildir_commit(sg_maildir_txn *t, sg_maildir_error *err)
         c->path = sg_md_join_path(t->root, c->folder, sub, name);
     }
     free(names);
+    /* Each new/ or cur/ that got a copy, once, all at once as the files. */
+    nfds = 0;
     for (size_t i = 0; i < t->count && !t->opt.no_fsync; i++) {
         sg_md_copy *c = &t->copies[i];
-        bool flagged = c->sysflags || c->keywords;
-        int e = sg_md_fsync(flagged ? c->curfd : c->newfd);
-        if (e) {
-            char *p = sg_md_join_path(t->root, c->folder, flagged ? "cur" : "new", NULL);
-            sg_md_set_err(err, e, "fsync(%s): %s", p, strerror(e));
-            free(p);
-            return fail(t);
+        int dir = c->sysflags || c->keywords ? c->curfd : c->newfd;
+        size_t k = 0;
+        while (k < nfds && fds[k] != dir)
+            k++;
+        if (k == nfds) {
+            of[nfds] = i;
+            fds[nfds++] = dir;
         }
     }
+    if (nfds && sg_fsync_all(t->opt.sync_crew, fds, nfds, errs, t->opt.turns)) {
+        size_t k = 0;
+        while (!errs[k])
+            k++;
+        sg_md_copy *c = &t->copies[of[k]];
+        char *p = sg_md_join_path(t->root, c->folder, c->sysflags || c->keywords ? "cur" : "new", NULL);
+        sg_md_set_err(err, errs[k], "fsync(%s): %s", p, strerror(errs[k]));
+        free(p);
+        free(fds), free(errs), free(of);
+        return fail(t);
+    }
+    free(fds), free(errs), free(of);
     if (t->opt.journal_key)
         sg_md_journal_done(t, now); /* not written: the retry finds every copy in place */
     t->committed = true;

@@ -94,6 +94,12 @@ typedef struct sg_maildir_options {
     /* Exactly once: the delivery's key in the Maildir's journal (below), the
      * same for every attempt of one delivery; NULL: no journal. */
     const char *journal_key;
+    /* The caller's turns (base/fsync_all.h), left while the commit's fsyncs
+     * wait for the disk; NULL: none (the caller is the only thread). */
+    struct sg_turns *turns;
+    /* The threads that make the commit's fsyncs (base/fsync_all.h), kept by
+     * a long-lived caller; NULL: the commit makes its own. */
+    struct sg_sync_crew *sync_crew;
 } sg_maildir_options;
 
 /* Exactly once. A delivery killed after its copies reached new/ (or while

@@ -86,8 +86,6 @@ const char *sg_md_printable(const char *name, char *buf, size_t size);
 /* root + "/" + each non-empty part, malloc'ed. */
 char *sg_md_join_path(const char *root, const char *a, const char *b, const char *c);
 void sg_md_close_fd(int *fd);
-/* fsync, again after EINTR: 0 or errno. */
-int sg_md_fsync(int fd);
 /* mkdir -p, mode 0700, for the root. 0 or errno (path in err). */
 int sg_md_make_root(const char *root, sg_maildir_error *err);
 /* Opens (maybe creates) the folder and its tmp/ new/ cur/ into c. */

@@ -33,6 +33,7 @@
 
 #include "base/write_fd.h"
 #include "engine/deliver/maildir_int.h"
+#include "base/fsync_all.h"
 
 #define LINE_MAX_BYTES 65536
 #define CLEAN_EVERY (8 * 3600)  /* tmp/ is scanned at most this often, as Dovecot does */
@@ -299,7 +300,7 @@ sg_maildir_status sg_maildir_recover(const char *root, const sg_maildir_options 
                 break;
             }
             int dfd = open_parent(rootfd, final);
-            int er = dfd >= 0 && !opt->no_fsync ? sg_md_fsync(dfd) : 0;
+            int er = dfd >= 0 && !opt->no_fsync ? sg_fsync_retry(dfd) : 0;
             if (dfd >= 0)
                 close(dfd);
             if (er) {

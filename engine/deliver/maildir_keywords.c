@@ -19,6 +19,7 @@
 #include "base/read_fd.h"
 #include "base/write_fd.h"
 #include "engine/deliver/maildir_int.h"
+#include "base/fsync_all.h"
 
 #define KEYWORDS_LOCK "dovecot-keywords.lock"
 #define KEYWORDS_LOCK_STALE 120 /* seconds, Dovecot's KEYWORDS_LOCK_STALE_TIMEOUT */
@@ -127,11 +128,11 @@ static int keywords_write(const sg_maildir_txn *t, int dirfd, int lockfd, const 
             e = errno;
     }
     if (!e && !t->opt.no_fsync)
-        e = sg_md_fsync(lockfd);
+        e = sg_fsync_retry(lockfd);
     if (!e && renameat(dirfd, KEYWORDS_LOCK, dirfd, KEYWORDS_FILE) != 0)
         e = errno;
     if (!e && !t->opt.no_fsync)
-        e = sg_md_fsync(dirfd);
+        e = sg_fsync_retry(dirfd);
     return e;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/deliver/maildir_int.h"
+#include "base/fsync_all.h"
 
 /* The flags of a Maildir file name's info (":2,LETTERS"), as names: system
  * letters by sg_md_system_flags, keyword letters through the folder's keywords. */
@@ -122,14 +123,14 @@ sg_maildir_status sg_maildir_move(const char *root, const sg_maildir_options *op
             e = errno;
             sg_md_set_err(err, e, "link(%s, %s): %s", path, to, strerror(e));
             st = SG_MAILDIR_TEMPFAIL;
-        } else if ((!t->opt.no_fsync && (e = sg_md_fsync(dest)) != 0) || (unlinkat(srcdirfd, name, 0) != 0 && (e = errno))) {
+        } else if ((!t->opt.no_fsync && (e = sg_fsync_retry(dest)) != 0) || (unlinkat(srcdirfd, name, 0) != 0 && (e = errno))) {
             /* the new name may not be durable, or the old one is still there:
              * undo the link so the message stays exactly once, where it was */
             sg_md_set_err(err, e, "moving %s to %s: %s", path, to, strerror(e));
             unlinkat(dest, dname, 0);
             st = SG_MAILDIR_TEMPFAIL;
         } else if (!t->opt.no_fsync) {
-            sg_md_fsync(srcdirfd);
+            sg_fsync_retry(srcdirfd);
         }
         if (st == SG_MAILDIR_OK && new_path)
             *new_path = sg_xstrdup(to);

@@ -23,6 +23,16 @@
  * reject under lmtp_reject_refuses (yes, the default: RFC 5429 §2.1, refuse
  * at the protocol level where possible) is 550 5.7.1 with the reason, which
  * the MTA returns to the sender.
+ *
+ * Several recipients: their deliveries run in threads that take turns, one
+ * at a time, each leaving its turn only while its Maildir commit waits for
+ * the disk (base/fsync_all.h), so that the recipients' fsyncs are issued
+ * together (group commit: their device flushes merge). Each recipient's
+ * delivery stays its own transaction, in its own order: the replies come in
+ * RCPT order, each 250 only once that recipient's copies are synced, a 4xx
+ * for one that failed, whatever the others did. The recipients of one home
+ * are delivered one after the other. The transaction ends only when every
+ * delivery started has finished. The threads are kept for the next message.
  */
 #ifndef SG_LMTP_DELIVER_H
 #define SG_LMTP_DELIVER_H
@@ -31,6 +41,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/fsync_all.h"
 #include "engine/deliver/delivery.h"
 #include "server/lmtp/lmtp_session.h"
 #include "store/userdb.h"
@@ -43,6 +54,9 @@ typedef struct sg_lmtp_backend {
     uid_t uid;             /* the server's: a user of another uid cannot be delivered to */
     sg_arena *txn_arena;   /* what the transaction's recipients hold; reset at its end */
     sg_arena *msg_arena;   /* one recipient's delivery; reset after each */
+    sg_turns turns;        /* the threads delivering one message's recipients (below) */
+    struct sg_lmtp_crew *crew;   /* those threads, made at the first message with several */
+    sg_sync_crew *sync_crew;     /* the threads of the commits' fsyncs (base/fsync_all.h) */
 } sg_lmtp_backend;
 
 /* Fills the arenas; the rest is the caller's. */

@@ -53,7 +53,7 @@ static void serve_session(sg_lmtp_world *w, const sg_daemon_log *lg, int in, int
         sg_daemon_logf(lg, SG_LOG_ERR, "configuration error: %s", err); /* each delivery then opens it and says why */
         audit = NULL;
     }
-    sg_delivery_host host = {&w->cli.settings, w->registry, policy, host_log, (void *)lg, audit};
+    sg_delivery_host host = {&w->cli.settings, w->registry, policy, host_log, (void *)lg, audit, NULL, NULL};
     sg_lmtp_backend b;
     sg_lmtp_backend_init(&b);
     b.host = &host;

@@ -51,7 +51,7 @@ static int teardown(void **state)
 
 static sg_maildir_options options(bool autocreate)
 {
-    sg_maildir_options o = {autocreate, false, MD_HOST, NULL};
+    sg_maildir_options o = {autocreate, false, MD_HOST, NULL, NULL, NULL};
     return o;
 }
 
@@ -781,7 +781,7 @@ static void test_empty_commit_and_reuse(void **state)
 static void test_no_fsync_and_default_host(void **state)
 {
     fixture *f = *state;
-    sg_maildir_options o = {false, true, NULL, NULL};
+    sg_maildir_options o = {false, true, NULL, NULL, NULL, NULL};
     sg_maildir_txn *txn = begin(f, &o, NULL, MSG);
     add_ok(txn, "INBOX", NULL, 0, false);
     commit_ok(txn);

@@ -94,7 +94,7 @@ static int teardown(void **state)
 
 static sg_maildir_txn *begin(const fixture *f, const char *msg)
 {
-    sg_maildir_options o = {false, false, MD_HOST, NULL};
+    sg_maildir_options o = {false, false, MD_HOST, NULL, NULL, NULL};
     sg_maildir_txn *txn = NULL;
     sg_maildir_error err;
     assert_int_equal(sg_maildir_begin(f->root, &o, NULL, 0, msg, strlen(msg), &txn, &err), SG_MAILDIR_OK);
