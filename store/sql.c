@@ -199,7 +199,7 @@ static sg_sql_result pg_exec(sg_sql *c, long long *changes, const char *sql, con
 
 sg_sql_result sg_sql_exec(sg_sql *c, long long *changes, const char *sql, const char *types, ...)
 {
-    param p[MAX_PARAMS];
+    param p[MAX_PARAMS] = {{0}}; // collect() fills the first n; zeroed so no compiler sees an uninitialised read
     va_list ap;
     va_start(ap, types);
     int n = collect(types, ap, p);
@@ -216,7 +216,7 @@ static sg_sql_result query_v(sg_sql *c, sg_sql_rows *rows, const char *sql, cons
     memset(rows, 0, sizeof *rows);
     rows->c = c;
     rows->row = -1;
-    param p[MAX_PARAMS];
+    param p[MAX_PARAMS] = {{0}}; // collect() fills the first n; zeroed so no compiler sees an uninitialised read
     int n = collect(types, ap, p);
     if (n < 0)
         return rows->status = fail(c, SG_SQL_FAILED, "bad parameter types \"%s\"", types);
