@@ -190,6 +190,8 @@ static int find(int rootfd, const char *key, time_t now, entry *out)
     size_t klen = strlen(key);
     char *line = sg_xmalloc(LINE_MAX_BYTES);
     while (fgets(line, LINE_MAX_BYTES, in)) {
+        if (!strstr(line, key)) /* another delivery's line (most are): not parsed */
+            continue;
         char kind;
         long long when;
         int off = 0;
