@@ -121,7 +121,7 @@ void sg_sync_crew_free(sg_sync_crew *c)
 static void crew_grow(sg_sync_crew *c, size_t want)
 {
     for (size_t have = c->idle; have < want && c->nthreads < SYNC_THREADS; have++) {
-        if (!sg_thread_start(&c->threads[c->nthreads], crew_thread, c))
+        if (!sg_thread_start_sized(&c->threads[c->nthreads], crew_thread, c, SG_THREAD_SMALL_STACK))
             break;
         c->nthreads++;
     }
@@ -171,7 +171,8 @@ static void own_threads_sync(const int *fds, size_t n, int *errs)
         for (size_t i = 0; i < k; i++) {
             jobs[i].fd = fds[at + i];
             jobs[i].err = 0;
-            made[i] = sg_thread_start(&th[i], sync_one, &jobs[i]);
+            /* the first in this thread, which would only wait */
+            made[i] = i > 0 && sg_thread_start_sized(&th[i], sync_one, &jobs[i], SG_THREAD_SMALL_STACK);
         }
         for (size_t i = 0; i < k; i++) {
             if (made[i])

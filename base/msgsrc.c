@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #define SPOOL_CHUNK (64 * 1024)
+/* Up to this size a file is read, not mapped: mapping and unmapping cost more
+ * than copying a few pages (`sievegate filter` over 1,000 messages of 4 KiB:
+ * the munmap alone was a third of the system time), and memory stays small. */
+#define READ_BELOW (64 * 1024)
 
 void sg_msgsrc_from_memory(sg_msgsrc *m, const char *data, size_t len)
 {
@@ -20,11 +24,13 @@ void sg_msgsrc_from_memory(sg_msgsrc *m, const char *data, size_t len)
     m->fd = -1;
 }
 
-/* Maps [offset, end) of the regular file fd. */
-static int map_file(sg_msgsrc *m, int fd, off_t offset, size_t max)
+/* Maps (or reads) [offset, end) of the regular file fd; known: its fstat, or NULL. */
+static int map_file(sg_msgsrc *m, int fd, off_t offset, size_t max, const struct stat *known)
 {
     struct stat st;
-    if (fstat(fd, &st) != 0)
+    if (known)
+        st = *known;
+    else if (fstat(fd, &st) != 0)
         return errno;
     if (offset < 0 || offset > st.st_size)
         offset = 0;
@@ -37,6 +43,26 @@ static int map_file(sg_msgsrc *m, int fd, off_t offset, size_t max)
     m->data = "";
     if (len == 0)
         return 0;
+    if (len <= READ_BELOW) {
+        char *buf = malloc(len);
+        if (!buf)
+            return ENOMEM;
+        size_t got = 0;
+        while (got < len) {
+            ssize_t r = pread(fd, buf + got, len - got, offset + (off_t)got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                int e = r < 0 ? errno : EIO; /* shorter than fstat said: changed while read */
+                free(buf);
+                return e;
+            }
+            got += (size_t)r;
+        }
+        m->copy = buf;
+        m->data = buf;
+        return 0;
+    }
     /* mmap wants a page-aligned offset: map from the page holding it */
     long page = sysconf(_SC_PAGESIZE);
     off_t base = offset - offset % (page > 0 ? page : 4096);
@@ -68,7 +94,7 @@ int sg_msgsrc_open_path(sg_msgsrc *m, const char *path, size_t max)
         close(fd);
         return rc;
     }
-    int rc = map_file(m, fd, 0, max);
+    int rc = map_file(m, fd, 0, max, &st);
     if (rc) {
         close(fd);
         m->fd = -1;
@@ -87,7 +113,7 @@ int sg_msgsrc_open_fd(sg_msgsrc *m, int fd, size_t max, const char *spool_dir)
         int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
         if (dup_fd < 0)
             return errno;
-        int rc = map_file(m, dup_fd, at < 0 ? 0 : at, max);
+        int rc = map_file(m, dup_fd, at < 0 ? 0 : at, max, &st);
         if (rc) {
             close(dup_fd);
             m->fd = -1;
@@ -133,7 +159,7 @@ int sg_msgsrc_open_fd(sg_msgsrc *m, int fd, size_t max, const char *spool_dir)
     }
     free(buf);
     if (!e)
-        e = map_file(m, spool, 0, max);
+        e = map_file(m, spool, 0, max, NULL);
     if (e) {
         close(spool);
         m->fd = -1;
@@ -147,6 +173,7 @@ void sg_msgsrc_close(sg_msgsrc *m)
 {
     if (m->map)
         munmap(m->map, m->maplen);
+    free(m->copy);
     if (m->owns_fd && m->fd >= 0)
         close(m->fd);
     sg_msgsrc_from_memory(m, NULL, 0);

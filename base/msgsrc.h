@@ -8,7 +8,8 @@
  * mapping (the body's pages are then never part of the process). A pipe is
  * first spooled, 64 KiB at a time, into an unlinked temporary file in
  * spool_dir (O_TMPFILE; nothing is left behind by a killed process).
- * Memory: a small constant, whatever the message's size.
+ * Memory: a small constant, whatever the message's size; a file of up to
+ * 64 KiB is read into memory instead (cheaper than a mapping).
  */
 #ifndef SG_MSGSRC_H
 #define SG_MSGSRC_H
@@ -23,6 +24,7 @@ typedef struct sg_msgsrc {
     int fd;           /* the regular file holding them (read-only), or -1 */
     off_t file_offset; /* where data[0] is in that file */
     void *map;        /* for munmap, or NULL */
+    char *copy;       /* a small file's bytes, read instead of mapped (to free), or NULL */
     size_t maplen;
     bool owns_fd;
 } sg_msgsrc;

@@ -7,6 +7,7 @@
  * user; 75 retry later (nothing was lost, nothing will be delivered twice);
  * 77 rejected under -e; 64 usage.
  */
+#define _GNU_SOURCE /* sigabbrev_np */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -224,13 +225,17 @@ static int deliver_job(void *ctx)
     return deliver(ctx);
 }
 
+/* After the delivery process died (base/supervise.h): system calls only. */
 static void report_death(void *ctx, int sig)
 {
     const delivery *d = ctx;
-    char line[160];
-    snprintf(line, sizeof line, "the delivery process was killed by signal %d (%s): deferred, the MTA retries", sig,
-             strsignal(sig));
-    host_log(NULL, SG_LOG_ERR, d->o->user ? d->o->user : "?", line);
+    char line[160] = "the delivery process was killed by signal ";
+    sg_supervise_append_int(line, sizeof line, sig);
+    const char *name = sigabbrev_np(sig); /* a constant string, unlike strsignal's */
+    strncat(line, " (SIG", sizeof line - strlen(line) - 1);
+    strncat(line, name ? name : "?", sizeof line - strlen(line) - 1);
+    strncat(line, "): deferred, the MTA retries", sizeof line - strlen(line) - 1);
+    sg_supervise_say("sievegate deliver: ", "sievegate", d->o->user ? d->o->user : "?", line);
 }
 
 int sg_cmd_deliver(int argc, char **argv)

@@ -85,6 +85,7 @@ typedef struct filter_run {
     sg_user_state *state; /* --execute --allow-redirect: the forward tracker */
     time_t now;
     sg_arena *msg_arena; /* one message's data, reset after each (no mapping per message) */
+    sg_refile_cache *cache; /* the folder's paths and mailboxes, from one message to the next */
     int rc; /* the worst per-message outcome */
 } filter_run;
 
@@ -217,7 +218,7 @@ static void filter_one(filter_run *fr, const char *path)
     sg_delivery_host host = {&fr->cli->settings, fr->reg, NULL, host_log, NULL, NULL, NULL, NULL};
     sg_refile_request req = {path, data, len, msg, &env, owner, fr->login, fr->home, fr->state,
                              o->default_mailbox, o->discard, o->discard_mailbox, o->execute,
-                             o->execute && o->allow_redirect, fr->now};
+                             o->execute && o->allow_redirect, fr->now, fr->cache};
     sg_refile_outcome out;
     sg_refile_status st = sg_refile_message(&host, &req, &result, arena, &out);
     int rc = st == SG_REFILE_DONE         ? SG_EXIT_OK
@@ -323,9 +324,11 @@ static int run(sg_cli *cli, const filter_options *o, const char *script_path, ch
         if (o->execute && o->allow_redirect)
             open_state(&fr, arena);
         fr.msg_arena = sg_arena_new();
+        fr.cache = sg_refile_cache_new();
         for (size_t i = 0; i < files.n; i++)
             filter_one(&fr, files.items[i]);
         sg_arena_free(fr.msg_arena);
+        sg_refile_cache_free(fr.cache);
         rc = fr.rc;
         sg_user_state_close(fr.state);
         sg_arena_free(arena);

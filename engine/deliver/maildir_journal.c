@@ -72,23 +72,34 @@ static bool within_window(long long when, time_t now)
     return when + SG_MAILDIR_JOURNAL_WINDOW >= (long long)now && when <= (long long)now + 3600;
 }
 
-/* Rewrites the journal with the entries of the window only (under LOCK_EX). */
+/* Rewrites the journal with the entries of the window only (under LOCK_EX,
+ * held by the caller on `fd`). The file is read through a descriptor of its
+ * own: `fd` is write-only, and a dup() of it would hold the lock (it is the
+ * same open file) for as long as it stayed open. */
 static void rotate(int rootfd, int fd, time_t now)
 {
-    FILE *in = fdopen(dup(fd), "r");
+    struct stat locked, opened;
+    int infd = openat(rootfd, SG_MAILDIR_JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    FILE *in = infd >= 0 ? fdopen(infd, "r") : NULL;
+    if (!in) {
+        if (infd >= 0)
+            close(infd);
+        return;
+    }
+    if (fstat(fd, &locked) != 0 || fstat(infd, &opened) != 0 || locked.st_ino != opened.st_ino ||
+        locked.st_dev != opened.st_dev) {
+        fclose(in); /* replaced meanwhile: the other writer rotated it */
+        return;
+    }
     int outfd = openat(rootfd, SG_MAILDIR_JOURNAL ".new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
                        FILE_MODE);
     FILE *out = outfd >= 0 ? fdopen(outfd, "w") : NULL;
-    if (!in || !out) {
-        if (in)
-            fclose(in);
-        if (out)
-            fclose(out);
-        else if (outfd >= 0)
+    if (!out) {
+        if (outfd >= 0)
             close(outfd);
+        fclose(in);
         return;
     }
-    rewind(in);
     char *line = sg_xmalloc(LINE_MAX_BYTES);
     while (fgets(line, LINE_MAX_BYTES, in)) {
         long long when = 0;
@@ -179,6 +190,8 @@ static int find(int rootfd, const char *key, time_t now, entry *out)
     size_t klen = strlen(key);
     char *line = sg_xmalloc(LINE_MAX_BYTES);
     while (fgets(line, LINE_MAX_BYTES, in)) {
+        if (!strstr(line, key)) /* another delivery's line (most are): not parsed */
+            continue;
         char kind;
         long long when;
         int off = 0;

@@ -84,22 +84,168 @@ static char *folder_of(const char *path, sg_arena *arena)
     return sg_arena_strndup(arena, path, (size_t)(sub - 1 - path) ? (size_t)(sub - 1 - path) : 1);
 }
 
-/* Maildir++: a subfolder holds a "maildirfolder" file and lives in the root. */
-static char *root_of(const char *folder, sg_arena *arena)
+/* Maildir++: a subfolder holds a "maildirfolder" file and lives in the root.
+ * Sets *real (the folder's real path) and *root, in arena; false when the
+ * folder cannot be resolved. */
+static bool resolve_folder(const char *folder, sg_arena *arena, char **real_out, char **root_out)
 {
-    char *marker = sg_arena_alloc_bytes(arena, strlen(folder) + 16);
-    sprintf(marker, "%s/maildirfolder", folder);
     char *real = realpath(folder, NULL);
     if (!real)
-        return NULL;
+        return false;
+    *real_out = sg_arena_strdup(arena, real);
     char *root = sg_arena_strdup(arena, real);
     free(real);
+    char *marker = sg_arena_alloc_bytes(arena, strlen(root) + 16);
+    sprintf(marker, "%s/maildirfolder", root);
     if (access(marker, F_OK) == 0) {
         char *slash = strrchr(root, '/');
         if (slash && slash != root)
             *slash = '\0';
     }
-    return root;
+    *root_out = root;
+    return true;
+}
+
+/* ---- what a run keeps (refile.h) ---- */
+
+typedef struct known_mailbox {
+    char *name;
+    bool exists;
+    signed char refused; /* -1: not asked yet, 0: no, 1: yes, because of why */
+    char *why;
+} known_mailbox;
+
+struct sg_refile_cache {
+    sg_arena *arena;      /* the folder's paths and the store's settings */
+    char *folder;         /* as folder_of gave it; NULL: none yet */
+    char *real, *root;    /* NULL: the folder cannot be resolved */
+    bool have_store;      /* mailboxes below is built */
+    sg_mailboxes mailboxes;
+    known_mailbox *known; /* what exists() answered (names malloc'ed) */
+    size_t nknown, cap;
+};
+
+sg_refile_cache *sg_refile_cache_new(void)
+{
+    sg_refile_cache *c = sg_xmalloc(sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->arena = sg_arena_new();
+    return c;
+}
+
+static void forget_mailboxes(sg_refile_cache *c)
+{
+    for (size_t i = 0; i < c->nknown; i++) {
+        free(c->known[i].name);
+        free(c->known[i].why);
+    }
+    c->nknown = 0;
+}
+
+void sg_refile_cache_free(sg_refile_cache *c)
+{
+    if (!c)
+        return;
+    forget_mailboxes(c);
+    free(c->known);
+    sg_arena_free(c->arena);
+    free(c);
+}
+
+/* The entry of `name`, asked of the store when new. */
+static known_mailbox *known(sg_refile_cache *c, const char *name)
+{
+    for (size_t i = 0; i < c->nknown; i++)
+        if (strcmp(c->known[i].name, name) == 0)
+            return &c->known[i];
+    bool exists = c->mailboxes.store.exists(c->mailboxes.store.ctx, name);
+    if (c->nknown == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->known = sg_xrealloc(c->known, c->cap * sizeof *c->known);
+    }
+    c->known[c->nknown] = (known_mailbox){sg_xstrdup(name), exists, -1, NULL};
+    return &c->known[c->nknown++];
+}
+
+static bool cached_exists(void *ctx, const char *name)
+{
+    return known(ctx, name)->exists;
+}
+
+static bool cached_create(void *ctx, const char *name, char *err, size_t errlen)
+{
+    sg_refile_cache *c = ctx;
+    forget_mailboxes(c);
+    return c->mailboxes.store.create(c->mailboxes.store.ctx, name, err, errlen);
+}
+
+static bool cached_special_use(void *ctx, const char *name, const char *use, const char **found)
+{
+    sg_refile_cache *c = ctx;
+    return c->mailboxes.store.has_special_use(c->mailboxes.store.ctx, name, use, found);
+}
+
+static bool cached_refused(void *ctx, const char *name, char *why, size_t whylen)
+{
+    sg_refile_cache *c = ctx;
+    if (!c->mailboxes.store.refused)
+        return false;
+    known_mailbox *k = known(c, name);
+    if (k->refused < 0) {
+        char text[512] = "";
+        k->refused = c->mailboxes.store.refused(c->mailboxes.store.ctx, name, text, sizeof text);
+        k->why = k->refused ? sg_xstrdup(text) : NULL;
+    }
+    if (k->refused && whylen)
+        snprintf(why, whylen, "%s", k->why);
+    return k->refused;
+}
+
+/* The folder's real path and root: from the cache when it is the folder of
+ * the last message, else resolved (and kept when there is a cache). */
+static bool folder_paths(sg_refile_cache *c, const char *folder, sg_arena *arena, const char **real, const char **root)
+{
+    if (c && c->folder && strcmp(c->folder, folder) == 0) {
+        *real = c->real;
+        *root = c->root;
+        return c->real != NULL;
+    }
+    char *r = NULL, *rt = NULL;
+    if (!c) {
+        bool ok = resolve_folder(folder, arena, &r, &rt);
+        *real = r;
+        *root = rt;
+        return ok;
+    }
+    forget_mailboxes(c);
+    sg_arena_reset(c->arena);
+    c->have_store = false;
+    c->folder = sg_arena_strdup(c->arena, folder);
+    c->real = c->root = NULL;
+    if (resolve_folder(folder, c->arena, &r, &rt)) {
+        c->real = r;
+        c->root = rt;
+    }
+    *real = c->real;
+    *root = c->root;
+    return c->real != NULL;
+}
+
+/* The mailboxes of the Maildir at root (the plan's checks), as d->mailboxes. */
+static bool mailboxes_of(const sg_delivery_host *host, sg_refile_cache *c, const char *root, sg_arena *arena,
+                         sg_mailboxes *out)
+{
+    char err[512];
+    if (!c)
+        return sg_settings_mailbox_store(host->settings, NULL, root, arena, out, err, sizeof err);
+    if (!c->have_store) {
+        if (!sg_settings_mailbox_store(host->settings, NULL, root, c->arena, &c->mailboxes, err, sizeof err))
+            return false;
+        c->have_store = true;
+    }
+    *out = c->mailboxes;
+    out->store = (sg_mailbox_store){cached_exists, cached_create, cached_special_use, cached_refused, c};
+    return true;
 }
 
 /* A local target of the plan. */
@@ -153,16 +299,14 @@ static bool is_folder(const char *root, const char *mailbox, const struct stat *
  * then the move into that one (the source folder itself when it is a target).
  * Returns the status with *error; *done says what happened. */
 static sg_refile_status apply(const sg_delivery_host *host, const char *user, const sg_maildir_options *mopt,
-                              const char *path, const char *data, size_t len, target *t, size_t nt, sg_arena *arena, const char **done, const char **error)
+                              sg_refile_cache *cache, const char *path, const char *data, size_t len, target *t,
+                              size_t nt, sg_arena *arena, const char **done, const char **error)
 {
-    char *folder = folder_of(path, arena);
+    const char *folder = folder_of(path, arena);
     struct stat fst;
-    const char *root = folder ? root_of(folder, arena) : NULL;
-    char *real = folder ? realpath(folder, NULL) : NULL;
-    if (real) {
-        folder = sg_arena_strdup(arena, real);
-        free(real);
-    }
+    const char *root = NULL;
+    if (folder && !folder_paths(cache, folder, arena, &folder, &root))
+        folder = NULL;
     if (!folder || !root || stat(folder, &fst) != 0) {
         *error = "not in the new/ or cur/ of a Maildir folder: left as it is";
         return SG_REFILE_NOT_MAILDIR;
@@ -252,9 +396,9 @@ sg_refile_status sg_refile_message(const sg_delivery_host *host, const sg_refile
     d.message_id = sg_message_header_values(d.msg, "message-id", &values) > 0 ? values[0] : "";
     /* The mailboxes of the Maildir the message is in: the plan's checks. */
     char *folder = folder_of(req->path, arena);
-    const char *root = folder ? root_of(folder, arena) : NULL;
-    char err[512];
-    if (root && sg_settings_mailbox_store(host->settings, NULL, root, arena, &d.mailboxes, err, sizeof err))
+    const char *real = NULL, *root = NULL;
+    if (folder && folder_paths(req->cache, folder, arena, &real, &root) &&
+        mailboxes_of(host, req->cache, root, arena, &d.mailboxes))
         d.maildir_root = root;
 
     sg_refile_status status = SG_REFILE_DONE;
@@ -306,6 +450,8 @@ sg_refile_status sg_refile_message(const sg_delivery_host *host, const sg_refile
         out->done = req->path; /* discarded or forwarded: left as it is (--discard keep) */
         return out->status = SG_REFILE_DONE;
     }
-    return out->status = apply(host, req->user, &mopt, req->path, req->data, req->len, t, nt, arena, &out->done,
-                               &out->error);
+    if (req->cache)
+        forget_mailboxes(req->cache); /* applying the plan may have made a folder */
+    return out->status = apply(host, req->user, &mopt, req->cache, req->path, req->data, req->len, t, nt, arena,
+                               &out->done, &out->error);
 }

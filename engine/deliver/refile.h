@@ -39,6 +39,17 @@ typedef enum {
     SG_REFILE_CONFIG,     /* the policy's settings are wrong: nothing done */
 } sg_refile_status;
 
+/* What a run over the messages of a folder keeps from one message to the
+ * next (`sievegate filter`): the folder's real path and Maildir root, and
+ * which mailboxes exist, so that a message costs no realpath() and no stat()
+ * per target (filter over 1,000 messages: 5.6 stat calls a message before).
+ * What exists is forgotten after a message whose plan was applied (it may
+ * have made a folder). Owned by the caller; NULL in a request: nothing kept. */
+typedef struct sg_refile_cache sg_refile_cache;
+
+sg_refile_cache *sg_refile_cache_new(void);
+void sg_refile_cache_free(sg_refile_cache *c);
+
 typedef struct sg_refile_request {
     const char *path; /* the stored message file */
     const char *data; /* its bytes */
@@ -55,6 +66,7 @@ typedef struct sg_refile_request {
     bool execute;  /* apply the plan (else only build it) */
     bool outgoing; /* with execute: send what the plan sends (--allow-redirect) */
     time_t now;
+    sg_refile_cache *cache; /* may be NULL */
 } sg_refile_request;
 
 typedef struct sg_refile_outcome {

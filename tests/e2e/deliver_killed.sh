@@ -42,7 +42,7 @@ killed_at() {
     if [ "$n" = 1 ]; then ok; else fail "$name: $n copies after the retry, expected exactly 1"; fi
 }
 
-killed_at "while writing the copy" write /tmp/ 0
+killed_at "while writing the copy" write /Maildir/tmp/ 0 # the copy, not the stderr file (which may be under /tmp too)
 killed_at "after the write, before the rename" rename /new/ 0
 # The copy is in new/, the process dies before it can exit 0: the MTA
 # retries, and the journal (exactly once) says the copy is there.
