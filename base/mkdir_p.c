@@ -11,6 +11,9 @@
 
 int sg_mkdir_p(const char *path, mode_t mode, char *failed, size_t failedlen)
 {
+    struct stat whole;
+    if (stat(path, &whole) == 0)
+        return 0; /* the common case, one call instead of one per level */
     size_t n = strlen(path);
     char *p = sg_xmalloc(n + 1);
     memcpy(p, path, n + 1);
