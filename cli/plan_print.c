@@ -222,6 +222,16 @@ void sg_plan_print_json(FILE *out, const sg_result *r, const sg_plan_context *pc
     fputs("\n \"actions\": [", out);
     size_t n = 0;
     bool message_shown = false;
+    if (plan->admin) { /* cli.md: the admin mailbox forward, before the script's actions */
+        fputs("\n   {\"action\": \"admin-forward\"", out);
+        json_field(out, "address", plan->admin->address);
+        json_bool(out, "keep_copy", plan->admin->keep_copy);
+        json_decision(out, &plan->admin_decision, pc);
+        fputs("}", out);
+        n++;
+        if (plan->admin_decision.verdict == SG_FWD_BLOCK_BOUNCE && plan->bounce == SG_BOUNCE_DUE)
+            json_bounce(out, &plan->admin_decision, pc, &message_shown);
+    }
     for (size_t i = 0; i < r->count; i++) {
         fputs(n++ ? ",\n   " : "\n   ", out);
         json_action(out, &r->actions[i], i, pc);
@@ -401,6 +411,18 @@ static void text_notify(FILE *out, const sg_action *a, size_t index, const sg_pl
     }
 }
 
+/* "admin forward to ADDRESS [(keep copy)] (external): allowed" and its bounce, like a redirect's lines. */
+static void text_decision(FILE *out, const sg_fwd_decision *d, const sg_plan_context *pc)
+{
+    fprintf(out, " (%s): %s", d->external ? "external" : "internal", d->verdict == SG_FWD_ALLOW ? "allowed" : "not sent");
+    if (d->verdict != SG_FWD_ALLOW && d->reason)
+        fprintf(out, ", %s", d->reason);
+    if (d->verdict == SG_FWD_BLOCK_BOUNCE && pc->plan->bounce == SG_BOUNCE_DUE)
+        fprintf(out, "\nbounce %s to %s for %s", d->status, pc->env->from, d->target);
+    else if (d->verdict == SG_FWD_BLOCK_BOUNCE)
+        fprintf(out, "\nno bounce: %s", pc->plan->no_bounce_reason);
+}
+
 void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc)
 {
     for (size_t i = 0; i < r->errors.count; i++) {
@@ -412,6 +434,11 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
     for (size_t i = 0; i < r->warnings.count; i++)
         fprintf(out, "runtime warning at line %u, column %u: %s\n", r->warnings.items[i].loc.line,
                 r->warnings.items[i].loc.column, r->warnings.items[i].message);
+    if (pc->plan->admin) {
+        fprintf(out, "admin forward to %s%s", pc->plan->admin->address, pc->plan->admin->keep_copy ? " (keep copy)" : "");
+        text_decision(out, &pc->plan->admin_decision, pc);
+        fputc('\n', out);
+    }
     for (size_t i = 0; i < r->count; i++) {
         const sg_action *a = &r->actions[i];
         switch (a->kind) {
@@ -424,18 +451,10 @@ void sg_plan_print_text(FILE *out, const sg_result *r, const sg_plan_context *pc
                     a->specialuse ? " (special-use " : "", a->specialuse ? a->specialuse : "", a->specialuse ? ")" : "");
             text_flags(out, &a->flags);
             break;
-        case SG_ACT_REDIRECT: {
-            const sg_fwd_decision *d = &pc->plan->decisions[i];
-            fprintf(out, "redirect to %s%s (%s): %s", a->address, a->copy ? " (copy)" : "",
-                    d->external ? "external" : "internal", d->verdict == SG_FWD_ALLOW ? "allowed" : "not sent");
-            if (d->verdict != SG_FWD_ALLOW && d->reason)
-                fprintf(out, ", %s", d->reason);
-            if (d->verdict == SG_FWD_BLOCK_BOUNCE && pc->plan->bounce == SG_BOUNCE_DUE)
-                fprintf(out, "\nbounce %s to %s for %s", d->status, pc->env->from, d->target);
-            else if (d->verdict == SG_FWD_BLOCK_BOUNCE)
-                fprintf(out, "\nno bounce: %s", pc->plan->no_bounce_reason);
+        case SG_ACT_REDIRECT:
+            fprintf(out, "redirect to %s%s", a->address, a->copy ? " (copy)" : "");
+            text_decision(out, &pc->plan->decisions[i], pc);
             break;
-        }
         case SG_ACT_DISCARD:
             fputs("discard", out);
             break;

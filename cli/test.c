@@ -20,6 +20,7 @@
 #include "base/msgsrc.h"
 #include "cli/cli.h"
 #include "engine/deliver/delivery.h"
+#include "engine/enforce/policy_get.h"
 #include "grammar/diag_print.h"
 #include "cli/plan_print.h"
 #include "cli/policy_load.h"
@@ -262,8 +263,11 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
         sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
         char why[512] = "";
         const char *owner = owner_of(cli, o, &env, arena);
-        if (rc == SG_EXIT_OK && sg_plan_needs_policy(&result)) /* local delivery never depends on the policy */
+        /* As delivery: for the script's forwards, and for the owner's admin mailbox forward when a store is configured. */
+        bool admin = sg_policy_store_configured(cli->config);
+        if (rc == SG_EXIT_OK && (sg_plan_needs_policy(&result) || admin))
             rc = sg_cli_policy(cli, owner, &policy, &mode, why, sizeof why);
+        admin = admin && sg_policy_admin_forward_asked(cli->config, policy != NULL);
         if (rc == SG_EXIT_OK) {
             /* The plan as delivery builds it, without the per-user state (nothing recorded yet). */
             sg_plan_input in;
@@ -275,6 +279,7 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             in.policy = policy;
             in.unavailable = mode;
             in.unavailable_reason = why;
+            in.admin_forward = admin;
             in.mailboxes = opt.mailboxes;
             const char *autocreate = sg_config_get(cli->config, "lda_mailbox_autocreate");
             in.autocreate = autocreate && strcmp(autocreate, "yes") == 0;

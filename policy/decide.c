@@ -34,6 +34,7 @@ const char *sg_fwd_mechanism_name(sg_fwd_mechanism m)
     case SG_FWD_REDIRECT: return "redirect";
     case SG_FWD_REDIRECT_COPY: return "redirect-copy";
     case SG_FWD_NOTIFY: return "notify";
+    case SG_FWD_ADMIN: return "admin-forward";
     }
     return "redirect";
 }

@@ -3,7 +3,7 @@
  * decides; `check -u`, `test`, `deliver` and `policy explain` all call it.
  *
  * Takes: a policy snapshot (policy/policy.h), the owner (the user whose script
- * runs), the target address as the script gave it after expansion, and what
+ * runs, or whose mailbox an administrator forwards: the same steps), the target address as the script gave it after expansion, and what
  * the loop checks need. Returns: the verdict, the normalised target, which
  * policy or remote domain decided, and the steps taken (for explain).
  */
@@ -20,9 +20,11 @@ typedef enum {
     SG_FWD_REDIRECT,      /* redirect */
     SG_FWD_REDIRECT_COPY, /* redirect :copy */
     SG_FWD_NOTIFY,        /* notify :method "mailto:..." */
+    SG_FWD_ADMIN,         /* an administrator's mailbox forward (policy.h, sg_admin_forward) */
 } sg_fwd_mechanism;
 
-const char *sg_fwd_mechanism_name(sg_fwd_mechanism m); /* "redirect", "redirect-copy", "notify" */
+/* "redirect", "redirect-copy", "notify", "admin-forward" */
+const char *sg_fwd_mechanism_name(sg_fwd_mechanism m);
 
 typedef enum {
     SG_FWD_ALLOW,        /* internal, or external with forwarding on */

@@ -373,13 +373,19 @@ const char *sg_policy_case_name(sg_policy_case c)
     return "unknown";
 }
 
+bool sg_policy_store_configured(const sg_config *cfg)
+{
+    const char *uri = sg_config_get(cfg, "policy_store");
+    return !uri || !*uri || strcmp(uri, "none") != 0; /* unset: SG_DEFAULT_POLICY_STORE */
+}
+
 sg_policy_case sg_policy_case_of(const sg_config *cfg, char *text, size_t len)
 {
     const char *uri = sg_config_get(cfg, "policy_store");
     uri = uri && *uri ? uri : SG_DEFAULT_POLICY_STORE;
     const char *mode = sg_config_get(cfg, "policy_unavailable");
     mode = mode ? mode : "tempfail";
-    if (strcmp(uri, "none") == 0) {
+    if (!sg_policy_store_configured(cfg)) {
         snprintf(text, len, "policy_store = none: the built-in default policy (mode automatic: external "
                             "forwarding off, blocked forwards bounce with 5.7.520)");
         return SG_POLICY_CASE_NONE;

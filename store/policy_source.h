@@ -99,6 +99,10 @@ typedef enum {
     SG_POLICY_CASE_UNREADABLE, /* it exists but cannot be read: a fault, policy_unavailable applies */
 } sg_policy_case;
 
+/* Whether a policy store is configured at all (policy_store is not "none"):
+ * only then may a mailbox have an admin forward. No I/O. */
+bool sg_policy_store_configured(const sg_config *cfg);
+
 /* The case, with one sentence saying it in text (e.g. "policy store
  * sqlite:/var/lib/sievegate/policy.db does not exist: forwards follow
  * policy_unavailable = tempfail (create it with `sievegate policy init`)"). */

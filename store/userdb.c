@@ -9,17 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/pg_db.h"
 #include "store/userdb_source.h"
 
 #define MAX_KEY 255
 
-typedef enum { SRC_PASSWD, SRC_FILE, SRC_SQLITE } source_kind;
+typedef enum { SRC_PASSWD, SRC_FILE, SRC_SQL } source_kind;
 
 struct sg_userdb {
     char *name; /* the userdb value, for logs */
     source_kind kind;
     sg_userdb_file *file;
-    sg_userdb_sqlite *sqlite;
+    sg_userdb_sql *sql; /* sqlite:PATH, postgresql://... */
     char *mail_home;   /* template */
     char *format;      /* auth_username_format */
     char *delimiter;   /* recipient_delimiter */
@@ -110,10 +111,17 @@ bool sg_userdb_open(const sg_config *cfg, sg_userdb **out, char *err, size_t err
         db->kind = SRC_FILE;
         ok = sg_userdb_file_open(spec + 12, &db->file, err, errlen);
     } else if (ok && strncmp(spec, "sqlite:", 7) == 0 && spec[7]) {
-        db->kind = SRC_SQLITE;
-        db->sqlite = sg_userdb_sqlite_new(spec + 7);
+        db->kind = SRC_SQL;
+        db->sql = sg_userdb_sql_new(spec, NULL);
+    } else if (ok && sg_pg_is_uri(spec)) {
+        db->kind = SRC_SQL;
+        ok = sg_pg_uri_check(spec, err, errlen); /* no password in the URI: postgresql_password_file */
+        if (ok)
+            db->sql = sg_userdb_sql_new(spec, sg_config_get(cfg, "postgresql_password_file"));
     } else if (ok) {
-        snprintf(err, errlen, "invalid value for userdb: \"%s\" (expected passwd, passwd-file:PATH or sqlite:PATH)",
+        snprintf(err, errlen,
+                 "invalid value for userdb: \"%s\" (expected passwd, passwd-file:PATH, sqlite:PATH or "
+                 "postgresql://...)",
                  spec);
         ok = false;
     }
@@ -130,7 +138,7 @@ void sg_userdb_close(sg_userdb *db)
     if (!db)
         return;
     sg_userdb_file_close(db->file);
-    sg_userdb_sqlite_close(db->sqlite);
+    sg_userdb_sql_close(db->sql);
     free(db->name);
     free(db->mail_home);
     free(db->format);
@@ -301,7 +309,7 @@ sg_userdb_status sg_userdb_lookup(sg_userdb *db, const char *address, sg_arena *
             st = complete(db, key, e, arena, out, err, errlen);
     } else {
         sg_userdb_entry e;
-        st = sg_userdb_sqlite_lookup(db->sqlite, key, arena, &e, err, errlen);
+        st = sg_userdb_sql_lookup(db->sql, key, arena, &e, err, errlen);
         if (st == SG_USERDB_FOUND)
             st = complete(db, key, &e, arena, out, err, errlen);
     }

@@ -2,7 +2,8 @@
  * mail and files live (the LMTP server; later ManageSieve and SASL).
  *
  * Takes: an sg_config with the keys
- *   userdb       passwd (default) | passwd-file:PATH | sqlite:PATH
+ *   userdb       passwd (default) | passwd-file:PATH | sqlite:PATH | postgresql://...
+ *   postgresql_password_file  the password of a postgresql:// userdb (store/pg_db.h)
  *   mail_uid, mail_gid  the owner of virtual users' files (a name or a number);
  *                       an entry's empty uid/gid falls back to them
  *   mail_home    template of a virtual user's home (default /var/vmail/%d/%n)
@@ -43,6 +44,11 @@
  *        );
  *    Every lookup reads the current rows. An unreadable database is a
  *    temporary failure.
+ *  - postgresql://USER@HOST/DB (libpq's URI, several hosts for a failover
+ *    pair; no password in it: postgresql_password_file), the same table
+ *    and columns (uid, gid: integer), connected at the first lookup (libpq
+ *    loaded then, store/pq_lib.h) and kept; a lost connection is made again
+ *    at the next lookup. The server down is a temporary failure.
  *
  * The subaddress: with recipient_delimiter "+", "alice+lists@example.org"
  * is looked up as "alice@example.org" and the user's detail is "lists".

@@ -21,12 +21,13 @@ void sg_userdb_file_close(sg_userdb_file *f);
 sg_userdb_status sg_userdb_file_lookup(sg_userdb_file *f, const char *key, const sg_userdb_entry **entry, char *err,
                                        size_t errlen);
 
-/* ---- sqlite (store/userdb_sqlite.c) ---- */
-typedef struct sg_userdb_sqlite sg_userdb_sqlite;
-sg_userdb_sqlite *sg_userdb_sqlite_new(const char *path);
-void sg_userdb_sqlite_close(sg_userdb_sqlite *s);
+/* ---- sqlite:PATH and postgresql://... (store/userdb_sql.c) ---- */
+typedef struct sg_userdb_sql sg_userdb_sql;
+/* spec: "sqlite:PATH" or a PostgreSQL URI; password_file for PostgreSQL (NULL: libpq's own sources). */
+sg_userdb_sql *sg_userdb_sql_new(const char *spec, const char *password_file);
+void sg_userdb_sql_close(sg_userdb_sql *s);
 /* The entry's strings in arena. */
-sg_userdb_status sg_userdb_sqlite_lookup(sg_userdb_sqlite *s, const char *key, sg_arena *arena,
-                                         sg_userdb_entry *entry, char *err, size_t errlen);
+sg_userdb_status sg_userdb_sql_lookup(sg_userdb_sql *s, const char *key, sg_arena *arena, sg_userdb_entry *entry,
+                                      char *err, size_t errlen);
 
 #endif

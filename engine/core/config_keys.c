@@ -85,7 +85,9 @@ static bool check_userdb(const char *v, char *err, size_t errlen)
     if (strcmp(v, "passwd") == 0 || (strncmp(v, "passwd-file:", 12) == 0 && v[12] == '/') ||
         (strncmp(v, "sqlite:", 7) == 0 && v[7] == '/'))
         return true;
-    snprintf(err, errlen, "expected passwd, passwd-file:/PATH or sqlite:/PATH");
+    if (sg_pg_is_uri(v))
+        return sg_pg_uri_check(v, err, errlen);
+    snprintf(err, errlen, "expected passwd, passwd-file:/PATH, sqlite:/PATH or postgresql://...");
     return false;
 }
 
@@ -189,7 +191,7 @@ static const sg_config_key keys[] = {
         "where audit records wait while the PostgreSQL audit database cannot take them (writable by the "
         "delivering users)"),
     KEY(S_POLICY, "postgresql_password_file", SG_KEY_STRING, NULL, NULL,
-        "a file whose first line is the PostgreSQL password of policy_store and audit_log (readable by the mail "
+        "a file whose first line is the PostgreSQL password of policy_store, audit_log and userdb (readable by the mail "
         "services only; unset: PGPASSWORD, PGPASSFILE or ~/.pgpass)"),
 
     KEY(S_OUT, "sendmail_path", SG_KEY_STRING, "/usr/sbin/sendmail", NULL,
@@ -242,7 +244,8 @@ static const sg_config_key keys[] = {
     {S_SPAM, "sieve_virustest_text_value", SG_KEY_STRING, NULL, NULL,
      "sieve_virustest_text_value0..10: the text meaning each level", SG_KEY_INDEXED, 10, NULL},
     KEYC(S_SERVERS, "userdb", SG_KEY_STRING, "passwd", NULL,
-         "who a recipient is: passwd (system users), passwd-file:PATH (Dovecot's format) or sqlite:PATH",
+         "who a recipient is: passwd (system users), passwd-file:PATH (Dovecot's format), sqlite:PATH or "
+         "postgresql://... (the table users)",
          check_userdb),
     KEY(S_SERVERS, "mail_uid", SG_KEY_STRING, NULL, NULL,
         "the mail user (name or number) the servers run as; virtual users without a uid of their own"),

@@ -124,16 +124,22 @@ sg_delivery_status sg_delivery_run(const sg_delivery_host *host, const sg_delive
     sg_policy *policy = NULL;
     sg_unavailable_mode mode = SG_UNAVAILABLE_TEMPFAIL;
     char why[512] = "";
-    if (status == SG_DELIVERY_DONE && sg_plan_needs_policy(&result) &&
+    /* The policy: for the script's forwards and replies, and, whenever a
+     * store is configured, for the owner's admin mailbox forward (policy.md;
+     * policy_store = none has none and reads nothing). */
+    bool needs = sg_plan_needs_policy(&result), admin = sg_policy_store_configured(d.config);
+    if (status == SG_DELIVERY_DONE && (needs || admin) &&
         !sg_policy_for_owner(host->policy_source, d.config, d.owner, &policy, &mode, why, sizeof why)) {
         sg_dctx_log(&d, SG_LOG_ERR, "configuration error: %s", why);
         status = SG_DELIVERY_TEMPFAIL;
     }
-    if (status == SG_DELIVERY_DONE && sg_plan_needs_policy(&result))
+    admin = admin && sg_policy_admin_forward_asked(d.config, policy != NULL);
+    if (status == SG_DELIVERY_DONE && (needs || (admin && !policy)))
         log_policy_case(&d, policy != NULL);
     if (status == SG_DELIVERY_DONE) {
         sg_plan_input in;
         sg_dctx_plan_input(&d, &result, policy, mode, why, &in);
+        in.admin_forward = admin;
         sg_plan plan;
         sg_plan_build(&result, &in, arena, &plan);
         sg_execute_options opt = {req->reject_refuses, true, true};

@@ -17,6 +17,7 @@ sg_delivery_status sg_execute(sg_dctx *d, const sg_result *r, const sg_plan *pla
     sg_plan_audit_request ar = {d->config, d->host->audit, d->owner, d->message_id, (int64_t)d->now,
                                 audit_warn, d};
     sg_plan_audit(&ar, r, plan);
+    d->blocked += plan->admin && plan->admin_decision.verdict != SG_FWD_ALLOW;
     for (size_t i = 0; i < r->count; i++)
         d->blocked += plan->decided[i] && plan->decisions[i].verdict != SG_FWD_ALLOW;
     if (plan->tempfail) {

@@ -20,11 +20,14 @@
 /* One allowed forward: claimed in the tracker first, so a retried delivery or
  * a concurrent one never sends the same copy twice (user_state.h). */
 static bool send_forward(sg_dctx *d, const sg_submit_config *sc, const sg_fwd_decision *fd,
-                        const sg_header_snapshot *header)
+                        const sg_header_snapshot *header, sg_fwd_mechanism mech)
 {
     sg_user_state *state = sg_dctx_state(d);
     sg_state_key key;
-    sg_dctx_forward_key(d, SG_FWD_REDIRECT, fd->target, &key);
+    /* An admin forward and a redirect to one target share the key: the same
+     * copy of the message, sent once. */
+    sg_dctx_forward_key(d, mech, fd->target, &key);
+    const char *what = mech == SG_FWD_ADMIN ? "admin-forward" : "redirect";
     bool won = true;
     char err[512];
     if (state && sg_user_state_claim(state, &key, (int64_t)d->now, SG_CLAIM_LEASE, &won, err, sizeof err) !=
@@ -33,7 +36,7 @@ static bool send_forward(sg_dctx *d, const sg_submit_config *sc, const sg_fwd_de
         return false;
     }
     if (!won) {
-        sg_dctx_did(d, "redirect %s (sent before)", fd->target);
+        sg_dctx_did(d, "%s %s (sent before)", what, fd->target);
         return true; /* sent by an earlier attempt, or being sent right now */
     }
     const char *copy;
@@ -55,7 +58,7 @@ static bool send_forward(sg_dctx *d, const sg_submit_config *sc, const sg_fwd_de
     }
     if (!sg_redirect_prepare(h, hlen, d->owner, fd->target, host, d->now, d->arena, &copy, &copy_len, err,
                              sizeof err)) {
-        sg_dctx_log(d, SG_LOG_ERR, "redirect to %s: %s", fd->target, err);
+        sg_dctx_log(d, SG_LOG_ERR, "%s to %s: %s", what, fd->target, err);
         if (state)
             sg_user_state_forget(state, &key, err, sizeof err);
         return false;
@@ -67,7 +70,7 @@ static bool send_forward(sg_dctx *d, const sg_submit_config *sc, const sg_fwd_de
                                {body, blen, file ? d->source->fd : -1, file ? sg_msgsrc_offset(d->source, body) : 0}};
     sg_submit_status st = from ? sg_submit_parts(sc, from, rcpts, 1, parts, 2, err, sizeof err) : SG_SUBMIT_TEMPFAIL;
     if (st != SG_SUBMIT_OK) {
-        sg_dctx_log(d, SG_LOG_ERR, "redirect to %s failed (%s): %s", fd->target, sg_submit_status_name(st), err);
+        sg_dctx_log(d, SG_LOG_ERR, "%s to %s failed (%s): %s", what, fd->target, sg_submit_status_name(st), err);
         if (state)
             sg_user_state_forget(state, &key, err, sizeof err);
         return false;
@@ -75,7 +78,7 @@ static bool send_forward(sg_dctx *d, const sg_submit_config *sc, const sg_fwd_de
     if (state)
         sg_user_state_record(state, &key, (int64_t)d->now, SG_FORWARD_PERIOD, true, err, sizeof err);
     d->sent++;
-    sg_dctx_did(d, "redirect %s", fd->target);
+    sg_dctx_did(d, "%s %s", what, fd->target);
     return true;
 }
 
@@ -300,9 +303,14 @@ bool sg_send_outgoing(sg_dctx *d, const sg_result *r, const sg_plan *plan, const
         sg_dctx_log(d, SG_LOG_ERR, "configuration error: %s", err);
         return false;
     }
+    /* The admin forward first, with the message as received (it comes
+     * before the script, whose edits are its own). */
+    if (plan->admin && plan->admin_decision.verdict == SG_FWD_ALLOW &&
+        !send_forward(d, &sc, &plan->admin_decision, NULL, SG_FWD_ADMIN))
+        return false;
     for (size_t i = 0; i < r->count; i++)
         if (plan->decided[i] && plan->decisions[i].verdict == SG_FWD_ALLOW &&
-            !send_forward(d, &sc, &plan->decisions[i], r->actions[i].header))
+            !send_forward(d, &sc, &plan->decisions[i], r->actions[i].header, SG_FWD_REDIRECT))
             return false;
     for (size_t i = 0; i < r->count; i++)
         if (r->actions[i].kind == SG_ACT_NOTIFY && plan->notify[i].nallowed &&

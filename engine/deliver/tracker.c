@@ -118,7 +118,8 @@ void sg_dctx_plan_input(sg_dctx *d, const sg_result *r, const sg_policy *policy,
     in->vacation_replied = vacation_replied;
     in->tracker = d;
     /* policy.md: one bounce per sender and owner per bounce_rate_period */
-    bool may_forward = sg_result_find(r, SG_ACT_REDIRECT) || sg_result_find(r, SG_ACT_NOTIFY);
+    bool may_forward = sg_result_find(r, SG_ACT_REDIRECT) || sg_result_find(r, SG_ACT_NOTIFY) ||
+                       (policy && sg_policy_admin_forward(policy, d->owner));
     sg_user_state *state = may_forward && *d->env.from ? sg_dctx_state(d) : NULL;
     if (state) {
         sg_state_key key;

@@ -37,6 +37,8 @@ void sg_plan_audit(const sg_plan_audit_request *req, const sg_result *r, const s
         req->warn(req->ctx, line);
         return;
     }
+    if (plan->admin) /* policy.md: mailbox forwarding, apart from the inbox rules */
+        audit_one(req, audit, plan, &plan->admin_decision, SG_FWD_ADMIN);
     for (size_t i = 0; i < r->count; i++) {
         if (plan->decided[i])
             audit_one(req, audit, plan, &plan->decisions[i],

@@ -119,7 +119,7 @@ static void plan_forwards(const sg_result *r, const sg_plan_input *in, const sg_
             targets += r->actions[i].mailto->nrcpts;
     out->bounce_targets = sg_arena_alloc(arena, targets * sizeof *out->bounce_targets);
     const char *no_notify = notify_forbidden(in->message);
-    bool any_forward = sg_result_find(r, SG_ACT_REDIRECT) != NULL;
+    bool any_forward = out->admin || sg_result_find(r, SG_ACT_REDIRECT) != NULL;
     for (size_t i = 0; i < r->count; i++) {
         const sg_action *a = &r->actions[i];
         if (a->kind == SG_ACT_NOTIFY && a->mailto) {
@@ -132,6 +132,16 @@ static void plan_forwards(const sg_result *r, const sg_plan_input *in, const sg_
 
     enforcer e = {policy, in->unavailable, in, NULL, 0, arena, out};
     e.nhops = in->message ? sg_message_header_values(in->message, "x-sieve-redirected-from", &e.hops) : 0;
+    /* The admin forward first: it comes before the script's actions (its
+     * bounce target is listed first). Sent without keep_copy, it cancels the
+     * implicit keep as redirect does (not a reject's keep when its MDN may
+     * not go); not sent, it leaves the implicit keep as the script has it:
+     * the message stays in the mailbox as it would without the forward. */
+    if (out->admin) {
+        decide(&e, out->admin->address, SG_FWD_ADMIN, &out->admin_decision);
+        if (out->admin_decision.verdict == SG_FWD_ALLOW && !out->admin->keep_copy && out->mdn == SG_MDN_DUE)
+            out->implicit_keep = false;
+    }
     bool blocked_any = false, local_delivery = false;
     for (size_t i = 0; i < r->count; i++) {
         const sg_action *a = &r->actions[i];
@@ -218,10 +228,15 @@ void sg_plan_build(const sg_result *r, const sg_plan_input *in, sg_arena *arena,
     out->bounce = SG_BOUNCE_NOTHING_BLOCKED;
     out->mdn = SG_MDN_DUE;
     const sg_policy *policy = in->policy;
-    if (!policy && sg_plan_needs_policy(r)) {
+    bool admin_asked = in->admin_forward && !in->stored_mail;
+    if (!policy && (sg_plan_needs_policy(r) || admin_asked)) {
         out->policy_unavailable = true;
         out->unavailable_reason = in->unavailable_reason;
     }
+    if (admin_asked && policy)
+        out->admin = sg_policy_admin_forward(policy, in->owner);
+    else if (admin_asked && in->unavailable == SG_UNAVAILABLE_TEMPFAIL)
+        out->tempfail = true; /* whether the mailbox is forwarded cannot be known: retry later */
     const sg_action *reject = sg_result_find(r, SG_ACT_REJECT);
     if (reject && in->stored_mail) {
         out->mdn = SG_MDN_STORED_MAIL; /* as a discard: filtering stored mail answers nobody */
@@ -254,6 +269,8 @@ void sg_plan_build(const sg_result *r, const sg_plan_input *in, sg_arena *arena,
 
 bool sg_plan_sends(const sg_result *r, const sg_plan *plan)
 {
+    if (plan->admin && plan->admin_decision.verdict == SG_FWD_ALLOW)
+        return true;
     for (size_t i = 0; i < r->count; i++)
         if ((plan->decided[i] && plan->decisions[i].verdict == SG_FWD_ALLOW) || plan->notify[i].nallowed)
             return true;

@@ -9,6 +9,9 @@
  * policy_unavailable mode), the owner, the envelope, the message, and read
  * access to the per-user state and the mailbox store (callbacks; NULL where a
  * dry run has none). Returns, without writing, sending or recording anything:
+ *   - the owner's admin mailbox forward (policy.h, sg_admin_forward), when a
+ *     delivery applies one: decided first, before the script's actions, by
+ *     the same function as a redirect (mechanism admin-forward);
  *   - a decision per forward (policy/decide.h, the same function `check -u`
  *     and `policy explain` use): redirect, and every recipient of a notify
  *     with the mailto method (RFC 5435/5436), which is forwarding too;
@@ -63,6 +66,12 @@ typedef struct sg_plan_input {
      * within 12 h?) and vacation's response tracking (RFC 5230 §4.2: this
      * sender already answered within the period?). */
     bool recently_bounced;
+    /* A delivery (deliver, LMTP, `test`) with a policy store configured: the
+     * owner's admin mailbox forward applies (never when filtering stored
+     * mail). With policy NULL it cannot be known: policy_unavailable decides
+     * (tempfail: the delivery is deferred; keep, block: delivered locally,
+     * nothing sent for it). False: no forward is looked for. */
+    bool admin_forward;
     bool (*already_forwarded)(void *tracker, sg_fwd_mechanism mechanism, const char *target);
     bool (*vacation_replied)(void *tracker, const sg_action *vacation);
     void *tracker;
@@ -96,6 +105,12 @@ typedef struct sg_plan_store {
 } sg_plan_store;
 
 typedef struct sg_plan {
+    /* The owner's admin mailbox forward, carried out before the script's
+     * actions, and its decision; NULL: none. Without keep_copy an allowed one
+     * takes the place of the implicit keep (as redirect without :copy); the
+     * script's own keep and fileinto still store (docs/policy.md). */
+    const sg_admin_forward *admin;
+    sg_fwd_decision admin_decision;
     bool *decided;                /* per result action: a forward with a decision */
     sg_fwd_decision *decisions;   /* per result action */
     sg_plan_notify *notify;       /* per result action: the recipients of a notify (n = 0 for others) */
@@ -125,15 +140,16 @@ typedef struct sg_plan {
  * (not sent at all: no recipients, all skipped, an automatic trigger). */
 const char *sg_plan_notify_verdict(const sg_plan_notify *pn);
 
-/* Whether a plan needs the policy at all: it has a redirect, a notify or a
- * vacation reply (local delivery never depends on the policy, policy.md). */
+/* Whether a plan needs the policy because of the script: it has a redirect,
+ * a notify or a vacation reply. (A delivery with a policy store also asks it
+ * for the owner's admin mailbox forward: sg_plan_input.admin_forward.) */
 bool sg_plan_needs_policy(const sg_result *result);
 
 /* Builds the plan; everything in `arena`. Never fails. */
 void sg_plan_build(const sg_result *result, const sg_plan_input *in, sg_arena *arena, sg_plan *out);
 
-/* For the executor: whether the plan sends the message on (an allowed
- * redirect or notification) or answers the sender (bounce, MDN). */
+/* For the executor: whether the plan sends the message on (an allowed admin
+ * forward, redirect or notification) or answers the sender (bounce, MDN). */
 bool sg_plan_sends(const sg_result *result, const sg_plan *plan);
 
 /* Internal to the plan stage (engine/enforce/plan_local.c): the local copies

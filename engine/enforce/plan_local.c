@@ -181,7 +181,10 @@ void sg_plan_local(const sg_result *r, const sg_plan_input *in, sg_arena *arena,
     }
     /* The implicit keep; also whenever nothing else would store the message
      * (a blocked forward, a reject whose MDN may not go: no mail is lost). */
-    bool forwarded = false, discarded = false;
+    /* An allowed admin forward without keep_copy is where the message goes
+     * (plan.c, as redirect): no INBOX copy is added for want of one. */
+    bool forwarded = out->admin && out->admin_decision.verdict == SG_FWD_ALLOW && !out->admin->keep_copy;
+    bool discarded = false;
     for (size_t i = 0; i < r->count; i++) {
         const sg_action *a = &r->actions[i];
         forwarded |= out->decided[i] && out->decisions[i].verdict == SG_FWD_ALLOW && !a->copy;

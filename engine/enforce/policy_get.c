@@ -31,3 +31,11 @@ bool sg_policy_for_owner(sg_policy_source *source, const sg_config *cfg, const c
     sg_policy_source_close(own);
     return true;
 }
+
+bool sg_policy_admin_forward_asked(const sg_config *cfg, bool have_policy)
+{
+    if (!sg_policy_store_configured(cfg))
+        return false;
+    char text[600];
+    return have_policy || sg_policy_case_of(cfg, text, sizeof text) != SG_POLICY_CASE_MISSING;
+}

@@ -24,4 +24,12 @@
 bool sg_policy_for_owner(sg_policy_source *source, const sg_config *cfg, const char *owner, sg_policy **out,
                          sg_unavailable_mode *mode, char *why, size_t whylen);
 
+/* For a delivery (and `test`, which shows it): whether the owner's admin
+ * mailbox forward is looked for (engine/enforce/plan.h,
+ * sg_plan_input.admin_forward). Not with policy_store = none, nor when the
+ * policy could not be read because the store does not exist (a store that
+ * does not exist holds no forward: local delivery goes on as before); yes
+ * otherwise, so that an unreadable store follows policy_unavailable. */
+bool sg_policy_admin_forward_asked(const sg_config *cfg, bool have_policy);
+
 #endif

@@ -1,9 +1,11 @@
 # deliver_lib.sh - the setting of the end-to-end tests of `sievegate deliver`
 # with a library that cannot be loaded (deliver_no_sqlite.sh,
-# deliver_no_nettle.sh): a home, a sendmail that keeps each message in
+# deliver_no_nettle.sh) and of admin mailbox forwarding
+# (deliver_admin_forward.sh): a home, a sendmail that keeps each message in
 # $tmp/sent/N/data, a configuration with a policy store and an audit log,
 # one message, and the helpers. Sourced after lib.sh, with $bin (the
-# program) and $fake (the directory of the stand-in library) set.
+# program) and, for deliver_nolib, $fake (the directory of the stand-in
+# library) set.
 home="$tmp/home"
 mkdir -p "$home" "$tmp/sent"
 export HOME="$home"

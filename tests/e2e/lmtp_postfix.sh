@@ -374,8 +374,21 @@ chmod 000 "$tmp/policy/policy.db.snapshot" 2>/dev/null
 smtp "(F4) blocked, undecidable" "$C" "$A" "Undecided A"
 smtp "(F4) allowed, undecidable" "$C" "$D" "Undecided D"
 smtp "(F4) plain" "$C" "$B" "Plain"
-settle "(F4) the two forwards deferred" 2
-expect_count "(F4) the plain one stored" "$(inbox bob)" 1
+# The plain one needs the policy too (is bob's mailbox forwarded?). A
+# session Postfix kept from before still holds the store open and reads it
+# (bob stored at once); a new session cannot (bob deferred with the forwards).
+# Either way the forwards wait, and bob's message is never lost nor stored twice.
+i=0
+while :; do
+    set -- $(queue_state) "$(ls "$(inbox bob)" 2>/dev/null | wc -l | tr -d ' ')"
+    if [ "$1" = 0 ] && { { [ "$2" = 3 ] && [ "$3" = 0 ]; } || { [ "$2" = 2 ] && [ "$3" = 1 ]; }; }; then ok; break; fi
+    if [ $i -ge 200 ]; then
+        fail "(F4) the forwards deferred, the plain one deferred or stored: active $1, deferred $2, bob $3"
+        break
+    fi
+    sleep 0.1
+    i=$((i + 1))
+done
 expect_count "(F4) alice: nothing yet" "$(inbox alice)" 0
 expect_sink "(F4) nothing sent" "dave@home.example" 0
 chmod 644 "$tmp/policy/policy.db"

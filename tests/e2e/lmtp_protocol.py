@@ -16,7 +16,8 @@ with an unknown user answered 550 5.1.1 at RCPT; pipelining (all commands in
 one write); dot-unstuffing, bare LF and CR, an empty message, CRLF -> LF in
 the Maildir file; BDAT chunks; NUL; the command line and message size limits;
 a slow client that does not block another; the idle timeout; SIGHUP; SIGTERM
-finishing the transaction in progress; --stdio.
+finishing the transaction in progress; --stdio; an admin mailbox forward
+applied by the server (blocked: kept and bounced; internal: sent, not kept).
 """
 import os
 import shutil
@@ -322,6 +323,50 @@ try:
                                                      b"250 2.1.5", b"354 End d", b"250 2.0.0", b"221 2.0.0", b""])
     expect("--stdio: stored", len(maildir_new("b")), 1)
     expect("--stdio: logged", b"to=<b@x.org>, user=b@x.org, status=sent" in p.stderr, True)
+
+    # ---- the admin mailbox forward: the server delivers as `deliver` does (docs/policy.md) ----
+    sent = os.path.join(tmp, "sent")
+    os.mkdir(sent)
+    os.chown(sent, owner.pw_uid, owner.pw_gid)
+    sendmail = os.path.join(tmp, "sendmail")
+    with open(sendmail, "w") as f:
+        f.write('#!/bin/sh\nn=$(ls "%s" | wc -l)\nmkdir "%s/$n"\nprintf \'%%s\\n\' "$@" >"%s/$n/argv"\n'
+                'cat >"%s/$n/data"\n' % (sent, sent, sent, sent))
+    os.chmod(sendmail, 0o755)
+    for args in (["policy", "accepted-domain", "add", "x.org"], ["forward", "set", "b@x.org", "friend@gmail.example"]):
+        p = subprocess.run([BIN, args[0], "--config", conf] + args[1:], capture_output=True)
+        expect("admin forward: %s" % " ".join(args), p.returncode, 0)
+    os.chmod(os.path.join(tmp, "policy.db"), 0o644)
+    write_conf("sendmail_path = %s\n" % sendmail)
+
+    def to_b(msgid):
+        """One message from s@y.org to b@x.org over --stdio, in a fresh Maildir."""
+        clear()
+        return subprocess.run([BIN, "lmtp", "-c", conf, "--stdio"],
+                              input=b"LHLO c\r\nMAIL FROM:<s@y.org>\r\nRCPT TO:<b@x.org>\r\nDATA\r\nSubject: s\r\n"
+                                    b"Message-ID: <%s>\r\n\r\nx\r\n.\r\nQUIT\r\n" % msgid, capture_output=True,
+                              timeout=20)
+
+    p = to_b(b"fwd-1@y.org")
+    expect("admin forward blocked: 250 for b", p.stdout.split(b"\r\n")[-3][:9], b"250 2.0.0")
+    expect("admin forward blocked: kept once", len(maildir_new("b")), 1)
+    expect("admin forward blocked: the bounce only", sorted(os.listdir(sent)), ["0"])
+    expect("admin forward blocked: the bounce's envelope", open(os.path.join(sent, "0", "argv")).read(),
+           "-i\n-f\n<>\n--\ns@y.org\n")
+    bounce = open(os.path.join(sent, "0", "data"), "rb").read()
+    expect("admin forward blocked: 5.7.520 for friend@gmail.example",
+           (b"\nStatus: 5.7.520" in bounce.replace(b"\r", b""),
+            b"\nFinal-Recipient: rfc822; friend@gmail.example" in bounce.replace(b"\r", b"")), (True, True))
+    p = subprocess.run([BIN, "forward", "--config", conf, "set", "b@x.org", "c@x.org"], capture_output=True)
+    expect("admin forward set to c", p.returncode, 0)
+    p = to_b(b"fwd-2@y.org")
+    expect("admin forward internal: 250 for b", p.stdout.split(b"\r\n")[-3][:9], b"250 2.0.0")
+    expect("admin forward internal: not kept", len(maildir_new("b")), 0)
+    expect("admin forward internal: sent", sorted(os.listdir(sent)), ["0", "1"])
+    expect("admin forward internal: to c", open(os.path.join(sent, "1", "argv")).read(),
+           "-i\n-f\ns@y.org\n--\nc@x.org\n")
+    expect("admin forward internal: logged", b"to=<b@x.org>, user=b@x.org, status=sent" in p.stderr, True)
+    write_conf()
 
     # ---- usage and configuration errors ----
     p = subprocess.run([BIN, "lmtp", "-c", conf], capture_output=True)

@@ -16,7 +16,9 @@
 #    unsealed or sealed with another key) are ignored, never obeyed;
 #  - one memcached killed: no wrong verdict, and a change still enforced;
 #  - PostgreSQL stopped: decisions from the cache's last known generation,
-#    the audit records spooled, and sent once it is back.
+#    the audit records spooled, and sent once it is back;
+#  - an admin mailbox forward blocked under off on one host, allowed there
+#    at once after a scoped `on` is added on the other.
 # usage: orgscale.sh SIEVEGATE   (skipped, 77, without PostgreSQL or memcached)
 set -u
 bin=$1
@@ -178,4 +180,20 @@ mx1.example.com|allow|alice-may|<m13@sender.example>
 mx2.example.com|allow|alice-may|<m14@sender.example>"
 expect_eq "mx1's mailbox" "$(inbox mx1)" 4
 expect_eq "mx2's mailbox" "$(inbox mx2)" 1
+
+# 7. An admin mailbox forward (set on mx2, published): blocked under off on
+#    mx1 (kept); allowed on mx1 at once after a scoped `on` is added on mx2.
+run $P2 remove alice-may
+expect_rc "admin forward: the scoped policy removed on mx2" 0
+run "$bin" forward --config "$tmp/mx2.conf" set alice@example.com friend@gmail.example
+expect_rc "admin forward set on mx2" 0
+mark mx1; deliver mx1 ''
+expect_verdict mx1 block "admin forward under off on mx1"
+run $P2 add alice-may --mode on --priority 0 --users alice@example.com
+expect_rc "admin forward: scoped on, on mx2" 0
+mark mx1; deliver mx1 ''
+expect_verdict mx1 allow "admin forward under the scoped on, on mx1"
+audit=$(pg_sql_audit "SELECT host, mechanism, verdict, coalesce(policy, '-'), message_id FROM forwards WHERE mechanism = 'admin-forward' ORDER BY length(message_id), message_id")
+expect_eq "the admin forwards in the audit table" "$audit" "mx1.example.com|admin-forward|block|default|<m15@sender.example>
+mx1.example.com|admin-forward|allow|alice-may|<m16@sender.example>"
 finish

@@ -133,6 +133,31 @@ static void notify_external_with_mode_off(void **state)
     expect(&d, SG_FWD_BLOCK_BOUNCE, true, "bob@gmail.example", "gmail.example", "default", NULL);
 }
 
+/* An administrator's mailbox forward goes through the same steps as the
+ * user's redirect: internal allowed, external per the owner's effective
+ * policy (a scoped `on` included), the remote domain's auto_forward, loops. */
+static void admin_forward_decided_like_a_redirect(void **state)
+{
+    world *w = *state;
+    sg_fwd_request req = {.owner = OWNER, .target = "bob@gmail.example", .mechanism = SG_FWD_ADMIN};
+    sg_fwd_decision d = decide_req(w, &req);
+    expect(&d, SG_FWD_BLOCK_BOUNCE, true, "bob@gmail.example", "gmail.example", "default", NULL);
+    assert_string_equal(sg_fwd_mechanism_name(req.mechanism), "admin-forward");
+    req.target = "bob@corp.example";
+    d = decide_req(w, &req);
+    expect(&d, SG_FWD_ALLOW, false, "bob@corp.example", "corp.example", NULL, NULL);
+    sg_outbound_policy *op = fx_policy_add(w->p, "alice-on", 0, SG_MODE_ON);
+    op->users = fx_list(w->arena, OWNER, NULL);
+    req.target = "bob@gmail.example";
+    d = decide_req(w, &req);
+    expect(&d, SG_FWD_ALLOW, true, "bob@gmail.example", "gmail.example", "alice-on", "*");
+    const char *hops[] = {OWNER};
+    req.redirected_from = hops;
+    req.nredirected_from = 1;
+    d = decide_req(w, &req);
+    assert_int_equal(d.verdict, SG_FWD_SKIP);
+}
+
 static void external_with_mode_on(void **state)
 {
     world *w = *state;
@@ -626,6 +651,7 @@ int main(void)
         T(external_with_mode_off),
         T(redirect_copy_external_with_mode_off),
         T(notify_external_with_mode_off),
+        T(admin_forward_decided_like_a_redirect),
         T(external_with_mode_on),
         T(automatic_means_off),
         T(automatic_means_on_when_configured),

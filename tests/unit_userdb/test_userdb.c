@@ -3,7 +3,8 @@
  * lookups with every fallback, the key of an address, a file changed under
  * a running server (a new user found; a broken file keeps the old contents
  * and answers a temporary failure for a name it lacks), the sqlite table,
- * and the system's passwd.
+ * the same table in PostgreSQL (with tests/e2e/userdb_pg.sh), and the
+ * system's passwd.
  *
  * Takes: a fresh temporary directory per test.
  */
@@ -240,7 +241,8 @@ static void config_errors(void **state)
     set(f, "userdb", "ldap:foo");
     assert_false(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
     assert_string_equal(f->err,
-                        "invalid value for userdb: \"ldap:foo\" (expected passwd, passwd-file:PATH or sqlite:PATH)");
+                        "invalid value for userdb: \"ldap:foo\" (expected passwd, passwd-file:PATH, sqlite:PATH or "
+                        "postgresql://...)");
     set(f, "userdb", "passwd");
     set(f, "mail_uid", "no-such-user-sg");
     assert_false(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
@@ -317,6 +319,30 @@ static void file_changes(void **state)
     sg_userdb_close(db);
 }
 
+/* The rows both SQL sources hold (a@ with every fallback, b@ with its own
+ * fields, c@ with a relative home), with mail_uid 5000, mail_gid 5001 and
+ * mail_home /m/%d/%n: looked up exactly. */
+static void expect_table_rows(fixture *f, sg_userdb *db)
+{
+    sg_userdb_user u;
+    assert_int_equal(sg_userdb_lookup(db, "A@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
+    assert_string_equal(u.user, "a@x.org");
+    assert_int_equal(u.uid, 5000);
+    assert_int_equal(u.gid, 5001);
+    assert_string_equal(u.home, "/m/x.org/a");
+    assert_string_equal(u.password, "{PLAIN}p");
+    assert_null(u.mail);
+    assert_int_equal(sg_userdb_lookup(db, "b+t@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
+    assert_int_equal(u.uid, 7);
+    assert_int_equal(u.gid, 8);
+    assert_string_equal(u.home, "/h/b");
+    assert_string_equal(u.mail, "maildir:~/B");
+    assert_string_equal(u.detail, "t");
+    assert_string_equal(u.password, "");
+    assert_int_equal(sg_userdb_lookup(db, "z@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_NOTFOUND);
+    assert_int_equal(sg_userdb_lookup(db, "c@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_TEMPFAIL);
+}
+
 static void sqlite_source(void **state)
 {
     fixture *f = *state;
@@ -341,23 +367,8 @@ static void sqlite_source(void **state)
     set(f, "mail_home", "/m/%d/%n");
     sg_userdb *db = NULL;
     assert_true(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
+    expect_table_rows(f, db);
     sg_userdb_user u;
-    assert_int_equal(sg_userdb_lookup(db, "A@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
-    assert_string_equal(u.user, "a@x.org");
-    assert_int_equal(u.uid, 5000);
-    assert_int_equal(u.gid, 5001);
-    assert_string_equal(u.home, "/m/x.org/a");
-    assert_string_equal(u.password, "{PLAIN}p");
-    assert_null(u.mail);
-    assert_int_equal(sg_userdb_lookup(db, "b+t@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
-    assert_int_equal(u.uid, 7);
-    assert_int_equal(u.gid, 8);
-    assert_string_equal(u.home, "/h/b");
-    assert_string_equal(u.mail, "maildir:~/B");
-    assert_string_equal(u.detail, "t");
-    assert_string_equal(u.password, "");
-    assert_int_equal(sg_userdb_lookup(db, "z@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_NOTFOUND);
-    assert_int_equal(sg_userdb_lookup(db, "c@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_TEMPFAIL);
     /* rows added later are seen by the next lookup */
     assert_int_equal(sqlite3_open(path, &db3), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db3, "INSERT INTO users (username) VALUES ('z@x.org')", NULL, NULL, NULL),
@@ -389,6 +400,42 @@ static void sqlite_source(void **state)
     sg_userdb_close(db);
 }
 
+/* postgresql://: the same table on a private server (tests/e2e/userdb_pg.sh
+ * gives SG_TEST_USERDB_PG_URI, SG_TEST_PG_PASSWORD_FILE, SG_TEST_PG_RESTART
+ * and SG_TEST_PG_STOP, and has made the table); skipped without them. */
+static void postgresql_source(void **state)
+{
+    fixture *f = *state;
+    const char *uri = getenv("SG_TEST_USERDB_PG_URI"), *pwfile = getenv("SG_TEST_PG_PASSWORD_FILE");
+    const char *restart = getenv("SG_TEST_PG_RESTART"), *stop = getenv("SG_TEST_PG_STOP");
+    if (!uri || !pwfile || !restart || !stop)
+        skip();
+    set(f, "userdb", uri);
+    set(f, "postgresql_password_file", pwfile);
+    set(f, "mail_uid", "5000");
+    set(f, "mail_gid", "5001");
+    set(f, "mail_home", "/m/%d/%n");
+    sg_userdb *db = NULL;
+    assert_true(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
+    expect_table_rows(f, db);
+    sg_userdb_user u;
+    char want[600];
+    snprintf(want, sizeof want, "userdb %s: the row of \"c@x.org\" has an invalid uid, gid or home", uri);
+    assert_string_equal(f->err, want);
+    /* the server restarted: the kept connection is made again */
+    assert_int_equal(system(restart), 0);
+    assert_int_equal(sg_userdb_lookup(db, "a@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
+    /* the server gone: a temporary failure, never "unknown user" */
+    assert_int_equal(system(stop), 0);
+    assert_int_equal(sg_userdb_lookup(db, "a@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_TEMPFAIL);
+    snprintf(want, sizeof want, "userdb %s", uri);
+    assert_memory_equal(f->err, want, strlen(want));
+    sg_userdb_close(db);
+    /* a password in the URI is refused when the configuration is read */
+    set(f, "userdb", "postgresql://u:secret@127.0.0.1/db");
+    assert_false(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
+}
+
 static void passwd_source(void **state)
 {
     fixture *f = *state;
@@ -418,6 +465,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(config_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(file_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(sqlite_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(postgresql_source, setup, teardown),
         cmocka_unit_test_setup_teardown(passwd_source, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
