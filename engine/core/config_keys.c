@@ -9,6 +9,7 @@
 #include "base/arena.h"
 #include "engine/core/mailbox_store.h"
 #include "store/audit.h"
+#include "store/ldap_dir.h"
 #include "store/pg_db.h"
 #include "store/policy_cache.h"
 #include "store/policy_store.h"
@@ -104,6 +105,7 @@ static bool check_octal_mode(const char *v, char *err, size_t errlen)
 #define S_MAIL "Mail and scripts"
 #define S_LIMITS "Limits"
 #define S_POLICY "The forwarding policy"
+#define S_DIR "The directory (LDAP)"
 #define S_OUT "Outgoing mail"
 #define S_SIEVE "Sieve extensions"
 #define S_ENV "The environment extension (RFC 5183)"
@@ -193,6 +195,26 @@ static const sg_config_key keys[] = {
     KEY(S_POLICY, "postgresql_password_file", SG_KEY_STRING, NULL, NULL,
         "a file whose first line is the PostgreSQL password of policy_store, audit_log and userdb (readable by the mail "
         "services only; unset: PGPASSWORD, PGPASSFILE or ~/.pgpass)"),
+
+    KEY(S_DIR, "ldap_uri", SG_KEY_STRING, NULL, NULL,
+        "the directory of \"ldap:NAME\" policy groups and the ldap userdb: ldap://HOST[:PORT] (space-separated "
+        "for more; unset: no directory)"),
+    KEY(S_DIR, "ldap_bind_dn", SG_KEY_STRING, NULL, NULL, "the DN to bind as (unset: anonymous)"),
+    KEY(S_DIR, "ldap_bind_password_file", SG_KEY_STRING, NULL, NULL,
+        "a file whose first line is the bind password (readable by the mail services only)"),
+    KEY(S_DIR, "ldap_base", SG_KEY_STRING, NULL, NULL, "where users are searched (subtree)"),
+    KEY(S_DIR, "ldap_group_base", SG_KEY_STRING, NULL, NULL, "where groups are searched (unset: ldap_base)"),
+    KEY(S_DIR, "ldap_user_filter", SG_KEY_STRING, SG_LDAP_DEFAULT_USER_FILTER, NULL,
+        "the entry of an address: %u the address, %n its local part, %d its domain (escaped, RFC 4515)"),
+    KEY(S_DIR, "ldap_group_filter", SG_KEY_STRING, SG_LDAP_DEFAULT_GROUP_FILTER, NULL,
+        "what a group is (members: member, uniqueMember DNs or memberUid); %u %n %d as above"),
+    KEY(S_DIR, "ldap_timeout", SG_KEY_UINT, "5", "1..300",
+        "seconds one lookup (connect, bind and searches together) may take; slower is a failure "
+        "(policy_unavailable, 4xx)"),
+    KEY(S_DIR, "ldap_group_nesting_max", SG_KEY_UINT, "5", "0..20",
+        "levels of groups within groups followed (0: direct members only)"),
+    KEY(S_DIR, "ldap_cache_ttl", SG_KEY_UINT, "60", "0..86400",
+        "seconds a process keeps an address's directory groups (0: ask every time)"),
 
     KEY(S_OUT, "sendmail_path", SG_KEY_STRING, "/usr/sbin/sendmail", NULL,
         "the program that sends redirects, bounces and replies"),
