@@ -10,6 +10,7 @@
 #include "engine/core/mailbox_store.h"
 #include "store/audit.h"
 #include "store/ldap_dir.h"
+#include "store/userdb.h"
 #include "store/pg_db.h"
 #include "store/policy_cache.h"
 #include "store/policy_store.h"
@@ -84,11 +85,11 @@ static bool check_address(const char *v, char *err, size_t errlen)
 static bool check_userdb(const char *v, char *err, size_t errlen)
 {
     if (strcmp(v, "passwd") == 0 || (strncmp(v, "passwd-file:", 12) == 0 && v[12] == '/') ||
-        (strncmp(v, "sqlite:", 7) == 0 && v[7] == '/'))
+        (strncmp(v, "sqlite:", 7) == 0 && v[7] == '/') || strcmp(v, "ldap") == 0)
         return true;
     if (sg_pg_is_uri(v))
         return sg_pg_uri_check(v, err, errlen);
-    snprintf(err, errlen, "expected passwd, passwd-file:/PATH, sqlite:/PATH or postgresql://...");
+    snprintf(err, errlen, "expected passwd, passwd-file:/PATH, sqlite:/PATH, postgresql://... or ldap");
     return false;
 }
 
@@ -216,6 +217,17 @@ static const sg_config_key keys[] = {
     KEY(S_DIR, "ldap_cache_ttl", SG_KEY_UINT, "60", "0..86400",
         "seconds a process keeps an address's directory groups (0: ask every time)"),
 
+    KEY(S_DIR, "ldap_user_uid_attribute", SG_KEY_STRING, SG_USERDB_LDAP_UID_ATTRIBUTE, NULL,
+        "userdb = ldap: the attribute of a user's uid (absent: mail_uid)"),
+    KEY(S_DIR, "ldap_user_gid_attribute", SG_KEY_STRING, SG_USERDB_LDAP_GID_ATTRIBUTE, NULL,
+        "userdb = ldap: the attribute of a user's gid (absent: mail_gid)"),
+    KEY(S_DIR, "ldap_user_home_attribute", SG_KEY_STRING, SG_USERDB_LDAP_HOME_ATTRIBUTE, NULL,
+        "userdb = ldap: the attribute of a user's home (absent: mail_home); empty: none read"),
+    KEY(S_DIR, "ldap_user_mail_attribute", SG_KEY_STRING, "", NULL,
+        "userdb = ldap: the attribute of a user's mail location (empty: none, mail_location)"),
+    KEY(S_DIR, "ldap_user_password_attribute", SG_KEY_STRING, "", NULL,
+        "userdb = ldap: the attribute of a user's password hash for ManageSieve logins (empty: none)"),
+
     KEY(S_OUT, "sendmail_path", SG_KEY_STRING, "/usr/sbin/sendmail", NULL,
         "the program that sends redirects, bounces and replies"),
     KEYC(S_OUT, "submission_host", SG_KEY_STRING, NULL, NULL,
@@ -267,7 +279,7 @@ static const sg_config_key keys[] = {
      "sieve_virustest_text_value0..10: the text meaning each level", SG_KEY_INDEXED, 10, NULL},
     KEYC(S_SERVERS, "userdb", SG_KEY_STRING, "passwd", NULL,
          "who a recipient is: passwd (system users), passwd-file:PATH (Dovecot's format), sqlite:PATH or "
-         "postgresql://... (the table users)",
+         "postgresql://... (the table users), or ldap (the directory of ldap_uri)",
          check_userdb),
     KEY(S_SERVERS, "mail_uid", SG_KEY_STRING, NULL, NULL,
         "the mail user (name or number) the servers run as; virtual users without a uid of their own"),

@@ -17,6 +17,9 @@
 #     stopped with SIGSTOP ("slow"): 75 within ldap_timeout and a margin;
 #     after SIGCONT the delivery goes through. A policy naming a directory
 #     group without ldap_uri: 75.
+#  D. `sievegate lmtp` with userdb = ldap: a directory user's message is
+#     stored (exact replies, exact file), an unknown address is 550 5.1.1 at
+#     RCPT, slapd stopped or hung is 451 4.3.0 at RCPT (never 550).
 # usage: ldap.sh SIEVEGATE   (skipped, 77, without slapd)
 set -u
 bin=$1
@@ -176,6 +179,85 @@ expect_count "slapd hung: nothing sent" "$tmp/sent" 0
 expect_count "slapd hung: nothing stored" "$home/Maildir/new" 0
 kill -CONT "$ldap_pid"
 reset; deliver alice; expect_forwarded "slapd answering again" alice
+
+# ---- D. the LMTP server with the LDAP userdb --------------------------------------------------
+chmod 755 "$tmp"
+mkdir -p "$tmp/vmail"
+mail_user=
+if [ "$(id -u)" = 0 ]; then # the server drops to mail_uid: nobody owns the mail
+    chown nobody "$tmp/vmail"
+    mail_user="mail_uid = nobody
+mail_gid = $(id -g nobody)"
+fi
+lconf="$tmp/lmtp.conf"
+cat >"$lconf" <<EOC
+userdb = ldap
+ldap_uri = $ldap_uri
+ldap_base = ou=people,dc=example,dc=org
+ldap_timeout = 2
+ldap_user_uid_attribute =
+ldap_user_gid_attribute =
+ldap_user_home_attribute =
+mail_home = $tmp/vmail/%d/%n
+policy_store = none
+hostname = mx.example.org
+lda_mailbox_autocreate = yes
+$mail_user
+EOC
+chmod 644 "$lconf"
+lmtp() { # the session's commands (CRLF added): replies in $tmp/out, LMTP ids as ID
+    printf '%s\r\n' "$@" | "$bin" lmtp -c "$lconf" --stdio >"$tmp/raw" 2>"$tmp/err"
+    rc=$?
+    sed 's/^\(250 2\.0\.0 <[^>]*>\) [0-9A-F]* /\1 ID /' "$tmp/raw" | tr -d '\r' >"$tmp/out"
+}
+greeting='220 mx.example.org LMTP sievegate ready
+250-mx.example.org
+250-PIPELINING
+250-ENHANCEDSTATUSCODES
+250-8BITMIME
+250-SIZE 67108864
+250 CHUNKING
+250 2.1.0 Sender OK'
+lmtp "LHLO c" "MAIL FROM:<s@partner.example>" "RCPT TO:<alice@example.org>" "RCPT TO:<zed@example.org>" DATA \
+    "Subject: s" "" "x" "." QUIT
+expect_rc "lmtp, userdb ldap" 0
+expect_out "lmtp, userdb ldap: replies" "$greeting
+250 2.1.5 <alice@example.org> OK
+550 5.1.1 <zed@example.org> User doesn't exist
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 <alice@example.org> ID Saved
+221 2.0.0 Bye"
+expect_count "lmtp, userdb ldap: alice's message" "$tmp/vmail/example.org/alice/Maildir/new" 1
+sed '4s/ id [0-9A-F]*$/ id ID/; 5s/; .*/; DATE/' "$tmp"/vmail/example.org/alice/Maildir/new/* >"$tmp/stored"
+expect_file "lmtp, userdb ldap: the stored message" "$tmp/stored" "Return-Path: <s@partner.example>
+Delivered-To: alice@example.org
+Received: from c
+	by mx.example.org (sievegate) with LMTP id ID
+	for <alice@example.org>; DATE
+Subject: s
+
+x"
+expect_count "lmtp, userdb ldap: nothing for the unknown address" "$tmp/vmail/example.org/zed" 0
+
+kill -STOP "$ldap_pid"
+start=$(date +%s%N)
+lmtp "LHLO c" "MAIL FROM:<s@partner.example>" "RCPT TO:<bob@example.org>" QUIT
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+expect_out "lmtp, slapd hung: 451 at RCPT" "$greeting
+451 4.3.0 <bob@example.org> Temporary user lookup failure
+221 2.0.0 Bye"
+if [ "$elapsed_ms" -lt 4000 ]; then ok; else fail "lmtp, slapd hung: took $elapsed_ms ms"; fi
+if grep -qF "reason=directory $ldap_uri: search: no answer within ldap_timeout (2 s)" "$tmp/err"; then ok; else
+    fail "lmtp, slapd hung: the log: $(cat "$tmp/err")"
+fi
+kill -CONT "$ldap_pid"
+ldap_stop
+lmtp "LHLO c" "MAIL FROM:<s@partner.example>" "RCPT TO:<bob@example.org>" QUIT
+expect_out "lmtp, slapd stopped: 451 at RCPT" "$greeting
+451 4.3.0 <bob@example.org> Temporary user lookup failure
+221 2.0.0 Bye"
+expect_count "lmtp, slapd stopped: nothing stored" "$tmp/vmail/example.org/bob" 0
+ldap_start
 
 sed -i '/^ldap_/d' "$conf"
 reset; deliver alice
