@@ -20,6 +20,10 @@
 #  D. `sievegate lmtp` with userdb = ldap: a directory user's message is
 #     stored (exact replies, exact file), an unknown address is 550 5.1.1 at
 #     RCPT, slapd stopped or hung is 451 4.3.0 at RCPT (never 550).
+#  E. One long LMTP session (a passwd-file userdb, ldap_cache_ttl 0): alice's
+#     redirect goes out; slapd restarted under the server's open connection:
+#     the next one goes out too (the connection is made again); slapd
+#     stopped: 451 4.3.0 after DATA, nothing sent, nothing stored.
 # usage: ldap.sh SIEVEGATE   (skipped, 77, without slapd)
 set -u
 bin=$1
@@ -257,6 +261,75 @@ expect_out "lmtp, slapd stopped: 451 at RCPT" "$greeting
 451 4.3.0 <bob@example.org> Temporary user lookup failure
 221 2.0.0 Bye"
 expect_count "lmtp, slapd stopped: nothing stored" "$tmp/vmail/example.org/bob" 0
+ldap_start
+
+# ---- E. a long LMTP session: slapd restarted, then stopped ----------------------------------
+rm -rf "$tmp/vmail/example.org/alice/Maildir" # section D's message
+mkdir -p "$tmp/vmail/example.org/alice" "$tmp/lsent"
+printf 'redirect "friend@partner.example";\n' >"$tmp/vmail/example.org/alice/.dovecot.sieve"
+printf 'alice@example.org::::::\n' >"$tmp/users"
+sed "s|^sendmail_path = .*|sendmail_path = $tmp/lsendmail|; s|/sent|/lsent|g" "$tmp/sendmail" >"$tmp/lsendmail"
+chmod 755 "$tmp/lsendmail"
+chmod 644 "$tmp/users"
+if [ "$(id -u)" = 0 ]; then chown -R nobody "$tmp/vmail" "$tmp/lsent"; fi
+sed -i "s|^userdb = ldap|userdb = passwd-file:$tmp/users|" "$lconf"
+cat >>"$lconf" <<EOC
+ldap_group_base = ou=groups,dc=example,dc=org
+ldap_cache_ttl = 0
+policy_store = sqlite:$tmp/policy.db
+sendmail_path = $tmp/lsendmail
+audit_log = syslog
+EOC
+sed -i '/^policy_store = none$/d' "$lconf"
+chmod 644 "$tmp"/policy.db*
+mkfifo "$tmp/in"
+"$bin" lmtp -c "$lconf" --stdio <"$tmp/in" >"$tmp/raw" 2>"$tmp/err" &
+lmtp_pid=$!
+exec 3>"$tmp/in"
+txn() { # SUBJECT
+    printf 'MAIL FROM:<s@partner.example>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\nSubject: %s\r\nMessage-ID: <%s@partner.example>\r\n\r\nx\r\n.\r\n' "$1" "$1" >&3
+}
+replies_for_alice() { # N: wait until N replies name alice
+    for _ in $(seq 1 100); do
+        [ "$(grep -c '^[245][0-9][0-9] [0-9.]* <alice' "$tmp/raw")" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+}
+printf 'LHLO c\r\n' >&3
+txn one
+replies_for_alice 2
+ldap_stop
+ldap_start
+txn two
+replies_for_alice 4
+ldap_stop
+txn three
+replies_for_alice 6
+printf 'QUIT\r\n' >&3
+exec 3>&-
+wait "$lmtp_pid"
+expect_eq "long session: exit" "$?" 0
+sed 's/^\(250 2\.0\.0 <[^>]*>\) [0-9A-F]* /\1 ID /' "$tmp/raw" | tr -d '\r' >"$tmp/out"
+txn_ok='250 2.1.0 Sender OK
+250 2.1.5 <alice@example.org> OK
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 <alice@example.org> ID Saved'
+expect_out "long session: replies" "$(sed -n 1,7p <<<"$greeting")
+$txn_ok
+$txn_ok
+250 2.1.0 Sender OK
+250 2.1.5 <alice@example.org> OK
+354 End data with <CR><LF>.<CR><LF>
+451 4.3.0 <alice@example.org> Temporary failure
+221 2.0.0 Bye"
+expect_count "long session: two redirects sent" "$tmp/lsent" 2
+expect_file "long session: the second after the restart" "$tmp/lsent/1/args" "-i -f s@partner.example -- friend@partner.example"
+expect_count "long session: nothing stored" "$tmp/vmail/example.org/alice/Maildir/new" 0
+if grep -qF "delivery deferred: the forwarding policy cannot be decided: directory $ldap_uri: search: Can't contact LDAP server" "$tmp/err"; then
+    ok
+else
+    fail "long session: the log: $(cat "$tmp/err")"
+fi
 ldap_start
 
 sed -i '/^ldap_/d' "$conf"
