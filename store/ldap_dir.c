@@ -299,21 +299,30 @@ static bool group_search(void *ctx, const char *filter, sg_arena *arena, sg_ldap
     return true;
 }
 
-sg_ldap_status sg_ldap_find_user(sg_ldap *l, const char *address, const char *const *attrs, size_t nattrs,
-                                 sg_arena *arena, bool *found, const char **values, char *err, size_t errlen)
+/* The user entry of address within the lookup under way: *found, its DN
+ * (when dn is not NULL) and the first value of each attribute, in arena. */
+static sg_ldap_status user_entry(sg_ldap *l, const char *address, const char *const *attrs, size_t nattrs,
+                                 sg_arena *arena, bool *found, const char **dn, const char **values, char *err,
+                                 size_t errlen)
 {
     *found = false;
+    if (dn)
+        *dn = NULL;
     for (size_t i = 0; i < nattrs; i++)
         values[i] = NULL;
     const char *filter = sg_ldap_filter_expand(l->user_filter, address, arena);
+    if (!filter) { /* checked with the options: never, but never a guess either */
+        snprintf(err, errlen, "directory %s: invalid ldap_user_filter", l->uri);
+        return SG_LDAP_UNAVAILABLE;
+    }
     char **a = sg_arena_alloc(arena, (nattrs + 2) * sizeof *a);
     for (size_t i = 0; i < nattrs; i++)
         a[i] = (char *)attrs[i];
     a[nattrs] = nattrs ? NULL : "1.1"; /* RFC 4511, section 4.5.1.8: no attributes */
     a[nattrs + 1] = NULL;
     LDAPMessage *res;
-    start_lookup(l);
-    if (!filter || !search(l, l->base, filter, a, 2, &res, err, errlen))
+    /* size limit 2: a second entry is an error (the address is ambiguous) */
+    if (!search(l, l->base, filter, a, 2, &res, err, errlen))
         return SG_LDAP_UNAVAILABLE;
     LDAPMessage *e = l->lib.first_entry(l->ld, res);
     if (e && l->lib.next_entry(l->ld, e)) {
@@ -323,11 +332,20 @@ sg_ldap_status sg_ldap_find_user(sg_ldap *l, const char *address, const char *co
     }
     if (e) {
         *found = true;
+        if (dn)
+            *dn = entry_dn(l, e, arena);
         for (size_t i = 0; i < nattrs; i++)
             values[i] = first_value(l, e, attrs[i], arena);
     }
     l->lib.msgfree(res);
     return SG_LDAP_OK;
+}
+
+sg_ldap_status sg_ldap_find_user(sg_ldap *l, const char *address, const char *const *attrs, size_t nattrs,
+                                 sg_arena *arena, bool *found, const char **values, char *err, size_t errlen)
+{
+    start_lookup(l);
+    return user_entry(l, address, attrs, nattrs, arena, found, NULL, values, err, errlen);
 }
 
 /* ---- groups, cached ---- */
@@ -337,6 +355,16 @@ static time_t now_mono(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec;
+}
+
+/* groups[0..n) and their strings copied into arena. */
+static sg_ldap_group *copy_groups(const sg_ldap_group *groups, size_t n, sg_arena *arena)
+{
+    sg_ldap_group *copy = sg_arena_alloc(arena, (n ? n : 1) * sizeof *copy);
+    for (size_t i = 0; i < n; i++)
+        copy[i] = (sg_ldap_group){sg_arena_strdup(arena, groups[i].dn), sg_arena_strdup(arena, groups[i].cn),
+                                  groups[i].depth};
+    return copy;
 }
 
 static cache_entry *cache_find(sg_ldap *l, const char *address)
@@ -364,10 +392,7 @@ static void cache_put(sg_ldap *l, const char *address, const sg_ldap_group *grou
     sg_arena_free(c->arena);
     c->address = sg_xstrdup(address);
     c->arena = sg_arena_new();
-    c->groups = sg_arena_alloc(c->arena, (n ? n : 1) * sizeof *c->groups);
-    for (size_t i = 0; i < n; i++)
-        c->groups[i] = (sg_ldap_group){sg_arena_strdup(c->arena, groups[i].dn), sg_arena_strdup(c->arena, groups[i].cn),
-                                       groups[i].depth};
+    c->groups = copy_groups(groups, n, c->arena);
     c->n = n;
     c->expires = now_mono() + (time_t)l->cache_ttl;
 }
@@ -379,7 +404,7 @@ sg_ldap_status sg_ldap_groups_of(sg_ldap *l, const char *address, sg_arena *aren
     *n = 0;
     cache_entry *c = l->cache_ttl ? cache_find(l, address) : NULL;
     if (c && now_mono() < c->expires) {
-        *groups = c->groups;
+        *groups = copy_groups(c->groups, c->n, arena);
         *n = c->n;
         return SG_LDAP_OK;
     }
@@ -387,24 +412,10 @@ sg_ldap_status sg_ldap_groups_of(sg_ldap *l, const char *address, sg_arena *aren
     start_lookup(l);
     sg_arena *tmp = sg_arena_new();
     const char *user_dn = NULL;
-    /* the user's DN: the entry itself, asked for its uid and dn */
-    const char *filter = sg_ldap_filter_expand(l->user_filter, address, tmp);
-    char *a[] = {"uid", NULL};
-    LDAPMessage *res;
-    sg_ldap_status st = SG_LDAP_UNAVAILABLE;
-    if (filter && search(l, l->base, filter, a, 2, &res, err, errlen)) {
-        LDAPMessage *e = l->lib.first_entry(l->ld, res);
-        if (e && l->lib.next_entry(l->ld, e)) {
-            snprintf(err, errlen, "directory %s: more than one entry for %s (%s)", l->uri, address, filter);
-        } else {
-            if (e) {
-                user_dn = entry_dn(l, e, tmp);
-                uid = first_value(l, e, "uid", tmp);
-            }
-            st = SG_LDAP_OK;
-        }
-        l->lib.msgfree(res);
-    }
+    /* the user's DN and uid */
+    const char *uid_attr[] = {"uid"};
+    bool found;
+    sg_ldap_status st = user_entry(l, address, uid_attr, 1, tmp, &found, &user_dn, &uid, err, errlen);
     /* posixGroup memberUid: the entry's uid, else the local part */
     if (st == SG_LDAP_OK && !uid) {
         const char *at = strrchr(address, '@');
@@ -418,14 +429,10 @@ sg_ldap_status sg_ldap_groups_of(sg_ldap *l, const char *address, sg_arena *aren
                                 errlen))
         st = SG_LDAP_UNAVAILABLE;
     if (st == SG_LDAP_OK) {
-        sg_ldap_group *copy = sg_arena_alloc(arena, (nfound ? nfound : 1) * sizeof *copy);
-        for (size_t i = 0; i < nfound; i++)
-            copy[i] = (sg_ldap_group){sg_arena_strdup(arena, found_groups[i].dn),
-                                      sg_arena_strdup(arena, found_groups[i].cn), found_groups[i].depth};
-        *groups = copy;
+        *groups = copy_groups(found_groups, nfound, arena);
         *n = nfound;
         if (l->cache_ttl)
-            cache_put(l, address, copy, nfound);
+            cache_put(l, address, found_groups, nfound);
     }
     sg_arena_free(tmp);
     return st;

@@ -92,7 +92,7 @@ void sg_ldap_close(sg_ldap *l);
 const char *sg_ldap_uri(const sg_ldap *l);
 
 /* The groups of `address` (local@domain), from the cache while fresh. The
- * array and its strings are in arena. */
+ * array and its strings are in arena (a copy of the cached answer). */
 sg_ldap_status sg_ldap_groups_of(sg_ldap *l, const char *address, sg_arena *arena, const sg_ldap_group **groups,
                                  size_t *n, char *err, size_t errlen);
 

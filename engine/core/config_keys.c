@@ -93,6 +93,20 @@ static bool check_userdb(const char *v, char *err, size_t errlen)
     return false;
 }
 
+static bool check_ldap_uri(const char *v, char *err, size_t errlen)
+{
+    /* space-separated URIs, each tried in turn by libldap */
+    for (const char *p = v; *p;) {
+        size_t n = strcspn(p, " ");
+        if (n && strncmp(p, "ldap://", 7) != 0 && strncmp(p, "ldaps://", 8) != 0 && strncmp(p, "ldapi://", 8) != 0) {
+            snprintf(err, errlen, "expected ldap://HOST[:PORT], ldaps://... or ldapi://..., space-separated");
+            return false;
+        }
+        p += n + strspn(p + n, " ");
+    }
+    return true;
+}
+
 static bool check_octal_mode(const char *v, char *err, size_t errlen)
 {
     if (*v && strlen(v) <= 4 && strspn(v, "01234567") == strlen(v))
@@ -197,9 +211,10 @@ static const sg_config_key keys[] = {
         "a file whose first line is the PostgreSQL password of policy_store, audit_log and userdb (readable by the mail "
         "services only; unset: PGPASSWORD, PGPASSFILE or ~/.pgpass)"),
 
-    KEY(S_DIR, "ldap_uri", SG_KEY_STRING, NULL, NULL,
-        "the directory of \"ldap:NAME\" policy groups and the ldap userdb: ldap://HOST[:PORT] (space-separated "
-        "for more; unset: no directory)"),
+    KEYC(S_DIR, "ldap_uri", SG_KEY_STRING, NULL, NULL,
+         "the directory of \"ldap:NAME\" policy groups and the ldap userdb: ldap://HOST[:PORT] (space-separated "
+         "for more; unset: no directory)",
+         check_ldap_uri),
     KEY(S_DIR, "ldap_bind_dn", SG_KEY_STRING, NULL, NULL, "the DN to bind as (unset: anonymous)"),
     KEY(S_DIR, "ldap_bind_password_file", SG_KEY_STRING, NULL, NULL,
         "a file whose first line is the bind password (readable by the mail services only)"),

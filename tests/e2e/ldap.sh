@@ -70,6 +70,10 @@ run "$bin" policy --config "$conf" add bad --mode on --priority 3 --groups nosuc
 expect_rc "a store group must exist" 65
 expect_err "a store group must exist: message" 'sievegate policy: group "nosuchgroup" does not exist'
 
+run "$bin" config -c /dev/null -o ldap_uri=http://ldap.example.org
+expect_rc "ldap_uri is checked" 78
+expect_err "ldap_uri is checked: message" 'sievegate config: configuration error: -o: ldap_uri: "http://ldap.example.org": expected ldap://HOST[:PORT], ldaps://... or ldapi://..., space-separated'
+
 printf 'redirect "friend@partner.example";\n' >"$home/.dovecot.sieve"
 msg="$tmp/msg.eml"
 printf 'From: Carol <carol@partner.example>\r\nTo: team@example.org\r\nSubject: Plan\r\nMessage-ID: <plan-1@partner.example>\r\n\r\nHere is the plan.\r\n' >"$msg"
