@@ -277,3 +277,20 @@ char *sg_config_expand(const char *tmpl, const char *home, const char *user, cha
     }
     return b.s;
 }
+
+bool sg_config_get_uint(const sg_config *cfg, const char *key, unsigned min, unsigned max, unsigned *out, char *err,
+                        size_t errlen)
+{
+    const char *v = sg_config_get(cfg, key);
+    if (!v)
+        return true;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end || errno || n < min || n > max) {
+        snprintf(err, errlen, "invalid value for %s: \"%s\" (expected a number from %u to %u)", key, v, min, max);
+        return false;
+    }
+    *out = (unsigned)n;
+    return true;
+}

@@ -83,6 +83,12 @@ bool sg_config_validate(const sg_config *cfg, const sg_config_key *keys, size_t 
 /* The value, or NULL when the key is unset. */
 const char *sg_config_get(const sg_config *cfg, const char *key);
 
+/* A whole number from min to max: *out left alone when the key is unset
+ * (the caller's default), false with "invalid value for KEY: ..." when it is
+ * not such a number. */
+bool sg_config_get_uint(const sg_config *cfg, const char *key, unsigned min, unsigned max, unsigned *out, char *err,
+                        size_t errlen);
+
 /* Parses a size such as "1M", "512K", "100" (bytes). */
 bool sg_parse_size(const char *text, size_t *out);
 

@@ -230,7 +230,7 @@ static void filter_one(filter_run *fr, const char *path)
         sg_cli_error(fr->cli, "%s: %s", path, out.error);
 
     bool outgoing = sg_result_find(&result, SG_ACT_REDIRECT) || sg_result_find(&result, SG_ACT_NOTIFY);
-    sg_plan_context pc = {&env, &out.plan, NULL, NULL, out.plan.mdn, NULL, false, NULL, 0};
+    sg_plan_context pc = {&env, &out.plan, NULL, NULL, out.plan.mdn, NULL, false, NULL, 0, NULL};
     if (o->json) {
         print_json_line(path, &result, &pc, out.done, out.error, outgoing && !o->allow_redirect);
     } else {

@@ -417,6 +417,9 @@ static void text_decision(FILE *out, const sg_fwd_decision *d, const sg_plan_con
     fprintf(out, " (%s): %s", d->external ? "external" : "internal", d->verdict == SG_FWD_ALLOW ? "allowed" : "not sent");
     if (d->verdict != SG_FWD_ALLOW && d->reason)
         fprintf(out, ", %s", d->reason);
+    if (d->external && d->policy && pc->directory_group &&
+        (d->verdict == SG_FWD_ALLOW || d->verdict == SG_FWD_BLOCK_BOUNCE))
+        fprintf(out, " (policy \"%s\" by directory group %s)", d->policy, pc->directory_group);
     if (d->verdict == SG_FWD_BLOCK_BOUNCE && pc->plan->bounce == SG_BOUNCE_DUE)
         fprintf(out, "\nbounce %s to %s for %s", d->status, pc->env->from, d->target);
     else if (d->verdict == SG_FWD_BLOCK_BOUNCE)

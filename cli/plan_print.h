@@ -21,6 +21,7 @@ typedef struct sg_plan_context {
     bool show_trace;              /* test --trace: print the "trace" array (JSON) */
     const sg_trace_event *trace;  /* the run's events (strings copied) */
     size_t ntrace;
+    const char *directory_group; /* the "ldap:" group that put the owner in the deciding policy's scope, or NULL */
 } sg_plan_context;
 
 /* One --trace event as a line for people ("line 3, column 4: header: ..."). */

@@ -12,6 +12,7 @@
 #include "cli/policy_cli.h"
 #include "policy/decide.h"
 #include "store/audit.h"
+#include "store/ldap_policy.h"
 #include "store/policy_snapshot_file.h"
 #include "store/policy_source.h"
 #include "store/policy_store.h"
@@ -105,11 +106,22 @@ static void explain_rule_text(FILE *out, const sg_fwd_decision *d)
         fputs("target address check", out);
 }
 
-static void explain_text(FILE *out, const char *owner, const char *target, const sg_fwd_decision *d)
+/* The directory group that put the owner in the deciding policy's scope, or NULL. */
+static const char *explain_directory_group(const sg_policy *p, const char *owner, const sg_fwd_decision *d)
+{
+    if (!d->policy || strcmp(decided_by(d), "policy") != 0)
+        return NULL;
+    return sg_policy_directory_group_matched(p, sg_policy_effective(p, owner));
+}
+
+static void explain_text(FILE *out, const char *owner, const char *target, const sg_fwd_decision *d,
+                         const char *dir_group)
 {
     fprintf(out, "owner %s, target %s\n", owner, target);
     for (size_t i = 0; i < d->nsteps && i < SG_FWD_MAX_STEPS; i++) /* numbered by enforce */
         fprintf(out, "%s\n", d->steps[i] ? d->steps[i] : "");
+    if (dir_group)
+        fprintf(out, "directory group: %s has %s as a member\n", dir_group, owner);
     fprintf(out, "verdict: %s", sg_fwd_verdict_name(d->verdict));
     if (d->status)
         fprintf(out, " (%s)", d->status);
@@ -120,7 +132,8 @@ static void explain_text(FILE *out, const char *owner, const char *target, const
         fprintf(out, "reason: %s\n", d->reason);
 }
 
-static void explain_json(FILE *out, const char *owner, const char *target, const sg_fwd_decision *d)
+static void explain_json(FILE *out, const char *owner, const char *target, const sg_fwd_decision *d,
+                         const char *dir_group)
 {
     fputs("{\"owner\": ", out);
     sg_json_string(out, owner);
@@ -137,6 +150,10 @@ static void explain_json(FILE *out, const char *owner, const char *target, const
     pol_json_opt_string(out, d->policy);
     fputs(", \"remote_domain\": ", out);
     pol_json_opt_string(out, d->remote_domain);
+    if (dir_group) { /* only then: the fields of every other answer stay as they were */
+        fputs(", \"directory_group\": ", out);
+        sg_json_string(out, dir_group);
+    }
     fputs(", \"reason\": ", out);
     pol_json_opt_string(out, d->reason);
     fputs(", \"steps\": [", out);
@@ -145,6 +162,25 @@ static void explain_json(FILE *out, const char *owner, const char *target, const
         sg_json_string(out, d->steps[i] ? d->steps[i] : "");
     }
     fputs("]}\n", out);
+}
+
+/* The owner's directory groups, as a delivery sees them (store/ldap_policy.h):
+ * a directory that cannot answer is 75, as a delivery would defer. */
+static int explain_add_directory_groups(policy_cli *pc, sg_policy *p, const char *owner)
+{
+    char why[400];
+    sg_ldap_options opt;
+    if (!sg_ldap_options_from_config(pc->cli.config, &opt, why, sizeof why)) {
+        sg_cli_error(&pc->cli, "configuration error: %s", why);
+        return SG_EXIT_CONFIG;
+    }
+    sg_ldap *dir = opt.uri ? sg_ldap_open(&opt) : NULL;
+    sg_ldap_status st = sg_policy_add_directory_groups(p, dir, owner, why, sizeof why);
+    sg_ldap_close(dir);
+    if (st == SG_LDAP_OK)
+        return SG_EXIT_OK;
+    sg_cli_error(&pc->cli, "%s", why);
+    return SG_EXIT_TEMPFAIL;
 }
 
 int pol_cmd_explain(policy_cli *pc, int argc, char **argv)
@@ -159,6 +195,10 @@ int pol_cmd_explain(policy_cli *pc, int argc, char **argv)
     sg_policy *p;
     if ((rc = pol_read_policy(pc, &p)) != SG_EXIT_OK)
         return rc;
+    if ((rc = explain_add_directory_groups(pc, p, owner)) != SG_EXIT_OK) {
+        sg_policy_free(p);
+        return rc;
+    }
     sg_fwd_request req;
     memset(&req, 0, sizeof req);
     req.owner = owner;
@@ -167,10 +207,11 @@ int pol_cmd_explain(policy_cli *pc, int argc, char **argv)
     sg_fwd_decision d;
     memset(&d, 0, sizeof d);
     sg_fwd_decide(p, &req, pc->arena, &d);
+    const char *dir_group = explain_directory_group(p, owner, &d);
     if (pc->json)
-        explain_json(stdout, owner, target, &d);
+        explain_json(stdout, owner, target, &d, dir_group);
     else
-        explain_text(stdout, owner, target, &d);
+        explain_text(stdout, owner, target, &d, dir_group);
     sg_policy_free(p);
     return SG_EXIT_OK;
 }

@@ -23,6 +23,8 @@
 #include "engine/enforce/policy_get.h"
 #include "grammar/diag_print.h"
 #include "cli/plan_print.h"
+#include "policy/decide.h"
+#include "store/ldap_policy.h"
 #include "cli/policy_load.h"
 
 #define MAX_MESSAGE_SIZE ((size_t)1 << 30)
@@ -286,7 +288,8 @@ static int run(sg_cli *cli, const test_options *o, const char *script_path, cons
             sg_plan plan;
             sg_plan_build(&result, &in, arena, &plan);
             sg_bounce bounce;
-            sg_plan_context pc = {&env, &plan, NULL, NULL, SG_MDN_DUE, NULL, o->trace, trace.events, trace.n};
+            sg_plan_context pc = {&env, &plan, NULL, NULL, SG_MDN_DUE, NULL, o->trace, trace.events, trace.n,
+                                  sg_policy_directory_group_matched(policy, sg_policy_effective(policy, owner))};
             if (o->show_messages) {
                 /* The notifications that would be sent: to their allowed recipients only. */
                 sg_notify_mail *nm = sg_arena_calloc(arena, (result.count + 1) * sizeof *nm);

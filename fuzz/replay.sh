@@ -10,7 +10,7 @@ status=0
 bombs=$(mktemp -d "${TMPDIR:-/tmp}/sievegate-bombs.XXXXXX") || exit 2
 trap 'rm -rf "$bombs"' EXIT
 "$root/fuzz/gen_mime_bombs.sh" "$bombs" || exit 2
-for t in fuzz_script fuzz_message fuzz_enforce fuzz_mailto fuzz_pipeline fuzz_builders fuzz_mime fuzz_lmtp fuzz_passwd_file fuzz_managesieve; do
+for t in fuzz_script fuzz_message fuzz_enforce fuzz_mailto fuzz_pipeline fuzz_builders fuzz_mime fuzz_lmtp fuzz_passwd_file fuzz_managesieve fuzz_ldap; do
     set --
     extra=
     [ "$t" != fuzz_mime ] || extra=$bombs

@@ -15,7 +15,7 @@
 # (the MIME walker with decoding; seeds include fuzz/gen_mime_bombs.sh's bombs),
 # fuzz_lmtp (the LMTP session and command parser), fuzz_passwd_file (the
 # userdb's passwd-file parser), fuzz_managesieve (the ManageSieve session and
-# parser).
+# parser), fuzz_ldap (LDAP filter values and templates, DN comparison).
 # Seed corpus per target: *.sieve (fuzz_script) or *.eml (message targets)
 # under tests/ and examples/, plus fuzz/seeds/TARGET/* (and fuzz/seeds/*.sieve
 # for fuzz_script), copied into a temporary directory (or into
@@ -39,7 +39,7 @@ fi
 root=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 cd "$root" || exit 2
 [[ $build_dir == /* ]] || build_dir=$root/$build_dir
-targets=${SIEVEGATE_FUZZ_TARGETS:-fuzz_script fuzz_message fuzz_enforce fuzz_mailto fuzz_pipeline fuzz_builders fuzz_mime fuzz_lmtp fuzz_passwd_file fuzz_managesieve}
+targets=${SIEVEGATE_FUZZ_TARGETS:-fuzz_script fuzz_message fuzz_enforce fuzz_mailto fuzz_pipeline fuzz_builders fuzz_mime fuzz_lmtp fuzz_passwd_file fuzz_managesieve fuzz_ldap}
 ntargets=$(echo $targets | wc -w)
 share=$((seconds / ntargets))
 [ "$share" -ge 5 ] || share=5
@@ -65,7 +65,7 @@ fuzz_one() { # TARGET
     # Seeds; names carry their path so that two tests/*/x.sieve don't clash.
     local pattern='*.eml' extra=() nseeds=0 f
     [ "$t" = fuzz_script ] && pattern='*.sieve'
-    case $t in fuzz_enforce|fuzz_mailto|fuzz_lmtp|fuzz_passwd_file) pattern='' ;; esac
+    case $t in fuzz_enforce|fuzz_mailto|fuzz_lmtp|fuzz_passwd_file|fuzz_ldap) pattern='' ;; esac
     while IFS= read -r -d '' f; do
         cp "$f" "$corpus/seed-${f//\//_}" && nseeds=$((nseeds + 1))
     done < <([ -z "$pattern" ] || find tests examples -type f -name "$pattern" -print0 2>/dev/null

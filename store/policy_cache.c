@@ -47,23 +47,6 @@ struct sg_policy_cache {
 
 /* ---- settings ---------------------------------------------------------- */
 
-static bool config_uint(const sg_config *cfg, const char *key, unsigned min, unsigned max, unsigned *out,
-                        char *err, size_t errlen)
-{
-    const char *v = sg_config_get(cfg, key);
-    if (!v)
-        return true;
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(v, &end, 10);
-    if (*v < '0' || *v > '9' || *end || errno || n < min || n > max) {
-        snprintf(err, errlen, "invalid value for %s: \"%s\" (expected a number from %u to %u)", key, v, min, max);
-        return false;
-    }
-    *out = (unsigned)n;
-    return true;
-}
-
 bool sg_policy_cache_options_from_config(const sg_config *cfg, sg_policy_cache_options *opt, char *err,
                                          size_t errlen)
 {
@@ -81,10 +64,10 @@ bool sg_policy_cache_options_from_config(const sg_config *cfg, sg_policy_cache_o
     opt->connect_timeout_ms = SG_CACHE_DEFAULT_CONNECT_TIMEOUT_MS;
     opt->poll_timeout_ms = SG_CACHE_DEFAULT_POLL_TIMEOUT_MS;
     opt->dead_timeout = SG_CACHE_DEFAULT_DEAD_TIMEOUT;
-    return config_uint(cfg, "policy_cache_ttl", 1, SG_CACHE_MAX_TTL, &opt->ttl, err, errlen) &&
-           config_uint(cfg, "memcached_connect_timeout_ms", 1, 60000, &opt->connect_timeout_ms, err, errlen) &&
-           config_uint(cfg, "memcached_poll_timeout_ms", 1, 60000, &opt->poll_timeout_ms, err, errlen) &&
-           config_uint(cfg, "memcached_dead_timeout", 1, 86400, &opt->dead_timeout, err, errlen);
+    return sg_config_get_uint(cfg, "policy_cache_ttl", 1, SG_CACHE_MAX_TTL, &opt->ttl, err, errlen) &&
+           sg_config_get_uint(cfg, "memcached_connect_timeout_ms", 1, 60000, &opt->connect_timeout_ms, err, errlen) &&
+           sg_config_get_uint(cfg, "memcached_poll_timeout_ms", 1, 60000, &opt->poll_timeout_ms, err, errlen) &&
+           sg_config_get_uint(cfg, "memcached_dead_timeout", 1, 86400, &opt->dead_timeout, err, errlen);
 }
 
 static bool valid_namespace(const char *ns)

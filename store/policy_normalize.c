@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/idna.h"
+#include "store/ldap_policy.h"
 #include "store/policy_store_int.h"
 
 #define MAX_DOMAIN_LEN 253 /* RFC 1035 §2.3.4, without the trailing dot */
@@ -211,7 +212,10 @@ bool sg_ps_normalize_list(const sg_strlist *in, sg_ps_norm_kind kind, sg_arena *
         } else if (kind == SG_PS_NORM_DOMAIN) {
             ok = sg_policy_normalize_domain(in->items[i], arena, &v, err, errlen);
         } else {
-            ok = sg_ps_valid_name("group", in->items[i], true, err, errlen);
+            /* "ldap:NAME": a directory group (store/ldap_policy.h), NAME as a group name */
+            const char *name = in->items[i];
+            bool dir = sg_policy_is_directory_group(name);
+            ok = sg_ps_valid_name("group", dir ? name + strlen(SG_DIRECTORY_GROUP_PREFIX) : name, true, err, errlen);
             if (ok) {
                 char *g = sg_arena_strdup(arena, in->items[i]);
                 sg_ps_ascii_lower(g);

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "policy/decide.h"
+#include "store/ldap_dir.h"
+#include "store/ldap_policy.h"
 #include "store/policy_cache.h"
 #include "store/policy_codec.h"
 #include "store/policy_snapshot_file.h"
@@ -20,6 +22,7 @@ struct sg_policy_source {
     char *password_file; /* postgresql_password_file, or NULL */
     sg_policy_store *store; /* NULL until opened, or after it failed to open */
     sg_policy_cache *cache; /* NULL when no memcached is configured */
+    sg_ldap *dir;           /* the directory of "ldap:" scope groups; NULL when no ldap_uri */
     sg_unavailable_mode mode;
     bool snapshot_file; /* policy_snapshot_file: try the snapshot file while the store is not open */
     /* Without memcached, or with a remote store: the last whole snapshot
@@ -100,8 +103,14 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
     if (!sg_policy_cache_options_from_config(cfg, &opt, err, errlen) ||
         !sg_policy_cache_open(&opt, &cache, err, errlen))
         return false;
+    sg_ldap_options dopt;
+    if (!sg_ldap_options_from_config(cfg, &dopt, err, errlen)) {
+        sg_policy_cache_close(cache);
+        return false;
+    }
     const char *uri = sg_config_get(cfg, "policy_store");
     sg_policy_source *src = sg_xmalloc(sizeof *src);
+    src->dir = dopt.uri ? sg_ldap_open(&dopt) : NULL;
     src->uri = sg_xstrdup(uri && *uri ? uri : SG_DEFAULT_POLICY_STORE);
     const char *pw = sg_config_get(cfg, "postgresql_password_file");
     src->password_file = pw && *pw ? sg_xstrdup(pw) : NULL;
@@ -126,6 +135,7 @@ void sg_policy_source_close(sg_policy_source *src)
         return;
     sg_policy_store_close(src->store);
     sg_policy_cache_close(src->cache);
+    sg_ldap_close(src->dir);
     memo_clear(src);
     free(src->uri);
     free(src->password_file);
@@ -301,7 +311,7 @@ sg_policy_status sg_policy_source_get(sg_policy_source *src, sg_policy_answer *a
     return sg_policy_source_get_for(src, NULL, answer);
 }
 
-sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *owner, sg_policy_answer *answer)
+static sg_policy_status get_snapshot(sg_policy_source *src, const char *owner, sg_policy_answer *answer)
 {
     memset(answer, 0, sizeof *answer);
     answer->on_unavailable = src->mode;
@@ -342,6 +352,22 @@ sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *own
     if (store_generation(src, &generation, serr, sizeof serr))
         return from_generation(src, generation, owner, answer);
     return from_last_known(src, serr, owner, answer);
+}
+
+sg_policy_status sg_policy_source_get_for(sg_policy_source *src, const char *owner, sg_policy_answer *answer)
+{
+    sg_policy_status st = get_snapshot(src, owner, answer);
+    if (st != SG_POLICY_OK || !owner)
+        return st;
+    /* The owner's directory groups (store/ldap_policy.h): a directory that
+     * cannot answer makes the policy unavailable, never "not a member". */
+    char err[400];
+    if (sg_policy_add_directory_groups(answer->policy, src->dir, owner, err, sizeof err) == SG_LDAP_OK)
+        return st;
+    sg_policy_free(answer->policy);
+    answer->policy = NULL;
+    snprintf(answer->reason, sizeof answer->reason, "the forwarding policy cannot be decided: %s", err);
+    return SG_POLICY_UNAVAILABLE;
 }
 
 sg_publish_status sg_policy_source_publish(const sg_config *cfg, const sg_policy *snapshot, char *err,

@@ -9,6 +9,7 @@
  *   policy_check_interval  seconds (default SG_POLICY_CHECK_INTERVAL; 0..3600)
  *   postgresql_password_file  store/pg_db.h
  *   memcached, policy_cache_ttl, memcached_*   see store/policy_cache.h
+ *   ldap_*              the directory of "ldap:" scope groups, store/ldap_dir.h
  * Returns: one snapshot per call, or SG_POLICY_UNAVAILABLE with the
  * configured policy_unavailable mode and a reason for the log.
  *
@@ -46,6 +47,10 @@
  *     Both found, and the generation not below the one this host last read
  *     from the store: that snapshot (origin SG_POLICY_FROM_LAST_KNOWN). Else:
  *     unavailable.
+ *  4. With an owner (sg_policy_source_get_for), when a scope names a
+ *     directory group ("ldap:CN"): the owner's directory groups are added to
+ *     the snapshot (store/ldap_policy.h). The directory cannot answer (or
+ *     none is configured): unavailable, as in step 3, never "not a member".
  * The caller asks before any side effect, so that tempfail can exit 75 with
  * nothing done; internal forwards and local delivery never need to ask.
  * A missing store file is not "unreadable": the store reads it as the

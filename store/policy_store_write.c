@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "store/ldap_policy.h"
 #include "store/policy_store_int.h"
 
 #define MAX_FORWARD_HOPS 100
@@ -88,7 +89,7 @@ sg_store_status sg_policy_store_set_default_mode(sg_policy_store *store, sg_fwd_
     return run_write(store, true, NULL, do_set_default_mode, &mode, err, errlen);
 }
 
-/* Refuses a priority held by another policy, and groups that do not exist. */
+/* Refuses a priority held by another policy, and store groups that do not exist. */
 static sg_store_status check_policy_refs(sg_policy_store *s, const sg_outbound_policy *op, char *err, size_t errlen)
 {
     char holder[SG_PS_MAX_NAME_LEN + 1] = "";
@@ -105,6 +106,8 @@ static sg_store_status check_policy_refs(sg_policy_store *s, const sg_outbound_p
     const sg_strlist *lists[] = {&op->groups, &op->exclude_groups};
     for (size_t l = 0; l < 2; l++) {
         for (size_t i = 0; i < lists[l]->count; i++) {
+            if (sg_policy_is_directory_group(lists[l]->items[i]))
+                continue; /* looked up in the directory at each decision */
             long long one;
             bool found;
             r = sg_sql_query_int(&s->sql, &one, &found, "SELECT 1 FROM user_groups WHERE name = ?1", "t",

@@ -14,13 +14,14 @@
 
 #define MAX_KEY 255
 
-typedef enum { SRC_PASSWD, SRC_FILE, SRC_SQL } source_kind;
+typedef enum { SRC_PASSWD, SRC_FILE, SRC_SQL, SRC_LDAP } source_kind;
 
 struct sg_userdb {
     char *name; /* the userdb value, for logs */
     source_kind kind;
     sg_userdb_file *file;
     sg_userdb_sql *sql; /* sqlite:PATH, postgresql://... */
+    sg_userdb_ldap *ldap;
     char *mail_home;   /* template */
     char *format;      /* auth_username_format */
     char *delimiter;   /* recipient_delimiter */
@@ -118,10 +119,13 @@ bool sg_userdb_open(const sg_config *cfg, sg_userdb **out, char *err, size_t err
         ok = sg_pg_uri_check(spec, err, errlen); /* no password in the URI: postgresql_password_file */
         if (ok)
             db->sql = sg_userdb_sql_new(spec, sg_config_get(cfg, "postgresql_password_file"));
+    } else if (ok && strcmp(spec, "ldap") == 0) {
+        db->kind = SRC_LDAP;
+        ok = sg_userdb_ldap_open(cfg, &db->ldap, err, errlen);
     } else if (ok) {
         snprintf(err, errlen,
-                 "invalid value for userdb: \"%s\" (expected passwd, passwd-file:PATH, sqlite:PATH or "
-                 "postgresql://...)",
+                 "invalid value for userdb: \"%s\" (expected passwd, passwd-file:PATH, sqlite:PATH, "
+                 "postgresql://... or ldap)",
                  spec);
         ok = false;
     }
@@ -139,6 +143,7 @@ void sg_userdb_close(sg_userdb *db)
         return;
     sg_userdb_file_close(db->file);
     sg_userdb_sql_close(db->sql);
+    sg_userdb_ldap_close(db->ldap);
     free(db->name);
     free(db->mail_home);
     free(db->format);
@@ -309,7 +314,8 @@ sg_userdb_status sg_userdb_lookup(sg_userdb *db, const char *address, sg_arena *
             st = complete(db, key, e, arena, out, err, errlen);
     } else {
         sg_userdb_entry e;
-        st = sg_userdb_sql_lookup(db->sql, key, arena, &e, err, errlen);
+        st = db->kind == SRC_SQL ? sg_userdb_sql_lookup(db->sql, key, arena, &e, err, errlen)
+                                 : sg_userdb_ldap_lookup(db->ldap, key, arena, &e, err, errlen);
         if (st == SG_USERDB_FOUND)
             st = complete(db, key, &e, arena, out, err, errlen);
     }

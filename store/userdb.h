@@ -2,7 +2,7 @@
  * mail and files live (the LMTP server; later ManageSieve and SASL).
  *
  * Takes: an sg_config with the keys
- *   userdb       passwd (default) | passwd-file:PATH | sqlite:PATH | postgresql://...
+ *   userdb       passwd (default) | passwd-file:PATH | sqlite:PATH | postgresql://... | ldap
  *   postgresql_password_file  the password of a postgresql:// userdb (store/pg_db.h)
  *   mail_uid, mail_gid  the owner of virtual users' files (a name or a number);
  *                       an entry's empty uid/gid falls back to them
@@ -50,6 +50,17 @@
  *    loaded then, store/pq_lib.h) and kept; a lost connection is made again
  *    at the next lookup. The server down is a temporary failure.
  *
+ *  - ldap: the directory of ldap_uri (store/ldap_dir.h): the one entry
+ *    under ldap_base that ldap_user_filter (default "(mail=%u)", %u the
+ *    lookup key) finds; uid, gid and home from the attributes named by
+ *    ldap_user_uid_attribute (uidNumber), ldap_user_gid_attribute
+ *    (gidNumber), ldap_user_home_attribute (homeDirectory), the mail
+ *    location and password hash from ldap_user_mail_attribute and
+ *    ldap_user_password_attribute (both unset: none); an empty key reads no
+ *    attribute, and an absent one falls back as for a passwd-file. Every
+ *    lookup asks the directory; one that cannot answer within
+ *    ldap_timeout, or finds two entries, is a temporary failure.
+ *
  * The subaddress: with recipient_delimiter "+", "alice+lists@example.org"
  * is looked up as "alice@example.org" and the user's detail is "lists".
  * A key of more than 255 bytes, or with a control character, is not found.
@@ -65,6 +76,9 @@
 #include "base/config.h"
 
 #define SG_USERDB_DEFAULT_MAIL_HOME "/var/vmail/%d/%n"
+#define SG_USERDB_LDAP_UID_ATTRIBUTE "uidNumber"
+#define SG_USERDB_LDAP_GID_ATTRIBUTE "gidNumber"
+#define SG_USERDB_LDAP_HOME_ATTRIBUTE "homeDirectory"
 
 typedef struct sg_userdb sg_userdb;
 

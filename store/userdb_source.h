@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "base/arena.h"
+#include "base/config.h"
 #include "store/userdb.h"
 
 /* ---- passwd-file (store/userdb_file.c) ---- */
@@ -29,5 +30,15 @@ void sg_userdb_sql_close(sg_userdb_sql *s);
 /* The entry's strings in arena. */
 sg_userdb_status sg_userdb_sql_lookup(sg_userdb_sql *s, const char *key, sg_arena *arena, sg_userdb_entry *entry,
                                       char *err, size_t errlen);
+
+/* ---- ldap (store/userdb_ldap.c) ---- */
+typedef struct sg_userdb_ldap sg_userdb_ldap;
+/* Reads the ldap_* keys (store/ldap_dir.h) and the attribute keys; no I/O.
+ * False with err when ldap_uri is unset or a key is malformed. */
+bool sg_userdb_ldap_open(const sg_config *cfg, sg_userdb_ldap **out, char *err, size_t errlen);
+void sg_userdb_ldap_close(sg_userdb_ldap *s);
+/* The entry's strings in arena; TEMPFAIL when the directory cannot answer. */
+sg_userdb_status sg_userdb_ldap_lookup(sg_userdb_ldap *s, const char *key, sg_arena *arena, sg_userdb_entry *entry,
+                                       char *err, size_t errlen);
 
 #endif

@@ -9,6 +9,8 @@
 #include "base/arena.h"
 #include "engine/core/mailbox_store.h"
 #include "store/audit.h"
+#include "store/ldap_dir.h"
+#include "store/userdb.h"
 #include "store/pg_db.h"
 #include "store/policy_cache.h"
 #include "store/policy_store.h"
@@ -83,12 +85,26 @@ static bool check_address(const char *v, char *err, size_t errlen)
 static bool check_userdb(const char *v, char *err, size_t errlen)
 {
     if (strcmp(v, "passwd") == 0 || (strncmp(v, "passwd-file:", 12) == 0 && v[12] == '/') ||
-        (strncmp(v, "sqlite:", 7) == 0 && v[7] == '/'))
+        (strncmp(v, "sqlite:", 7) == 0 && v[7] == '/') || strcmp(v, "ldap") == 0)
         return true;
     if (sg_pg_is_uri(v))
         return sg_pg_uri_check(v, err, errlen);
-    snprintf(err, errlen, "expected passwd, passwd-file:/PATH, sqlite:/PATH or postgresql://...");
+    snprintf(err, errlen, "expected passwd, passwd-file:/PATH, sqlite:/PATH, postgresql://... or ldap");
     return false;
+}
+
+static bool check_ldap_uri(const char *v, char *err, size_t errlen)
+{
+    /* space-separated URIs, each tried in turn by libldap */
+    for (const char *p = v; *p;) {
+        size_t n = strcspn(p, " ");
+        if (n && strncmp(p, "ldap://", 7) != 0 && strncmp(p, "ldaps://", 8) != 0 && strncmp(p, "ldapi://", 8) != 0) {
+            snprintf(err, errlen, "expected ldap://HOST[:PORT], ldaps://... or ldapi://..., space-separated");
+            return false;
+        }
+        p += n + strspn(p + n, " ");
+    }
+    return true;
 }
 
 static bool check_octal_mode(const char *v, char *err, size_t errlen)
@@ -104,6 +120,7 @@ static bool check_octal_mode(const char *v, char *err, size_t errlen)
 #define S_MAIL "Mail and scripts"
 #define S_LIMITS "Limits"
 #define S_POLICY "The forwarding policy"
+#define S_DIR "The directory (LDAP)"
 #define S_OUT "Outgoing mail"
 #define S_SIEVE "Sieve extensions"
 #define S_ENV "The environment extension (RFC 5183)"
@@ -194,6 +211,38 @@ static const sg_config_key keys[] = {
         "a file whose first line is the PostgreSQL password of policy_store, audit_log and userdb (readable by the mail "
         "services only; unset: PGPASSWORD, PGPASSFILE or ~/.pgpass)"),
 
+    KEYC(S_DIR, "ldap_uri", SG_KEY_STRING, NULL, NULL,
+         "the directory of \"ldap:NAME\" policy groups and the ldap userdb: ldap://HOST[:PORT] (space-separated "
+         "for more; unset: no directory)",
+         check_ldap_uri),
+    KEY(S_DIR, "ldap_bind_dn", SG_KEY_STRING, NULL, NULL, "the DN to bind as (unset: anonymous)"),
+    KEY(S_DIR, "ldap_bind_password_file", SG_KEY_STRING, NULL, NULL,
+        "a file whose first line is the bind password (readable by the mail services only)"),
+    KEY(S_DIR, "ldap_base", SG_KEY_STRING, NULL, NULL, "where users are searched (subtree)"),
+    KEY(S_DIR, "ldap_group_base", SG_KEY_STRING, NULL, NULL, "where groups are searched (unset: ldap_base)"),
+    KEY(S_DIR, "ldap_user_filter", SG_KEY_STRING, SG_LDAP_DEFAULT_USER_FILTER, NULL,
+        "the entry of an address: %u the address, %n its local part, %d its domain (escaped, RFC 4515)"),
+    KEY(S_DIR, "ldap_group_filter", SG_KEY_STRING, SG_LDAP_DEFAULT_GROUP_FILTER, NULL,
+        "what a group is (members: member, uniqueMember DNs or memberUid); %u %n %d as above"),
+    KEY(S_DIR, "ldap_timeout", SG_KEY_UINT, "5", "1..300",
+        "seconds one lookup (connect, bind and searches together) may take; slower is a failure "
+        "(policy_unavailable, 4xx)"),
+    KEY(S_DIR, "ldap_group_nesting_max", SG_KEY_UINT, "5", "0..20",
+        "levels of groups within groups followed (0: direct members only)"),
+    KEY(S_DIR, "ldap_cache_ttl", SG_KEY_UINT, "60", "0..86400",
+        "seconds a process keeps an address's directory groups (0: ask every time)"),
+
+    KEY(S_DIR, "ldap_user_uid_attribute", SG_KEY_STRING, SG_USERDB_LDAP_UID_ATTRIBUTE, NULL,
+        "userdb = ldap: the attribute of a user's uid (absent: mail_uid)"),
+    KEY(S_DIR, "ldap_user_gid_attribute", SG_KEY_STRING, SG_USERDB_LDAP_GID_ATTRIBUTE, NULL,
+        "userdb = ldap: the attribute of a user's gid (absent: mail_gid)"),
+    KEY(S_DIR, "ldap_user_home_attribute", SG_KEY_STRING, SG_USERDB_LDAP_HOME_ATTRIBUTE, NULL,
+        "userdb = ldap: the attribute of a user's home (absent: mail_home); empty: none read"),
+    KEY(S_DIR, "ldap_user_mail_attribute", SG_KEY_STRING, "", NULL,
+        "userdb = ldap: the attribute of a user's mail location (empty: none, mail_location)"),
+    KEY(S_DIR, "ldap_user_password_attribute", SG_KEY_STRING, "", NULL,
+        "userdb = ldap: the attribute of a user's password hash for ManageSieve logins (empty: none)"),
+
     KEY(S_OUT, "sendmail_path", SG_KEY_STRING, "/usr/sbin/sendmail", NULL,
         "the program that sends redirects, bounces and replies"),
     KEYC(S_OUT, "submission_host", SG_KEY_STRING, NULL, NULL,
@@ -245,7 +294,7 @@ static const sg_config_key keys[] = {
      "sieve_virustest_text_value0..10: the text meaning each level", SG_KEY_INDEXED, 10, NULL},
     KEYC(S_SERVERS, "userdb", SG_KEY_STRING, "passwd", NULL,
          "who a recipient is: passwd (system users), passwd-file:PATH (Dovecot's format), sqlite:PATH or "
-         "postgresql://... (the table users)",
+         "postgresql://... (the table users), or ldap (the directory of ldap_uri)",
          check_userdb),
     KEY(S_SERVERS, "mail_uid", SG_KEY_STRING, NULL, NULL,
         "the mail user (name or number) the servers run as; virtual users without a uid of their own"),

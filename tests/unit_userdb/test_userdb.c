@@ -240,9 +240,30 @@ static void config_errors(void **state)
     sg_userdb *db = NULL;
     set(f, "userdb", "ldap:foo");
     assert_false(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
-    assert_string_equal(f->err,
-                        "invalid value for userdb: \"ldap:foo\" (expected passwd, passwd-file:PATH, sqlite:PATH or "
-                        "postgresql://...)");
+    assert_string_equal(f->err, "invalid value for userdb: \"ldap:foo\" (expected passwd, passwd-file:PATH, "
+                                "sqlite:PATH, postgresql://... or ldap)");
+    set(f, "userdb", "ldap");
+    assert_false(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
+    assert_string_equal(f->err, "userdb = ldap needs ldap_uri");
+    set(f, "ldap_uri", "ldap://127.0.0.1:1");
+    set(f, "ldap_timeout", "0");
+    assert_false(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
+    assert_string_equal(f->err, "invalid value for ldap_timeout: \"0\" (expected a number from 1 to 300)");
+    set(f, "ldap_timeout", "1");
+    set(f, "ldap_user_filter", "(mail=%x)");
+    assert_false(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
+    assert_string_equal(f->err, "invalid value for ldap_user_filter: \"(mail=%x)\" (expected a filter in "
+                                "parentheses, with %u %n %d)");
+    set(f, "ldap_user_filter", "(uid=%n)");
+    assert_true(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err)); /* no I/O yet */
+    assert_string_equal(sg_userdb_name(db), "ldap");
+    sg_userdb_user u;
+    /* nothing listens on port 1: a temporary failure, never "no such user" */
+    assert_int_equal(sg_userdb_lookup(db, "alice@example.org", f->arena, &u, f->err, sizeof f->err),
+                     SG_USERDB_TEMPFAIL);
+    assert_string_equal(f->err, "directory ldap://127.0.0.1:1: search: Can't contact LDAP server");
+    sg_userdb_close(db);
+    db = NULL;
     set(f, "userdb", "passwd");
     set(f, "mail_uid", "no-such-user-sg");
     assert_false(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
