@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/pg_db.h"
 #include "store/userdb_source.h"
@@ -28,7 +29,72 @@ struct sg_userdb {
     bool have_uid, have_gid;
     uid_t mail_uid;
     gid_t mail_gid;
+    /* userdb_cache_ttl: users found in a database or the directory, kept for
+     * that many seconds (not found is never kept: a user just added must not
+     * be bounced) */
+    unsigned cache_ttl;
+    struct cached_user *cache;
+    size_t ncache;
 };
+
+/* One user found, with the entry as the source gave it (malloc'ed). */
+typedef struct cached_user {
+    char *key;
+    sg_userdb_entry e;
+    time_t until;
+} cached_user;
+
+#define USERDB_CACHE_MAX 4096 /* entries; when full, the oldest one goes */
+
+static char *dup_or_null(const char *s)
+{
+    return s ? sg_xstrdup(s) : NULL;
+}
+
+static void forget_user(cached_user *c)
+{
+    free(c->key);
+    free(c->e.name);
+    free(c->e.password);
+    free(c->e.home);
+    free(c->e.mail);
+}
+
+/* The entry of key kept and still fresh, or NULL (an expired one is dropped). */
+static const sg_userdb_entry *cache_get(sg_userdb *db, const char *key, time_t now)
+{
+    for (size_t i = 0; i < db->ncache; i++) {
+        if (strcmp(db->cache[i].key, key) != 0)
+            continue;
+        if (now < db->cache[i].until)
+            return &db->cache[i].e;
+        forget_user(&db->cache[i]);
+        db->cache[i] = db->cache[--db->ncache];
+        return NULL;
+    }
+    return NULL;
+}
+
+static void cache_put(sg_userdb *db, const char *key, const sg_userdb_entry *e, time_t now)
+{
+    if (!db->cache)
+        db->cache = sg_xmalloc(USERDB_CACHE_MAX * sizeof *db->cache);
+    size_t at = db->ncache;
+    if (at == USERDB_CACHE_MAX) { /* the one that expires first */
+        at = 0;
+        for (size_t i = 1; i < db->ncache; i++)
+            if (db->cache[i].until < db->cache[at].until)
+                at = i;
+        forget_user(&db->cache[at]);
+    } else {
+        db->ncache++;
+    }
+    cached_user *c = &db->cache[at];
+    c->key = sg_xstrdup(key);
+    c->e = (sg_userdb_entry){dup_or_null(e->name), dup_or_null(e->password), e->uid, e->gid,
+                             dup_or_null(e->home), dup_or_null(e->mail)};
+    c->until = now + (time_t)db->cache_ttl;
+}
 
 /* mail_uid / mail_gid: a number or a name; a user name also gives the gid
  * when mail_gid is unset. */
@@ -105,7 +171,8 @@ bool sg_userdb_open(const sg_config *cfg, sg_userdb **out, char *err, size_t err
     db->mail_home = sg_xstrdup(home);
     db->format = sg_xstrdup(fmt);
     db->delimiter = sg_xstrdup(delim ? delim : "+");
-    bool ok = parse_owner(db, cfg, err, errlen);
+    bool ok = parse_owner(db, cfg, err, errlen) &&
+              sg_config_get_uint(cfg, "userdb_cache_ttl", 0, 86400, &db->cache_ttl, err, errlen);
     if (ok && strcmp(spec, "passwd") == 0) {
         db->kind = SRC_PASSWD;
     } else if (ok && strncmp(spec, "passwd-file:", 12) == 0 && spec[12]) {
@@ -144,6 +211,9 @@ void sg_userdb_close(sg_userdb *db)
     sg_userdb_file_close(db->file);
     sg_userdb_sql_close(db->sql);
     sg_userdb_ldap_close(db->ldap);
+    for (size_t i = 0; i < db->ncache; i++)
+        forget_user(&db->cache[i]);
+    free(db->cache);
     free(db->name);
     free(db->mail_home);
     free(db->format);
@@ -313,9 +383,18 @@ sg_userdb_status sg_userdb_lookup(sg_userdb *db, const char *address, sg_arena *
         if (st == SG_USERDB_FOUND)
             st = complete(db, key, e, arena, out, err, errlen);
     } else {
+        time_t now = time(NULL);
+        const sg_userdb_entry *kept = db->cache_ttl ? cache_get(db, key, now) : NULL;
         sg_userdb_entry e;
-        st = db->kind == SRC_SQL ? sg_userdb_sql_lookup(db->sql, key, arena, &e, err, errlen)
-                                 : sg_userdb_ldap_lookup(db->ldap, key, arena, &e, err, errlen);
+        if (kept) {
+            e = *kept;
+            st = SG_USERDB_FOUND;
+        } else {
+            st = db->kind == SRC_SQL ? sg_userdb_sql_lookup(db->sql, key, arena, &e, err, errlen)
+                                     : sg_userdb_ldap_lookup(db->ldap, key, arena, &e, err, errlen);
+            if (st == SG_USERDB_FOUND && db->cache_ttl)
+                cache_put(db, key, &e, now);
+        }
         if (st == SG_USERDB_FOUND)
             st = complete(db, key, &e, arena, out, err, errlen);
     }

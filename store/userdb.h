@@ -11,6 +11,10 @@
  *                %Lu: the whole address, lowercased); %u %n %d, each with
  *                an optional L (lowercase), and literal text
  *   recipient_delimiter   (default "+") the subaddress separator, RFC 5233
+ *   userdb_cache_ttl      (default 0: off) seconds a user found in an sqlite,
+ *                postgresql or ldap source is kept by this process (as
+ *                Dovecot's auth_cache_ttl); not found is never kept, so a
+ *                user just added is never bounced
  * and an address (local@domain, or a bare name).
  * Returns: the user (login name, uid, gid, home, mail location, password
  * hash, the +detail of the address), not found, or a temporary failure with

@@ -296,6 +296,9 @@ static const sg_config_key keys[] = {
          "who a recipient is: passwd (system users), passwd-file:PATH (Dovecot's format), sqlite:PATH or "
          "postgresql://... (the table users), or ldap (the directory of ldap_uri)",
          check_userdb),
+    KEY(S_SERVERS, "userdb_cache_ttl", SG_KEY_UINT, "0", "0..86400",
+        "seconds a server process keeps a user found in an sqlite, postgresql or ldap userdb (0: ask every time; "
+        "not found is never kept)"),
     KEY(S_SERVERS, "mail_uid", SG_KEY_STRING, NULL, NULL,
         "the mail user (name or number) the servers run as; virtual users without a uid of their own"),
     KEY(S_SERVERS, "mail_gid", SG_KEY_STRING, NULL, NULL, "its group (unset: the mail user's primary group)"),

@@ -421,6 +421,66 @@ static void sqlite_source(void **state)
     sg_userdb_close(db);
 }
 
+/* userdb_cache_ttl: a user found is kept (a change to the row is not seen
+ * within the TTL, the database gone does not matter), a user not found is
+ * never kept (added later, found at once), and 0 asks every time. */
+static void sql_cache(void **state)
+{
+    fixture *f = *state;
+    char path[160], spec[180];
+    snprintf(path, sizeof path, "%s/cached.db", f->dir);
+    sqlite3 *db3;
+    assert_int_equal(sqlite3_open(path, &db3), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db3,
+                                  "CREATE TABLE users (username TEXT PRIMARY KEY NOT NULL, password TEXT,"
+                                  " uid INTEGER, gid INTEGER, home TEXT, mail TEXT);"
+                                  "INSERT INTO users VALUES ('a@x.org', NULL, 7, 8, '/h/a', NULL);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    snprintf(spec, sizeof spec, "sqlite:%s", path);
+    set(f, "userdb", spec);
+    set(f, "userdb_cache_ttl", "3600");
+    sg_userdb *db = NULL;
+    assert_true(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
+    sg_userdb_user u;
+    assert_int_equal(sg_userdb_lookup(db, "a@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
+    assert_string_equal(u.home, "/h/a");
+    assert_int_equal(sg_userdb_lookup(db, "n@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_NOTFOUND);
+    assert_int_equal(sqlite3_exec(db3,
+                                  "UPDATE users SET home = '/h/moved' WHERE username = 'a@x.org';"
+                                  "INSERT INTO users VALUES ('n@x.org', NULL, 7, 8, '/h/n', NULL);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sg_userdb_lookup(db, "a@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
+    assert_string_equal(u.home, "/h/a"); /* kept */
+    assert_int_equal(sg_userdb_lookup(db, "n@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
+    assert_string_equal(u.home, "/h/n"); /* not found was not kept */
+    sqlite3_close(db3);
+    unlink(path);
+    assert_int_equal(sg_userdb_lookup(db, "A@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
+    sg_userdb_close(db);
+
+    assert_int_equal(sqlite3_open(path, &db3), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db3,
+                                  "CREATE TABLE users (username TEXT PRIMARY KEY NOT NULL, password TEXT,"
+                                  " uid INTEGER, gid INTEGER, home TEXT, mail TEXT);"
+                                  "INSERT INTO users VALUES ('a@x.org', NULL, 7, 8, '/h/a', NULL);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    set(f, "userdb_cache_ttl", "0");
+    assert_true(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
+    assert_int_equal(sg_userdb_lookup(db, "a@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
+    assert_int_equal(sqlite3_exec(db3, "UPDATE users SET home = '/h/moved'", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sg_userdb_lookup(db, "a@x.org", f->arena, &u, f->err, sizeof f->err), SG_USERDB_FOUND);
+    assert_string_equal(u.home, "/h/moved");
+    sqlite3_close(db3);
+    sg_userdb_close(db);
+
+    set(f, "userdb_cache_ttl", "86401");
+    assert_false(sg_userdb_open(f->cfg, &db, f->err, sizeof f->err));
+    assert_non_null(strstr(f->err, "userdb_cache_ttl"));
+}
+
 /* postgresql://: the same table on a private server (tests/e2e/userdb_pg.sh
  * gives SG_TEST_USERDB_PG_URI, SG_TEST_PG_PASSWORD_FILE, SG_TEST_PG_RESTART
  * and SG_TEST_PG_STOP, and has made the table); skipped without them. */
@@ -486,6 +546,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(config_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(file_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(sqlite_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(sql_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(postgresql_source, setup, teardown),
         cmocka_unit_test_setup_teardown(passwd_source, setup, teardown),
     };
