@@ -305,8 +305,7 @@ static bool valid_key(const sg_state_key *key)
 static sg_state_status key_fail(const sg_state_key *key, char *err, size_t errlen)
 {
     if (key && key->kind == SG_STATE_NKINDS)
-        return fail(SG_STATE_UNAVAILABLE, err, errlen,
-                    "invalid state key: its SHA-256 could not be computed (cannot load %s)", SG_HASH_LIB_SONAME);
+        return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key: its SHA-256 could not be computed");
     return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
 }
 

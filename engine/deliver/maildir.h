@@ -117,6 +117,7 @@ typedef struct sg_maildir_options {
 #define SG_MAILDIR_JOURNAL "sievegate-deliveries"
 #define SG_MAILDIR_JOURNAL_WINDOW (36 * 3600) /* seconds: Dovecot's tmp/ horizon, below */
 #define SG_MAILDIR_JOURNAL_MAX (256 * 1024)   /* bytes before the file is rewritten without older entries */
+#define SG_MAILDIR_JOURNAL_SLACK 3600         /* seconds past the window its oldest entry waits for that */
 sg_maildir_status sg_maildir_recover(const char *root, const sg_maildir_options *opt, time_t now, bool *delivered,
                                      size_t *copies, sg_maildir_error *err);
 

@@ -21,6 +21,7 @@
  * after; a power failure in the instant between a rename and its D line can
  * still give one duplicate, never a loss.
  */
+#define _GNU_SOURCE /* memmem, memrchr */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -74,8 +75,8 @@ static bool within_window(long long when, time_t now)
 
 /* Rewrites the journal with the entries of the window only (under LOCK_EX,
  * held by the caller on `fd`). The file is read through a descriptor of its
- * own: `fd` is write-only, and a dup() of it would hold the lock (it is the
- * same open file) for as long as it stayed open. */
+ * own: a dup() of `fd` would hold the lock (it is the same open file) for as
+ * long as it stayed open. */
 static void rotate(int rootfd, int fd, time_t now)
 {
     struct stat locked, opened;
@@ -115,11 +116,29 @@ static void rotate(int rootfd, int fd, time_t now)
         unlinkat(rootfd, SG_MAILDIR_JOURNAL ".new", 0);
 }
 
+/* Whether a rewrite would drop enough: the first line, the oldest, is past
+ * the window by SG_MAILDIR_JOURNAL_SLACK. A mailbox that gets more than
+ * SG_MAILDIR_JOURNAL_MAX bytes of lines within the window would otherwise be
+ * rewritten whole, dropping nothing, at every append. */
+static bool worth_rotating(int fd, time_t now)
+{
+    char head[64];
+    ssize_t got = pread(fd, head, sizeof head - 1, 0);
+    if (got <= 0)
+        return got == 0;
+    head[got] = '\0';
+    char kind;
+    long long when;
+    if (sscanf(head, "%c %lld", &kind, &when) != 2)
+        return true; /* not a journal line: the rewrite drops it */
+    return when + SG_MAILDIR_JOURNAL_WINDOW + SG_MAILDIR_JOURNAL_SLACK < (long long)now || when > (long long)now + 3600;
+}
+
 /* Appends one line. 0 or errno. */
 static int append(int rootfd, const char *line, time_t now)
 {
     for (int tries = 0; tries < 5; tries++) {
-        int fd = openat(rootfd, SG_MAILDIR_JOURNAL, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+        int fd = openat(rootfd, SG_MAILDIR_JOURNAL, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
                         FILE_MODE);
         if (fd < 0)
             return errno;
@@ -130,7 +149,7 @@ static int append(int rootfd, const char *line, time_t now)
             continue;
         }
         int e = sg_write_fd(fd, line, strlen(line));
-        if (!e && a.st_size > SG_MAILDIR_JOURNAL_MAX && flock(fd, LOCK_EX) == 0 &&
+        if (!e && a.st_size > SG_MAILDIR_JOURNAL_MAX && worth_rotating(fd, now) && flock(fd, LOCK_EX) == 0 &&
             fstatat(rootfd, SG_MAILDIR_JOURNAL, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino)
             rotate(rootfd, fd, now);
         close(fd);
@@ -174,50 +193,115 @@ typedef struct entry {
     size_t n;
 } entry;
 
-/* The last state of `key` within the window. 0 or errno (ENOENT: no journal). */
+/* One line of the journal that names `key`: the entry it makes, if it is
+ * the key's (not a key that merely contains it) and within the window. */
+static void take_line(char *line, const char *key, size_t klen, time_t now, entry *out)
+{
+    char kind;
+    long long when;
+    int off = 0;
+    if (sscanf(line, "%c %lld %n", &kind, &when, &off) != 2 || !off || !within_window(when, now))
+        return;
+    const char *k = line + off;
+    if (strncmp(k, key, klen) != 0 || (k[klen] != ' ' && k[klen] != '\n' && k[klen] != '\0'))
+        return;
+    if (kind == 'D') {
+        out->found = out->done = true;
+    } else if (kind == 'P') {
+        size_t n = 0;
+        int used = 0;
+        if (sscanf(k + klen, " %zu %n", &n, &used) != 1 || !used)
+            return;
+        free(out->pairs);
+        out->pairs = sg_xstrdup(k + klen + used);
+        out->pairs[strcspn(out->pairs, "\n")] = '\0';
+        out->n = n;
+        out->found = true;
+        out->done = false;
+    }
+}
+
+/* The lines among buf[0, len) (whole lines) that name `key`, in order. The
+ * key is searched in the bytes (memmem); only the lines where it occurs are
+ * parsed, and most lines are other deliveries'. */
+static void scan_lines(char *buf, size_t len, const char *key, size_t klen, time_t now, entry *out)
+{
+    char *end = buf + len, *at = buf;
+    char *hit;
+    while (at < end && (hit = memmem(at, (size_t)(end - at), key, klen)) != NULL) {
+        char *start = hit;
+        while (start > at && start[-1] != '\n')
+            start--;
+        char *nl = memchr(hit, '\n', (size_t)(end - hit));
+        char *stop = nl ? nl : end;
+        char saved = *stop;
+        *stop = '\0';
+        take_line(start, key, klen, now, out);
+        *stop = saved;
+        at = stop + 1;
+    }
+}
+
+#define READ_CHUNK 16384 /* bytes read at a time: the buffer's pages stay few */
+
+/* The last state of `key` within the window. 0 or errno (ENOENT: no journal).
+ * The file holds the window's deliveries (up to SG_MAILDIR_JOURNAL_MAX and
+ * more), and every delivery looks its key up: read in chunks into one
+ * buffer, lines kept whole across chunks; a line longer than
+ * LINE_MAX_BYTES is no journal line (skipped). */
 static int find(int rootfd, const char *key, time_t now, entry *out)
 {
     memset(out, 0, sizeof *out);
     int fd = openat(rootfd, SG_MAILDIR_JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return errno;
-    FILE *in = fdopen(fd, "r");
-    if (!in) {
-        int e = errno;
-        close(fd);
-        return e;
-    }
     size_t klen = strlen(key);
-    char *line = sg_xmalloc(LINE_MAX_BYTES);
-    while (fgets(line, LINE_MAX_BYTES, in)) {
-        if (!strstr(line, key)) /* another delivery's line (most are): not parsed */
+    char *buf = sg_xmalloc(LINE_MAX_BYTES);
+    size_t have = 0;
+    bool skipping = false; /* inside an over-long line: up to its end */
+    int rc = 0;
+    for (;;) {
+        size_t room = LINE_MAX_BYTES - have;
+        if (room > READ_CHUNK)
+            room = READ_CHUNK;
+        if (!room) { /* no line break in LINE_MAX_BYTES */
+            have = 0;
+            skipping = true;
             continue;
-        char kind;
-        long long when;
-        int off = 0;
-        if (sscanf(line, "%c %lld %n", &kind, &when, &off) != 2 || !off || !within_window(when, now))
-            continue;
-        const char *k = line + off;
-        if (strncmp(k, key, klen) != 0 || (k[klen] != ' ' && k[klen] != '\n'))
-            continue;
-        if (kind == 'D') {
-            out->found = out->done = true;
-        } else if (kind == 'P') {
-            size_t n = 0;
-            int used = 0;
-            if (sscanf(k + klen, " %zu %n", &n, &used) != 1 || !used)
-                continue;
-            free(out->pairs);
-            out->pairs = sg_xstrdup(k + klen + used);
-            out->pairs[strcspn(out->pairs, "\n")] = '\0';
-            out->n = n;
-            out->found = true;
-            out->done = false;
         }
+        ssize_t got = read(fd, buf + have, room);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = errno;
+            break;
+        }
+        if (got == 0) {
+            if (have && !skipping) /* a last line without its line break */
+                scan_lines(buf, have, key, klen, now, out);
+            break;
+        }
+        size_t from = have;
+        have += (size_t)got;
+        char *last = memrchr(buf + from, '\n', have - from);
+        if (!last)
+            continue;
+        size_t whole = (size_t)(last + 1 - buf), first = 0;
+        if (skipping) {
+            first = (size_t)((char *)memchr(buf, '\n', have) + 1 - buf);
+            skipping = false;
+        }
+        scan_lines(buf + first, whole - first, key, klen, now, out);
+        memmove(buf, buf + whole, have - whole);
+        have -= whole;
     }
-    free(line);
-    fclose(in);
-    return 0;
+    free(buf);
+    close(fd);
+    if (rc) {
+        free(out->pairs);
+        memset(out, 0, sizeof *out);
+    }
+    return rc;
 }
 
 /* Whether the message of `final` (a path under the root) is there: in its

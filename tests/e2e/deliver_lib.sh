@@ -1,6 +1,6 @@
 # deliver_lib.sh - the setting of the end-to-end tests of `sievegate deliver`
-# with a library that cannot be loaded (deliver_no_sqlite.sh,
-# deliver_no_nettle.sh) and of admin mailbox forwarding
+# with a library that cannot be loaded (deliver_no_sqlite.sh) and of admin
+# mailbox forwarding
 # (deliver_admin_forward.sh): a home, a sendmail that keeps each message in
 # $tmp/sent/N/data, a configuration with a policy store and an audit log,
 # one message, and the helpers. Sourced after lib.sh, with $bin (the

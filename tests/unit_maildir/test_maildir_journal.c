@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -95,10 +96,122 @@ static void test_rotation_drops_old_entries_and_never_blocks(void **state)
     free(base);
 }
 
+/* A mailbox with more than SG_MAILDIR_JOURNAL_MAX bytes of entries within the
+ * window: the file is appended to, not rewritten at every delivery (its inode
+ * stays, nothing is dropped), and the lookup finds keys anywhere in it, across
+ * the reader's chunks, including a key that only begins like another one. */
+static void test_journal_in_window_is_appended_not_rewritten(void **state)
+{
+    (void)state;
+    char *base = md_tempdir();
+    char *root = md_join(base, "Maildir");
+    mkdir(root, 0700);
+    md_make_maildir(root);
+    char *journal = md_join(root, SG_MAILDIR_JOURNAL);
+    long long now = (long long)time(NULL);
+    FILE *fp = fopen(journal, "w");
+    assert_non_null(fp);
+    size_t written = 0;
+    for (int i = 0; written <= SG_MAILDIR_JOURNAL_MAX + 100000; i++)
+        written += (size_t)fprintf(fp, "D %lld recent%058d\n", now - 3600, i);
+    fprintf(fp, "D %lld lastkey\n", now - 60);
+    fclose(fp);
+    struct stat before, after;
+    /* a second name keeps the file's inode taken: a rewrite gets another */
+    char *pinned = md_join(base, "pinned");
+    assert_int_equal(link(journal, pinned), 0);
+    assert_int_equal(stat(journal, &before), 0);
+
+    signal(SIGALRM, on_alarm);
+    alarm(20);
+    deliver_keyed(root, "fresh");
+    alarm(0);
+    assert_int_equal(stat(journal, &after), 0);
+    assert_int_equal(after.st_ino, before.st_ino);
+    assert_int_equal(after.st_nlink, 2);
+    assert_true(after.st_size > before.st_size);
+    free(pinned);
+
+    sg_maildir_options o = {false, false, MD_HOST, NULL, NULL, NULL};
+    sg_maildir_error err;
+    const char *found[] = {"recent0000000000000000000000000000000000000000000000000000000000", "lastkey", "fresh",
+                           "recent0000000000000000000000000000000000000000000000000000000777"};
+    for (size_t i = 0; i < 4; i++) {
+        bool delivered = false;
+        size_t copies = 9;
+        o.journal_key = found[i];
+        assert_int_equal(sg_maildir_recover(root, &o, (time_t)now, &delivered, &copies, &err), SG_MAILDIR_OK);
+        assert_true(delivered);
+    }
+    const char *absent[] = {"recent", "lastke", "freshly", "recent00000000000000000000000000000000000000000000000000000009999999"};
+    for (size_t i = 0; i < 4; i++) {
+        bool delivered = true;
+        size_t copies = 9;
+        o.journal_key = absent[i];
+        assert_int_equal(sg_maildir_recover(root, &o, (time_t)now, &delivered, &copies, &err), SG_MAILDIR_OK);
+        assert_false(delivered);
+    }
+    free(journal);
+    md_rmtree(base);
+    free(root);
+    free(base);
+}
+
+/* Over the limit, the oldest entry just past the window: not yet worth a
+ * rewrite (within SG_MAILDIR_JOURNAL_SLACK); past the slack too: rewritten,
+ * without it. */
+static void write_journal_from(const char *journal, long long oldest, long long now)
+{
+    FILE *fp = fopen(journal, "w");
+    assert_non_null(fp);
+    size_t written = (size_t)fprintf(fp, "D %lld oldest\n", oldest);
+    for (int i = 0; written <= SG_MAILDIR_JOURNAL_MAX; i++)
+        written += (size_t)fprintf(fp, "D %lld recent%058d\n", now - 60, i);
+    fclose(fp);
+}
+
+static void test_rewrite_waits_for_the_slack(void **state)
+{
+    (void)state;
+    char *base = md_tempdir();
+    char *root = md_join(base, "Maildir");
+    mkdir(root, 0700);
+    md_make_maildir(root);
+    char *journal = md_join(root, SG_MAILDIR_JOURNAL);
+    long long now = (long long)time(NULL);
+    struct stat before, after;
+    size_t len;
+
+    write_journal_from(journal, now - SG_MAILDIR_JOURNAL_WINDOW - 600, now);
+    assert_int_equal(stat(journal, &before), 0);
+    deliver_keyed(root, "one");
+    assert_int_equal(stat(journal, &after), 0);
+    assert_int_equal(after.st_ino, before.st_ino);
+    char *text = md_read(journal, &len);
+    assert_non_null(strstr(text, " oldest\n"));
+    free(text);
+
+    write_journal_from(journal, now - SG_MAILDIR_JOURNAL_WINDOW - SG_MAILDIR_JOURNAL_SLACK - 600, now);
+    assert_int_equal(stat(journal, &before), 0);
+    deliver_keyed(root, "two");
+    assert_int_equal(stat(journal, &after), 0);
+    text = md_read(journal, &len);
+    assert_null(strstr(text, " oldest\n"));
+    assert_non_null(strstr(text, " recent0000000000000000000000000000000000000000000000000000000000\n"));
+    assert_non_null(strstr(text, " two\n"));
+    free(text);
+    free(journal);
+    md_rmtree(base);
+    free(root);
+    free(base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rotation_drops_old_entries_and_never_blocks),
+        cmocka_unit_test(test_journal_in_window_is_appended_not_rewritten),
+        cmocka_unit_test(test_rewrite_waits_for_the_slack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
