@@ -3,14 +3,13 @@
 #include "store/ldap_dir.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/secret_file.h"
+#include "base/sigpipe.h"
 #include "store/ldap_lib.h"
 
 #define CACHE_MAX 4096 /* addresses kept; the oldest entry gives way */
@@ -209,15 +208,9 @@ static bool connect_dir(sg_ldap *l, char *err, size_t errlen)
 static bool search(sg_ldap *l, const char *base, const char *filter, char **attrs, int sizelimit, LDAPMessage **res,
                    char *err, size_t errlen)
 {
-    /* libldap writes to the socket: a server gone must not kill us with
-     * SIGPIPE. Blocked here, a pending one consumed after. */
-    sigset_t pipe_set, old_mask, pending;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    sigemptyset(&pending);
-    sigpending(&pending);
-    bool was_pending = sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+    /* libldap writes to the socket: a server gone must not kill us with SIGPIPE */
+    sg_sigpipe_guard pipe_guard;
+    sg_sigpipe_block(&pipe_guard);
     bool ok = false;
     for (int attempt = 0; attempt < 2 && !ok; attempt++) {
         bool fresh = !l->ld;
@@ -247,13 +240,7 @@ static bool search(sg_ldap *l, const char *base, const char *filter, char **attr
                 break;
         }
     }
-    sigemptyset(&pending);
-    sigpending(&pending);
-    if (!was_pending && sigismember(&pending, SIGPIPE) == 1) {
-        int sig;
-        sigwait(&pipe_set, &sig);
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    sg_sigpipe_restore(&pipe_guard);
     return ok;
 }
 

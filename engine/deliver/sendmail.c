@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "base/sigpipe.h"
 #include "engine/deliver/submit_int.h"
 
 static const char *sysexit_name(int code)
@@ -175,20 +176,14 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
     fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
     fcntl(outp[0], F_SETFL, fcntl(outp[0], F_GETFL) | O_NONBLOCK);
 
-    /* Writing to a program that stopped reading must not kill us: SIGPIPE is
-     * blocked in this thread while we write and a pending one consumed after. */
-    sigset_t pipe_set, old_mask, pending;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    sigemptyset(&pending);
-    sigpending(&pending);
-    bool pipe_was_pending = sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+    /* Writing to a program that stopped reading must not kill us */
+    sg_sigpipe_guard pipe_guard;
+    sg_sigpipe_block(&pipe_guard);
 
     char output[SG_SUBMIT_REASON_MAX + 1] = "";
     size_t output_len = 0;
     size_t written = 0;
-    bool epipe = false, exited = false, timed_out = false;
+    bool exited = false, timed_out = false;
     int status = 0;
     double deadline = sg_submit_now_ms() + timeout_ms;
     if (len == 0) {
@@ -225,7 +220,7 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
             kill(pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-            pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+            sg_sigpipe_restore(&pipe_guard);
             close_pipe(in);
             close_pipe(outp);
             goto done;
@@ -237,7 +232,7 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
                 kill(pid, SIGKILL);
                 while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                     ;
-                pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+                sg_sigpipe_restore(&pipe_guard);
                 close_pipe(in);
                 close_pipe(outp);
                 goto done;
@@ -248,8 +243,7 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
                 written += (size_t)w;
                 chunk_p += w;
                 chunk_left -= (size_t)w;
-            } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-                epipe = errno == EPIPE;
+            } else if (w < 0 && errno != EAGAIN && errno != EINTR) { /* EPIPE: it stopped reading */
                 close(in[1]);
                 in[1] = -1;
             }
@@ -276,11 +270,7 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
         close(in[1]);
         in[1] = -1;
     }
-    if (epipe && !pipe_was_pending) {
-        struct timespec zero = {0, 0};
-        sigtimedwait(&pipe_set, NULL, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    sg_sigpipe_restore(&pipe_guard);
     if (outp[0] >= 0) { /* what the program said before it ended */
         char buf[4096];
         ssize_t got;

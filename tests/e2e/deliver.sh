@@ -11,18 +11,9 @@ home="$tmp/home"
 mkdir -p "$home" "$tmp/sent"
 export HOME="$home"
 
-# The capturing sendmail: one directory per submission, argv and stdin; exits
-# with the code in $tmp/sendmail.rc (0 when missing).
-cat >"$tmp/sendmail" <<EOS
-#!/bin/sh
-n=\$(ls "$tmp/sent" | wc -l)
-dir="$tmp/sent/\$n"
-mkdir -p "\$dir"
-printf '%s\n' "\$@" >"\$dir/argv"
-cat >"\$dir/data"
-exit \$(cat "$tmp/sendmail.rc" 2>/dev/null || echo 0)
-EOS
-chmod +x "$tmp/sendmail"
+# The capturing sendmail (lib.sh): one directory per submission under
+# $tmp/sent; exits with the code in $tmp/sent.rc (0 when missing).
+capture_sendmail "$tmp/sendmail" "$tmp/sent"
 
 conf="$tmp/sievegate.conf"
 cat >"$conf" <<EOC
@@ -50,7 +41,7 @@ expect_count() { # NAME DIR N
 }
 reset() {
     rm -rf "$home/Maildir" "$home/.dovecot.sieve" "$home/.dovecot.sieve.log" "$home/.sievegate.state.db" \
-        "$tmp/sent" "$tmp/sendmail.rc"
+        "$tmp/sent" "$tmp/sent.rc"
     mkdir -p "$tmp/sent"
 }
 deliver() { # extra args...
@@ -134,11 +125,11 @@ expect_count "rate period: still kept" "$home/Maildir/new" 2
 # 5. sendmail fails: exit 75, nothing delivered; the retry sends the copy once and delivers once.
 reset
 printf 'require "copy";\nredirect :copy "bob@example.com";\n' >"$home/.dovecot.sieve"
-echo 75 >"$tmp/sendmail.rc"
+echo 75 >"$tmp/sent.rc"
 deliver
 expect_rc "sendmail fails: retry later" 75
 expect_count "sendmail fails: nothing in INBOX" "$home/Maildir/new" 0
-rm -f "$tmp/sendmail.rc"
+rm -f "$tmp/sent.rc"
 deliver
 expect_rc "retry succeeds" 0
 expect_count "retry: INBOX once" "$home/Maildir/new" 1
@@ -213,11 +204,11 @@ expect_count "vacation: no second reply within :days" "$tmp/sent" 1
 # decide automatic replies) cannot be read under policy_unavailable = tempfail.
 reset
 printf 'require "vacation";\nvacation :days 7 :subject "Away" "I am away until Monday.";\n' >"$home/.dovecot.sieve"
-echo 75 >"$tmp/sendmail.rc"
+echo 75 >"$tmp/sent.rc"
 deliver
 expect_rc "vacation, sendmail fails for now: deferred" 75
 expect_count "vacation, sendmail fails for now: nothing stored" "$home/Maildir/new" 0
-rm -f "$tmp/sendmail.rc"
+rm -f "$tmp/sent.rc"
 rm -rf "$tmp/sent" && mkdir -p "$tmp/sent"
 deliver
 expect_rc "vacation, the retry" 0
@@ -375,11 +366,11 @@ expect_count "notify: a retried delivery does not notify twice" "$tmp/sent" 1
 # 17. A notification whose submission fails: 75, nothing kept; the retry sends it once.
 reset
 printf 'require "enotify";\nnotify "mailto:bob@example.com";\n' >"$home/.dovecot.sieve"
-echo 75 >"$tmp/sendmail.rc"
+echo 75 >"$tmp/sent.rc"
 deliver
 expect_rc "notify: sendmail fails" 75
 expect_count "notify fails: nothing in INBOX" "$home/Maildir/new" 0
-rm -f "$tmp/sendmail.rc"
+rm -f "$tmp/sent.rc"
 rm -rf "$tmp/sent" && mkdir -p "$tmp/sent"
 deliver
 expect_rc "notify: retry" 0
@@ -422,11 +413,11 @@ expect_rc "duplicate: another message" 0
 expect_count "duplicate: another Message-ID is delivered" "$home/Maildir/new" 2
 reset
 printf 'require ["duplicate", "copy"];\nif duplicate { discard; stop; }\nredirect :copy "bob@example.com";\n' >"$home/.dovecot.sieve"
-echo 75 >"$tmp/sendmail.rc"
+echo 75 >"$tmp/sent.rc"
 deliver
 expect_rc "duplicate: sendmail fails" 75
 expect_count "duplicate: deferred, nothing stored" "$home/Maildir/new" 0
-rm -f "$tmp/sendmail.rc"
+rm -f "$tmp/sent.rc"
 deliver
 expect_rc "duplicate: the retry is not a duplicate" 0
 expect_count "duplicate: the retry is delivered" "$home/Maildir/new" 1
@@ -469,11 +460,11 @@ expect_count "reject, null sender: kept in INBOX" "$home/Maildir/new" 1
 # sendmail fails: 75, nothing stored; the retry sends one MDN; a third run sends none.
 reset
 printf 'require "reject";\nreject "No.";\n' >"$home/.dovecot.sieve"
-echo 75 >"$tmp/sendmail.rc"
+echo 75 >"$tmp/sent.rc"
 deliver
 expect_rc "reject MDN fails: retry later" 75
 expect_count "reject MDN fails: nothing stored" "$home/Maildir/new" 0
-rm -f "$tmp/sendmail.rc"
+rm -f "$tmp/sent.rc"
 deliver
 expect_rc "reject MDN retry" 0
 expect_count "reject MDN retry: sent (after the failed attempt)" "$tmp/sent" 2

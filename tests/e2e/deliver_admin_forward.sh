@@ -10,17 +10,9 @@ set -u
 bin=$1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/deliver_lib.sh" # the home, the configuration with a policy store and an audit log
-# A capturing sendmail that also keeps argv, and fails (exit 75) while
-# $tmp/fail.RECIPIENT exists for its last argument.
-cat >"$tmp/sendmail" <<EOS
-#!/bin/sh
-for last in "\$@"; do :; done
-n=\$(ls "$tmp/sent" | wc -l)
-if [ -e "$tmp/fail.\$last" ]; then cat >/dev/null; exit 75; fi
-mkdir -p "$tmp/sent/\$n"
-printf '%s\n' "\$@" >"$tmp/sent/\$n/argv"
-cat >"$tmp/sent/\$n/data"
-EOS
+# The capturing sendmail (lib.sh), failing (exit 75) while
+# $tmp/sent.fail.RECIPIENT exists for its last argument.
+capture_sendmail "$tmp/sendmail" "$tmp/sent"
 F="$bin forward --config $conf"
 n=1
 
@@ -209,13 +201,13 @@ expect_argv "blocked redirect: the bounce" 1 -i -f '<>' -- carol@partner.example
 reset
 next_message
 printf 'redirect "dave@example.com";\n' >"$home/.dovecot.sieve"
-: >"$tmp/fail.dave@example.com"
+: >"$tmp/sent.fail.dave@example.com"
 deliver
 expect_rc "redirect fails: deferred" 75
 expect_count "redirect fails: nothing stored" "$home/Maildir/new" 0
 expect_count "redirect fails: the admin forward went" "$tmp/sent" 1
 expect_argv "redirect fails: the admin forward" 0 -i -f carol@partner.example -- bob@example.com
-rm -f "$tmp/fail.dave@example.com"
+rm -f "$tmp/sent.fail.dave@example.com"
 deliver
 expect_rc "retry" 0
 expect_count "retry: one more submission" "$tmp/sent" 2

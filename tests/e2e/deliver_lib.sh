@@ -10,13 +10,7 @@ home="$tmp/home"
 mkdir -p "$home" "$tmp/sent"
 export HOME="$home"
 
-cat >"$tmp/sendmail" <<EOS
-#!/bin/sh
-n=\$(ls "$tmp/sent" | wc -l)
-mkdir -p "$tmp/sent/\$n"
-cat >"$tmp/sent/\$n/data"
-EOS
-chmod +x "$tmp/sendmail"
+capture_sendmail "$tmp/sendmail" "$tmp/sent"
 
 conf="$tmp/sievegate.conf"
 cat >"$conf" <<EOC

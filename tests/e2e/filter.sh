@@ -14,14 +14,7 @@ md="$home/Maildir"
 mkdir -p "$home" "$tmp/sent"
 export HOME="$home"
 
-cat >"$tmp/sendmail" <<EOS
-#!/bin/sh
-n=\$(ls "$tmp/sent" | wc -l)
-mkdir -p "$tmp/sent/\$n"
-printf '%s\n' "\$@" >"$tmp/sent/\$n/argv"
-cat >"$tmp/sent/\$n/data"
-EOS
-chmod +x "$tmp/sendmail"
+capture_sendmail "$tmp/sendmail" "$tmp/sent"
 conf="$tmp/sievegate.conf"
 cat >"$conf" <<EOC
 policy_store = sqlite:$tmp/policy.db

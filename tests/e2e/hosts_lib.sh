@@ -6,14 +6,7 @@
 
 mail_host() { # NAME
     mkdir -p "$tmp/$1/home/alice" "$tmp/$1/sent" "$tmp/$1/spool" "$tmp/$1/failures"
-    cat >"$tmp/$1/sendmail" <<EOS
-#!/bin/sh
-n=\$(ls "$tmp/$1/sent" | wc -l)
-mkdir -p "$tmp/$1/sent/\$n"
-printf '%s\n' "\$@" >"$tmp/$1/sent/\$n/argv"
-cat >"$tmp/$1/sent/\$n/data"
-EOS
-    chmod +x "$tmp/$1/sendmail"
+    capture_sendmail "$tmp/$1/sendmail" "$tmp/$1/sent"
 }
 
 # host_conf NAME: the lines every host's configuration has

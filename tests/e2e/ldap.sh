@@ -34,14 +34,7 @@ ldap_start "$(dirname "$0")/ldap_tree.ldif"
 home="$tmp/home"
 mkdir -p "$home" "$tmp/sent"
 export HOME="$home"
-cat >"$tmp/sendmail" <<EOS
-#!/bin/sh
-n=\$(ls "$tmp/sent" | wc -l)
-mkdir -p "$tmp/sent/\$n"
-echo "\$@" >"$tmp/sent/\$n/args"
-cat >"$tmp/sent/\$n/data"
-EOS
-chmod +x "$tmp/sendmail"
+capture_sendmail "$tmp/sendmail" "$tmp/sent"
 conf="$tmp/sievegate.conf"
 cat >"$conf" <<EOC
 mail_location = maildir:~/Maildir
@@ -272,8 +265,7 @@ rm -rf "$tmp/vmail/example.org/alice/Maildir" # section D's message
 mkdir -p "$tmp/vmail/example.org/alice" "$tmp/lsent"
 printf 'redirect "friend@partner.example";\n' >"$tmp/vmail/example.org/alice/.dovecot.sieve"
 printf 'alice@example.org::::::\n' >"$tmp/users"
-sed "s|^sendmail_path = .*|sendmail_path = $tmp/lsendmail|; s|/sent|/lsent|g" "$tmp/sendmail" >"$tmp/lsendmail"
-chmod 755 "$tmp/lsendmail"
+capture_sendmail "$tmp/lsendmail" "$tmp/lsent"
 chmod 644 "$tmp/users"
 if [ "$(id -u)" = 0 ]; then chown -R nobody "$tmp/vmail" "$tmp/lsent"; fi
 sed -i "s|^userdb = ldap|userdb = passwd-file:$tmp/users|" "$lconf"

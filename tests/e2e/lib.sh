@@ -5,6 +5,27 @@ failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# capture_sendmail PROGRAM DIR: writes PROGRAM, a sendmail program that keeps
+# each submission in DIR/N/ (N from 0; argv: one argument per line; args: the
+# arguments on one line; data: the message) and then exits with the number in
+# DIR.rc (0 when there is none). While DIR.fail.ADDRESS exists for its last
+# argument (the recipient) it reads the message, keeps nothing and exits 75.
+capture_sendmail() {
+    mkdir -p "$2"
+    cat >"$1" <<EOS
+#!/bin/sh
+for last in "\$@"; do :; done
+if [ -e "$2.fail.\$last" ]; then cat >/dev/null; exit 75; fi
+n=\$(ls "$2" | wc -l)
+mkdir -p "$2/\$n"
+printf '%s\n' "\$@" >"$2/\$n/argv"
+echo "\$@" >"$2/\$n/args"
+cat >"$2/\$n/data"
+exit \$(cat "$2.rc" 2>/dev/null || echo 0)
+EOS
+    chmod +x "$1"
+}
+
 # run CMD...: runs it, capturing stdout in $tmp/out, stderr in $tmp/err, code in $rc
 run() {
     "$@" >"$tmp/out" 2>"$tmp/err"
