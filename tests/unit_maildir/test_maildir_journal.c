@@ -35,6 +35,30 @@ static void deliver_keyed(const char *root, const char *key)
     sg_maildir_free(txn);
 }
 
+/* A Maildir in a new temporary directory, its journal's path, and the end. */
+typedef struct fixture {
+    char *base, *root, *journal;
+} fixture;
+
+static fixture fixture_make(void)
+{
+    fixture f;
+    f.base = md_tempdir();
+    f.root = md_join(f.base, "Maildir");
+    mkdir(f.root, 0700);
+    md_make_maildir(f.root);
+    f.journal = md_join(f.root, SG_MAILDIR_JOURNAL);
+    return f;
+}
+
+static void fixture_free(fixture *f)
+{
+    free(f->journal);
+    md_rmtree(f->base);
+    free(f->root);
+    free(f->base);
+}
+
 static void on_alarm(int sig)
 {
     (void)sig;
@@ -46,11 +70,8 @@ static void on_alarm(int sig)
 static void test_rotation_drops_old_entries_and_never_blocks(void **state)
 {
     (void)state;
-    char *base = md_tempdir();
-    char *root = md_join(base, "Maildir");
-    mkdir(root, 0700);
-    md_make_maildir(root);
-    char *journal = md_join(root, SG_MAILDIR_JOURNAL);
+    fixture fx = fixture_make();
+    char *root = fx.root, *journal = fx.journal;
     /* entries from 1970, past the window, over SG_MAILDIR_JOURNAL_MAX bytes */
     FILE *fp = fopen(journal, "w");
     assert_non_null(fp);
@@ -90,10 +111,7 @@ static void test_rotation_drops_old_entries_and_never_blocks(void **state)
     free(listing);
     free(leftover);
     free(text);
-    free(journal);
-    md_rmtree(base);
-    free(root);
-    free(base);
+    fixture_free(&fx);
 }
 
 /* A mailbox with more than SG_MAILDIR_JOURNAL_MAX bytes of entries within the
@@ -103,11 +121,8 @@ static void test_rotation_drops_old_entries_and_never_blocks(void **state)
 static void test_journal_in_window_is_appended_not_rewritten(void **state)
 {
     (void)state;
-    char *base = md_tempdir();
-    char *root = md_join(base, "Maildir");
-    mkdir(root, 0700);
-    md_make_maildir(root);
-    char *journal = md_join(root, SG_MAILDIR_JOURNAL);
+    fixture fx = fixture_make();
+    char *base = fx.base, *root = fx.root, *journal = fx.journal;
     long long now = (long long)time(NULL);
     FILE *fp = fopen(journal, "w");
     assert_non_null(fp);
@@ -151,10 +166,7 @@ static void test_journal_in_window_is_appended_not_rewritten(void **state)
         assert_int_equal(sg_maildir_recover(root, &o, (time_t)now, &delivered, &copies, &err), SG_MAILDIR_OK);
         assert_false(delivered);
     }
-    free(journal);
-    md_rmtree(base);
-    free(root);
-    free(base);
+    fixture_free(&fx);
 }
 
 /* Over the limit, the oldest entry just past the window: not yet worth a
@@ -173,11 +185,8 @@ static void write_journal_from(const char *journal, long long oldest, long long 
 static void test_rewrite_waits_for_the_slack(void **state)
 {
     (void)state;
-    char *base = md_tempdir();
-    char *root = md_join(base, "Maildir");
-    mkdir(root, 0700);
-    md_make_maildir(root);
-    char *journal = md_join(root, SG_MAILDIR_JOURNAL);
+    fixture fx = fixture_make();
+    char *root = fx.root, *journal = fx.journal;
     long long now = (long long)time(NULL);
     struct stat before, after;
     size_t len;
@@ -200,10 +209,7 @@ static void test_rewrite_waits_for_the_slack(void **state)
     assert_non_null(strstr(text, " recent0000000000000000000000000000000000000000000000000000000000\n"));
     assert_non_null(strstr(text, " two\n"));
     free(text);
-    free(journal);
-    md_rmtree(base);
-    free(root);
-    free(base);
+    fixture_free(&fx);
 }
 
 int main(void)
