@@ -240,8 +240,12 @@ static int walk_lf(const sg_maildir_txn *t, int (*emit)(void *ctx, const char *p
         }
         size_t run = 0;
         for (; i < n; i++) {
-            if (p[i] != '\r')
-                continue;
+            const char *cr = memchr(p + i, '\r', n - i); /* most messages have none left (LMTP, LDAs) */
+            if (!cr) {
+                i = n;
+                break;
+            }
+            i = (size_t)(cr - p);
             if (i + 1 == n) { /* decided by the next chunk */
                 held_cr = true;
                 break;
