@@ -17,12 +17,11 @@ at another script. A script only settles into the cache SG_SCRIPT_CACHE_SETTLE
 failed"; exit 1 on any failure.
 """
 import os
-import shutil
 import socket
 import sys
 import time
 
-from server_lib import expect, finish, mail_tree, mail_user_conf, start_server  # noqa: E402
+from server_lib import expect, finish, mail_tree, mail_user_conf, remove_tree, start_server  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 SETTLE = 2.5
@@ -144,9 +143,6 @@ try:
 finally:
     server.terminate()
     server.wait()
-    if os.environ.get("KEEP"):
-        print("kept " + tmp)
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
+    remove_tree(tmp)
 
 finish()
