@@ -13,8 +13,9 @@
  * IMAP client moved it) or completed (its file is still in tmp/: renamed now).
  * Entries older than SG_MAILDIR_JOURNAL_WINDOW are ignored and dropped when
  * the file is rewritten (past SG_MAILDIR_JOURNAL_MAX bytes, under an
- * exclusive lock; appenders hold a shared one and reopen a file that was
- * replaced meanwhile).
+ * exclusive lock taken without waiting; appenders hold a shared one and
+ * reopen a file that was replaced meanwhile). A commit holds its descriptor
+ * and shared lock from its P line to its D line, so no rewrite comes between.
  *
  * The lines are written without fsync: they survive the death of the
  * process (kill -9, the OOM killer, a crash), which is what the MTA retries
