@@ -189,7 +189,7 @@ static int deliver(delivery *d)
     const char *from_line_sender = NULL;
     size_t skip = d->o->path ? 0 : sg_delivery_skip_from_line(data, len, d->arena, &from_line_sender);
 
-    sg_delivery_host host = {&d->cli->settings, NULL, NULL, host_log, NULL, NULL, NULL, NULL};
+    sg_delivery_host host = {&d->cli->settings, NULL, NULL, host_log, NULL, NULL, NULL, NULL, NULL};
     sg_registry *reg = sg_settings_registry(&d->cli->settings);
     host.registry = reg;
     sg_delivery_request req;

@@ -215,7 +215,7 @@ static void filter_one(filter_run *fr, const char *path)
     sg_result_init(&result, arena, &fr->run.limits);
     sg_interp_run(fr->reg, fr->script, msg, &env, &fr->run, &result);
 
-    sg_delivery_host host = {&fr->cli->settings, fr->reg, NULL, host_log, NULL, NULL, NULL, NULL};
+    sg_delivery_host host = {&fr->cli->settings, fr->reg, NULL, host_log, NULL, NULL, NULL, NULL, NULL};
     sg_refile_request req = {path, data, len, msg, &env, owner, fr->login, fr->home, fr->state,
                              o->default_mailbox, o->discard, o->discard_mailbox, o->execute,
                              o->execute && o->allow_redirect, fr->now, fr->cache};

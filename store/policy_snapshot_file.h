@@ -56,6 +56,26 @@ typedef enum {
  * sg_policy_free); else *out is NULL and `why` says why, for a debug log. */
 sg_snapshot_file_status sg_snapshot_file_read(const char *store_path, sg_policy **out, char *why, size_t whylen);
 
+/* What a long-lived reader (an LMTP worker's policy source) keeps of the
+ * last copy it read and trusted: its bytes and the store file state they
+ * belong to. While the store's label read now is that one, the store has not
+ * changed since: the bytes are decoded again and the copy is not read (its
+ * open, fstat and reads). The store's label and journal are still read every
+ * time. Zero-initialised; sg_snapshot_file_memo_clear frees it. */
+typedef struct sg_snapshot_file_memo {
+    bool have;
+    uint32_t counter;
+    uint64_t size, ino, dev;
+    int64_t mtime_sec, mtime_nsec;
+    char *buf;
+    size_t len;
+} sg_snapshot_file_memo;
+
+/* sg_snapshot_file_read with a memo (NULL: none). */
+sg_snapshot_file_status sg_snapshot_file_read_memo(const char *store_path, sg_snapshot_file_memo *memo, sg_policy **out,
+                                                   char *why, size_t whylen);
+void sg_snapshot_file_memo_clear(sg_snapshot_file_memo *memo);
+
 /* After a write through `store` (open on store_path, no transaction open):
  * loads the policy back and writes the copy. Returns false with err saying
  * why (the store kept changing, the directory is not writable...); readers

@@ -25,6 +25,7 @@ struct sg_policy_source {
     sg_ldap *dir;           /* the directory of "ldap:" scope groups; NULL when no ldap_uri */
     sg_unavailable_mode mode;
     bool snapshot_file; /* policy_snapshot_file: try the snapshot file while the store is not open */
+    sg_snapshot_file_memo snapshot_memo; /* the last copy read, while the store is unchanged */
     /* Without memcached, or with a remote store: the last whole snapshot
      * loaded, encoded, so that a long-lived source (the LMTP server's)
      * decodes it again for the next message of the same generation instead
@@ -120,6 +121,7 @@ bool sg_policy_source_open(const sg_config *cfg, sg_policy_source **out, char *e
     src->snapshot_file = !sf || strcmp(sf, "yes") == 0;
     src->memo_have = false;
     memset(src->memo, 0, sizeof src->memo);
+    memset(&src->snapshot_memo, 0, sizeof src->snapshot_memo);
     src->remote = sg_policy_store_kind(src->uri) == SG_STORE_KIND_POSTGRESQL;
     src->check_interval = interval;
     src->known = false;
@@ -137,6 +139,7 @@ void sg_policy_source_close(sg_policy_source *src)
     sg_policy_cache_close(src->cache);
     sg_ldap_close(src->dir);
     memo_clear(src);
+    sg_snapshot_file_memo_clear(&src->snapshot_memo);
     free(src->uri);
     free(src->password_file);
     free(src);
@@ -323,7 +326,7 @@ static sg_policy_status get_snapshot(sg_policy_source *src, const char *owner, s
     if (src->snapshot_file && !src->store && path) {
         sg_policy *p = NULL;
         char why[300];
-        if (sg_snapshot_file_read(path, &p, why, sizeof why) == SG_SNAPSHOT_FILE_OK)
+        if (sg_snapshot_file_read_memo(path, &src->snapshot_memo, &p, why, sizeof why) == SG_SNAPSHOT_FILE_OK)
             return found(answer, p, SG_POLICY_FROM_SNAPSHOT_FILE);
     }
     uint64_t generation;

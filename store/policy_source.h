@@ -17,6 +17,8 @@
  *  0. policy_snapshot_file = yes (the default) and the store not opened yet
  *     by this source: the store's snapshot file (store/policy_snapshot_file.h),
  *     when it is exactly as fresh as the store file. Done, without SQLite.
+ *     A long-lived source keeps the copy's bytes: while the store file's
+ *     label is still theirs, the copy is not read again.
  *  1. Read the store's generation (authoritative; cheap for SQLite). A
  *     PostgreSQL store with memcached and policy_check_interval > 0: the
  *     generation this source read from the store, or the cache's

@@ -317,6 +317,9 @@ static const sg_config_key keys[] = {
     KEY(S_SERVERS, "lmtp_max_message_size", SG_KEY_SIZE, "64M", "1024..1073741824",
         "the largest message LMTP accepts (SIZE)"),
     KEY(S_SERVERS, "lmtp_max_recipients", SG_KEY_UINT, "1000", "100..100000", "recipients per LMTP transaction"),
+    KEY(S_SERVERS, "lmtp_script_cache_size", SG_KEY_SIZE, "8M", "0..1073741824",
+        "compiled Sieve scripts an LMTP worker keeps across its messages, in bytes (0: none; an edited "
+        "script is read again at the next message)"),
     KEY(S_SERVERS, "lmtp_reject_refuses", SG_KEY_YESNO, "yes", NULL,
         "a Sieve reject is answered 550 5.7.1 to the MTA (no: an MDN is sent)"),
     KEYC(S_SERVERS, "lmtp_socket_mode", SG_KEY_STRING, "0666", NULL, "the mode of LMTP unix sockets",

@@ -48,22 +48,26 @@ void sg_settings_run_options(const sg_settings *s, sg_run_options *opt)
     if ((v = sg_config_get(s->config, "sieve_duplicate_max_period")) && sg_parse_duration(v, &d) && d)
         opt->duplicate_max_period = d;
     /* RFC 5235 with Pigeonhole's settings (spamtestplus shares spamtest's). */
-    static const char *const which[] = {"spamtest", "virustest"};
+    /* The key names spelled out: built with snprintf they cost more than the
+     * rest of the options (once per script run). */
+#define SPAMVIRUS_KEYS(w)                                                                                    \
+    {"sieve_" w "_status_header", "sieve_" w "_status_type", "sieve_" w "_max_header", "sieve_" w "_max_value"}
+#define SPAMVIRUS_TEXT_KEYS(w)                                                                               \
+    {"sieve_" w "_text_value0", "sieve_" w "_text_value1", "sieve_" w "_text_value2", "sieve_" w "_text_value3", \
+     "sieve_" w "_text_value4", "sieve_" w "_text_value5", "sieve_" w "_text_value6", "sieve_" w "_text_value7", \
+     "sieve_" w "_text_value8", "sieve_" w "_text_value9", "sieve_" w "_text_value10"}
+    static const char *const keys[2][4] = {SPAMVIRUS_KEYS("spamtest"), SPAMVIRUS_KEYS("virustest")};
+    static const char *const text_keys[2][11] = {SPAMVIRUS_TEXT_KEYS("spamtest"), SPAMVIRUS_TEXT_KEYS("virustest")};
+#undef SPAMVIRUS_KEYS
+#undef SPAMVIRUS_TEXT_KEYS
     for (int k = 0; k < 2; k++) {
         sg_spamvirus_config *c = k ? &opt->virustest : &opt->spamtest;
-        char key[64];
-        snprintf(key, sizeof key, "sieve_%s_status_header", which[k]);
-        c->status_header = sg_config_get(s->config, key);
-        snprintf(key, sizeof key, "sieve_%s_status_type", which[k]);
-        c->status_type = sg_config_get(s->config, key);
-        snprintf(key, sizeof key, "sieve_%s_max_header", which[k]);
-        c->max_header = sg_config_get(s->config, key);
-        snprintf(key, sizeof key, "sieve_%s_max_value", which[k]);
-        c->max_value = sg_config_get(s->config, key);
-        for (int i = 0; i <= 10; i++) {
-            snprintf(key, sizeof key, "sieve_%s_text_value%d", which[k], i);
-            c->text_values[i] = sg_config_get(s->config, key);
-        }
+        c->status_header = sg_config_get(s->config, keys[k][0]);
+        c->status_type = sg_config_get(s->config, keys[k][1]);
+        c->max_header = sg_config_get(s->config, keys[k][2]);
+        c->max_value = sg_config_get(s->config, keys[k][3]);
+        for (int i = 0; i <= 10; i++)
+            c->text_values[i] = sg_config_get(s->config, text_keys[k][i]);
     }
     /* RFC 5229 §6, with Pigeonhole's setting name; malformed: the default */
     if ((v = sg_config_get(s->config, "sieve_variables_max_variable_size")) && sg_parse_size(v, &n) && n)

@@ -49,6 +49,10 @@ typedef struct sg_delivery_host {
     /* NULL, or the threads that make the Maildir commits' fsyncs together
      * (base/fsync_all.h), kept across deliveries by a long-lived host. */
     struct sg_sync_crew *sync_crew;
+    /* NULL, or the compiled scripts a long-lived host keeps across
+     * deliveries (engine/deliver/script_cache.h): an unchanged script is not
+     * read, parsed and validated again. */
+    struct sg_script_cache *script_cache;
 } sg_delivery_host;
 
 typedef struct sg_delivery_request {

@@ -240,8 +240,12 @@ static int walk_lf(const sg_maildir_txn *t, int (*emit)(void *ctx, const char *p
         }
         size_t run = 0;
         for (; i < n; i++) {
-            if (p[i] != '\r')
-                continue;
+            const char *cr = memchr(p + i, '\r', n - i); /* most messages have none left (LMTP, LDAs) */
+            if (!cr) {
+                i = n;
+                break;
+            }
+            i = (size_t)(cr - p);
             if (i + 1 == n) { /* decided by the next chunk */
                 held_cr = true;
                 break;
@@ -316,6 +320,8 @@ sg_maildir_status sg_maildir_begin(const char *root, const sg_maildir_options *o
     memset(t, 0, sizeof *t);
     t->root = sg_xstrdup(root);
     t->rootfd = rootfd;
+    t->journal_fd = -1;
+    t->pid = getpid();
     if (opt)
         t->opt = *opt;
     t->opt.hostname = NULL;
@@ -417,6 +423,17 @@ sg_maildir_status sg_md_open_folder(sg_maildir_txn *t, sg_md_copy *c, bool creat
             return SG_MAILDIR_TEMPFAIL;
         }
     }
+    static const char *const subs[] = {"tmp", "new", "cur"};
+    int *fds[] = {&c->tmpfd, &c->newfd, &c->curfd};
+    /* Mostly all three are there: opened at once (O_DIRECTORY | O_NOFOLLOW
+     * refuses what make_subdirs refuses); checked and made only when one is not. */
+    bool all = true;
+    for (size_t i = 0; i < 3 && all; i++)
+        all = (*fds[i] = openat(c->dirfd, subs[i], OPEN_DIR)) >= 0;
+    if (all && !created)
+        return SG_MAILDIR_OK;
+    for (size_t i = 0; i < 3; i++)
+        sg_md_close_fd(fds[i]);
     sg_maildir_status st = make_subdirs(t, c->dirfd, c->folder, &created, err);
     if (st != SG_MAILDIR_OK)
         return st;
@@ -441,8 +458,6 @@ sg_maildir_status sg_md_open_folder(sg_maildir_txn *t, sg_md_copy *c, bool creat
             return SG_MAILDIR_TEMPFAIL;
         }
     }
-    static const char *const subs[] = {"tmp", "new", "cur"};
-    int *fds[] = {&c->tmpfd, &c->newfd, &c->curfd};
     for (size_t i = 0; i < 3; i++) {
         *fds[i] = openat(c->dirfd, subs[i], OPEN_DIR);
         if (*fds[i] < 0) {
@@ -463,7 +478,7 @@ static void unique_name(const sg_maildir_txn *t, char *out, size_t outlen)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     unsigned q = atomic_fetch_add(&name_counter, 1u) + 1u;
-    snprintf(out, outlen, "%lld.M%ldP%ldQ%u.%s,S=%zu", (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), q,
+    snprintf(out, outlen, "%lld.M%ldP%ldQ%u.%s,S=%zu", (long long)tv.tv_sec, (long)tv.tv_usec, (long)t->pid, q,
              t->host, t->size);
 }
 
@@ -835,6 +850,7 @@ void sg_maildir_free(sg_maildir_txn *t)
     for (size_t i = 0; i < t->count; i++)
         sg_md_copy_free(&t->copies[i]);
     free(t->copies);
+    sg_md_journal_close(t);
     sg_md_close_fd(&t->rootfd);
     free(t->root);
     free(t->dropped);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "base/attr.h"
@@ -68,6 +69,11 @@ struct sg_maildir_txn {
     size_t count, cap;
     bool failed, committed;
     char *dropped; /* keywords not stored, "MAILBOX: KW, ...", or NULL */
+    pid_t pid; /* in unique names: asked once (getpid is a system call) */
+    /* The journal, open from the P line to the D line with a shared lock
+     * held (no rotation can replace the file in between), or -1. */
+    int journal_fd;
+    off_t journal_size; /* its size after our P line */
 };
 
 /* A folder's dovecot-keywords: the keyword of each letter a..z. */
@@ -100,6 +106,8 @@ void sg_md_copy_free(sg_md_copy *c);
  * paths relative to the root before the renames, "done" after. 0 or errno. */
 int sg_md_journal_pending(sg_maildir_txn *t, char **const *pairs, size_t n, time_t now);
 int sg_md_journal_done(sg_maildir_txn *t, time_t now);
+/* Closes the journal kept open since the P line (a commit that failed). */
+void sg_md_journal_close(sg_maildir_txn *t);
 /* Removes files older than 36 h from every tmp/ of the Maildir, at most every 8 h (root tmp/ atime). */
 void sg_md_clean_tmp(int rootfd, time_t now);
 

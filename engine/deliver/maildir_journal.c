@@ -13,8 +13,9 @@
  * IMAP client moved it) or completed (its file is still in tmp/: renamed now).
  * Entries older than SG_MAILDIR_JOURNAL_WINDOW are ignored and dropped when
  * the file is rewritten (past SG_MAILDIR_JOURNAL_MAX bytes, under an
- * exclusive lock; appenders hold a shared one and reopen a file that was
- * replaced meanwhile).
+ * exclusive lock taken without waiting; appenders hold a shared one and
+ * reopen a file that was replaced meanwhile). A commit holds its descriptor
+ * and shared lock from its P line to its D line, so no rewrite comes between.
  *
  * The lines are written without fsync: they survive the death of the
  * process (kill -9, the OOM killer, a crash), which is what the MTA retries
@@ -134,28 +135,52 @@ static bool worth_rotating(int fd, time_t now)
     return when + SG_MAILDIR_JOURNAL_WINDOW + SG_MAILDIR_JOURNAL_SLACK < (long long)now || when > (long long)now + 3600;
 }
 
-/* Appends one line. 0 or errno. */
-static int append(int rootfd, const char *line, time_t now)
+/* Opens the journal for appending with a shared lock, the file the path
+ * names now (a rotation may have replaced the one opened). fd or -errno;
+ * *size its size. */
+static int open_locked(int rootfd, off_t *size)
 {
     for (int tries = 0; tries < 5; tries++) {
         int fd = openat(rootfd, SG_MAILDIR_JOURNAL, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
                         FILE_MODE);
         if (fd < 0)
-            return errno;
+            return -errno;
         struct stat a, b;
         if (flock(fd, LOCK_SH) != 0 || fstat(fd, &a) != 0 ||
             fstatat(rootfd, SG_MAILDIR_JOURNAL, &b, AT_SYMLINK_NOFOLLOW) != 0 || a.st_ino != b.st_ino) {
             close(fd); /* rewritten meanwhile: append to the new one */
             continue;
         }
-        int e = sg_write_fd(fd, line, strlen(line));
-        if (!e && a.st_size > SG_MAILDIR_JOURNAL_MAX && worth_rotating(fd, now) && flock(fd, LOCK_EX) == 0 &&
-            fstatat(rootfd, SG_MAILDIR_JOURNAL, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino)
-            rotate(rootfd, fd, now);
-        close(fd);
-        return e;
+        *size = a.st_size;
+        return fd;
     }
-    return EAGAIN;
+    return -EAGAIN;
+}
+
+/* Rewrites the journal when it grew past SG_MAILDIR_JOURNAL_MAX. Never waits
+ * for the exclusive lock (LOCK_NB): a delivery holds its shared one from its
+ * P line to its D line, across its fsyncs, and one in this very process may
+ * be waiting for the turn its caller holds (base/fsync_all.h). A rotation not
+ * done now is done by a later append. `fd` is closed. */
+static void close_maybe_rotate(int rootfd, int fd, off_t size, time_t now)
+{
+    struct stat a, b;
+    if (size > SG_MAILDIR_JOURNAL_MAX && worth_rotating(fd, now) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+        fstat(fd, &a) == 0 && fstatat(rootfd, SG_MAILDIR_JOURNAL, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino)
+        rotate(rootfd, fd, now);
+    close(fd);
+}
+
+/* Appends one line. 0 or errno. */
+static int append(int rootfd, const char *line, time_t now)
+{
+    off_t size = 0;
+    int fd = open_locked(rootfd, &size);
+    if (fd < 0)
+        return -fd;
+    int e = sg_write_fd(fd, line, strlen(line));
+    close_maybe_rotate(rootfd, fd, e ? 0 : size, now);
+    return e;
 }
 
 int sg_md_journal_pending(sg_maildir_txn *t, char **const *pairs, size_t n, time_t now)
@@ -173,16 +198,41 @@ int sg_md_journal_pending(sg_maildir_txn *t, char **const *pairs, size_t n, time
     }
     *p++ = '\n';
     *p = '\0';
-    int e = append(t->rootfd, line, now);
+    /* kept open, locked, for the D line: one open, lock and check per delivery */
+    sg_md_journal_close(t);
+    off_t had = 0;
+    int fd = open_locked(t->rootfd, &had);
+    int e = fd < 0 ? -fd : sg_write_fd(fd, line, (size_t)(p - line));
+    if (fd >= 0 && e) {
+        close(fd);
+    } else if (fd >= 0) {
+        t->journal_fd = fd;
+        t->journal_size = had + (p - line);
+    }
     free(line);
     return e;
+}
+
+void sg_md_journal_close(sg_maildir_txn *t)
+{
+    if (t->journal_fd >= 0)
+        close(t->journal_fd);
+    t->journal_fd = -1;
 }
 
 int sg_md_journal_done(sg_maildir_txn *t, time_t now)
 {
     char line[512];
     snprintf(line, sizeof line, "D %lld %s\n", (long long)now, t->opt.journal_key);
-    return append(t->rootfd, line, now);
+    if (t->journal_fd < 0) /* no P line of ours (sg_maildir_recover), or it was not written */
+        return append(t->rootfd, line, now);
+    /* Our shared lock, held since the P line, kept any rotation out: the
+     * file is still the one the path names. */
+    int fd = t->journal_fd;
+    t->journal_fd = -1;
+    int e = sg_write_fd(fd, line, strlen(line));
+    close_maybe_rotate(t->rootfd, fd, e ? 0 : t->journal_size + (off_t)strlen(line), now);
+    return e;
 }
 
 /* ---- reading ---- */
@@ -413,6 +463,7 @@ sg_maildir_status sg_maildir_recover(const char *root, const sg_maildir_options 
         sg_maildir_txn t;
         memset(&t, 0, sizeof t);
         t.rootfd = rootfd;
+        t.journal_fd = -1;
         t.opt = *opt;
         sg_md_journal_done(&t, now);
         *delivered = true;

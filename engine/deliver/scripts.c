@@ -15,6 +15,7 @@
 #include "engine/core/include.h"
 #include "engine/core/interp.h"
 #include "engine/core/validate.h"
+#include "engine/deliver/script_cache.h"
 #include "engine/deliver/tracker.h"
 #include "grammar/diag_print.h"
 
@@ -64,21 +65,65 @@ static void log_admin_errors(sg_dctx *d, const char *path, const sg_diags *diags
                   runtime->items[i].loc.column, runtime->items[i].message);
 }
 
+/* Runs a valid script into `result`; false when it failed at run time
+ * (the errors are then in result->errors). */
+static bool run_valid_script(sg_dctx *d, const sg_registry *reg, sg_script_run *sr, const char *path,
+                             const sg_script *script, sg_result *result)
+{
+    sg_run_options opt;
+    sg_settings_run_options(d->host->settings, &opt);
+    sg_duplicate_tracker tracker = sg_dctx_duplicate_tracker(d);
+    opt.duplicates = &tracker;
+    opt.mailboxes = d->mailboxes.have ? &d->mailboxes.store : NULL;
+    opt.lists = &sr->list_store;
+    result->limits = opt.limits;
+    size_t warned = result->warnings.count;
+    bool ok = sg_interp_run(reg, script, d->msg, &d->env, &opt, result);
+    /* Non-fatal runtime problems (e.g. an invalid :regex built from variables) go to the mail log. */
+    for (size_t i = warned; i < result->warnings.count; i++)
+        sg_dctx_log(d, SG_LOG_ERR, "%s:%u:%u: runtime warning: %s", path, result->warnings.items[i].loc.line,
+                    result->warnings.items[i].loc.column, result->warnings.items[i].message);
+    return ok;
+}
+
+/* Whether a validated script may be kept in the host's cache: one that
+ * includes nothing (an included file's change would not show in its key). */
+static bool cacheable(const sg_registry *reg, const sg_script *script)
+{
+    int inc = sg_registry_extension_index(reg, "include");
+    return script->enabled && !(inc >= 0 && script->enabled[inc]);
+}
+
 /* Runs one script into `result`. A script that is missing is no script; one
  * that does not parse is skipped, and one that fails at run time leaves the
  * implicit keep alone; either is logged where the script's owner reads it:
- * the user's beside the script, an admin's (personal = false) in the mail log. */
+ * the user's beside the script, an admin's (personal = false) in the mail log.
+ * With a script cache (a long-lived host), an unchanged file is not read
+ * again: its compiled script is reused (script_cache.h). */
 static void run_one_script(sg_dctx *d, const sg_registry *reg, sg_script_run *sr, const char *path, bool personal,
                            sg_result *result)
 {
     struct stat st;
-    if (sr->n == SG_MAX_SCRIPTS) {
+    if (sr->n + sr->nheld == SG_MAX_SCRIPTS) {
         sg_dctx_log(d, SG_LOG_ERR, "more than %d scripts to run: %s skipped", SG_MAX_SCRIPTS, path);
         return;
     }
     if (stat(path, &st) != 0) { /* follows a symlink, as managesieve makes */
         if (!personal)
             sg_dctx_log(d, SG_LOG_ERR, "cannot open the script %s: %s (skipped)", path, strerror(errno));
+        return;
+    }
+    sg_script_cache *cache = d->host->script_cache;
+    sg_cached_script *hit = cache ? sg_script_cache_get(cache, path, &st) : NULL;
+    if (hit) {
+        sr->cache = cache;
+        sr->held[sr->nheld++] = hit;
+        if (!run_valid_script(d, reg, sr, path, sg_cached_script_script(hit), result)) {
+            if (personal)
+                write_script_log(d, path, NULL, 0, NULL, &result->errors);
+            else
+                log_admin_errors(d, path, NULL, &result->errors);
+        }
         return;
     }
     char *src = NULL;
@@ -98,29 +143,27 @@ static void run_one_script(sg_dctx *d, const sg_registry *reg, sg_script_run *sr
         failed = &diags;
     } else {
         sg_script *script = sg_parse_buffer(path, src, len, &d->host->settings->limits, &diags);
-        sr->scripts[sr->n++] = script;
         if (sg_validate_with(reg, script, &d->host->settings->limits, &diags, sr->includes)) {
-            sg_run_options opt;
-            sg_settings_run_options(d->host->settings, &opt);
-            sg_duplicate_tracker tracker = sg_dctx_duplicate_tracker(d);
-            opt.duplicates = &tracker;
-            opt.mailboxes = d->mailboxes.have ? &d->mailboxes.store : NULL;
-            opt.lists = &sr->list_store;
-            result->limits = opt.limits;
-            size_t warned = result->warnings.count;
-            if (!sg_interp_run(reg, script, d->msg, &d->env, &opt, result))
+            sg_cached_script *kept = cache && cacheable(reg, script)
+                                         ? sg_script_cache_put(cache, path, &st, script, src, len, time(NULL))
+                                         : NULL;
+            if (kept) { /* the cache owns the script and its text now */
+                sr->cache = cache;
+                sr->held[sr->nheld++] = kept;
+                src = NULL;
+            } else {
+                sr->scripts[sr->n++] = script;
+            }
+            if (!run_valid_script(d, reg, sr, path, script, result))
                 runtime = &result->errors;
-            /* Non-fatal runtime problems (e.g. an invalid :regex built from variables) go to the mail log. */
-            for (size_t i = warned; i < result->warnings.count; i++)
-                sg_dctx_log(d, SG_LOG_ERR, "%s:%u:%u: runtime warning: %s", path, result->warnings.items[i].loc.line,
-                          result->warnings.items[i].loc.column, result->warnings.items[i].message);
         } else {
+            sr->scripts[sr->n++] = script;
             sg_diags_sort(&diags);
             failed = &diags;
         }
     }
     if ((failed || runtime) && personal)
-        write_script_log(d, path, too_large ? NULL : src, too_large ? 0 : len, failed, runtime);
+        write_script_log(d, path, too_large || !src ? NULL : src, too_large || !src ? 0 : len, failed, runtime);
     else if (failed || runtime)
         log_admin_errors(d, path, failed, runtime);
     sg_diags_clear(&diags);
@@ -226,6 +269,9 @@ void sg_scripts_free(sg_script_run *sr)
     for (size_t i = 0; i < sr->n; i++)
         sg_script_free(sr->scripts[i]);
     sr->n = 0;
+    for (size_t i = 0; i < sr->nheld; i++)
+        sg_script_cache_release(sr->cache, sr->held[i]);
+    sr->nheld = 0;
     sg_includes_free(sr->includes);
     sr->includes = NULL;
 }

@@ -12,7 +12,8 @@
  * script's owner reads it: the user's in a log file beside the script
  * (SCRIPT.log, as Pigeonhole writes ~/.dovecot.sieve.log), an admin's in the
  * mail log. The parsed scripts, which the result's actions point into, live
- * in the sg_script_run until sg_scripts_free.
+ * in the sg_script_run until sg_scripts_free: its own, or held from the
+ * host's script cache (engine/deliver/script_cache.h) when it has one.
  */
 #ifndef SG_DELIVER_SCRIPTS_H
 #define SG_DELIVER_SCRIPTS_H
@@ -28,8 +29,11 @@
 #define SG_MAX_SCRIPTS 64 /* sieve_before*, the user's, sieve_after*: the scripts one delivery runs */
 
 typedef struct sg_script_run {
-    sg_script *scripts[SG_MAX_SCRIPTS];
+    sg_script *scripts[SG_MAX_SCRIPTS]; /* compiled for this delivery, its own */
     size_t n;
+    struct sg_cached_script *held[SG_MAX_SCRIPTS]; /* from the host's cache, released by sg_scripts_free */
+    size_t nheld;
+    struct sg_script_cache *cache;
     struct sg_includes *includes; /* RFC 6609: what the scripts include, loaded once */
     sg_list_dir lists;            /* sieve_extlists_dir, for :list and valid_ext_list (RFC 6134) */
     sg_list_store list_store;

@@ -14,6 +14,7 @@
 
 #include "base/write_fd.h"
 #include "engine/deliver/delivery.h"
+#include "engine/deliver/script_cache.h"
 #include "server/daemon.h"
 #include "server/lmtp/lmtp_deliver.h"
 #include "server/lmtp/lmtp_world.h"
@@ -53,7 +54,9 @@ static void serve_session(sg_lmtp_world *w, const sg_daemon_log *lg, int in, int
         sg_daemon_logf(lg, SG_LOG_ERR, "configuration error: %s", err); /* each delivery then opens it and says why */
         audit = NULL;
     }
-    sg_delivery_host host = {&w->cli.settings, w->registry, policy, host_log, (void *)lg, audit, NULL, NULL};
+    /* the compiled scripts, kept for the session's messages (a worker serves one session) */
+    sg_script_cache *scripts = w->script_cache_size ? sg_script_cache_new(w->script_cache_size) : NULL;
+    sg_delivery_host host = {&w->cli.settings, w->registry, policy, host_log, (void *)lg, audit, NULL, NULL, scripts};
     sg_lmtp_backend b;
     sg_lmtp_backend_init(&b);
     b.host = &host;
@@ -104,6 +107,7 @@ static void serve_session(sg_lmtp_world *w, const sg_daemon_log *lg, int in, int
     free(buf);
     sg_lmtp_session_free(s);
     sg_lmtp_backend_free(&b);
+    sg_script_cache_free(scripts);
     sg_policy_source_close(policy);
     sg_audit_close(audit);
 }

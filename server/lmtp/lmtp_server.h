@@ -34,7 +34,9 @@
  *
  * Keys: lmtp_listen, lmtp_max_connections, lmtp_idle_timeout (default 5m,
  * RFC 5321 §4.5.3.2.7), lmtp_max_line_length (2048), lmtp_max_message_size
- * (64M), lmtp_max_recipients (1000), lmtp_reject_refuses (yes), hostname,
+ * (64M), lmtp_max_recipients (1000), lmtp_reject_refuses (yes),
+ * lmtp_script_cache_size (8M: compiled scripts a worker keeps across its
+ * messages, engine/deliver/script_cache.h), hostname,
  * mail_uid, mail_gid, userdb (store/userdb.h).
  *
  * Logs: one line per recipient delivery (lmtp_deliver.h) and the server's

@@ -35,6 +35,7 @@ static void server_keys(sg_lmtp_world *w)
     w->limits.max_message = sg_config_value_size(cfg, "lmtp_max_message_size");
     w->limits.max_recipients = (size_t)strtoul(sg_config_value(cfg, "lmtp_max_recipients"), NULL, 10);
     w->reject_refuses = strcmp(sg_config_value(cfg, "lmtp_reject_refuses"), "yes") == 0;
+    w->script_cache_size = sg_config_value_size(cfg, "lmtp_script_cache_size");
 }
 
 int sg_lmtp_world_load(const sg_server_args *args, sg_lmtp_world *w)

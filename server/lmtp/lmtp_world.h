@@ -29,6 +29,7 @@ typedef struct sg_lmtp_world {
     unsigned max_connections;
     unsigned idle_timeout; /* seconds */
     bool reject_refuses;
+    size_t script_cache_size; /* lmtp_script_cache_size: bytes of compiled scripts a worker keeps */
 } sg_lmtp_world;
 
 /* Loads everything; on failure the reason is printed (sievegate lmtp: ...)

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 
-from server_lib import expect, finish, mail_tree, mail_user_conf  # noqa: E402
+from server_lib import expect, finish, mail_tree, mail_user_conf, remove_tree  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 SHIM = sys.argv[2]
@@ -133,9 +133,6 @@ try:
     expect("one home twice: two copies in each folder", copies("u1"), [0, 2, 0] * 3)
     expect("one home twice: the other one", copies("u2"), ONE_EACH)
 finally:
-    if os.environ.get("KEEP"):
-        print("kept " + tmp)
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
+    remove_tree(tmp)
 
 finish()

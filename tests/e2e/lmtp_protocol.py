@@ -29,7 +29,7 @@ import sys
 import time
 
 from server_lib import (RawClient, expect, fail, finish, mail_tree, mail_user_conf, ok,  # noqa: E402
-                        start_server)
+                        remove_tree, start_server)
 
 BIN = os.path.abspath(sys.argv[1])
 tmp, vmail, owner, root = mail_tree("sg-lmtp-")
@@ -388,9 +388,6 @@ finally:
     if server.poll() is None:
         server.kill()
         server.wait()
-    if os.environ.get("KEEP"):
-        print("kept " + tmp)
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
+    remove_tree(tmp)
 
 finish()

@@ -9,6 +9,7 @@ failed" and exits 1 on any failure.
 """
 import os
 import pwd
+import shutil
 import socket
 import subprocess
 import sys
@@ -51,6 +52,14 @@ def mail_tree(prefix):
     os.mkdir(vmail)
     os.chown(vmail, owner.pw_uid, owner.pw_gid)
     return tmp, vmail, owner, root
+
+
+def remove_tree(tmp):
+    """The test's temporary directory removed, or kept (and named) with KEEP=1."""
+    if os.environ.get("KEEP"):
+        print("kept " + tmp)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def mail_user_conf(owner, root):

@@ -363,6 +363,58 @@ static void test_source_kept_open(void **state)
     sg_config_free(cfg);
 }
 
+/* A source kept open with the copy (the LMTP server's, by default): the
+ * copy is read once and kept while the store file is unchanged (the copy
+ * itself may even go); a change of the store is seen at the next get. */
+static void test_source_kept_open_with_copy(void **state)
+{
+    fixture *f = *state;
+    add_domain(f, "example.com");
+    write_snapshot(f);
+    sg_config *cfg = sg_config_new();
+    sg_config_set(cfg, "policy_store", f->uri);
+    sg_policy_source *src;
+    assert_true(sg_policy_source_open(cfg, &src, f->err, sizeof f->err));
+    sg_policy_answer a, b;
+    assert_int_equal(sg_policy_source_get_for(src, "alice@example.com", &a), SG_POLICY_OK);
+    assert_int_equal(a.origin, SG_POLICY_FROM_SNAPSHOT_FILE);
+    char *snap = sg_xmalloc(strlen(f->path) + 10);
+    sprintf(snap, "%s.snapshot", f->path);
+    assert_int_equal(unlink(snap), 0); /* not read again: the store is as it was */
+    assert_int_equal(sg_policy_source_get(src, &b), SG_POLICY_OK);
+    assert_int_equal(b.origin, SG_POLICY_FROM_SNAPSHOT_FILE);
+    assert_same_policy(a.policy, b.policy);
+    sg_policy_free(b.policy);
+    add_domain(f, "example.net"); /* the store changed, the copy kept is older */
+    assert_int_equal(sg_policy_source_get(src, &b), SG_POLICY_OK);
+    assert_int_equal(b.origin, SG_POLICY_FROM_STORE);
+    assert_int_equal(b.policy->naccepted, 2);
+    sg_policy_free(b.policy);
+    sg_policy_free(a.policy);
+    sg_policy_source_close(src);
+    sg_config_free(cfg);
+
+    /* the reader itself: kept while the label holds, dropped when it does not */
+    write_snapshot(f);
+    sg_snapshot_file_memo memo;
+    memset(&memo, 0, sizeof memo);
+    sg_policy *p = NULL;
+    assert_int_equal(sg_snapshot_file_read_memo(f->path, &memo, &p, f->err, sizeof f->err), SG_SNAPSHOT_FILE_OK);
+    assert_true(memo.have);
+    sg_policy_free(p);
+    assert_int_equal(unlink(snap), 0);
+    assert_int_equal(sg_snapshot_file_read_memo(f->path, &memo, &p, f->err, sizeof f->err), SG_SNAPSHOT_FILE_OK);
+    assert_int_equal(p->naccepted, 2);
+    sg_policy_free(p);
+    add_domain(f, "example.org");
+    p = (sg_policy *)1;
+    assert_int_equal(sg_snapshot_file_read_memo(f->path, &memo, &p, f->err, sizeof f->err), SG_SNAPSHOT_FILE_UNUSABLE);
+    assert_null(p);
+    assert_false(memo.have);
+    sg_snapshot_file_memo_clear(&memo);
+    free(snap);
+}
+
 static void test_source_bad_setting(void **state)
 {
     fixture *f = *state;
@@ -387,6 +439,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_untrusted_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_reads_copy_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_never_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_kept_open_with_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_kept_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_bad_setting, setup, teardown),
     };
