@@ -255,7 +255,10 @@ static void take_line(char *line, const char *key, size_t klen, time_t now, entr
     const char *k = line + off;
     if (strncmp(k, key, klen) != 0 || (k[klen] != ' ' && k[klen] != '\n' && k[klen] != '\0'))
         return;
-    if (kind == 'D') {
+    if (kind == 'D') { /* done: the P line's copies are no longer needed */
+        free(out->pairs);
+        out->pairs = NULL;
+        out->n = 0;
         out->found = out->done = true;
     } else if (kind == 'P') {
         size_t n = 0;
@@ -421,6 +424,7 @@ sg_maildir_status sg_maildir_recover(const char *root, const sg_maildir_options 
     }
     if (e.done) {
         *delivered = true;
+        free(e.pairs);
         close(rootfd);
         return SG_MAILDIR_OK;
     }

@@ -303,7 +303,9 @@ EOS
         n=$((n + 1))
         reset
         script alice 'keep;'
-        rm -rf "$pf/spool/deferred"/* 2>/dev/null
+        # queue files only: qmgr, restarted by the reload above, scans the
+        # hashed directories and exits (fatal) if one is removed under it
+        find "$pf/spool/deferred" -type f -delete 2>/dev/null
         echo "$step" >"$tmp/kill/at" # read and removed by the user's delivery: a directory it may write
         chmod 644 "$tmp/kill/at"
         smtp "(i$n) accepted" "$C" "$A" "Killed at $step"
