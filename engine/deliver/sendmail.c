@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -73,6 +74,30 @@ static bool make_pipe(int p[2])
     return true;
 }
 
+/* A descriptor that becomes readable when the child exits (pidfd_open(2),
+ * Linux 5.3), so that the wait for its exit status ends as it ends; -1 when
+ * the kernel has none. */
+static int child_exit_fd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* Without a pidfd, how long to wait before looking at the exit status again:
+ * 1 ms, then twice as long each time, at most 50 ms. A program exits right
+ * after it closes its output, and one fixed 50 ms pause added 50 ms to
+ * every message sent (a tenth of the messages of the benchmark's corpus). */
+static int next_pause(int *pause_ms)
+{
+    int p = *pause_ms;
+    *pause_ms = p < 25 ? p * 2 : 50;
+    return p;
+}
+
 static void close_pipe(int p[2])
 {
     for (int i = 0; i < 2; i++)
@@ -117,6 +142,7 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
 
     sg_submit_status st = SG_SUBMIT_TEMPFAIL;
     int in[2] = {-1, -1}, outp[2] = {-1, -1}, ex[2] = {-1, -1};
+    int exit_fd = -1;
     if (!make_pipe(in) || !make_pipe(outp) || !make_pipe(ex)) {
         sg_submit_set_err(err, errlen, "cannot run %s: pipe: %s", prog, strerror(errno));
         close_pipe(in);
@@ -175,6 +201,8 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
 
     fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
     fcntl(outp[0], F_SETFL, fcntl(outp[0], F_GETFL) | O_NONBLOCK);
+    exit_fd = child_exit_fd(pid); /* close-on-exec, as every pidfd */
+    int pause_ms = 1;
 
     /* Writing to a program that stopped reading must not kill us */
     sg_sigpipe_guard pipe_guard;
@@ -200,9 +228,11 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
             exited = true;
             break;
         }
-        struct pollfd pfd[2];
+        struct pollfd pfd[3];
         nfds_t np = 0;
         int in_ix = -1, out_ix = -1;
+        if (exit_fd >= 0)
+            pfd[np++] = (struct pollfd){.fd = exit_fd, .events = POLLIN};
         if (in[1] >= 0) {
             in_ix = (int)np;
             pfd[np++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
@@ -212,8 +242,13 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
             pfd[np++] = (struct pollfd){.fd = outp[0], .events = POLLIN};
         }
         /* Once the message is written, the exit status is what we wait for (a
-         * background child of the program may keep its output open). */
-        int wait = in[1] >= 0 ? left : (left < 50 ? left : 50);
+         * background child of the program may keep its output open): the
+         * pidfd says when, or else we look again after a pause. */
+        int wait = left;
+        if (in[1] < 0 && exit_fd < 0) {
+            int pause = next_pause(&pause_ms);
+            wait = left < pause ? left : pause;
+        }
         int pr = poll(pfd, np, wait);
         if (pr < 0 && errno != EINTR) {
             sg_submit_set_err(err, errlen, "%s: poll: %s", prog, strerror(errno));
@@ -303,6 +338,8 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
         sg_submit_set_err(err, errlen, "%s ended with an unknown status%s%s", prog, sep, output);
     }
 done:
+    if (exit_fd >= 0)
+        close(exit_fd);
     sg_parts_reader_free(&reader);
     free(argv);
     free(words);

@@ -6,7 +6,10 @@
  * then exits with SG_CAPTURE_EXIT (default 0). Optional: SG_CAPTURE_STDERR
  * (text written to stderr), SG_CAPTURE_NOREAD (exit without reading stdin),
  * SG_CAPTURE_SLEEP (seconds to sleep first), SG_CAPTURE_SIGNAL (raise it at
- * the end instead of exiting).
+ * the end instead of exiting), SG_CAPTURE_LINGER (seconds to live on after
+ * closing stdout and stderr, as a program that closes its output before it
+ * is done), SG_CAPTURE_BACKGROUND (seconds a child left behind keeps stdout
+ * and stderr open after the program has exited).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +53,16 @@ int main(int argc, char **argv)
     }
     if ((e = getenv("SG_CAPTURE_STDERR")) != NULL)
         fputs(e, stderr);
+    if ((e = getenv("SG_CAPTURE_BACKGROUND")) != NULL && fork() == 0) {
+        sleep((unsigned)atoi(e)); /* holds the output open, then goes */
+        _exit(0);
+    }
+    if ((e = getenv("SG_CAPTURE_LINGER")) != NULL) {
+        fflush(stderr);
+        close(1);
+        close(2);
+        sleep((unsigned)atoi(e));
+    }
     if ((e = getenv("SG_CAPTURE_SIGNAL")) != NULL)
         raise(atoi(e));
     e = getenv("SG_CAPTURE_EXIT");

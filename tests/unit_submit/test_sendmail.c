@@ -38,6 +38,8 @@ static int setup(void **state)
     unsetenv("SG_CAPTURE_NOREAD");
     unsetenv("SG_CAPTURE_SLEEP");
     unsetenv("SG_CAPTURE_SIGNAL");
+    unsetenv("SG_CAPTURE_LINGER");
+    unsetenv("SG_CAPTURE_BACKGROUND");
     f->cfg.sendmail_path = CAPTURE_SENDMAIL;
     f->cfg.timeout_ms = 20000;
     *state = f;
@@ -279,6 +281,38 @@ static void test_timeout_kills(void **state)
     assert_true(took >= 250 && took < 5000);
 }
 
+/* The exit status, not the end of the output, ends the wait: a program that
+ * closes its output and then fails is a failure. */
+static void test_status_after_output_closed(void **state)
+{
+    fixture *f = *state;
+    setenv("SG_CAPTURE_LINGER", "1", 1);
+    setenv("SG_CAPTURE_EXIT", "70", 1);
+    const char *rcpts[] = {"bob@example.net"};
+    double t0 = clock_ms();
+    sg_submit_status st = sg_submit_message(&f->cfg, "a@b.c", rcpts, 1, "m\n", 2, f->err, sizeof f->err);
+    double took = clock_ms() - t0;
+    assert_int_equal(st, SG_SUBMIT_TEMPFAIL);
+    assert_string_equal(f->err, CAPTURE_SENDMAIL " exited with status 70 (EX_SOFTWARE)");
+    assert_true(took >= 900);
+}
+
+/* And a child the program left behind, holding the output open for 3 s,
+ * does not hold the submission: it ends when the program exits. */
+static void test_background_child_does_not_hold(void **state)
+{
+    fixture *f = *state;
+    setenv("SG_CAPTURE_BACKGROUND", "3", 1);
+    const char *rcpts[] = {"bob@example.net"};
+    double t0 = clock_ms();
+    sg_submit_status st = sg_submit_message(&f->cfg, "a@b.c", rcpts, 1, "m\n", 2, f->err, sizeof f->err);
+    double took = clock_ms() - t0;
+    assert_int_equal(st, SG_SUBMIT_OK);
+    assert_string_equal(f->err, "");
+    assert_stdin(f, "m\n", 2);
+    assert_true(took < 2500);
+}
+
 static void test_status_names(void **state)
 {
     (void)state;
@@ -301,6 +335,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_large_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_program_stops_reading, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeout_kills, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_after_output_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_background_child_does_not_hold, setup, teardown),
         cmocka_unit_test(test_status_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
