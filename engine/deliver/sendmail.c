@@ -1,5 +1,5 @@
 /* sendmail.c - the sendmail-compatible program as a transport (submit.h,
- * submit_int.h): fork + execv, no shell, the message on its stdin, its
+ * submit_int.h): posix_spawn, no shell, the message on its stdin, its
  * output kept for the reason, its exit status read (sysexits.h names), the
  * whole run under a timeout after which it is killed.
  *
@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@
 #include "base/arena.h"
 #include "base/sigpipe.h"
 #include "engine/deliver/submit_int.h"
+
+extern char **environ; /* the program gets ours, as execv gave it */
 
 static const char *sysexit_name(int code)
 {
@@ -98,6 +101,39 @@ static int next_pause(int *pause_ms)
     return p;
 }
 
+/* Starts prog with the message pipe as its stdin and the output pipe as its
+ * stdout and stderr, SIGPIPE at its default and no signal blocked.
+ * posix_spawn(3), not fork(2): glibc makes the child with CLONE_VM |
+ * CLONE_VFORK, so a large process (an LMTP worker and its script cache) has
+ * no page table copied and takes no copy-on-write faults afterwards, and it
+ * returns exec's errno itself. Returns 0 with *pid, or an errno. */
+static int spawn(const char *prog, char **argv, int stdin_fd, int output_fd, pid_t *pid)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    int e = posix_spawn_file_actions_init(&fa);
+    if (e)
+        return e;
+    if ((e = posix_spawnattr_init(&attr)) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return e;
+    }
+    sigset_t none, pipe_default;
+    sigemptyset(&none);
+    sigemptyset(&pipe_default);
+    sigaddset(&pipe_default, SIGPIPE);
+    if (!(e = posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0)) &&
+        !(e = posix_spawn_file_actions_adddup2(&fa, output_fd, 1)) &&
+        !(e = posix_spawn_file_actions_adddup2(&fa, output_fd, 2)) &&
+        !(e = posix_spawnattr_setsigmask(&attr, &none)) &&
+        !(e = posix_spawnattr_setsigdefault(&attr, &pipe_default)) &&
+        !(e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)))
+        e = posix_spawn(pid, prog, &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    return e;
+}
+
 static void close_pipe(int p[2])
 {
     for (int i = 0; i < 2; i++)
@@ -141,61 +177,24 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
     argv[argc] = NULL;
 
     sg_submit_status st = SG_SUBMIT_TEMPFAIL;
-    int in[2] = {-1, -1}, outp[2] = {-1, -1}, ex[2] = {-1, -1};
+    int in[2] = {-1, -1}, outp[2] = {-1, -1};
     int exit_fd = -1;
-    if (!make_pipe(in) || !make_pipe(outp) || !make_pipe(ex)) {
+    if (!make_pipe(in) || !make_pipe(outp)) {
         sg_submit_set_err(err, errlen, "cannot run %s: pipe: %s", prog, strerror(errno));
         close_pipe(in);
         close_pipe(outp);
-        close_pipe(ex);
         goto done;
     }
 
-    pid_t pid = fork();
-    if (pid < 0) {
-        sg_submit_set_err(err, errlen, "cannot run %s: fork: %s", prog, strerror(errno));
-        close_pipe(in);
-        close_pipe(outp);
-        close_pipe(ex);
-        goto done;
-    }
-    if (pid == 0) {
-        /* the child: only async-signal-safe calls until execv */
-        dup2(in[0], 0);
-        dup2(outp[1], 1);
-        dup2(outp[1], 2);
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGPIPE, &sa, NULL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execv(prog, argv);
-        int e = errno;
-        ssize_t w = write(ex[1], &e, sizeof e);
-        (void)w;
-        _exit(127);
-    }
+    pid_t pid;
+    int se = spawn(prog, argv, in[0], outp[1], &pid);
     close(in[0]);
     close(outp[1]);
-    close(ex[1]);
-    in[0] = outp[1] = ex[1] = -1;
-
-    /* Did execv succeed? (ex[1] closes on exec; an errno arrives otherwise.) */
-    int exec_errno = 0;
-    ssize_t r;
-    do
-        r = read(ex[0], &exec_errno, sizeof exec_errno);
-    while (r < 0 && errno == EINTR);
-    close_pipe(ex);
-    if (r == (ssize_t)sizeof exec_errno) {
+    in[0] = outp[1] = -1;
+    if (se) {
         close_pipe(in);
         close_pipe(outp);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        sg_submit_set_err(err, errlen, "cannot execute %s: %s", prog, strerror(exec_errno));
+        sg_submit_set_err(err, errlen, "cannot execute %s: %s", prog, strerror(se));
         goto done;
     }
 
