@@ -4,12 +4,9 @@
 #include <stddef.h>
 #include <string.h>
 
-bool sg_sha1_begin(sg_sha1_ctx *h, char *err, size_t errlen)
+void sg_sha1_begin(sg_sha1_ctx *h)
 {
-    (void)err;
-    (void)errlen;
     nettle_sha1_init(&h->ctx);
-    return true;
 }
 
 void sg_sha1_update(sg_sha1_ctx *h, const void *data, size_t len)
@@ -22,12 +19,9 @@ void sg_sha1_end(sg_sha1_ctx *h, unsigned char out[SG_SHA1_SIZE])
     nettle_sha1_digest(&h->ctx, SG_SHA1_SIZE, out);
 }
 
-bool sg_sha256_begin(sg_sha256_ctx *h, char *err, size_t errlen)
+void sg_sha256_begin(sg_sha256_ctx *h)
 {
-    (void)err;
-    (void)errlen;
     nettle_sha256_init(&h->ctx);
-    return true;
 }
 
 void sg_sha256_update(sg_sha256_ctx *h, const void *data, size_t len)
@@ -40,12 +34,9 @@ void sg_sha256_end(sg_sha256_ctx *h, unsigned char out[SG_SHA256_SIZE])
     nettle_sha256_digest(&h->ctx, SG_SHA256_SIZE, out);
 }
 
-bool sg_hmac_sha1_begin(sg_hmac_sha1_ctx *h, const void *key, size_t keylen, char *err, size_t errlen)
+void sg_hmac_sha1_begin(sg_hmac_sha1_ctx *h, const void *key, size_t keylen)
 {
-    (void)err;
-    (void)errlen;
     nettle_hmac_sha1_set_key(&h->ctx, keylen, key);
-    return true;
 }
 
 void sg_hmac_sha1_update(sg_hmac_sha1_ctx *h, const void *data, size_t len)
@@ -58,12 +49,9 @@ void sg_hmac_sha1_end(sg_hmac_sha1_ctx *h, unsigned char out[SG_SHA1_SIZE])
     nettle_hmac_sha1_digest(&h->ctx, SG_SHA1_SIZE, out);
 }
 
-bool sg_hmac_sha256_begin(sg_hmac_sha256_ctx *h, const void *key, size_t keylen, char *err, size_t errlen)
+void sg_hmac_sha256_begin(sg_hmac_sha256_ctx *h, const void *key, size_t keylen)
 {
-    (void)err;
-    (void)errlen;
     nettle_hmac_sha256_set_key(&h->ctx, keylen, key);
-    return true;
 }
 
 void sg_hmac_sha256_update(sg_hmac_sha256_ctx *h, const void *data, size_t len)
@@ -89,33 +77,26 @@ void sg_hmac_sha256_free(sg_hmac_sha256_ctx *h)
         p[i] = 0;
 }
 
-bool sg_sha1(const void *data, size_t len, unsigned char out[SG_SHA1_SIZE], char *err, size_t errlen)
+void sg_sha1(const void *data, size_t len, unsigned char out[SG_SHA1_SIZE])
 {
     sg_sha1_ctx h;
-    if (!sg_sha1_begin(&h, err, errlen))
-        return false;
+    sg_sha1_begin(&h);
     sg_sha1_update(&h, data, len);
     sg_sha1_end(&h, out);
-    return true;
 }
 
-bool sg_sha256(const void *data, size_t len, unsigned char out[SG_SHA256_SIZE], char *err, size_t errlen)
+void sg_sha256(const void *data, size_t len, unsigned char out[SG_SHA256_SIZE])
 {
     sg_sha256_ctx h;
-    if (!sg_sha256_begin(&h, err, errlen))
-        return false;
+    sg_sha256_begin(&h);
     sg_sha256_update(&h, data, len);
     sg_sha256_end(&h, out);
-    return true;
 }
 
-bool sg_hmac_sha1(const void *key, size_t keylen, const void *data, size_t len, unsigned char out[SG_SHA1_SIZE],
-                  char *err, size_t errlen)
+void sg_hmac_sha1(const void *key, size_t keylen, const void *data, size_t len, unsigned char out[SG_SHA1_SIZE])
 {
     sg_hmac_sha1_ctx h;
-    if (!sg_hmac_sha1_begin(&h, key, keylen, err, errlen))
-        return false;
+    sg_hmac_sha1_begin(&h, key, keylen);
     sg_hmac_sha1_update(&h, data, len);
     sg_hmac_sha1_end(&h, out);
-    return true;
 }

@@ -19,16 +19,14 @@
  * binary exports none of them (tests/e2e/no_linked_stores.sh), so a library
  * loaded later that links Nettle itself keeps its own copy.
  *
- * Each context below: *_begin starts it (always true now that the library is
- * part of the binary; err is kept for the callers' single error path),
- * *_update adds bytes, *_end writes the digest. An HMAC-SHA256 context may
- * also be kept for many messages with one key (sg_hmac_sha256_digest: the
- * MAC, and the context ready for the next message; sg_hmac_sha256_free wipes
- * the key). No global state. */
+ * Each context below: *_begin starts it, *_update adds bytes, *_end writes
+ * the digest; none of them can fail. An HMAC-SHA256 context may also be kept
+ * for many messages with one key (sg_hmac_sha256_digest: the MAC, and the
+ * context ready for the next message; sg_hmac_sha256_free wipes the key). No
+ * global state. */
 #ifndef SG_HASH_H
 #define SG_HASH_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include <nettle/hmac.h>
@@ -54,21 +52,21 @@ typedef struct sg_hmac_sha256_ctx {
     struct hmac_sha256_ctx ctx;
 } sg_hmac_sha256_ctx;
 
-bool sg_sha1_begin(sg_sha1_ctx *h, char *err, size_t errlen);
+void sg_sha1_begin(sg_sha1_ctx *h);
 void sg_sha1_update(sg_sha1_ctx *h, const void *data, size_t len);
 void sg_sha1_end(sg_sha1_ctx *h, unsigned char out[SG_SHA1_SIZE]);
 
-bool sg_sha256_begin(sg_sha256_ctx *h, char *err, size_t errlen);
+void sg_sha256_begin(sg_sha256_ctx *h);
 void sg_sha256_update(sg_sha256_ctx *h, const void *data, size_t len);
 void sg_sha256_end(sg_sha256_ctx *h, unsigned char out[SG_SHA256_SIZE]);
 
 /* RFC 2104 with SHA-1; a key longer than 64 bytes is hashed first (§2). */
-bool sg_hmac_sha1_begin(sg_hmac_sha1_ctx *h, const void *key, size_t keylen, char *err, size_t errlen);
+void sg_hmac_sha1_begin(sg_hmac_sha1_ctx *h, const void *key, size_t keylen);
 void sg_hmac_sha1_update(sg_hmac_sha1_ctx *h, const void *data, size_t len);
 void sg_hmac_sha1_end(sg_hmac_sha1_ctx *h, unsigned char out[SG_SHA1_SIZE]);
 
 /* RFC 2104 with SHA-256 (RFC 4868 §2.1); a key longer than 64 bytes is hashed first. */
-bool sg_hmac_sha256_begin(sg_hmac_sha256_ctx *h, const void *key, size_t keylen, char *err, size_t errlen);
+void sg_hmac_sha256_begin(sg_hmac_sha256_ctx *h, const void *key, size_t keylen);
 void sg_hmac_sha256_update(sg_hmac_sha256_ctx *h, const void *data, size_t len);
 /* The MAC of what was added since begin (or the last digest); the context
  * is then ready for another message with the same key. */
@@ -78,9 +76,8 @@ void sg_hmac_sha256_end(sg_hmac_sha256_ctx *h, unsigned char out[SG_SHA256_SIZE]
 void sg_hmac_sha256_free(sg_hmac_sha256_ctx *h);
 
 /* One call each: begin, update, end. */
-bool sg_sha1(const void *data, size_t len, unsigned char out[SG_SHA1_SIZE], char *err, size_t errlen);
-bool sg_sha256(const void *data, size_t len, unsigned char out[SG_SHA256_SIZE], char *err, size_t errlen);
-bool sg_hmac_sha1(const void *key, size_t keylen, const void *data, size_t len, unsigned char out[SG_SHA1_SIZE],
-                  char *err, size_t errlen);
+void sg_sha1(const void *data, size_t len, unsigned char out[SG_SHA1_SIZE]);
+void sg_sha256(const void *data, size_t len, unsigned char out[SG_SHA256_SIZE]);
+void sg_hmac_sha1(const void *key, size_t keylen, const void *data, size_t len, unsigned char out[SG_SHA1_SIZE]);
 
 #endif

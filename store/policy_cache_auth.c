@@ -33,12 +33,12 @@ bool sg_cache_auth_load(sg_cache_auth *a, const char *path, char *err, size_t er
     size_t len;
     if (!sg_secret_read("memcached_key_file", path, KEY_FILE_MAX, &data, &len, err, errlen))
         return false;
-    bool ok = false;
-    if (len < SG_CACHE_KEY_MIN)
+    bool ok = len >= SG_CACHE_KEY_MIN;
+    if (ok)
+        sg_hmac_sha256_begin(&a->mac, data, len);
+    else
         snprintf(err, errlen, "memcached_key_file %s holds %zu bytes: a key has %d at least (e.g. head -c 32 "
                               "/dev/urandom | base64)", path, len, SG_CACHE_KEY_MIN);
-    else
-        ok = sg_hmac_sha256_begin(&a->mac, data, len, err, errlen);
     sg_secret_free(data, len);
     a->ready = ok;
     return ok;

@@ -99,17 +99,12 @@ static void hash_field(sg_sha256_ctx *s, const key_field *f)
 
 /* The key is SHA-256 of
  *   "sievegate-state" NUL kind-name NUL variant-byte field...
- * where a field is 0x00 (not given) or 0x01, 8-byte big-endian length, bytes.
- * When SHA-256 cannot be computed (Nettle cannot be loaded, base/hash.h) the
- * key is invalid: every operation with it fails and says why. */
+ * where a field is 0x00 (not given) or 0x01, 8-byte big-endian length, bytes. */
 static void key_make(sg_state_key *key, sg_state_kind kind, char variant, const key_field *fields, size_t n)
 {
     sg_sha256_ctx s;
-    char err[256];
     memset(key, 0, sizeof *key);
-    key->kind = SG_STATE_NKINDS;
-    if (!sg_sha256_begin(&s, err, sizeof err))
-        return;
+    sg_sha256_begin(&s);
     const char *name = sg_state_kind_name(kind);
     sg_sha256_update(&s, "sievegate-state", sizeof "sievegate-state");
     sg_sha256_update(&s, name, strlen(name) + 1);
@@ -301,11 +296,9 @@ static bool valid_key(const sg_state_key *key)
     return key && (int)key->kind >= 0 && key->kind < SG_STATE_NKINDS;
 }
 
-/* Why a key is not valid: key_make could not hash (kind SG_STATE_NKINDS), or garbage. */
-static sg_state_status key_fail(const sg_state_key *key, char *err, size_t errlen)
+/* A key that no sg_state_key_* function made (NULL, or garbage). */
+static sg_state_status key_fail(char *err, size_t errlen)
 {
-    if (key && key->kind == SG_STATE_NKINDS)
-        return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key: its SHA-256 could not be computed");
     return fail(SG_STATE_UNAVAILABLE, err, errlen, "invalid state key");
 }
 
@@ -439,7 +432,7 @@ sg_state_status sg_user_state_check(sg_user_state *state, const sg_state_key *ke
 {
     *seen = false;
     if (!valid_key(key))
-        return key_fail(key, err, errlen);
+        return key_fail(err, errlen);
     sqlite3_int64 expires_at = 0;
     bool found = false;
     int rc = run(state, "SELECT expires_at FROM seen WHERE kind = ? AND key = ?", "k", &expires_at, &found, NULL,
@@ -479,7 +472,7 @@ sg_state_status sg_user_state_record(sg_user_state *state, const sg_state_key *k
                                      bool renew, char *err, size_t errlen)
 {
     if (!valid_key(key))
-        return key_fail(key, err, errlen);
+        return key_fail(err, errlen);
     if (period == 0)
         return SG_STATE_OK;
     int rc = begin(state);
@@ -495,7 +488,7 @@ sg_state_status sg_user_state_claim(sg_user_state *state, const sg_state_key *ke
 {
     *won = false;
     if (!valid_key(key))
-        return key_fail(key, err, errlen);
+        return key_fail(err, errlen);
     if (period == 0) {
         *won = true;
         return SG_STATE_OK;
@@ -513,7 +506,7 @@ sg_state_status sg_user_state_claim(sg_user_state *state, const sg_state_key *ke
 sg_state_status sg_user_state_forget(sg_user_state *state, const sg_state_key *key, char *err, size_t errlen)
 {
     if (!valid_key(key))
-        return key_fail(key, err, errlen);
+        return key_fail(err, errlen);
     int rc = begin(state);
     if (rc != SQLITE_OK)
         return db_fail(state, rc, err, errlen);

@@ -100,10 +100,7 @@ sg_state_status sg_user_state_open(const char *path, int64_t now, const sg_user_
                                    sg_user_state **out, char *err, size_t errlen);
 void sg_user_state_close(sg_user_state *state); /* NULL is fine */
 
-/* Keys. NULL means "not given" and differs from "". SHA-256 comes from
- * Nettle, loaded for each key (base/hash.h); when it cannot be loaded the key
- * is invalid (kind SG_STATE_NKINDS) and every operation with it fails
- * SG_STATE_UNAVAILABLE saying so, as a store that cannot be opened does. */
+/* Keys. NULL means "not given" and differs from "". */
 /* RFC 5230 §4.2: a handle keys by sender + handle alone; without one, by
  * sender + subject + from + mime + reason (the unexpanded arguments). */
 void sg_state_key_vacation(sg_state_key *key, const char *sender, const char *handle, const char *subject,

@@ -132,7 +132,7 @@ const char *sg_redirect_envelope_from(const sg_submit_config *cfg, const char *s
             sg_submit_set_err(err, errlen, "srs_domain holds a control character");
             return NULL;
         }
-        return sg_srs_forward(cfg->srs_secret, cfg->srs_domain, sender, now, arena, err, errlen);
+        return sg_srs_forward(cfg->srs_secret, cfg->srs_domain, sender, now, arena);
     }
     sg_submit_set_err(err, errlen, "unknown redirect_envelope_from mode");
     return NULL;

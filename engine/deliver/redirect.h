@@ -33,8 +33,8 @@ bool sg_redirect_prepare(const char *data, size_t len, const char *owner, const 
 
 /* The envelope sender of a redirected copy per cfg->envelope_from. A null
  * sender ("" or "<>") stays null ("") in every mode. NULL, with err, for a
- * sender or owner with a control character, "srs" without a secret and
- * domain, or an SRS hash that cannot be computed (srs.h). Result in arena. */
+ * sender or owner with a control character, or "srs" without a secret and
+ * domain. Result in arena. */
 const char *sg_redirect_envelope_from(const sg_submit_config *cfg, const char *sender, const char *owner, time_t now,
                                       sg_arena *arena, char *err, size_t errlen);
 

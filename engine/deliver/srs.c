@@ -13,12 +13,10 @@
 #define SRS_HASH_LEN 4
 
 /* HMAC-SHA1 over the ASCII-lowercased fields, the first SRS_HASH_LEN base64 characters. */
-static bool srs_hash(const char *secret, const char *const *fields, size_t nfields, char out[SRS_HASH_LEN + 1],
-                     char *err, size_t errlen)
+static void srs_hash(const char *secret, const char *const *fields, size_t nfields, char out[SRS_HASH_LEN + 1])
 {
     sg_hmac_sha1_ctx h;
-    if (!sg_hmac_sha1_begin(&h, secret, strlen(secret), err, errlen))
-        return false;
+    sg_hmac_sha1_begin(&h, secret, strlen(secret));
     for (size_t i = 0; i < nfields; i++) {
         char lower[64];
         size_t n = 0;
@@ -36,7 +34,6 @@ static bool srs_hash(const char *secret, const char *const *fields, size_t nfiel
     sg_base64_encode(mac, sizeof mac, SG_BASE64_PADDED, text);
     memcpy(out, text, SRS_HASH_LEN);
     out[SRS_HASH_LEN] = '\0';
-    return true;
 }
 
 static bool srs_separator(char c)
@@ -44,8 +41,7 @@ static bool srs_separator(char c)
     return c == '=' || c == '-' || c == '+';
 }
 
-const char *sg_srs_forward(const char *secret, const char *domain, const char *sender, time_t now, sg_arena *arena,
-                           char *err, size_t errlen)
+const char *sg_srs_forward(const char *secret, const char *domain, const char *sender, time_t now, sg_arena *arena)
 {
     const char *at = strrchr(sender, '@');
     if (!at || !at[1] || strcasecmp(at + 1, domain) == 0)
@@ -63,15 +59,13 @@ const char *sg_srs_forward(const char *secret, const char *domain, const char *s
         if (first && first[1] && rest && rest[1]) {
             char *h1 = sg_arena_strndup(arena, first + 1, (size_t)(rest - first - 1));
             const char *fields[2] = {h1, rest + 1};
-            if (!srs_hash(secret, fields, 2, hash, err, errlen))
-                return NULL;
+            srs_hash(secret, fields, 2, hash);
             snprintf(out, cap, "SRS1=%s=%s=%s@%s", hash, h1, rest + 1, domain);
             return out;
         }
     } else if (strncasecmp(user, "SRS0", 4) == 0 && srs_separator(user[4])) {
         const char *fields[2] = {host, user + 4};
-        if (!srs_hash(secret, fields, 2, hash, err, errlen))
-            return NULL;
+        srs_hash(secret, fields, 2, hash);
         snprintf(out, cap, "SRS1=%s=%s=%s@%s", hash, host, user + 4, domain);
         return out;
     }
@@ -81,8 +75,7 @@ const char *sg_srs_forward(const char *secret, const char *domain, const char *s
     uint64_t day = (uint64_t)now / 86400u;
     char stamp[3] = {b32[(day >> 5) & 31], b32[day & 31], '\0'};
     const char *fields[3] = {stamp, host, user};
-    if (!srs_hash(secret, fields, 3, hash, err, errlen))
-        return NULL;
+    srs_hash(secret, fields, 3, hash);
     snprintf(out, cap, "SRS0=%s=%s=%s=%s@%s", hash, stamp, host, user, domain);
     return out;
 }

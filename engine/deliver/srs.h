@@ -2,12 +2,10 @@
  * copy (redirect_envelope_from = srs; cli.md: srs_secret, srs_domain).
  *
  * Takes: the secret, our domain, the original sender and the time. Returns:
- * the rewritten sender in the arena, or NULL with err when the hash cannot
- * be computed (Nettle cannot be loaded, base/hash.h). */
+ * the rewritten sender in the arena. */
 #ifndef SG_SRS_H
 #define SG_SRS_H
 
-#include <stddef.h>
 #include <time.h>
 
 #include "base/arena.h"
@@ -20,7 +18,6 @@
  *   SRS1=HHHH=h1==rest@h2 -> SRS1=HHHH=h1==rest@DOMAIN
  * HHHH is HMAC-SHA1(secret, lowercased fields) in base64. A sender without
  * '@', or already in DOMAIN (ASCII case-insensitive), is returned unchanged. */
-const char *sg_srs_forward(const char *secret, const char *domain, const char *sender, time_t now, sg_arena *arena,
-                           char *err, size_t errlen);
+const char *sg_srs_forward(const char *secret, const char *domain, const char *sender, time_t now, sg_arena *arena);
 
 #endif
