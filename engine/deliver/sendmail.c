@@ -93,7 +93,7 @@ static int child_exit_fd(pid_t pid)
 /* Without a pidfd, how long to wait before looking at the exit status again:
  * 1 ms, then twice as long each time, at most 50 ms. A program exits right
  * after it closes its output, and one fixed 50 ms pause added 50 ms to
- * every message sent (a tenth of the messages of the benchmark's corpus). */
+ * every message sent (one in a hundred of the benchmark corpus's messages). */
 static int next_pause(int *pause_ms)
 {
     int p = *pause_ms;
@@ -152,7 +152,7 @@ sg_submit_status sg_submit_sendmail(const sg_submit_config *cfg, const char *fro
     sg_parts_reader_init(&reader, parts, nparts);
     const char *chunk_p = NULL; /* what is read from the parts and not yet written */
     size_t chunk_left = 0;
-    /* argv: the configured command line, then -i -f SENDER -- RCPT... (built before fork) */
+    /* argv: the configured command line, then -i -f SENDER -- RCPT... */
     const char *cmd = cfg->sendmail_path && *cfg->sendmail_path ? cfg->sendmail_path : SG_DEFAULT_SENDMAIL_PATH;
     char *words = sg_xstrdup(cmd);
     size_t cap = strlen(cmd) / 2 + 2 + 4 + n + 1;
