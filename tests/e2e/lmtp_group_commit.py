@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 
-from server_lib import expect, finish, mail_tree, mail_user_conf, remove_tree  # noqa: E402
+from server_lib import expect, finish, mail_tree, remove_tree, write_lmtp_conf  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 SHIM = sys.argv[2]
@@ -32,15 +32,7 @@ FOLDERS = ["", ".Work", ".Lists.dev"]  # INBOX and the two fileinto targets
 conf = os.path.join(tmp, "sievegate.conf")
 with open(os.path.join(tmp, "users"), "w") as f:
     f.write("".join("%s@x.org::::::\n" % u for u in USERS))
-with open(conf, "w") as f:
-    f.write("userdb = passwd-file:%s/users\n" % tmp)
-    f.write("mail_home = %s/%%d/%%n\n" % vmail)
-    f.write("policy_store = none\n")
-    f.write("hostname = mx.test\n")
-    f.write("sieve = file:~/sieve;active=~/.dovecot.sieve\n")
-    f.write("lda_mailbox_autocreate = yes\n")
-    f.write(mail_user_conf(owner, root))
-os.chmod(conf, 0o644)
+write_lmtp_conf(conf, os.path.join(tmp, "users"), vmail, owner, root)
 for u in USERS:
     home = os.path.join(vmail, "x.org", u)
     os.makedirs(home)

@@ -28,8 +28,8 @@ import subprocess
 import sys
 import time
 
-from server_lib import (RawClient, expect, fail, finish, mail_tree, mail_user_conf, ok,  # noqa: E402
-                        remove_tree, start_server)
+from server_lib import (RawClient, expect, fail, finish, mail_tree, ok,  # noqa: E402
+                        remove_tree, start_server, write_lmtp_conf)
 
 BIN = os.path.abspath(sys.argv[1])
 tmp, vmail, owner, root = mail_tree("sg-lmtp-")
@@ -40,19 +40,9 @@ conf = os.path.join(tmp, "sievegate.conf")
 
 
 def write_conf(extra=""):
-    with open(conf, "w") as f:
-        f.write("userdb = passwd-file:%s\n" % users)
-        f.write("mail_home = %s/%%d/%%n\n" % vmail)
-        f.write("policy_store = sqlite:%s/policy.db\n" % tmp)
-        f.write("hostname = mx.test\n")
-        f.write("lmtp_max_message_size = 100000\n")
-        f.write("lmtp_idle_timeout = 3s\n")
-        f.write("sieve = file:~/sieve;active=~/.dovecot.sieve\n")
-        f.write("sieve_before = %s/before.sieve\n" % tmp)
-        f.write("lda_mailbox_autocreate = yes\n")
-        f.write(mail_user_conf(owner, root))
-        f.write(extra)
-    os.chmod(conf, 0o644)
+    write_lmtp_conf(conf, users, vmail, owner, root, policy_store="sqlite:%s/policy.db" % tmp,
+                    extra="lmtp_max_message_size = 100000\nlmtp_idle_timeout = 3s\nsieve_before = %s/before.sieve\n%s"
+                    % (tmp, extra))
 
 
 def start():

@@ -21,7 +21,7 @@ import socket
 import sys
 import time
 
-from server_lib import expect, finish, mail_tree, mail_user_conf, remove_tree, start_server  # noqa: E402
+from server_lib import expect, finish, mail_tree, remove_tree, start_server, write_lmtp_conf  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 SETTLE = 2.5
@@ -31,16 +31,7 @@ with open(users, "w") as f:
     f.write("a@x.org\n")
 conf = os.path.join(tmp, "sievegate.conf")
 before = os.path.join(tmp, "before.sieve")
-with open(conf, "w") as f:
-    f.write("userdb = passwd-file:%s\n" % users)
-    f.write("mail_home = %s/%%d/%%n\n" % vmail)
-    f.write("policy_store = none\n")
-    f.write("hostname = mx.test\n")
-    f.write("sieve = file:~/sieve;active=~/.dovecot.sieve\n")
-    f.write("sieve_before = %s\n" % before)
-    f.write("lda_mailbox_autocreate = yes\n")
-    f.write(mail_user_conf(owner, root))
-os.chmod(conf, 0o644)
+write_lmtp_conf(conf, users, vmail, owner, root, extra="sieve_before = %s\n" % before)
 home = os.path.join(vmail, "x.org", "a")
 os.makedirs(os.path.join(home, "sieve"))
 script = os.path.join(home, "sieve", "main.sieve")

@@ -67,6 +67,23 @@ def mail_user_conf(owner, root):
     return "mail_uid = nobody\nmail_gid = %d\n" % owner.pw_gid if root else ""
 
 
+def write_lmtp_conf(path, users, vmail, owner, root, policy_store="none", extra=""):
+    """The configuration the LMTP tests share, written to `path` (mode 0644,
+    for the mail user): virtual users from the passwd-file `users`, homes
+    vmail/DOMAIN/USER, Dovecot's script location, folders made on demand,
+    the servers run as the mail user; then the test's own `extra` lines."""
+    with open(path, "w") as f:
+        f.write("userdb = passwd-file:%s\n" % users)
+        f.write("mail_home = %s/%%d/%%n\n" % vmail)
+        f.write("policy_store = %s\n" % policy_store)
+        f.write("hostname = mx.test\n")
+        f.write("sieve = file:~/sieve;active=~/.dovecot.sieve\n")
+        f.write("lda_mailbox_autocreate = yes\n")
+        f.write(mail_user_conf(owner, root))
+        f.write(extra)
+    os.chmod(path, 0o644)
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
