@@ -6,7 +6,8 @@
 # Shapes: messages/s with 1 and with 4 concurrent sessions, recipient
 # deliveries/s with 10-recipient messages (200 messages, 1 session); peak RSS
 # per server process (VmHWM, sampled while the sessions run); the client's own
-# CPU per message; and sievegate's one-process-per-message `deliver` for
+# CPU per message; each message's time from MAIL to its last reply (median,
+# 99th percentile, slowest); and sievegate's one-process-per-message `deliver` for
 # comparison. Targets: >= 4x Dovecot LMTP in each shape, <= its peak RSS,
 # >= 5x our own per-process deliver.
 #
@@ -165,6 +166,8 @@ report() { # NAME LINE UNIT
     printf '  %-10s %6.0f %s/s  (%d in %.2f s), peak RSS %s KiB per process, client CPU %.3f ms/message\n' "$1" \
         "$(echo "$n $s" | awk '{ print $1 / $2 }')" "$3" "$n" "$s" "$(field "$2" peak_rss_kb)" \
         "$(echo "$(field "$2" client_cpu_ms) $(field "$2" messages)" | awk '{ print $1 / $2 }')"
+    printf '  %-10s per message, MAIL to last reply: median %s ms, 99th percentile %s ms, slowest %s ms\n' "" \
+        "$(field "$2" latency_ms_median)" "$(field "$2" latency_ms_p99)" "$(field "$2" latency_ms_max)"
 }
 rate() { echo "$(field "$1" "$2") $(field "$1" seconds)" | awk '{ print $1 / $2 }'; }
 ratio() { # OURS THEIRS UNIT
